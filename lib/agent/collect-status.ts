@@ -1,0 +1,29 @@
+import { AGENT_PROTOCOL, ZAgentStatus, type TAgentStatus } from './protocol.ts';
+import { readPostgresStatus } from './read-postgres-status.ts';
+import { readBackupCatalog } from './read-backup-catalog.ts';
+import { readStorage } from './read-storage.ts';
+import { readFencingState, StateCorruptError } from './fencing-state.ts';
+import type { TAgentContext } from './types.ts';
+
+export async function collectStatus(ctx: TAgentContext): Promise<TAgentStatus> {
+  const [{ postgres, sizes }, backups, fencing] = await Promise.all([
+    readPostgresStatus(ctx),
+    readBackupCatalog(ctx),
+    readFencingState(ctx.config.stateDir).then(
+      (s) => ({ epoch: s.epoch, fenced: s.fenced, since: s.since, reason: s.reason }),
+      // fail closed: a state file we cannot read means we cannot say the node is unfenced
+      (e) => ({ epoch: 0, fenced: true, since: null, reason: e instanceof StateCorruptError ? e.message : 'state unreadable' }),
+    ),
+  ]);
+  const storage = await readStorage(ctx.config.dataDir, sizes);
+  return ZAgentStatus.parse({
+    protocol: AGENT_PROTOCOL,
+    agent: { name: 'vakt-agent', version: ctx.version, startedAt: ctx.startedAt },
+    collectedAt: new Date().toISOString(),
+    node: { name: ctx.config.node, site: ctx.config.site },
+    postgres,
+    storage,
+    backups,
+    fencing,
+  });
+}

@@ -1,0 +1,57 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+// The on-disk half of a fence: with standby.signal present and no primary_conninfo, any later start
+// of this data directory — by the agent, an init system or a person — comes up read-only and
+// streams from nobody until someone deliberately points it somewhere.
+
+const NEUTRAL_MARK = '# vakt-agent fence:';
+
+async function writeFileAtomicLike(file: string, body: string, owner: { uid: number; gid: number }) {
+  const tmp = `${file}.vakt-tmp`;
+  const fh = await fs.open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(body, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fs.chown(tmp, owner.uid, owner.gid).catch(() => {}); // only root can; otherwise we already are the owner
+  await fs.rename(tmp, file);
+}
+
+/** Returns what it changed (empty = already fenced on disk). */
+export async function fenceDataDir(dataDir: string, epoch: number): Promise<string[]> {
+  const st = await fs.stat(dataDir); // throws ENOENT: the caller reports it
+  const owner = { uid: st.uid, gid: st.gid };
+  const changed: string[] = [];
+
+  const signal = path.join(dataDir, 'standby.signal');
+  const hasSignal = await fs.access(signal).then(() => true, () => false);
+  if (!hasSignal) {
+    await writeFileAtomicLike(signal, '', owner);
+    changed.push('standby.signal written');
+  }
+
+  // postgresql.auto.conf is read last, so an empty primary_conninfo here overrides postgresql.conf.
+  const auto = path.join(dataDir, 'postgresql.auto.conf');
+  const text = await fs.readFile(auto, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return '';
+    throw e;
+  });
+  const lines = text.split('\n');
+  const kept = lines.filter((l) => !/^\s*(primary_conninfo|primary_slot_name)\s*=/.test(l) && !l.startsWith(NEUTRAL_MARK));
+  while (kept.length && kept[kept.length - 1] === '') kept.pop();
+  const desired = [...kept, `${NEUTRAL_MARK} fenced at epoch ${epoch}; stream from nobody until told`, `primary_conninfo = ''`, `primary_slot_name = ''`, ''].join('\n');
+  const alreadyNeutral =
+    lines.some((l) => /^\s*primary_conninfo\s*=\s*''\s*$/.test(l)) &&
+    !lines.some((l) => /^\s*primary_conninfo\s*=\s*'.+'/.test(l)) &&
+    !lines.some((l) => /^\s*primary_slot_name\s*=\s*'.+'/.test(l));
+  if (!alreadyNeutral) {
+    await writeFileAtomicLike(auto, desired, owner);
+    changed.push('primary_conninfo cleared');
+  }
+  const dir = await fs.open(dataDir, 'r');
+  await dir.sync().finally(() => dir.close());
+  return changed;
+}

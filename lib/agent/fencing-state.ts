@@ -1,0 +1,78 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { TFencingState } from './types.ts';
+
+// The agent's durable memory: the highest epoch it has seen, whether the node is fenced, and the
+// last promotion it ran. Written atomically (temp file + fsync + rename + fsync dir) so that a crash
+// leaves either the old or the new state, never a torn file.
+
+const ZStateFile = z.object({
+  version: z.literal(1),
+  epoch: z.number().int().min(0),
+  fenced: z.boolean(),
+  since: z.string().nullable().optional(),
+  reason: z.string().nullable().optional(),
+  promotion: z
+    .object({
+      epoch: z.number().int(),
+      requestedAt: z.string(),
+      completedAt: z.string().nullable().optional(),
+      timeline: z.number().int().nullable().optional(),
+    })
+    .nullable()
+    .optional(),
+});
+
+export const STATE_FILE = 'fencing.json';
+
+export function stateFilePath(stateDir: string) {
+  return path.join(stateDir, STATE_FILE);
+}
+
+export const EMPTY_STATE: TFencingState = { epoch: 0, fenced: false, since: null, reason: null, promotion: null };
+
+export class StateCorruptError extends Error {}
+
+/** Missing file -> empty state; unreadable or invalid file -> StateCorruptError (callers fail closed). */
+export async function readFencingState(stateDir: string): Promise<TFencingState> {
+  let text: string;
+  try {
+    text = await fs.readFile(stateFilePath(stateDir), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ...EMPTY_STATE };
+    throw new StateCorruptError(`cannot read ${STATE_FILE}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    const s = ZStateFile.parse(JSON.parse(text));
+    return { epoch: s.epoch, fenced: s.fenced, since: s.since ?? null, reason: s.reason ?? null, promotion: s.promotion ?? null };
+  } catch {
+    throw new StateCorruptError(`${STATE_FILE} is not valid agent state`);
+  }
+}
+
+export async function writeFencingState(stateDir: string, state: TFencingState): Promise<void> {
+  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const target = stateFilePath(stateDir);
+  const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const body = JSON.stringify({ version: 1, ...state }, null, 2) + '\n';
+  const fh = await fs.open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(body, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await fs.rename(tmp, target);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+  const dir = await fs.open(stateDir, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}

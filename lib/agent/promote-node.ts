@@ -1,0 +1,55 @@
+import { readFencingState, writeFencingState } from './fencing-state.ts';
+import { withPg, pgErrorMessage } from './pg-client.ts';
+import { timelineFromWalFile } from './read-postgres-status.ts';
+import { AgentError, type TAgentContext } from './types.ts';
+import type { TActionResult } from './protocol.ts';
+
+/** POST /v1/promote: pg_promote(wait => true) on a replica, guarded by epoch and fencing state. */
+export async function promoteNode(ctx: TAgentContext, req: { epoch: number }): Promise<TActionResult> {
+  return ctx.exclusive(async () => {
+    const state = await readFencingState(ctx.config.stateDir).catch((e: Error) => {
+      throw new AgentError('STATE_UNREADABLE', 500, `refusing to promote: ${e.message}`);
+    });
+    if (req.epoch < state.epoch) {
+      throw new AgentError('STALE_EPOCH', 409, `epoch ${req.epoch} is lower than the highest seen (${state.epoch})`);
+    }
+    if (state.fenced) {
+      throw new AgentError('FENCED', 409, `node is fenced (epoch ${state.epoch}${state.reason ? `: ${state.reason}` : ''})`);
+    }
+    const waitSeconds = ctx.config.promoteWaitSeconds;
+    return withPg(
+      ctx.config,
+      async (c) => {
+        const inRecovery: boolean = (await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r;
+        if (!inRecovery) {
+          if (state.promotion?.epoch === req.epoch) {
+            return { ok: true, epoch: req.epoch, alreadyDone: true, timeline: await currentTimeline(c), detail: 'already promoted with this epoch' };
+          }
+          throw new AgentError('NOT_IN_RECOVERY', 409, 'node is not in recovery (already a primary)');
+        }
+        const requestedAt = new Date().toISOString();
+        await writeFencingState(ctx.config.stateDir, { ...state, epoch: req.epoch, promotion: { epoch: req.epoch, requestedAt } });
+        ctx.log.warn({ epoch: req.epoch }, 'promote: pg_promote requested');
+        const done: boolean = (await c.query('SELECT pg_promote(wait => true, wait_seconds => $1) AS done', [waitSeconds])).rows[0].done;
+        if (!done) throw new AgentError('PROMOTE_FAILED', 500, `pg_promote did not finish within ${waitSeconds}s`);
+        const timeline = await currentTimeline(c);
+        await writeFencingState(ctx.config.stateDir, {
+          ...state,
+          epoch: req.epoch,
+          promotion: { epoch: req.epoch, requestedAt, completedAt: new Date().toISOString(), timeline },
+        });
+        ctx.log.warn({ epoch: req.epoch, timeline }, 'promote: done');
+        return { ok: true, epoch: req.epoch, alreadyDone: false, timeline };
+      },
+      { statementTimeoutMs: (waitSeconds + 10) * 1000 },
+    ).catch((e) => {
+      if (e instanceof AgentError) throw e;
+      throw new AgentError('PG_UNAVAILABLE', 503, `PostgreSQL: ${pgErrorMessage(e)}`);
+    });
+  });
+}
+
+async function currentTimeline(c: import('pg').Client): Promise<number> {
+  const r = await c.query('SELECT pg_walfile_name(pg_current_wal_lsn()) AS f');
+  return timelineFromWalFile(r.rows[0].f);
+}

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+// Agent protocol v1 (PRODUCT.md "Agent protocol v1"). This file is the one truth for both sides:
+// the agent builds its answers with these schemas and the poller validates every answer with them.
+export const AGENT_PROTOCOL = 'vakt.agent/v1';
+
+/** PostgreSQL LSN text form, e.g. "0/3000148". */
+export const ZLsn = z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i, 'not an LSN like 0/3000148');
+
+export const ZReplicationPeer = z.object({
+  applicationName: z.string(),
+  clientAddr: z.string().nullable(),
+  state: z.string().nullable(),
+  syncState: z.string().nullable(),
+  sentLsn: ZLsn.nullable(),
+  writeLsn: ZLsn.nullable(),
+  flushLsn: ZLsn.nullable(),
+  replayLsn: ZLsn.nullable(),
+  writeLagSeconds: z.number().nullable(),
+  flushLagSeconds: z.number().nullable(),
+  replayLagSeconds: z.number().nullable(),
+  replayLagBytes: z.number().nullable(),
+});
+
+export const ZWalReceiver = z.object({
+  status: z.string().nullable(),
+  senderHost: z.string().nullable(),
+  senderPort: z.number().nullable(),
+  receivedTimeline: z.number().int().nullable(),
+  flushedLsn: ZLsn.nullable(),
+  lastMsgReceiptTime: z.string().nullable(),
+  slotName: z.string().nullable(),
+});
+
+export const ZArchiver = z.object({
+  archivedCount: z.number().int(),
+  lastArchivedWal: z.string().nullable(),
+  lastArchivedAt: z.string().nullable(),
+  failedCount: z.number().int(),
+  lastFailedWal: z.string().nullable(),
+  lastFailedAt: z.string().nullable(),
+});
+
+export const ZPgSettings = z.object({
+  synchronousStandbyNames: z.string(),
+  synchronousCommit: z.string(),
+  archiveMode: z.string(),
+  archiveCommand: z.string().nullable().optional(),
+  fsync: z.boolean(),
+  fullPageWrites: z.boolean(),
+  dataChecksums: z.boolean(),
+  walLevel: z.string().optional(),
+});
+
+export const ZDatabaseSize = z.object({ name: z.string(), bytes: z.number() });
+
+/** pgBackRest `info --output=json`, normalised. */
+export const ZBackup = z.object({
+  label: z.string(),
+  type: z.enum(['full', 'diff', 'incr']),
+  startedAt: z.string(),
+  stoppedAt: z.string(),
+  sizeBytes: z.number().nullable(),
+  repoSizeBytes: z.number().nullable(),
+  walStart: z.string().nullable(),
+  walStop: z.string().nullable(),
+  lsnStart: z.string().nullable().optional(),
+  lsnStop: z.string().nullable().optional(),
+  error: z.boolean().optional(),
+});
+export const ZBackupCatalog = z.object({
+  tool: z.literal('pgbackrest'),
+  stanza: z.string(),
+  status: z.object({ code: z.number().int(), message: z.string() }),
+  walArchiveMin: z.string().nullable(),
+  walArchiveMax: z.string().nullable(),
+  backups: z.array(ZBackup),
+  error: z.string().optional(),
+});
+
+export const ZPostgresStatus = z.object({
+  reachable: z.boolean(),
+  error: z.string().optional(),
+  serverVersion: z.string().nullable().optional(),
+  systemIdentifier: z.string().nullable().optional(),
+  role: z.enum(['primary', 'replica', 'unknown']),
+  timeline: z.number().int().nullable().optional(),
+  currentLsn: ZLsn.nullable().optional(),
+  receiveLsn: ZLsn.nullable().optional(),
+  replayLsn: ZLsn.nullable().optional(),
+  lastReplayAt: z.string().nullable().optional(),
+  walReceiver: ZWalReceiver.nullable().optional(),
+  replication: z.array(ZReplicationPeer).optional(),
+  archiver: ZArchiver.nullable().optional(),
+  settings: ZPgSettings.nullable().optional(),
+  databases: z.array(ZDatabaseSize).optional(),
+});
+
+export const ZFencing = z.object({
+  epoch: z.number().int().min(0),
+  fenced: z.boolean(),
+  since: z.string().nullable().optional(),
+  reason: z.string().nullable().optional(),
+});
+
+export const ZAgentStatus = z.object({
+  protocol: z.literal(AGENT_PROTOCOL),
+  agent: z.object({ name: z.string(), version: z.string(), startedAt: z.string() }),
+  collectedAt: z.string(),
+  node: z.object({ name: z.string(), site: z.string() }),
+  postgres: ZPostgresStatus,
+  storage: z.object({ totalBytes: z.number(), freeBytes: z.number(), dataBytes: z.number().nullable() }).nullable(),
+  backups: ZBackupCatalog.nullable(),
+  fencing: ZFencing,
+});
+export type TAgentStatus = z.infer<typeof ZAgentStatus>;
+export type TPostgresStatus = z.infer<typeof ZPostgresStatus>;
+export type TReplicationPeer = z.infer<typeof ZReplicationPeer>;
+export type TBackupCatalog = z.infer<typeof ZBackupCatalog>;
+
+export const ZFenceRequest = z.object({ epoch: z.number().int().min(1), reason: z.string().min(1).max(500) }).strict();
+export const ZPromoteRequest = z.object({ epoch: z.number().int().min(1) }).strict();
+export const ZActionResult = z.object({
+  ok: z.boolean(),
+  epoch: z.number().int(),
+  alreadyDone: z.boolean().optional(),
+  detail: z.string().optional(),
+  timeline: z.number().int().nullable().optional(),
+});
+export type TActionResult = z.infer<typeof ZActionResult>;
+export const ZAgentError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** Byte position of an LSN ("16/B374D848" -> 0x16B374D848). */
+export function lsnToBigInt(lsn: string): bigint {
+  const [hi, lo] = lsn.split('/');
+  return (BigInt('0x' + hi) << 32n) + BigInt('0x' + lo);
+}
+/** a - b in bytes as a number (exact below 2^53). */
+export function lsnDiff(a: string, b: string): number {
+  return Number(lsnToBigInt(a) - lsnToBigInt(b));
+}

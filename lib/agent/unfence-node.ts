@@ -1,0 +1,23 @@
+import { readFencingState, writeFencingState } from './fencing-state.ts';
+import { AgentError, type TAgentContext } from './types.ts';
+import type { TActionResult } from './protocol.ts';
+
+/**
+ * POST /v1/unfence {epoch, reason}: clears the agent's fenced flag only (e.g. after the old primary
+ * was rewound and rejoined as a replica, so it may be a promotion candidate again). It does not
+ * touch the data directory and does not start PostgreSQL.
+ */
+export async function unfenceNode(ctx: TAgentContext, req: { epoch: number; reason: string }): Promise<TActionResult> {
+  return ctx.exclusive(async () => {
+    const state = await readFencingState(ctx.config.stateDir).catch((e: Error) => {
+      throw new AgentError('STATE_UNREADABLE', 500, e.message);
+    });
+    if (req.epoch < state.epoch) {
+      throw new AgentError('STALE_EPOCH', 409, `epoch ${req.epoch} is lower than the highest seen (${state.epoch})`);
+    }
+    const alreadyDone = !state.fenced;
+    await writeFencingState(ctx.config.stateDir, { ...state, epoch: req.epoch, fenced: false, since: null, reason: req.reason });
+    ctx.log.warn({ epoch: req.epoch, reason: req.reason }, 'unfence: fenced flag cleared');
+    return { ok: true, epoch: req.epoch, alreadyDone };
+  });
+}

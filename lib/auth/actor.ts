@@ -1,0 +1,16 @@
+import type { TRole } from './roles';
+
+/** Who is acting: a signed-in person, an API token, or Vakt itself (worker, CLI). */
+export type TActor = {
+  type: 'user' | 'token' | 'system' | 'cli';
+  id: string | null;
+  label: string;
+  role: TRole;
+  teams: string[];
+  /** for users: when they last proved who they are (sign-in); used for step-up on OIDC accounts */
+  authTime?: number;
+  hasPassword?: boolean;
+};
+
+export const systemActor = (label = 'vakt-worker'): TActor => ({ type: 'system', id: null, label, role: 'admin', teams: [] });
+export const cliActor = (): TActor => ({ type: 'cli', id: null, label: `cli:${process.env.USER ?? 'unknown'}`, role: 'admin', teams: [] });

@@ -1,0 +1,100 @@
+// Small pure helpers shared by the safety engine: time and LSN arithmetic that never throws.
+import { lsnToBigInt } from '@/lib/agent/protocol';
+import type { TInstant, TMemberInput, TMemberObservation, TSafetyConfig } from './types';
+
+export const DEFAULT_SAFETY_CONFIG: TSafetyConfig = {
+  staleAfterSeconds: 15,
+  primaryDownForSeconds: 30,
+  flapWindowSeconds: 600,
+  flapDownsThreshold: 2,
+  streamingEvidenceSeconds: 15,
+  approvalsDefault: 1,
+};
+
+export function resolveConfig(partial: Partial<TSafetyConfig> | undefined): TSafetyConfig {
+  const merged = { ...DEFAULT_SAFETY_CONFIG, ...(partial ?? {}) };
+  // The streaming-evidence window follows staleAfter unless set explicitly.
+  if (partial?.streamingEvidenceSeconds === undefined) merged.streamingEvidenceSeconds = merged.staleAfterSeconds;
+  return merged;
+}
+
+/** Epoch milliseconds, or null when missing or unparseable (callers fail closed on null). */
+export function toMs(t: TInstant | null | undefined): number | null {
+  if (t === null || t === undefined) return null;
+  const ms = t instanceof Date ? t.getTime() : typeof t === 'number' ? t : Date.parse(t);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+export function toIso(t: TInstant | null | undefined): string | null {
+  const ms = toMs(t);
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** Seconds from `from` to `now`, never negative (clock skew); null when `from` is unknown. */
+export function secondsSince(from: TInstant | null | undefined, nowMs: number): number | null {
+  const ms = toMs(from);
+  return ms === null ? null : Math.max(0, (nowMs - ms) / 1000);
+}
+
+const LSN_RE = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
+export function lsnValue(lsn: string | null | undefined): bigint | null {
+  return lsn && LSN_RE.test(lsn) ? lsnToBigInt(lsn) : null;
+}
+
+/** The highest of the given LSNs (invalid and null ignored), or null. */
+export function maxLsn(lsns: Array<string | null | undefined>): string | null {
+  let best: string | null = null;
+  let bestValue: bigint | null = null;
+  for (const lsn of lsns) {
+    const v = lsnValue(lsn);
+    if (v !== null && (bestValue === null || v > bestValue)) {
+      best = lsn as string;
+      bestValue = v;
+    }
+  }
+  return best;
+}
+
+/** a − b in bytes, or null when either is unknown. */
+export function lsnBytes(a: string | null | undefined, b: string | null | undefined): number | null {
+  const va = lsnValue(a);
+  const vb = lsnValue(b);
+  return va === null || vb === null ? null : Number(va - vb);
+}
+
+export function isFresh(obs: TMemberObservation | null, nowMs: number, cfg: TSafetyConfig): boolean {
+  if (!obs) return false;
+  const age = secondsSince(obs.observedAt, nowMs);
+  return age !== null && age <= cfg.staleAfterSeconds;
+}
+
+/** A fresh observation in which PostgreSQL answered as a writable primary. */
+export function claimsPrimary(m: TMemberInput, nowMs: number, cfg: TSafetyConfig): boolean {
+  const o = m.observation;
+  return !!o && o.status === 'ok' && o.role === 'primary' && isFresh(o, nowMs, cfg);
+}
+
+/** Where a replica's WAL position stands: received (will be replayed on promotion), else replayed. */
+export function receivedLsn(obs: TMemberObservation | null): string | null {
+  if (!obs) return null;
+  return maxLsn([obs.receiveLsn, obs.walReceiver?.flushedLsn, obs.replayLsn]);
+}
+
+export function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = -1;
+  do {
+    v /= 1024;
+    i++;
+  } while (v >= 1024 && i < units.length - 1);
+  return `${n} bytes (${v.toFixed(1)} ${units[i]})`;
+}
+
+export function fmtSeconds(s: number): string {
+  const r = Math.round(s * 10) / 10;
+  if (r < 120) return `${r} s`;
+  if (r < 7200) return `${r} s (${Math.round(r / 6) / 10} min)`;
+  return `${r} s (${Math.round(r / 360) / 10} h)`;
+}

@@ -1,0 +1,195 @@
+// Input and output types of the promotion-safety engine (PRODUCT.md "Promotion safety",
+// "GET /api/v1/clusters/{name}/safety"). Self-contained on purpose: adapters build these from the
+// database; the engine never reads anything else. Everything the verdict depends on is here.
+
+/** A point in time: Date, epoch milliseconds, or an ISO-8601 string. Unparseable -> treated as missing. */
+export type TInstant = Date | number | string;
+
+export type TNodeStatus = 'ok' | 'down' | 'unknown';
+export type TNodeRole = 'primary' | 'replica' | 'unknown';
+export type TClusterKind = 'vakt-agent' | 'patroni';
+export type TClusterState = 'HEALTHY' | 'DEGRADED' | 'PRIMARY_DOWN' | 'SPLIT_BRAIN' | 'UNKNOWN';
+export type TVerdict = 'SAFE' | 'GATED' | 'MANUAL' | 'BLOCKED';
+export type TFailoverMode = 'automatic' | 'operator-approved' | 'manual';
+export type TCrossSiteStance = 'required' | 'optional' | 'not-assumed';
+
+/** One row of pg_stat_replication as the primary reported it. `applicationName` is the member name. */
+export interface TReplicationEntry {
+  applicationName: string;
+  state: string | null; // streaming | catchup | startup | backup | stopping
+  syncState: string | null; // sync | quorum | potential | async
+  sentLsn?: string | null;
+  flushLsn: string | null;
+  replayLsn: string | null;
+  flushLagSeconds?: number | null;
+  replayLagSeconds: number | null;
+  replayLagBytes: number | null;
+}
+
+export interface TWalReceiverInfo {
+  status: string | null; // streaming | waiting | stopping | ...
+  /** Member name the adapter resolved sender host:port to; null/absent = unknown (counts as the primary: fail closed). */
+  senderNode?: string | null;
+  receivedTimeline?: number | null;
+  flushedLsn?: string | null;
+  lastMsgReceiptTime?: TInstant | null;
+}
+
+export interface TMemberObservation {
+  observedAt: TInstant;
+  /** Last time this node was seen 'ok' (may equal observedAt). */
+  lastOkAt: TInstant | null;
+  /** ok = agent answered and PostgreSQL reachable; down = agent answered, PostgreSQL not; unknown = agent unreachable or garbage. */
+  status: TNodeStatus;
+  error?: string | null;
+  role: TNodeRole;
+  timeline: number | null;
+  systemIdentifier: string | null;
+  currentLsn: string | null;
+  receiveLsn: string | null;
+  replayLsn: string | null;
+  lastReplayAt: TInstant | null;
+  replication: TReplicationEntry[];
+  walReceiver: TWalReceiverInfo | null;
+  fencing: { epoch: number; fenced: boolean } | null;
+  synchronousStandbyNames: string | null;
+  /** The primary's synchronous_commit, when known (off/local means commits did not wait for any standby). */
+  synchronousCommit?: string | null;
+}
+
+export interface TMemberInput {
+  name: string;
+  site: string;
+  /** Latest observation, whatever its status; null = never observed. */
+  observation: TMemberObservation | null;
+  /** The last observation with status 'ok' (its observedAt is when). Null = never seen ok. */
+  lastGood: TMemberObservation | null;
+}
+
+export interface TClusterHistory {
+  /** The last known primary: name, timeline and LSN last seen on it, and when it was last seen ok. */
+  expectedPrimary: {
+    node: string;
+    timeline: number | null;
+    lastLsn: string | null;
+    lastSeenOkAt: TInstant | null;
+  } | null;
+  /** When Vakt first saw the current primary outage (null while the primary is ok, or unknown). */
+  primaryDownSince: TInstant | null;
+  /** Times the primary went from ok to not-ok (recent ones suffice), for the flapping guard. */
+  primaryDownEvents?: TInstant[];
+  /** The last promotion: the node promoted, the node it replaced, the epoch it claimed. */
+  previousPromotion: { node: string; fromNode: string | null; epoch: number; at?: TInstant | null } | null;
+}
+
+export interface TContextPolicy {
+  slug: string;
+  rpoClass: string;
+  /** Numeric bound of the RPO class; null = the class exists but its bound is not chosen yet. */
+  rpoBoundSeconds: number | null;
+  rtoClass: string;
+  rtoBoundSeconds: number | null;
+  crossSite: TCrossSiteStance;
+  failover: TFailoverMode;
+  replication: { local: 'sync' | 'async'; crossSite: 'sync' | 'async' | 'none' };
+  acceptedCrossSiteDataLossSeconds?: number | null;
+  approvalsRequired: 1 | 2;
+  runbook: string;
+}
+
+export interface TSafetyConfig {
+  /** An observation older than this is stale (default 15 s = 3 poll intervals). */
+  staleAfterSeconds: number;
+  /** Automatic action needs the primary down at least this long (default 30 s). */
+  primaryDownForSeconds: number;
+  /** Flapping: this many primary outages within flapWindowSeconds (defaults 2 in 600 s). */
+  flapWindowSeconds: number;
+  flapDownsThreshold: number;
+  /** A replica's last WAL receipt newer than this counts as "still streaming" (default staleAfterSeconds). */
+  streamingEvidenceSeconds: number;
+  /** Floor for approvals on any GATED verdict (default 1). NO_CONTEXTS always needs 2. */
+  approvalsDefault: 1 | 2;
+}
+
+export interface TSafetyInput {
+  cluster: { name: string; kind: TClusterKind; epoch: number };
+  now: Date | number;
+  config?: Partial<TSafetyConfig>;
+  members: TMemberInput[];
+  history: TClusterHistory;
+  contexts: TContextPolicy[];
+  /** Site of the old primary; defaults to the expected primary member's site. Unknown -> every candidate counts as cross-site. */
+  primarySite?: string | null;
+}
+
+// ---------- output ----------
+
+export type TReasonEffect = 'block' | 'manual' | 'gate' | 'info';
+
+export interface TReason {
+  code: string;
+  message: string;
+  /** What the reason does to the verdict (extension of the public shape; clients may ignore it). */
+  effect: TReasonEffect;
+}
+
+export interface TDataLoss {
+  /** Measured bytes behind the best known primary position; null = cannot be measured. */
+  bytes: number | null;
+  /** Measured seconds behind at the last fresh primary observation; null = cannot be measured. */
+  seconds: number | null;
+  /** now − last time the primary was seen ok; writes in this window are unknown. Null = never seen ok. */
+  unknownWindowSeconds: number | null;
+  /** True when synchronous replication guarantees the candidate holds every acknowledged commit, window included. */
+  windowCoveredBySync: boolean;
+  /** Conservative total compared with RPO bounds: seconds (+ unknown window unless covered). Null = unknown. */
+  worstCaseSeconds: number | null;
+  referenceLsn: string | null;
+  candidateLsn: string | null;
+  /** The candidate's sync_state at the last primary observation. */
+  syncState: string | null;
+}
+
+export interface TCandidateVerdict {
+  node: string;
+  site: string;
+  crossSite: boolean;
+  verdict: TVerdict;
+  approvalsRequired: number;
+  reasons: TReason[];
+  dataLoss: TDataLoss;
+  rpoBoundSeconds: number | null;
+  strictestContext: string | null;
+  contexts: Array<{ slug: string; rpoBoundSeconds: number | null; withinRpo: boolean | null }>;
+  requiresAttestation: boolean;
+  replayLsn: string | null;
+  rank: number;
+  /** Runbook of the manual context(s) when the verdict is MANUAL. */
+  runbook: string | null;
+}
+
+export interface TPrimarySummary {
+  node: string;
+  site: string | null;
+  status: TNodeStatus | 'stale' | 'not-observed';
+  role: TNodeRole | null;
+  observedAt: string | null;
+  ageSeconds: number | null;
+  lastSeenOkAt: string | null;
+  downForSeconds: number | null;
+  timeline: number | null;
+  lsn: string | null;
+  fenced: boolean | null;
+}
+
+export interface TSafetyReport {
+  cluster: string;
+  state: TClusterState;
+  epoch: number;
+  evaluatedAt: string;
+  primary: TPrimarySummary | null;
+  alarms: Array<{ code: string; message: string }>;
+  candidates: TCandidateVerdict[];
+  fenceTarget: string | null;
+  needsRebuild: Array<{ node: string; reason: string }>;
+}
