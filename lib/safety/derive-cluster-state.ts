@@ -1,0 +1,136 @@
+// Cluster-level view: who is primary, is it healthy, is there a split brain, what to fence.
+import type { TClusterHistory, TClusterState, TMemberInput, TSafetyConfig } from './types';
+import { claimsPrimary, isFresh, secondsSince, toMs } from './helpers';
+
+export interface TClusterView {
+  state: TClusterState;
+  /** The primary Vakt judges against (the expected one, or the only member claiming primary). */
+  primaryNode: string | null;
+  primaryHealthy: boolean;
+  /** Fresh members that answered as a writable primary. */
+  claimants: string[];
+  /** Human-readable evidence that replicas still receive WAL from an unreachable primary. */
+  streamingEvidence: string[];
+  fenceTarget: string | null;
+  alarms: Array<{ code: string; message: string }>;
+}
+
+export interface TDeriveStateInput {
+  members: TMemberInput[];
+  history: TClusterHistory;
+  clusterEpoch: number;
+  nowMs: number;
+  config: TSafetyConfig;
+}
+
+/** A claimant that history says was replaced: the node a promotion replaced, or an agent with an older epoch. */
+function isSuperseded(m: TMemberInput, input: TDeriveStateInput): boolean {
+  if (m.name === input.history.expectedPrimary?.node) return false;
+  if (m.name === input.history.previousPromotion?.fromNode) return true;
+  const epoch = m.observation?.fencing?.epoch;
+  return epoch !== undefined && epoch < input.clusterEpoch;
+}
+
+/** Order split-brain claimants: the one to keep first (expected primary, then higher epoch, then newer timeline). */
+function keepOrder(a: TMemberInput, b: TMemberInput, expected: string | undefined): number {
+  const ea = a.observation?.fencing?.epoch ?? -1;
+  const eb = b.observation?.fencing?.epoch ?? -1;
+  if (ea !== eb) return eb - ea;
+  const ta = a.observation?.timeline ?? -1;
+  const tb = b.observation?.timeline ?? -1;
+  if (ta !== tb) return tb - ta;
+  return (b.name === expected ? 1 : 0) - (a.name === expected ? 1 : 0);
+}
+
+/** Replicas that still stream from (or very recently heard from) a primary Vakt cannot reach. */
+export function primaryStreamingEvidence(input: TDeriveStateInput, primaryNode: string): string[] {
+  const out: string[] = [];
+  for (const m of input.members) {
+    if (m.name === primaryNode) continue;
+    const o = m.observation;
+    if (!o || o.status !== 'ok' || !isFresh(o, input.nowMs, input.config) || !o.walReceiver) continue;
+    const wr = o.walReceiver;
+    if (wr.senderNode && wr.senderNode !== primaryNode) continue; // cascading from another replica
+    const receiptAge = secondsSince(wr.lastMsgReceiptTime ?? null, input.nowMs);
+    if (wr.status === 'streaming') {
+      out.push(`${m.name} still streams WAL from it${receiptAge === null ? '' : ` (last message ${Math.round(receiptAge)} s ago)`}`);
+    } else if (receiptAge !== null && receiptAge <= input.config.streamingEvidenceSeconds) {
+      out.push(`${m.name} received WAL from it ${Math.round(receiptAge)} s ago`);
+    }
+  }
+  return out;
+}
+
+export function deriveClusterState(input: TDeriveStateInput): TClusterView {
+  const { members, history, nowMs, config } = input;
+  const alarms: TClusterView['alarms'] = [];
+  const expected = history.expectedPrimary?.node;
+  const claimants = members.filter((m) => claimsPrimary(m, nowMs, config));
+  const superseded = claimants.filter((m) => isSuperseded(m, input));
+  const anyFresh = members.some((m) => isFresh(m.observation, nowMs, config));
+  const returned = history.previousPromotion?.fromNode
+    ? members.find((m) => m.name === history.previousPromotion!.fromNode && isFresh(m.observation, nowMs, config))
+    : undefined;
+  if (returned && returned.name !== expected) {
+    const o = returned.observation!;
+    alarms.push({
+      code: 'OLD_PRIMARY_RETURNED',
+      message: `${returned.name}, the primary replaced at epoch ${history.previousPromotion!.epoch}, is back (${o.status}, role ${o.role}${o.fencing?.fenced ? ', fenced' : ', not fenced'}).`,
+    });
+  }
+
+  // Two writers, or one writer that history says was replaced: split brain.
+  if (claimants.length >= 2 || superseded.length > 0) {
+    const sorted = [...claimants].sort((a, b) => keepOrder(a, b, expected));
+    let keep: string | null = sorted[0]?.name ?? null;
+    let fenceTarget: string | null = null;
+    if (superseded.length > 0) {
+      keep = claimants.find((m) => !superseded.includes(m))?.name ?? expected ?? null;
+      fenceTarget = [...superseded].sort((a, b) => keepOrder(b, a, expected))[0].name;
+    } else if (sorted.length === 2 && keepOrder(sorted[0], sorted[1], undefined) !== 0) {
+      // Only an older epoch or timeline marks the loser; with three writers or a tie, an operator decides.
+      fenceTarget = sorted[1].name;
+    }
+    const names = claimants.map((m) => `${m.name} (epoch ${m.observation?.fencing?.epoch ?? '?'}, timeline ${m.observation?.timeline ?? '?'})`);
+    alarms.push({
+      code: 'SPLIT_BRAIN',
+      message:
+        claimants.length >= 2
+          ? `Split brain: ${names.join(' and ')} both accept writes. ${fenceTarget ? `Fence ${fenceTarget} (older epoch or timeline).` : 'Vakt cannot tell which one to keep: an operator must decide.'}`
+          : `Split brain: ${names[0]} accepts writes although it was replaced (cluster epoch ${input.clusterEpoch}). Fence ${fenceTarget}.`,
+    });
+    return { state: 'SPLIT_BRAIN', primaryNode: keep, primaryHealthy: false, claimants: claimants.map((m) => m.name), streamingEvidence: [], fenceTarget, alarms };
+  }
+
+  if (claimants.length === 1) {
+    const p = claimants[0];
+    if (expected && p.name !== expected) {
+      alarms.push({ code: 'PRIMARY_CHANGED', message: `${p.name} is now the primary; Vakt expected ${expected}. Check who promoted it.` });
+    }
+    const others = members.filter((m) => m !== p);
+    const allGood = others.every((m) => m.observation?.status === 'ok' && m.observation.role === 'replica' && isFresh(m.observation, nowMs, config) && !m.observation.fencing?.fenced);
+    return { state: allGood ? 'HEALTHY' : 'DEGRADED', primaryNode: p.name, primaryHealthy: true, claimants: [p.name], streamingEvidence: [], fenceTarget: null, alarms };
+  }
+
+  // Nobody answers as primary.
+  const primaryNode = expected ?? null;
+  if (!anyFresh) {
+    alarms.push({ code: 'NO_FRESH_OBSERVATIONS', message: `No member has been observed in the last ${config.staleAfterSeconds} s; Vakt cannot tell the state of this cluster.` });
+    return { state: 'UNKNOWN', primaryNode, primaryHealthy: false, claimants: [], streamingEvidence: [], fenceTarget: null, alarms };
+  }
+  if (!primaryNode) {
+    alarms.push({ code: 'NO_PRIMARY', message: 'No member answers as primary and Vakt has no record of which node was primary.' });
+    return { state: 'PRIMARY_DOWN', primaryNode: null, primaryHealthy: false, claimants: [], streamingEvidence: [], fenceTarget: null, alarms };
+  }
+  const evidence = primaryStreamingEvidence(input, primaryNode);
+  if (evidence.length > 0) {
+    alarms.push({ code: 'PRIMARY_STILL_STREAMING', message: `Vakt cannot reach the primary ${primaryNode}, but ${evidence.join('; ')}: it is probably alive.` });
+    return { state: 'DEGRADED', primaryNode, primaryHealthy: false, claimants: [], streamingEvidence: evidence, fenceTarget: null, alarms };
+  }
+  const downSince = toMs(history.primaryDownSince);
+  alarms.push({
+    code: 'PRIMARY_DOWN',
+    message: `The primary ${primaryNode} is not answering as primary${downSince === null ? '' : ` (down for ${Math.round((nowMs - downSince) / 1000)} s)`}.`,
+  });
+  return { state: 'PRIMARY_DOWN', primaryNode, primaryHealthy: false, claimants: [], streamingEvidence: [], fenceTarget: primaryNode, alarms };
+}

@@ -1,0 +1,132 @@
+// The verdict engine: (cluster, members' observations, history, contexts, now) -> safety report.
+// Pure: everything the verdict depends on is an argument. Fail closed: when in doubt, BLOCKED or GATED.
+import type { TMemberInput, TPrimarySummary, TSafetyInput, TSafetyReport } from './types';
+import { deriveClusterState, type TClusterView } from './derive-cluster-state';
+import { strictestPolicy } from './strictest-policy';
+import { clusterChecks, evaluateCandidate, type TEvaluationFrame } from './evaluate-candidate';
+import { rankCandidates } from './rank-candidates';
+import { isFresh, maxLsn, resolveConfig, secondsSince, toIso, toMs } from './helpers';
+
+export function evaluateCluster(input: TSafetyInput): TSafetyReport {
+  const config = resolveConfig(input.config);
+  const nowMs = toMs(input.now);
+  if (nowMs === null) throw new Error('evaluateCluster: now is not a valid time');
+  const view = deriveClusterState({ members: input.members, history: input.history, clusterEpoch: input.cluster.epoch, nowMs, config });
+  const frame = buildFrame(input, view, nowMs, config);
+  const shared = clusterChecks(frame);
+  const candidates = rankCandidates(
+    input.members.filter((m) => m.name !== view.primaryNode).map((m) => evaluateCandidate(frame, m, shared)),
+  );
+  return {
+    cluster: input.cluster.name,
+    state: view.state,
+    epoch: input.cluster.epoch,
+    evaluatedAt: new Date(nowMs).toISOString(),
+    primary: summarizePrimary(frame),
+    alarms: view.alarms,
+    candidates,
+    fenceTarget: view.fenceTarget,
+    needsRebuild: needsRebuild(frame),
+  };
+}
+
+function buildFrame(input: TSafetyInput, view: TClusterView, nowMs: number, config: TEvaluationFrame['config']): TEvaluationFrame {
+  const primaryMember = input.members.find((m) => m.name === view.primaryNode) ?? null;
+  const hist = input.history.expectedPrimary?.node === view.primaryNode ? input.history.expectedPrimary : null;
+  // While the primary answers, judge against what it says now; otherwise against its last good state.
+  const ref = view.primaryHealthy ? primaryMember?.observation ?? null : primaryMember?.lastGood ?? null;
+  const expectedTimeline = view.primaryHealthy ? ref?.timeline ?? null : hist?.timeline ?? ref?.timeline ?? null;
+  const expectedSystemIdentifier = ref?.systemIdentifier ?? primaryMember?.observation?.systemIdentifier ?? commonSystemIdentifier(input.members);
+
+  const seenOk = [
+    toMs(hist?.lastSeenOkAt),
+    toMs(primaryMember?.lastGood?.observedAt),
+    toMs(primaryMember?.observation?.lastOkAt),
+    primaryMember?.observation?.status === 'ok' ? toMs(primaryMember.observation.observedAt) : null,
+  ].filter((v): v is number => v !== null);
+  const primaryKnowledge = view.primaryNode
+    ? {
+        lastLsn: maxLsn([ref?.currentLsn, hist?.lastLsn]),
+        lastSeenOkAt: seenOk.length > 0 ? Math.max(...seenOk) : null,
+        replication: ref?.replication ?? [],
+        synchronousCommit: ref?.synchronousCommit ?? null,
+      }
+    : null;
+
+  const consistent = new Set(
+    input.members
+      .filter((m) => {
+        const o = m.observation?.status === 'ok' ? m.observation : m.lastGood;
+        if (!o) return false;
+        if (expectedSystemIdentifier !== null && o.systemIdentifier !== null && o.systemIdentifier !== expectedSystemIdentifier) return false;
+        return expectedTimeline === null || o.timeline === null || o.timeline === expectedTimeline;
+      })
+      .map((m) => m.name),
+  );
+
+  return {
+    input,
+    config,
+    nowMs,
+    view,
+    policy: strictestPolicy(input.contexts),
+    primaryMember,
+    primarySite: input.primarySite ?? primaryMember?.site ?? null,
+    expectedTimeline,
+    expectedSystemIdentifier,
+    primaryKnowledge,
+    consistent,
+  };
+}
+
+/** The system identifier most members report (used only when the primary never reported one). */
+function commonSystemIdentifier(members: TMemberInput[]): string | null {
+  const counts = new Map<string, number>();
+  for (const m of members) {
+    const id = m.observation?.systemIdentifier ?? m.lastGood?.systemIdentifier;
+    if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+  // A tie means Vakt cannot tell which database is the cluster's.
+  if (sorted.length === 0 || (sorted.length > 1 && sorted[0][1] === sorted[1][1])) return null;
+  return sorted[0][0];
+}
+
+function summarizePrimary(f: TEvaluationFrame): TPrimarySummary | null {
+  const node = f.view.primaryNode;
+  if (!node) return null;
+  const m = f.primaryMember;
+  const o = m?.observation ?? null;
+  const status: TPrimarySummary['status'] = !o ? 'not-observed' : !isFresh(o, f.nowMs, f.config) ? 'stale' : o.status;
+  const lastSeenOkAt = f.primaryKnowledge?.lastSeenOkAt ?? null;
+  return {
+    node,
+    site: m?.site ?? null,
+    status,
+    role: o?.role ?? null,
+    observedAt: toIso(o?.observedAt),
+    ageSeconds: secondsSince(o?.observedAt, f.nowMs),
+    lastSeenOkAt: toIso(lastSeenOkAt),
+    downForSeconds: f.view.primaryHealthy ? null : secondsSince(f.input.history.primaryDownSince, f.nowMs),
+    timeline: o?.timeline ?? m?.lastGood?.timeline ?? null,
+    lsn: o?.currentLsn ?? f.primaryKnowledge?.lastLsn ?? null,
+    fenced: o?.fencing?.fenced ?? null,
+  };
+}
+
+/** Members that must be rebuilt from the current primary before they may serve again. */
+function needsRebuild(f: TEvaluationFrame): Array<{ node: string; reason: string }> {
+  const out: Array<{ node: string; reason: string }> = [];
+  for (const m of f.input.members) {
+    if (m.name === f.view.primaryNode || f.view.claimants.includes(m.name)) continue;
+    const o = m.observation;
+    if (!o || o.status === 'unknown' || !isFresh(o, f.nowMs, f.config)) continue;
+    const returned = f.input.history.previousPromotion?.fromNode === m.name ? ' It is the primary replaced by the last promotion.' : '';
+    if (o.fencing?.fenced) {
+      out.push({ node: m.name, reason: `Fenced at epoch ${o.fencing.epoch}; rebuild it from the current primary (pg_rewind or a new base backup) before it rejoins.${returned}` });
+    } else if (o.status === 'ok' && o.timeline !== null && f.expectedTimeline !== null && o.timeline !== f.expectedTimeline) {
+      out.push({ node: m.name, reason: `On timeline ${o.timeline} while the primary is on timeline ${f.expectedTimeline}; its history has diverged, rebuild it.${returned}` });
+    }
+  }
+  return out;
+}

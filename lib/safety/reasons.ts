@@ -1,0 +1,139 @@
+// Reason codes of the safety engine and their plain-words messages. Codes are stable (clients and
+// runbooks match on them); messages carry the numbers an on-call operator needs.
+import type { TDataLoss, TReason, TReasonEffect } from './types';
+import { fmtBytes, fmtSeconds } from './helpers';
+
+/** A reason plus what it demands: approvals for a gate, an operator's fencing attestation. */
+export interface TCheck extends TReason {
+  approvals?: number;
+  attestation?: boolean;
+}
+
+const mk = (code: string, effect: TReasonEffect, message: string, extra: Partial<TCheck> = {}): TCheck => ({
+  code,
+  effect,
+  message,
+  ...extra,
+});
+const age = (s: number | null) => (s === null ? 'an unknown time' : fmtSeconds(s));
+
+export const reasons = {
+  primaryHealthy: (primary: string, ageS: number | null) =>
+    mk('PRIMARY_HEALTHY', 'block', `The primary ${primary} is healthy (seen ok ${age(ageS)} ago). Failover is not needed; planned switchover is not supported yet.`),
+  splitBrain: (claimants: string[]) =>
+    mk('SPLIT_BRAIN', 'block', `More than one node accepts writes (${claimants.join(', ')}). Every promotion is blocked until all but one are fenced.`),
+  noPrimaryHistory: () =>
+    mk('NO_PRIMARY_HISTORY', 'block', 'Vakt has no record of which node was the primary, so it cannot fence it or estimate data loss. Promotion is blocked.'),
+  primaryStillStreaming: (primary: string, evidence: string[]) =>
+    mk('PRIMARY_STILL_STREAMING', 'block', `Vakt cannot reach the primary ${primary}, but ${evidence.join('; ')}. The primary is probably alive; promoting now could create two primaries.`),
+  candidateNeverObserved: (node: string) =>
+    mk('CANDIDATE_STALE', 'block', `${node} has never been observed; Vakt has no data to judge it.`),
+  candidateStale: (node: string, ageS: number | null, limit: number) =>
+    mk('CANDIDATE_STALE', 'block', `The last observation of ${node} is ${age(ageS)} old (limit ${fmtSeconds(limit)}); stale data is never enough to promote.`),
+  candidateUnreachable: (node: string, status: 'down' | 'unknown', error: string | null | undefined) =>
+    mk(
+      'CANDIDATE_UNREACHABLE',
+      'block',
+      status === 'down'
+        ? `The agent on ${node} answers but PostgreSQL there is not reachable${error ? ` (${error})` : ''}.`
+        : `The agent on ${node} does not answer or answers garbage${error ? ` (${error})` : ''}.`,
+    ),
+  candidateNotInRecovery: (node: string, role: string) =>
+    mk('CANDIDATE_NOT_IN_RECOVERY', 'block', `${node} is not a replica in recovery (its role is ${role}); only a replica can be promoted.`),
+  candidateFenced: (node: string, epoch: number) =>
+    mk('CANDIDATE_FENCED', 'block', `${node} is fenced (epoch ${epoch}); a fenced node must be rebuilt before it can serve.`),
+  candidateEpochAhead: (node: string, nodeEpoch: number, clusterEpoch: number) =>
+    mk('CANDIDATE_EPOCH_AHEAD', 'block', `The agent on ${node} has seen epoch ${nodeEpoch}, newer than the cluster's recorded epoch ${clusterEpoch}; Vakt's record is behind reality.`),
+  systemIdentifierMismatch: (node: string, got: string | null, expected: string | null) =>
+    mk(
+      'SYSTEM_IDENTIFIER_MISMATCH',
+      'block',
+      got === null
+        ? `${node} did not report its system identifier, so Vakt cannot prove it is a copy of this cluster.`
+        : expected === null
+          ? `The cluster's system identifier is not known, so Vakt cannot prove ${node} (${got}) is a copy of it.`
+          : `${node} has system identifier ${got}, but the cluster's is ${expected}: it is a different database.`,
+    ),
+  timelineDiverged: (node: string, got: number | null, expected: number | null) =>
+    mk(
+      'TIMELINE_DIVERGED',
+      'block',
+      got === null
+        ? `${node} did not report its timeline, so Vakt cannot prove it follows the primary's history.`
+        : expected === null
+          ? `The primary's timeline is not known, so Vakt cannot prove ${node} (timeline ${got}) follows its history.`
+          : `${node} is on timeline ${got}, but the primary was on timeline ${expected}: its history has diverged.`,
+    ),
+  oldPrimaryFenceable: (primary: string, nextEpoch: number) =>
+    mk('OLD_PRIMARY_FENCEABLE', 'info', `The agent on the old primary ${primary} answers: the promotion fences it with epoch ${nextEpoch} before promoting.`),
+  oldPrimaryFenced: (primary: string, epoch: number, ageS: number | null) =>
+    mk('OLD_PRIMARY_FENCED', 'info', `The old primary ${primary} reported itself fenced at epoch ${epoch} (${age(ageS)} ago).`),
+  fencedByPatroni: (primary: string) =>
+    mk('FENCED_BY_PATRONI', 'info', `Patroni's leader lock fences the old primary ${primary}: it demotes itself when it cannot renew the lock.`),
+  oldPrimaryNotFenceable: (primary: string, ageS: number | null) =>
+    mk(
+      'OLD_PRIMARY_NOT_FENCEABLE',
+      'gate',
+      `The agent on the old primary ${primary} does not answer (last seen ok ${age(ageS)} ago) and it is not known to be fenced. An operator must attest it is fenced (powered off or isolated) before promoting.`,
+      { attestation: true, approvals: 1 },
+    ),
+  primaryDownTooShort: (primary: string, downS: number | null, needS: number, approvals: number) =>
+    mk(
+      'PRIMARY_DOWN_TOO_SHORT',
+      'gate',
+      `The primary ${primary} has been down for ${downS === null ? 'an unknown time' : fmtSeconds(downS)}; automatic failover waits ${fmtSeconds(needS)} to rule out a brief outage.`,
+      { approvals },
+    ),
+  primaryFlapping: (primary: string, downs: number, windowS: number, approvals: number) =>
+    mk('PRIMARY_FLAPPING', 'gate', `The primary ${primary} went down ${downs} times in the last ${fmtSeconds(windowS)}; automatic failover is suspended while it flaps.`, { approvals }),
+  noContexts: () =>
+    mk('NO_CONTEXTS', 'gate', 'This cluster holds no registered bounded context, so no recovery targets apply; two operators must approve.', { approvals: 2 }),
+  failoverManual: (slugs: string[]) =>
+    mk('FAILOVER_MANUAL', 'manual', `Failover is declared manual by ${slugs.join(', ')}: follow the runbook; Vakt will not promote on its own.`),
+  operatorApproval: (slugs: string[], approvals: number) =>
+    mk('OPERATOR_APPROVAL', 'gate', `Failover is declared operator-approved by ${slugs.join(', ')}: ${approvals} approval(s) required.`, { approvals }),
+  rpoBoundUnset: (entries: Array<{ slug: string; rpoClass: string }>, approvals: number) =>
+    mk(
+      'RPO_BOUND_UNSET',
+      'gate',
+      `No numeric bound is set for ${entries.map((e) => `${e.rpoClass} (${e.slug})`).join(', ')}, so Vakt cannot prove the loss is within RPO.`,
+      { approvals },
+    ),
+  dataLossUnknown: (node: string) =>
+    mk('DATA_LOSS_UNKNOWN', 'gate', `Vakt cannot estimate the data loss of promoting ${node} (positions or times are missing); two operators must approve.`, { approvals: 2 }),
+  exceedsRpo: (loss: TDataLoss, bound: number, slug: string) =>
+    mk('EXCEEDS_RPO', 'gate', `${describeLoss(loss)} That is above the ${fmtSeconds(bound)} RPO bound of ${slug}; two operators must approve the loss.`, { approvals: 2 }),
+  withinRpo: (loss: TDataLoss, bound: number, slug: string) =>
+    mk('WITHIN_RPO', 'info', `${describeLoss(loss)} That is within the ${fmtSeconds(bound)} RPO bound of ${slug}.`),
+  syncStandbyCaughtUp: (node: string, state: string | null) =>
+    mk('SYNC_STANDBY_CAUGHT_UP', 'info', `${node} was a ${state ?? 'synchronous'} standby and has received everything the primary acknowledged: no committed data is lost.`),
+  crossSiteNotAllowed: (node: string, site: string, slugs: string[]) =>
+    mk('CROSS_SITE_NOT_ALLOWED', 'block', `${node} is in another site (${site}) and ${slugs.join(', ')} do(es) not assume cross-site failover.`),
+  crossSiteLossNotAccepted: (slug: string, worst: number | null, accepted: number | null) =>
+    mk(
+      'CROSS_SITE_LOSS_NOT_ACCEPTED',
+      'gate',
+      accepted === null
+        ? `${slug} replicates asynchronously across sites and has accepted no cross-site data-loss window; two operators must approve.`
+        : `${slug} accepts ${fmtSeconds(accepted)} of cross-site loss, but the estimate is ${worst === null ? 'unknown' : fmtSeconds(worst)}; two operators must approve.`,
+      { approvals: 2 },
+    ),
+  crossSiteLossAccepted: (slug: string, worst: number, accepted: number) =>
+    mk('CROSS_SITE_LOSS_ACCEPTED', 'info', `${slug} accepts ${fmtSeconds(accepted)} of cross-site loss; the estimate is ${fmtSeconds(worst)}.`),
+};
+
+/** One sentence saying which part of the estimate is measured and which is the unknown window. */
+export function describeLoss(loss: TDataLoss): string {
+  const measured =
+    loss.bytes === null
+      ? 'Measured loss: unknown.'
+      : `Measured loss: ${fmtBytes(loss.bytes)}, ${loss.seconds === null ? 'unknown seconds' : fmtSeconds(loss.seconds)} behind.`;
+  const window =
+    loss.unknownWindowSeconds === null
+      ? ' The primary was never seen ok, so the unknown window is unbounded.'
+      : loss.windowCoveredBySync
+        ? ` The ${fmtSeconds(loss.unknownWindowSeconds)} since the primary was last seen ok is covered by synchronous replication.`
+        : ` Plus an unknown window of ${fmtSeconds(loss.unknownWindowSeconds)} since the primary was last seen ok, in which it may have written more.`;
+  const worst = loss.worstCaseSeconds === null ? '' : ` Worst case: ${fmtSeconds(loss.worstCaseSeconds)}.`;
+  return measured + window + worst;
+}
