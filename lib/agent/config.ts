@@ -103,7 +103,7 @@ function configFileFromArgv(argv: string[]): string | undefined {
   return undefined;
 }
 
-export function loadAgentConfig(opts: { env?: NodeJS.ProcessEnv; argv?: string[] } = {}): TAgentConfig {
+export function loadAgentConfig(opts: { env?: Record<string, string | undefined>; argv?: string[] } = {}): TAgentConfig {
   const env = opts.env ?? process.env;
   const file = configFileFromArgv(opts.argv ?? process.argv.slice(2));
   let fromFile: Record<string, string> = {};

@@ -139,3 +139,5 @@ export function lsnToBigInt(lsn: string): bigint {
 export function lsnDiff(a: string, b: string): number {
   return Number(lsnToBigInt(a) - lsnToBigInt(b));
 }
+/** Extension: clears the agent's fenced flag (does not touch the data directory or start PostgreSQL). */
+export const ZUnfenceRequest = z.object({ epoch: z.number().int().min(1), reason: z.string().min(1).max(500) }).strict();
