@@ -1,0 +1,6 @@
+import { withApi } from '@/lib/api/handler';
+import { getContextFindings } from '@/lib/registry/findings';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = withApi<{ slug: string }>({ role: 'viewer' }, async ({ params }) => ({ findings: await getContextFindings(params.slug) }));

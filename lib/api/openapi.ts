@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { ZFinding } from '@/lib/findings/types';
+import { ZDeclarationFile, ZDeclarationSpec, ZDeclarationUpdate } from '@/lib/registry/declaration-schema';
+import { ZUpdateClassInput } from '@/lib/registry/classes';
+import { ZCreateSiteInput } from '@/lib/registry/sites';
+import { ZListAuditQuery } from '@/lib/audit/list-audit';
+
+// The OpenAPI 3.1 document served at /api/v1/openapi.json, built from the same zod schemas the
+// handlers validate with. Other modules add their operations with registerOpenApiPath().
+
+type TJson = Record<string, unknown>;
+export type TOpenApiOperation = {
+  summary: string;
+  /** minimum role; 'public' = no credentials */
+  role: 'public' | 'viewer' | 'service-owner' | 'operator' | 'admin';
+  params?: { name: string; in: 'path' | 'query' | 'header'; description?: string; required?: boolean }[];
+  requestBody?: { schema: z.ZodType | TJson; contentTypes?: string[] };
+  response?: z.ZodType | TJson;
+  responseDescription?: string;
+};
+type TMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+const registry = new Map<string, Partial<Record<TMethod, TOpenApiOperation>>>();
+
+export function registerOpenApiPath(path: string, method: TMethod, op: TOpenApiOperation): void {
+  registry.set(path, { ...(registry.get(path) ?? {}), [method]: op });
+}
+
+const toSchema = (s: z.ZodType | TJson): TJson =>
+  s instanceof z.ZodType ? (z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as TJson) : s;
+
+const ZError = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.object({ fields: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).catchall(z.unknown()).optional() }) });
+const ZFindingCounts = z.object({ error: z.number(), warning: z.number(), info: z.number() });
+const ZClass = z.object({ id: z.string(), kind: z.enum(['RPO', 'RTO']), name: z.string(), boundSeconds: z.number().int().nullable(), description: z.string().nullable(), sortOrder: z.number().int() });
+const ZSpecChange = z.object({ path: z.string(), before: z.unknown(), after: z.unknown() });
+const slug = { name: 'slug', in: 'path' as const, required: true, description: 'context slug' };
+const nameParam = { name: 'name', in: 'path' as const, required: true };
+const idParam = { name: 'id', in: 'path' as const, required: true };
+
+// ----- the registry (this module's owners) and the rest of PRODUCT.md's map
+registerOpenApiPath('/api/health', 'get', { summary: 'Liveness and database reachability', role: 'public' });
+registerOpenApiPath('/api/metrics', 'get', { summary: 'Prometheus metrics (token, or a source address in VAKT_METRICS_ALLOW)', role: 'viewer' });
+registerOpenApiPath('/api/v1/openapi.json', 'get', { summary: 'This document', role: 'public' });
+registerOpenApiPath('/api/v1/classes', 'get', { summary: 'The RPO and RTO class catalog', role: 'viewer', response: z.object({ rpo: z.array(ZClass), rto: z.array(ZClass) }) });
+registerOpenApiPath('/api/v1/classes/{id}', 'patch', { summary: 'Rename, re-bound or unset a class (boundSeconds null = unset)', role: 'admin', params: [idParam], requestBody: { schema: ZUpdateClassInput }, response: ZClass });
+registerOpenApiPath('/api/v1/sites', 'get', { summary: 'Sites (failure domains)', role: 'viewer' });
+registerOpenApiPath('/api/v1/sites', 'post', { summary: 'Create a site', role: 'admin', requestBody: { schema: ZCreateSiteInput } });
+registerOpenApiPath('/api/v1/teams', 'get', { summary: 'Teams with member and context counts', role: 'viewer' });
+registerOpenApiPath('/api/v1/teams', 'post', { summary: 'Create a team', role: 'admin', requestBody: { schema: z.strictObject({ name: z.string() }) } });
+registerOpenApiPath('/api/v1/contexts', 'get', {
+  summary: 'Bounded contexts with their classes and open findings',
+  role: 'viewer',
+  response: z.array(z.object({ slug: z.string(), name: z.string(), team: z.string(), currentVersion: z.number().int(), rpoClass: z.string().nullable(), rtoClass: z.string().nullable(), failover: z.string().nullable(), crossSite: z.string().nullable(), findingCounts: ZFindingCounts })),
+});
+registerOpenApiPath('/api/v1/contexts/{slug}', 'get', { summary: 'A context: current declaration, history, findings', role: 'viewer', params: [slug] });
+registerOpenApiPath('/api/v1/contexts/{slug}/declaration', 'put', {
+  summary: 'Save a recovery declaration (JSON or YAML; a full declaration file or {spec, baseVersion?, reason?, name?, team?}). Identical spec: 200 with the same version. Outdated baseVersion/If-Match: 409.',
+  role: 'service-owner',
+  params: [slug, { name: 'If-Match', in: 'header', description: 'the version this edit starts from, e.g. "3" (must agree with baseVersion when both are given)' }],
+  requestBody: { schema: { oneOf: [toSchema(ZDeclarationFile), toSchema(ZDeclarationUpdate)] }, contentTypes: ['application/json', 'application/yaml', 'text/yaml'] },
+  response: z.object({ version: z.number().int(), created: z.boolean(), findings: z.array(ZFinding) }),
+});
+registerOpenApiPath('/api/v1/contexts/{slug}/declarations', 'get', {
+  summary: 'Declaration history, newest first, each version with its diff to the previous one',
+  role: 'viewer',
+  params: [slug],
+  response: z.object({ slug: z.string(), currentVersion: z.number().int(), versions: z.array(z.object({ version: z.number().int(), spec: ZDeclarationSpec, authorLabel: z.string(), reason: z.string().nullable(), createdAt: z.string(), diff: z.array(ZSpecChange) })) }),
+});
+registerOpenApiPath('/api/v1/contexts/{slug}/findings', 'get', { summary: 'Static lint and live compliance findings', role: 'viewer', params: [slug], response: z.object({ findings: z.array(ZFinding) }) });
+registerOpenApiPath('/api/v1/contexts/{slug}/readiness', 'get', { summary: 'Restore readiness of a context', role: 'viewer', params: [slug] });
+registerOpenApiPath('/api/v1/clusters', 'get', { summary: 'Clusters', role: 'viewer' });
+registerOpenApiPath('/api/v1/clusters', 'post', { summary: 'Register a cluster', role: 'admin' });
+registerOpenApiPath('/api/v1/clusters/{name}', 'get', { summary: 'A cluster with members and events', role: 'viewer', params: [nameParam] });
+registerOpenApiPath('/api/v1/clusters/{name}/safety', 'get', { summary: 'Promotion-safety verdict', role: 'viewer', params: [nameParam] });
+registerOpenApiPath('/api/v1/clusters/{name}/promotions', 'post', { summary: 'Request a promotion', role: 'operator', params: [nameParam] });
+registerOpenApiPath('/api/v1/promotions', 'get', { summary: 'Promotion requests', role: 'viewer', params: [{ name: 'cluster', in: 'query' }, { name: 'status', in: 'query' }] });
+registerOpenApiPath('/api/v1/promotions/{id}', 'get', { summary: 'A promotion request', role: 'viewer', params: [idParam] });
+registerOpenApiPath('/api/v1/promotions/{id}/approvals', 'post', { summary: 'Approve (signed-in session only)', role: 'operator', params: [idParam] });
+registerOpenApiPath('/api/v1/promotions/{id}/reject', 'post', { summary: 'Reject', role: 'operator', params: [idParam] });
+registerOpenApiPath('/api/v1/promotions/{id}/cancel', 'post', { summary: 'Cancel', role: 'operator', params: [idParam] });
+registerOpenApiPath('/api/v1/clusters/{name}/backups', 'get', { summary: 'Backup catalog of a cluster', role: 'viewer', params: [nameParam] });
+registerOpenApiPath('/api/v1/clusters/{name}/drills', 'post', { summary: 'Run a restore drill', role: 'operator', params: [nameParam] });
+registerOpenApiPath('/api/v1/drills/{id}', 'get', { summary: 'A restore drill', role: 'viewer', params: [idParam] });
+registerOpenApiPath('/api/v1/audit', 'get', {
+  summary: 'Audit events, newest first (cursor: before = nextCursor)',
+  role: 'viewer',
+  params: Object.keys(ZListAuditQuery.shape).map((name) => ({ name, in: 'query' as const })),
+});
+
+const errorResponses = (role: TOpenApiOperation['role']): TJson => {
+  const err = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  return role === 'public' ? {} : { '400': err, '401': err, '403': err, '404': err, '409': err, '422': err };
+};
+
+export function buildOpenApiDocument(): TJson {
+  const paths: TJson = {};
+  for (const [path, ops] of [...registry.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const item: TJson = {};
+    for (const [method, op] of Object.entries(ops) as [TMethod, TOpenApiOperation][]) {
+      item[method] = {
+        summary: op.summary,
+        'x-vakt-role': op.role,
+        ...(op.role === 'public' ? { security: [] } : {}),
+        ...(op.params ? { parameters: op.params.map((p) => ({ name: p.name, in: p.in, required: p.in === 'path' ? true : (p.required ?? false), ...(p.description ? { description: p.description } : {}), schema: { type: 'string' } })) } : {}),
+        ...(op.requestBody
+          ? { requestBody: { required: true, content: Object.fromEntries((op.requestBody.contentTypes ?? ['application/json']).map((ct) => [ct, { schema: toSchema(op.requestBody!.schema) }])) } }
+          : {}),
+        responses: {
+          '200': { description: op.responseDescription ?? 'OK', ...(op.response ? { content: { 'application/json': { schema: toSchema(op.response) } } } : {}) },
+          ...errorResponses(op.role),
+        },
+      };
+    }
+    paths[path] = item;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Vakt API', version: 'v1', description: 'Recovery-policy registry and promotion-safety console. Errors: {error: {code, message, details?}}.' },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'next-auth.session-token' } },
+      schemas: { Error: toSchema(ZError), Finding: toSchema(ZFinding), DeclarationFile: toSchema(ZDeclarationFile), DeclarationSpec: toSchema(ZDeclarationSpec) },
+    },
+    security: [{ bearer: [] }, { session: [] }],
+    paths,
+  };
+}

@@ -1,0 +1,122 @@
+import { db } from '@/lib/db';
+import { notFound } from '@/lib/errors';
+import { sortFindings, type TFinding } from '@/lib/findings/types';
+import { getClassCatalog } from './classes';
+import type { TDeclarationSpec } from './declaration-schema';
+import { diffSpecs, type TSpecChange } from './diff-declarations';
+import { lintStoredSpec, liveFindings } from './findings';
+
+export type TFindingCounts = { error: number; warning: number; info: number };
+export type TContextSummary = {
+  slug: string;
+  name: string;
+  team: string;
+  currentVersion: number;
+  rpoClass: string | null;
+  rtoClass: string | null;
+  failover: string | null;
+  crossSite: string | null;
+  findingCounts: TFindingCounts;
+};
+
+const countFindings = (f: TFinding[]): TFindingCounts => ({
+  error: f.filter((x) => x.severity === 'error').length,
+  warning: f.filter((x) => x.severity === 'warning').length,
+  info: f.filter((x) => x.severity === 'info').length,
+});
+
+const specOf = (v: unknown) => (v && typeof v === 'object' ? (v as Partial<TDeclarationSpec>) : null);
+
+export async function listContexts(): Promise<TContextSummary[]> {
+  const [rows, catalog] = await Promise.all([
+    db.boundedContext.findMany({ orderBy: { slug: 'asc' }, include: { team: true } }),
+    getClassCatalog(),
+  ]);
+  const current = await db.declaration.findMany({
+    where: { OR: rows.filter((r) => r.currentVersion > 0).map((r) => ({ contextId: r.id, version: r.currentVersion })) },
+  });
+  const byContext = new Map(current.map((d) => [d.contextId, d]));
+  return Promise.all(
+    rows.map(async (r) => {
+      const spec = byContext.get(r.id)?.spec ?? null;
+      const s = specOf(spec);
+      const findings = [...lintStoredSpec(spec, catalog), ...(await liveFindings(r.slug))];
+      return {
+        slug: r.slug,
+        name: r.name,
+        team: r.team.name,
+        currentVersion: r.currentVersion,
+        rpoClass: s?.rpoClass ?? null,
+        rtoClass: s?.rtoClass ?? null,
+        failover: s?.failover ?? null,
+        crossSite: s?.crossSite ?? null,
+        findingCounts: countFindings(findings),
+      };
+    }),
+  );
+}
+
+export type TContextDetail = {
+  slug: string;
+  name: string;
+  team: string;
+  dataLocation: string | null;
+  currentVersion: number;
+  current: { version: number; spec: TDeclarationSpec; authorLabel: string; reason: string | null; createdAt: Date } | null;
+  history: { version: number; authorLabel: string; reason: string | null; createdAt: Date; changes: number }[];
+  findings: TFinding[];
+};
+
+export async function getContext(slug: string): Promise<TContextDetail> {
+  const ctx = await db.boundedContext.findUnique({
+    where: { slug },
+    include: { team: true, declarations: { orderBy: { version: 'asc' } } },
+  });
+  if (!ctx) throw notFound(`context ${slug}`);
+  const cur = ctx.declarations.find((d) => d.version === ctx.currentVersion) ?? null;
+  const findings = sortFindings([...lintStoredSpec(cur?.spec ?? null, await getClassCatalog()), ...(await liveFindings(slug))]);
+  const history = ctx.declarations
+    .map((d, i) => ({
+      version: d.version,
+      authorLabel: d.authorLabel,
+      reason: d.reason,
+      createdAt: d.createdAt,
+      changes: diffSpecs(i > 0 ? ctx.declarations[i - 1].spec : {}, d.spec).length,
+    }))
+    .reverse();
+  return {
+    slug: ctx.slug,
+    name: ctx.name,
+    team: ctx.team.name,
+    dataLocation: ctx.dataLocation,
+    currentVersion: ctx.currentVersion,
+    current: cur ? { version: cur.version, spec: cur.spec as TDeclarationSpec, authorLabel: cur.authorLabel, reason: cur.reason, createdAt: cur.createdAt } : null,
+    history,
+    findings,
+  };
+}
+
+export type TDeclarationVersion = {
+  version: number;
+  spec: TDeclarationSpec;
+  authorLabel: string;
+  reason: string | null;
+  createdAt: Date;
+  /** changes from the previous version (for version 1: every field, from nothing) */
+  diff: TSpecChange[];
+};
+
+/** Every version of a context's declaration, newest first, each with its diff to the previous one. */
+export async function getDeclarationHistory(slug: string): Promise<{ slug: string; currentVersion: number; versions: TDeclarationVersion[] }> {
+  const ctx = await db.boundedContext.findUnique({ where: { slug }, include: { declarations: { orderBy: { version: 'asc' } } } });
+  if (!ctx) throw notFound(`context ${slug}`);
+  const versions = ctx.declarations.map((d, i) => ({
+    version: d.version,
+    spec: d.spec as TDeclarationSpec,
+    authorLabel: d.authorLabel,
+    reason: d.reason,
+    createdAt: d.createdAt,
+    diff: diffSpecs(i > 0 ? ctx.declarations[i - 1].spec : {}, d.spec),
+  }));
+  return { slug: ctx.slug, currentVersion: ctx.currentVersion, versions: versions.reverse() };
+}

@@ -1,0 +1,136 @@
+import { db } from '@/lib/db';
+import { audit } from '@/lib/audit/record';
+import { canonicalJson } from '@/lib/audit/canonical';
+import type { TActor } from '@/lib/auth/actor';
+import { canWriteContext } from '@/lib/auth/roles';
+import { AppError, conflict, forbidden, notFound } from '@/lib/errors';
+import { sortFindings, type TFinding } from '@/lib/findings/types';
+import { getClassCatalog } from './classes';
+import { declarationFieldErrors, SLUG_RE, ZDeclarationFile, ZDeclarationUpdate, type TDeclarationSpec } from './declaration-schema';
+import { diffSpecs } from './diff-declarations';
+import { liveFindings } from './findings';
+import { lintDeclaration } from './lint';
+import { insertTeam } from './teams';
+
+export type TPutDeclarationResult = { version: number; created: boolean; findings: TFinding[] };
+
+/**
+ * `If-Match` -> expected version. Accepts `"3"`, `3` and `W/"3"`; `*` (or absent) means no
+ * constraint. Anything else is 400.
+ */
+export function parseIfMatch(h: string | null | undefined): number | undefined {
+  if (h === null || h === undefined || h.trim() === '' || h.trim() === '*') return undefined;
+  const m = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(h);
+  if (!m) throw new AppError('BAD_REQUEST', `If-Match must be a declaration version such as "3" (got ${JSON.stringify(h)})`);
+  return Number(m[1]);
+}
+
+function validation(issues: Parameters<typeof declarationFieldErrors>[0]): AppError {
+  const fields = declarationFieldErrors(issues);
+  return new AppError('VALIDATION', `invalid declaration: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, { fields });
+}
+
+/**
+ * Save a recovery declaration (PRODUCT.md semantics):
+ * - input: a full declaration file object (apiVersion/kind/context/...) or `{spec, baseVersion?, reason?, name?, team?}`;
+ * - the path slug must equal `context` when given (else 422);
+ * - `baseVersion` and `If-Match` must agree when both are given (else 422: the request contradicts itself);
+ *   an expected version other than the current one -> 409 CONFLICT `{currentVersion}`;
+ * - a spec identical to the current one creates no version (created:false, no audit row);
+ * - a new version never overwrites: one Declaration row per version, and the context's
+ *   currentVersion moves by compare-and-set, so of two concurrent saves on one base only one wins;
+ * - a missing context is created by an admin (with its team if missing); anyone else gets 404.
+ * Lint never blocks the save: the answer carries the findings.
+ */
+export async function putDeclaration(opts: { actor: TActor; slug: string; input: unknown; ifMatch?: string | null }): Promise<TPutDeclarationResult> {
+  const { actor, slug } = opts;
+  if (!SLUG_RE.test(slug)) throw notFound(`context ${slug}`);
+  const raw = opts.input;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new AppError('VALIDATION', 'the declaration must be an object (a declaration file, or {spec, ...})', { fields: [{ path: '(root)', message: 'expected an object' }] });
+  }
+  const isFile = 'apiVersion' in raw || 'kind' in raw || 'context' in raw;
+  const parsed = isFile ? ZDeclarationFile.safeParse(raw) : ZDeclarationUpdate.safeParse(raw);
+  if (!parsed.success) throw validation(parsed.error.issues);
+  const input = parsed.data;
+  if ('context' in input && input.context !== slug) {
+    throw validation([{ path: ['context'], message: `must equal the context in the path (${slug})` }]);
+  }
+  const headerVersion = parseIfMatch(opts.ifMatch);
+  if (headerVersion !== undefined && input.baseVersion !== undefined && headerVersion !== input.baseVersion) {
+    throw validation([{ path: ['baseVersion'], message: `baseVersion ${input.baseVersion} disagrees with If-Match "${headerVersion}"` }]);
+  }
+  const expected = input.baseVersion ?? headerVersion;
+  const spec: TDeclarationSpec = input.spec;
+  const reason = input.reason?.trim() || null;
+
+  const result = await db
+    .$transaction(async (tx) => {
+      let ctx = await tx.boundedContext.findUnique({ where: { slug }, include: { team: true } });
+      let createdContext = false;
+      if (!ctx) {
+        if (actor.role !== 'admin') throw notFound(`context ${slug} (only an admin creates a new context)`);
+        if (!input.team) throw validation([{ path: ['team'], message: 'required to create a new context' }]);
+        const team = (await tx.team.findUnique({ where: { name: input.team } })) ?? (await insertTeam(tx, actor, input.team));
+        const created = await tx.boundedContext.create({ data: { slug, name: input.name ?? slug, teamId: team.id }, include: { team: true } });
+        await audit(tx, { actor, action: 'context.created', targetType: 'context', targetId: slug, after: { slug, name: created.name, team: team.name } });
+        ctx = created;
+        createdContext = true;
+      }
+      if (!canWriteContext(actor, ctx.team.name)) throw forbidden(`only members of team ${ctx.team.name} (or an admin) may change context ${slug}`);
+      if (expected !== undefined && expected !== ctx.currentVersion) {
+        throw conflict(`context ${slug} is at version ${ctx.currentVersion}, but this change starts from version ${expected}: reload, re-apply your change and save again`, { currentVersion: ctx.currentVersion });
+      }
+
+      // metadata: name and owner team
+      const meta: { name?: string; teamId?: string } = {};
+      if (!createdContext && input.name && input.name !== ctx.name) meta.name = input.name;
+      if (!createdContext && input.team && input.team !== ctx.team.name) {
+        if (!canWriteContext(actor, input.team)) throw forbidden(`you may not hand context ${slug} to team ${input.team}`);
+        let team = await tx.team.findUnique({ where: { name: input.team } });
+        if (!team) {
+          if (actor.role !== 'admin') throw validation([{ path: ['team'], message: `team ${input.team} does not exist` }]);
+          team = await insertTeam(tx, actor, input.team);
+        }
+        meta.teamId = team.id;
+      }
+      if (meta.name || meta.teamId) {
+        await tx.boundedContext.update({ where: { id: ctx.id }, data: meta });
+        await audit(tx, { actor, action: 'context.updated', targetType: 'context', targetId: slug, before: { name: ctx.name, team: ctx.team.name }, after: { name: meta.name ?? ctx.name, team: input.team ?? ctx.team.name } });
+      }
+
+      const current = ctx.currentVersion > 0 ? await tx.declaration.findUnique({ where: { contextId_version: { contextId: ctx.id, version: ctx.currentVersion } } }) : null;
+      if (current && canonicalJson(current.spec) === canonicalJson(spec)) return { version: ctx.currentVersion, created: false };
+
+      const next = ctx.currentVersion + 1;
+      // compare-and-set: only one of two concurrent saves on the same version moves the pointer
+      const cas = await tx.boundedContext.updateMany({ where: { id: ctx.id, currentVersion: ctx.currentVersion }, data: { currentVersion: next } });
+      if (cas.count !== 1) {
+        const now = await tx.boundedContext.findUnique({ where: { id: ctx.id }, select: { currentVersion: true } });
+        throw conflict(`context ${slug} was changed by someone else while you saved (now version ${now?.currentVersion}): reload and save again`, { currentVersion: now?.currentVersion });
+      }
+      await tx.declaration.create({
+        data: { contextId: ctx.id, version: next, spec: spec as object, authorId: actor.id, authorLabel: actor.label, reason },
+      });
+      await audit(tx, {
+        actor,
+        action: 'declaration.created',
+        targetType: 'context',
+        targetId: slug,
+        before: current ? { version: current.version, spec: current.spec } : null,
+        after: { version: next, spec, reason, changes: current ? diffSpecs(current.spec, spec).map((c) => c.path) : undefined },
+      });
+      return { version: next, created: true };
+    })
+    .catch((e: unknown) => {
+      // a concurrent save that lost at the database level (unique version / slug, or serialization)
+      const code = (e as { code?: string })?.code;
+      if (code === 'P2002' || code === 'P2034' || /40001|40P01|unique constraint/i.test(String((e as Error)?.message))) {
+        throw conflict(`context ${slug} was changed concurrently: reload and save again`);
+      }
+      throw e;
+    });
+
+  const findings = sortFindings([...lintDeclaration(spec, await getClassCatalog()), ...(await liveFindings(slug))]);
+  return { ...result, findings };
+}

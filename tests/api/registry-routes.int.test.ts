@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inRequestScope } from './next-request-scope';
+import { disconnectDb } from '@/lib/db';
+import { cliActor } from '@/lib/auth/actor';
+import { createApiToken } from '@/lib/auth/tokens';
+import { createTeam } from '@/lib/registry/teams';
+import * as classes from '@/app/api/v1/classes/route';
+import * as classById from '@/app/api/v1/classes/[id]/route';
+import * as sites from '@/app/api/v1/sites/route';
+import * as teams from '@/app/api/v1/teams/route';
+import * as contexts from '@/app/api/v1/contexts/route';
+import * as contextBySlug from '@/app/api/v1/contexts/[slug]/route';
+import * as declaration from '@/app/api/v1/contexts/[slug]/declaration/route';
+import * as declarations from '@/app/api/v1/contexts/[slug]/declarations/route';
+import * as findings from '@/app/api/v1/contexts/[slug]/findings/route';
+import * as auditRoute from '@/app/api/v1/audit/route';
+import * as openapi from '@/app/api/v1/openapi.json/route';
+
+const sfx = () => randomBytes(4).toString('hex');
+const admin = cliActor();
+type THandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+const call = async (h: unknown, method: string, path: string, opts: { token?: string; body?: string; headers?: Record<string, string>; params?: Record<string, string> } = {}) => {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const res = await inRequestScope(path, () =>
+    (h as THandler)(new Request(`http://localhost:3000${path}`, { method, headers, body: opts.body }), { params: Promise.resolve(opts.params ?? {}) }),
+  );
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+};
+
+const YAML = (slug: string, team: string, extra = '') => `apiVersion: vakt/v1
+kind: RecoveryDeclaration
+context: ${slug}
+name: Routes test
+team: ${team}
+${extra}spec:
+  dataOwnership: schema-per-context
+  rpoClass: RPO-2
+  rtoClass: RTO-2
+  crossSite: required
+  failover: operator-approved
+  replication: { local: sync, crossSite: async }
+  acceptedCrossSiteDataLossSeconds: 30
+  approvalsRequired: 2
+  backup: { fullIntervalHours: 24, pitr: true, walArchiving: true, retentionDays: 14, drillCadenceDays: 7 }
+  runbook: |
+    Fence the old primary, then promote.
+  storage: { durability: replicated-block }
+`;
+
+let team: string, slug: string, viewerToken: string, ownerToken: string, adminToken: string, otherOwnerToken: string;
+beforeAll(async () => {
+  team = `rt-${sfx()}`;
+  slug = `rt-${sfx()}`;
+  await createTeam({ actor: admin, name: team });
+  viewerToken = (await createApiToken({ actor: admin, input: { name: `v-${sfx()}`, role: 'viewer' } })).token;
+  ownerToken = (await createApiToken({ actor: admin, input: { name: `o-${sfx()}`, role: 'service-owner', teams: [team] } })).token;
+  adminToken = (await createApiToken({ actor: admin, input: { name: `a-${sfx()}`, role: 'admin' } })).token;
+  const other = `rt-${sfx()}`;
+  await createTeam({ actor: admin, name: other });
+  otherOwnerToken = (await createApiToken({ actor: admin, input: { name: `o2-${sfx()}`, role: 'service-owner', teams: [other] } })).token;
+});
+afterAll(() => disconnectDb());
+
+const everyRoute: [string, unknown, string, string, Record<string, string>?][] = [
+  ['GET', classes.GET, '/api/v1/classes', 'viewer'],
+  ['PATCH', classById.PATCH, '/api/v1/classes/x', 'admin', { id: 'x' }],
+  ['GET', sites.GET, '/api/v1/sites', 'viewer'],
+  ['POST', sites.POST, '/api/v1/sites', 'admin'],
+  ['GET', teams.GET, '/api/v1/teams', 'viewer'],
+  ['POST', teams.POST, '/api/v1/teams', 'admin'],
+  ['GET', contexts.GET, '/api/v1/contexts', 'viewer'],
+  ['GET', contextBySlug.GET, '/api/v1/contexts/x', 'viewer', { slug: 'x' }],
+  ['PUT', declaration.PUT, '/api/v1/contexts/x/declaration', 'service-owner', { slug: 'x' }],
+  ['GET', declarations.GET, '/api/v1/contexts/x/declarations', 'viewer', { slug: 'x' }],
+  ['GET', findings.GET, '/api/v1/contexts/x/findings', 'viewer', { slug: 'x' }],
+  ['GET', auditRoute.GET, '/api/v1/audit', 'viewer'],
+];
+
+describe('/api/v1 registry routes', () => {
+  it.each(everyRoute.map(([method, h, path, role, params]) => ({ method, h, path, role, params })))('$method $path answers 401 without credentials, in the JSON error shape', async ({ method, h, path, params }) => {
+    const r = await call(h, method, path, { params, body: method === 'GET' ? undefined : '{}' });
+    expect(r.status).toBe(401);
+    expect(r.body).toEqual({ error: { code: 'UNAUTHENTICATED', message: expect.any(String) } });
+    const bad = await call(h, method, path, { params, token: 'vakt_not-a-real-token-000000000000', body: method === 'GET' ? undefined : '{}' });
+    expect(bad.status).toBe(401);
+  });
+
+  it('openapi.json is public and lists every path of the map', async () => {
+    const r = await call(openapi.GET, 'GET', '/api/v1/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.1.0');
+    for (const p of ['/api/v1/classes', '/api/v1/sites', '/api/v1/teams', '/api/v1/contexts', '/api/v1/contexts/{slug}', '/api/v1/contexts/{slug}/declaration', '/api/v1/contexts/{slug}/declarations', '/api/v1/contexts/{slug}/findings', '/api/v1/contexts/{slug}/readiness', '/api/v1/clusters', '/api/v1/clusters/{name}/safety', '/api/v1/promotions/{id}/approvals', '/api/v1/drills/{id}', '/api/v1/audit']) {
+      expect(r.body.paths[p], p).toBeDefined();
+    }
+    const put = r.body.paths['/api/v1/contexts/{slug}/declaration'].put;
+    expect(JSON.stringify(put.requestBody)).toContain('acceptedCrossSiteDataLossSeconds');
+  });
+
+  it('an admin creates a context by PUT with a YAML body; identical re-apply is 200 with the same version', async () => {
+    const r = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: adminToken, params: { slug }, body: YAML(slug, team), headers: { 'content-type': 'application/yaml' } });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ version: 1, created: true, findings: [] });
+    expect(r.headers.get('etag')).toBe('"1"');
+    const again = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: ownerToken, params: { slug }, body: YAML(slug, team), headers: { 'content-type': 'text/yaml' } });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ version: 1, created: false });
+  });
+
+  it('a service owner saves JSON on the current version; an outdated base gets 409', async () => {
+    const body = { spec: { ...(await call(contextBySlug.GET, 'GET', `/api/v1/contexts/${slug}`, { token: viewerToken, params: { slug } })).body.current.spec, failover: 'manual' } };
+    const ok = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: ownerToken, params: { slug }, body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'if-match': '"1"' } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.version).toBe(2);
+    const stale = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: ownerToken, params: { slug }, body: YAML(slug, team, 'baseVersion: 1\n'), headers: { 'content-type': 'application/yaml' } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error).toMatchObject({ code: 'CONFLICT', details: { currentVersion: 2 } });
+  });
+
+  it('viewer token 403 on PUT; another team 403; malformed YAML 400; unknown field 422 naming it', async () => {
+    const v = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: viewerToken, params: { slug }, body: YAML(slug, team) });
+    expect(v.status).toBe(403);
+    expect(v.body.error.code).toBe('FORBIDDEN');
+    const o = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: otherOwnerToken, params: { slug }, body: YAML(slug, team) });
+    expect(o.status).toBe(403);
+    const bad = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: ownerToken, params: { slug }, body: 'spec:\n  rpoClass: [RPO-1\n', headers: { 'content-type': 'application/yaml' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('BAD_REQUEST');
+    expect(bad.body.error.message).toMatch(/YAML/);
+    const unknown = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: ownerToken, params: { slug }, body: YAML(slug, team).replace('  rpoClass: RPO-2', '  rpoClass: RPO-2\n  colour: blue') });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error.details.fields).toEqual([{ path: 'spec.colour', message: 'unknown field "colour"' }]);
+    const wrong = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: ownerToken, params: { slug }, body: YAML(slug, team).replace('retentionDays: 14', 'retentionDays: fourteen') });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error.details.fields[0].path).toBe('spec.backup.retentionDays');
+    const missing = await call(declaration.PUT, 'PUT', `/api/v1/contexts/missing-${sfx()}/declaration`, { token: ownerToken, params: { slug: 'missing-x' }, body: JSON.stringify({ spec: {} }) });
+    expect(missing.status).toBe(422);
+  });
+
+  it('reads: classes, contexts, context, history, findings, audit with filters and cursor', async () => {
+    const c = await call(classes.GET, 'GET', '/api/v1/classes', { token: viewerToken });
+    expect(c.body.rpo.length).toBeGreaterThanOrEqual(5);
+    const list = await call(contexts.GET, 'GET', '/api/v1/contexts', { token: viewerToken });
+    expect(list.body.find((x: { slug: string }) => x.slug === slug)).toMatchObject({ team, currentVersion: 2, failover: 'manual' });
+    const one = await call(contextBySlug.GET, 'GET', `/api/v1/contexts/${slug}`, { token: viewerToken, params: { slug } });
+    expect(one.body.history.map((h: { version: number }) => h.version)).toEqual([2, 1]);
+    expect((await call(contextBySlug.GET, 'GET', '/api/v1/contexts/nope-nope', { token: viewerToken, params: { slug: 'nope-nope' } })).status).toBe(404);
+    const hist = await call(declarations.GET, 'GET', `/api/v1/contexts/${slug}/declarations`, { token: viewerToken, params: { slug } });
+    expect(hist.body.versions[0].diff).toEqual([{ path: 'failover', before: 'operator-approved', after: 'manual' }]);
+    const f = await call(findings.GET, 'GET', `/api/v1/contexts/${slug}/findings`, { token: viewerToken, params: { slug } });
+    expect(f.body.findings).toEqual([]);
+    const a1 = await call(auditRoute.GET, 'GET', `/api/v1/audit?targetType=context&targetId=${slug}&limit=1`, { token: viewerToken });
+    expect(a1.body.events).toHaveLength(1);
+    expect(a1.body.events[0]).toMatchObject({ action: 'declaration.created', targetId: slug, actorType: 'token' });
+    const a2 = await call(auditRoute.GET, 'GET', `/api/v1/audit?targetType=context&targetId=${slug}&limit=10&before=${a1.body.nextCursor}`, { token: viewerToken });
+    expect(a2.body.events.map((e: { action: string }) => e.action)).toEqual(['declaration.created', 'context.created']);
+    const badQ = await call(auditRoute.GET, 'GET', '/api/v1/audit?colour=1', { token: viewerToken });
+    expect(badQ.status).toBe(422);
+  });
+
+  it('admin-only writes: sites, teams, class bound', async () => {
+    const name = `site-${sfx()}`;
+    expect((await call(sites.POST, 'POST', '/api/v1/sites', { token: ownerToken, body: JSON.stringify({ name }) })).status).toBe(403);
+    const s = await call(sites.POST, 'POST', '/api/v1/sites', { token: adminToken, body: JSON.stringify({ name, region: 'Norway East' }) });
+    expect(s.status).toBe(201);
+    expect((await call(sites.POST, 'POST', '/api/v1/sites', { token: adminToken, body: JSON.stringify({ name }) })).status).toBe(409);
+    expect((await call(sites.POST, 'POST', '/api/v1/sites', { token: adminToken, body: '{"name": "Bad Name"}' })).status).toBe(422);
+    expect((await call(sites.GET, 'GET', '/api/v1/sites', { token: viewerToken })).body.some((x: { name: string }) => x.name === name)).toBe(true);
+    const t = await call(teams.POST, 'POST', '/api/v1/teams', { token: adminToken, body: JSON.stringify({ name: `t-${sfx()}` }) });
+    expect(t.status).toBe(201);
+    expect((await call(teams.POST, 'POST', '/api/v1/teams', { token: adminToken, body: '{"name": "ok", "x": 1}' })).body.error.details.fields[0].path).toBe('x');
+    const ts = await call(teams.GET, 'GET', '/api/v1/teams', { token: viewerToken });
+    expect(ts.body.find((x: { name: string }) => x.name === team)).toMatchObject({ contextCount: 1 });
+    const rto4 = (await call(classes.GET, 'GET', '/api/v1/classes', { token: viewerToken })).body.rto.find((x: { name: string }) => x.name === 'RTO-4');
+    expect((await call(classById.PATCH, 'PATCH', `/api/v1/classes/${rto4.id}`, { token: ownerToken, params: { id: rto4.id }, body: '{"boundSeconds": null}' })).status).toBe(403);
+    const p = await call(classById.PATCH, 'PATCH', `/api/v1/classes/${rto4.id}`, { token: adminToken, params: { id: rto4.id }, body: JSON.stringify({ boundSeconds: rto4.boundSeconds, description: 'Back within a day' }) });
+    expect(p.status).toBe(200);
+    expect(p.body.description).toBe('Back within a day');
+  });
+});
