@@ -4,7 +4,7 @@ import type { TActor } from '@/lib/auth/actor';
 import { addUser } from '@/lib/auth/users';
 import type { TRole } from '@/lib/auth/roles';
 import { requireRole } from '@/lib/auth/session';
-import { ensureDefaultClasses } from './classes';
+import { ensureDefaultClasses, updateClass } from './classes';
 import type { TDeclarationSpec } from './declaration-schema';
 import { putDeclaration } from './put-declaration';
 
@@ -16,6 +16,9 @@ export const DEMO_SITES = [
   { name: 'oslo', region: 'Norway East' },
   { name: 'bergen', region: 'Norway West' },
 ] as const;
+
+/** A class whose bound the demo leaves unset (RTO_BOUND_UNSET shows on the contexts using it). */
+export const DEMO_UNSET_CLASS = 'RTO-3';
 
 export const DEMO_TEAMS = ['platform-core', 'platform-inventory', 'platform-orchestration', 'platform-audit', 'platform-billing'] as const;
 
@@ -104,7 +107,11 @@ export const DEMO_CONTEXTS: readonly TDemoContext[] = [
 export async function seedDemo(opts: { actor: TActor }): Promise<{ users: { email: string; password: string; role: TRole; teams: string[] }[]; contexts: string[] }> {
   const { actor } = opts;
   requireRole(actor, 'admin');
-  await ensureDefaultClasses();
+  if ((await ensureDefaultClasses()) > 0) {
+    // The record says the numbers come later: the demo leaves one bound unset so its finding shows.
+    const rto3 = await db.recoveryClass.findUnique({ where: { kind_name: { kind: 'RTO', name: DEMO_UNSET_CLASS } } });
+    if (rto3) await updateClass({ actor, id: rto3.id, input: { boundSeconds: null, description: 'Bound not chosen yet (decided with the storage ADR)' } });
+  }
   await db.$transaction(async (tx) => {
     for (const s of DEMO_SITES) {
       if (await tx.site.findUnique({ where: { name: s.name } })) continue;
