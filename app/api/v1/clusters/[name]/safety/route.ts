@@ -1,0 +1,6 @@
+import { withApi } from '@/lib/api/handler';
+import { getClusterSafety } from '@/lib/promotion/safety-inputs';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = withApi<{ name: string }>({ role: 'viewer' }, async ({ params }) => getClusterSafety(params.name));

@@ -1,0 +1,165 @@
+'use client';
+import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { TPromotionView } from '@/lib/promotion/get-promotion';
+import { api, ApiError, canOperate, fmtBytes } from './api';
+
+export type TPromotionDetailProps = {
+  id: string;
+  role: 'viewer' | 'service-owner' | 'operator' | 'admin';
+  /** the signed-in user's id: the requester may cancel */
+  userId?: string | null;
+  refreshMs?: number;
+};
+
+const LIVE = new Set(['PENDING', 'APPROVED', 'EXECUTING']);
+
+/** One promotion: live steps, approvals, and (by role) the approval form, reject and cancel. */
+export function PromotionDetail({ id, role, userId = null, refreshMs = 2000 }: TPromotionDetailProps) {
+  const url = `/api/v1/promotions/${encodeURIComponent(id)}`;
+  const q = useQuery({ queryKey: ['promotion', id], queryFn: () => api<TPromotionView>(url), refetchInterval: (query) => (query.state.data && !LIVE.has(query.state.data.status) ? false : refreshMs) });
+  if (q.isPending) return <section className="card" aria-busy="true">Loading…</section>;
+  if (q.isError) return <section className="card notice bad" role="alert">{(q.error as Error).message}</section>;
+  const p = q.data;
+  const mayAct = canOperate(role);
+  return (
+    <section className="promotion-detail">
+      <div className="card">
+        <div className="spread">
+          <h1>
+            Promote {p.candidate} in {p.cluster} <span className={`badge ${p.status}`}>{p.status}</span>
+          </h1>
+          <span className="small muted">{p.automatic ? 'automatic' : `requested by ${p.requestedBy}`} · {new Date(p.createdAt).toLocaleString()}</span>
+        </div>
+        <p>{p.reason}</p>
+        <dl className="kv small">
+          <dt>Verdict at request</dt>
+          <dd>
+            <span className={`badge ${p.verdict.verdict}`}>{p.verdict.verdict}</span> (cluster {p.verdict.state}, old primary {p.verdict.oldPrimary ?? 'unknown'})
+          </dd>
+          <dt>Epoch</dt>
+          <dd>
+            {p.epochBefore} → {p.epochAfter ?? '(not claimed yet)'}
+          </dd>
+          <dt>Approvals</dt>
+          <dd>
+            {p.approvals.length}/{p.approvalsRequired}
+            {p.approvals.length > 0 && ': ' + p.approvals.map((a) => `${a.user} (${new Date(a.at).toLocaleTimeString()})`).join(', ')}
+          </dd>
+          <dt>Estimated loss</dt>
+          <dd>
+            {fmtBytes(p.estimatedLossBytes)}
+            {p.exceedsRpo && ' — exceeds the RPO bound'}
+          </dd>
+          <dt>Expires</dt>
+          <dd>{new Date(p.expiresAt).toLocaleString()}</dd>
+        </dl>
+        <ul className="reasons small">
+          {p.verdict.reasons.map((r, i) => (
+            <li key={`${r.code}-${i}`}>
+              <code>{r.code}</code> {r.message}
+            </li>
+          ))}
+        </ul>
+      </div>
+      <div className="card">
+        <h2>Steps</h2>
+        <ol className="steps" aria-live="polite">
+          {p.steps.map((s, i) => (
+            <li key={i} className={`step ${s.status}`}>
+              <span className={`badge ${s.status === 'ok' ? 'ok' : s.status === 'failed' ? 'bad' : 'warn'}`}>{s.status}</span>
+              <strong>{s.name}</strong>
+              <span className="small muted">{new Date(s.at).toLocaleTimeString()}</span>
+              <span className="small">{s.detail}</span>
+            </li>
+          ))}
+        </ol>
+      </div>
+      {mayAct && p.status === 'PENDING' && <ApprovalForm p={p} />}
+      {mayAct && (p.status === 'PENDING' || p.status === 'APPROVED') && <StopButtons p={p} canCancel={role === 'admin' || (userId !== null && userId === p.requestedById)} />}
+    </section>
+  );
+}
+
+function ApprovalForm({ p }: { p: TPromotionView }) {
+  const qc = useQueryClient();
+  const [password, setPassword] = useState('');
+  const [attestation, setAttestation] = useState('');
+  const [ack, setAck] = useState('');
+  const m = useMutation({
+    mutationFn: () =>
+      api(`/api/v1/promotions/${p.id}/approvals`, {
+        method: 'POST',
+        body: { password, ...(p.requiresAttestation ? { attestation } : {}), ...(p.exceedsRpo ? { acknowledgeDataLossBytes: Number(ack) } : {}) },
+      }),
+    onSuccess: () => {
+      setPassword('');
+      void qc.invalidateQueries({ queryKey: ['promotion', p.id] });
+    },
+  });
+  const err = m.error as ApiError | null;
+  const bad = (path: string) => err?.fields.some((f) => f.path === path) || undefined;
+  return (
+    <form
+      className="card form"
+      aria-label="Approve"
+      onSubmit={(e) => {
+        e.preventDefault();
+        m.mutate();
+      }}
+    >
+      <h2>Approve</h2>
+      <label>
+        Your password (re-enter to approve)
+        <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-invalid={bad('password')} />
+      </label>
+      {p.requiresAttestation && (
+        <label>
+          Attestation: the old primary is fenced (powered off or isolated)
+          <span className="hint">Type exactly: {p.attestationText}</span>
+          <input value={attestation} onChange={(e) => setAttestation(e.target.value)} aria-invalid={bad('attestation')} />
+        </label>
+      )}
+      {p.exceedsRpo && (
+        <label>
+          Acknowledge the data loss (bytes)
+          <span className="hint">The estimate ({fmtBytes(p.estimatedLossBytes)}) exceeds the RPO bound; type a number ≥ {p.estimatedLossBytes ?? '?'}</span>
+          <input inputMode="numeric" value={ack} onChange={(e) => setAck(e.target.value)} aria-invalid={bad('acknowledgeDataLossBytes')} />
+        </label>
+      )}
+      {err && <p className="error" role="alert">{err.message}</p>}
+      {m.isSuccess && <p className="notice ok">Approval recorded.</p>}
+      <button className="btn primary" type="submit" disabled={m.isPending}>
+        {m.isPending ? 'Approving…' : 'Approve promotion'}
+      </button>
+    </form>
+  );
+}
+
+function StopButtons({ p, canCancel }: { p: TPromotionView; canCancel: boolean }) {
+  const qc = useQueryClient();
+  const [reason, setReason] = useState('');
+  const done = () => void qc.invalidateQueries({ queryKey: ['promotion', p.id] });
+  const reject = useMutation({ mutationFn: () => api(`/api/v1/promotions/${p.id}/reject`, { method: 'POST', body: { reason } }), onSuccess: done });
+  const cancel = useMutation({ mutationFn: () => api(`/api/v1/promotions/${p.id}/cancel`, { method: 'POST', body: reason ? { reason } : {} }), onSuccess: done });
+  const err = (reject.error ?? cancel.error) as Error | null;
+  return (
+    <div className="card form">
+      <label>
+        Reason (to reject or cancel)
+        <input value={reason} onChange={(e) => setReason(e.target.value)} />
+      </label>
+      {err && <p className="error" role="alert">{err.message}</p>}
+      <div className="row">
+        <button className="btn danger" onClick={() => reject.mutate()} disabled={reject.isPending || reason.trim().length < 3}>
+          Reject
+        </button>
+        {canCancel && (
+          <button className="btn" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
+            Cancel request
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,157 @@
+'use client';
+import Link from 'next/link';
+import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { TClusterSafety, TSafetyCandidate } from '@/lib/promotion/safety-inputs';
+import { api, ApiError, canOperate, fmtBytes, fmtSeconds } from './api';
+
+export type TSafetyPanelProps = {
+  clusterName: string;
+  /** the signed-in person's role (from the server page); request buttons only for operator and admin */
+  role: 'viewer' | 'service-owner' | 'operator' | 'admin';
+  /** refetch interval, default 2500 ms */
+  refreshMs?: number;
+};
+
+/** Promotion safety of one cluster: per candidate the verdict, reasons, data loss vs RPO, approvals; live. */
+export function SafetyPanel({ clusterName, role, refreshMs = 2500 }: TSafetyPanelProps) {
+  const url = `/api/v1/clusters/${encodeURIComponent(clusterName)}/safety`;
+  const q = useQuery({ queryKey: ['safety', clusterName], queryFn: () => api<TClusterSafety>(url), refetchInterval: refreshMs });
+  if (q.isPending) return <section className="card" aria-busy="true">Loading promotion safety…</section>;
+  if (q.isError) return <section className="card notice bad" role="alert">Promotion safety unavailable: {(q.error as Error).message}</section>;
+  const s = q.data;
+  const open = s.openRequests[0] ?? null;
+  return (
+    <section className="card safety-panel" aria-label="Promotion safety">
+      <div className="spread">
+        <h2>
+          Promotion safety <span className={`badge ${s.state}`}>{s.state}</span>
+        </h2>
+        <span className="muted small">
+          epoch {s.epoch} · evaluated {new Date(s.evaluatedAt).toLocaleTimeString()}
+        </span>
+      </div>
+      {s.alarms.map((a) => (
+        <p key={a.code} className={`notice ${a.code === 'SPLIT_BRAIN' ? 'bad' : 'warn'}`} role={a.code === 'SPLIT_BRAIN' ? 'alert' : undefined}>
+          <strong>{a.code}</strong>: {a.message}
+        </p>
+      ))}
+      {s.fenceTarget && s.state === 'SPLIT_BRAIN' && <p className="notice bad">Fence {s.fenceTarget} (stale epoch) before anything else.</p>}
+      {s.needsRebuild.map((n) => (
+        <div key={n.node} className="notice warn">
+          <strong>{n.node}: needs rebuild.</strong> {n.reason}
+          {n.rejoin && (
+            <ol className="small">
+              {n.rejoin.steps.map((st) => (
+                <li key={st.command}>
+                  {st.title}
+                  <pre>{st.command}</pre>
+                </li>
+              ))}
+            </ol>
+          )}
+        </div>
+      ))}
+      {open && (
+        <p className="notice">
+          Open request: promote <strong>{open.candidate}</strong> ({open.status}, {open.approvals.length}/{open.approvalsRequired} approvals, by {open.requestedBy}) —{' '}
+          <Link href={`/promotions/${open.id}`}>open it</Link>
+        </p>
+      )}
+      {s.candidates.length === 0 && <p className="muted">No replica to promote.</p>}
+      <div className="candidates">
+        {s.candidates.map((c) => (
+          <Candidate key={c.node} cluster={clusterName} c={c} role={role} approvalsGiven={open?.candidate === c.node ? open.approvals.length : 0} hasOpen={open !== null} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function Candidate({ cluster, c, role, approvalsGiven, hasOpen }: { cluster: string; c: TSafetyCandidate; role: string; approvalsGiven: number; hasOpen: boolean }) {
+  const [asking, setAsking] = useState(false);
+  const allowed = (c.verdict === 'GATED' || c.verdict === 'SAFE') && canOperate(role) && !hasOpen;
+  return (
+    <article className="candidate" aria-label={`candidate ${c.node}`}>
+      <div className="spread">
+        <h3>
+          {c.node} <span className={`badge ${c.verdict}`}>{c.verdict}</span>
+        </h3>
+        <span className="small muted">
+          site {c.site} · {c.crossSite ? 'cross-site' : 'same site'} · approvals {approvalsGiven}/{c.approvalsRequired}
+        </span>
+      </div>
+      <dl className="kv small">
+        <dt>Estimated loss</dt>
+        <dd>
+          {fmtBytes(c.dataLoss.bytes)}, {fmtSeconds(c.dataLoss.seconds)} behind; unknown window {fmtSeconds(c.dataLoss.unknownWindowSeconds)}
+          {c.dataLoss.windowCoveredBySync ? ' (covered by sync replication)' : ''}; worst case {fmtSeconds(c.dataLoss.worstCaseSeconds)}
+        </dd>
+        {c.contexts.map((x) => (
+          <div key={x.slug} className="contents">
+            <dt>RPO of {x.slug}</dt>
+            <dd>
+              {x.rpoBoundSeconds === null ? 'bound not set' : fmtSeconds(x.rpoBoundSeconds)}{' '}
+              {x.withinRpo === null ? <span className="badge unknown">unknown</span> : x.withinRpo ? <span className="badge ok">within</span> : <span className="badge bad">exceeds</span>}
+            </dd>
+          </div>
+        ))}
+      </dl>
+      <ul className="reasons">
+        {c.reasons.map((r, i) => (
+          <li key={`${r.code}-${i}`} className={`reason ${r.effect}`}>
+            <code>{r.code}</code> {r.message}
+          </li>
+        ))}
+      </ul>
+      {c.verdict === 'MANUAL' && c.runbook && (
+        <details>
+          <summary>Runbook</summary>
+          <pre>{c.runbook}</pre>
+        </details>
+      )}
+      {allowed && !asking && (
+        <button className="btn primary" onClick={() => setAsking(true)}>
+          Request promotion
+        </button>
+      )}
+      {allowed && asking && <RequestForm cluster={cluster} candidate={c.node} onDone={() => setAsking(false)} />}
+    </article>
+  );
+}
+
+function RequestForm({ cluster, candidate, onDone }: { cluster: string; candidate: string; onDone: () => void }) {
+  const qc = useQueryClient();
+  const [reason, setReason] = useState('');
+  const m = useMutation({
+    mutationFn: () => api<{ id: string; status: string }>(`/api/v1/clusters/${encodeURIComponent(cluster)}/promotions`, { method: 'POST', body: { candidate, reason } }),
+    onSuccess: (r) => {
+      void qc.invalidateQueries({ queryKey: ['safety', cluster] });
+      window.location.assign(`/promotions/${r.id}`);
+    },
+  });
+  const err = m.error as ApiError | null;
+  return (
+    <form
+      className="form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        m.mutate();
+      }}
+    >
+      <label>
+        Why promote {candidate}?
+        <textarea value={reason} onChange={(e) => setReason(e.target.value)} required minLength={3} aria-invalid={err?.fields.some((f) => f.path === 'reason')} />
+      </label>
+      {err && <p className="error" role="alert">{err.message}</p>}
+      <div className="row">
+        <button className="btn primary" type="submit" disabled={m.isPending}>
+          {m.isPending ? 'Requesting…' : `Request promotion of ${candidate}`}
+        </button>
+        <button className="btn" type="button" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

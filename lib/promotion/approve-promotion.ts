@@ -1,0 +1,131 @@
+import { db } from '@/lib/db';
+import { env } from '@/lib/env';
+import { audit } from '@/lib/audit/record';
+import type { TActor } from '@/lib/auth/actor';
+import { requireRole } from '@/lib/auth/session';
+import { AppError, conflict, forbidden } from '@/lib/errors';
+import { bindingChanges } from './approval-binding';
+import { lockPromotion } from './locks';
+import { attestationTextFor, evaluateClusterNow } from './safety-inputs';
+import { exceedsRpo, findCandidate, readSnapshot, snapshotOf } from './snapshot';
+import { requireStepUp } from './step-up';
+
+export type TApproveResult = { id: string; status: 'PENDING' | 'APPROVED'; approvals: number; approvalsRequired: number };
+
+const isUniqueViolation = (e: unknown) => (e as { code?: string })?.code === 'P2002';
+
+/**
+ * A person approves (session only; step-up first). The approval is bound to the cluster, candidate,
+ * epoch, observed LSNs and verdict of a fresh evaluation, which must still match the request's.
+ */
+export async function approvePromotion(opts: {
+  actor: TActor;
+  id: string;
+  password?: string;
+  attestation?: string;
+  acknowledgeDataLossBytes?: number;
+  now?: Date;
+}): Promise<TApproveResult> {
+  requireRole(opts.actor, 'operator');
+  await requireStepUp(opts.actor, opts.password, opts.now);
+  const userId = opts.actor.id!;
+  try {
+    return await db.$transaction(
+      async (tx) => {
+        await lockPromotion(tx, opts.id);
+        const req = await tx.promotionRequest.findUniqueOrThrow({ where: { id: opts.id }, include: { approvals: true, cluster: { select: { name: true } } } });
+        const now = opts.now ?? new Date();
+        if (req.status !== 'PENDING') throw conflict(`this promotion is ${req.status}; only PENDING requests can be approved`, { status: req.status });
+        if (req.expiresAt <= now) throw conflict('this promotion request has expired; request it again', { status: 'EXPIRED' });
+        if (req.approvals.some((a) => a.userId === userId)) throw conflict('you have already approved this promotion', { reason: 'ALREADY_APPROVED' });
+        if (req.approvalsRequired >= 2 && req.approvals.length === req.approvalsRequired - 1 && req.requestedById === userId) {
+          throw forbidden('where two approvals are required, the requester cannot be the second approver');
+        }
+
+        const ev = await evaluateClusterNow({ id: req.clusterId, client: tx, now });
+        const snap = readSnapshot(req.verdict);
+        const c = findCandidate(ev, req.candidate);
+        if (!c) throw conflict(`${req.candidate} is no longer a candidate of ${req.cluster.name}`, { reason: 'STALE' });
+        const fresh = snapshotOf(ev, c);
+        const changes = bindingChanges(snap.binding, fresh.binding);
+        if (changes.length > 0) {
+          throw conflict(`the situation changed since the request: ${changes.join('; ')}. Request the promotion again.`, {
+            reason: 'STALE',
+            changes,
+            verdict: c.verdict,
+          });
+        }
+
+        const needsAttestation = c.requiresAttestation || snap.binding.requiresAttestation;
+        const expected = attestationTextFor(ev.report.primary?.node);
+        if (needsAttestation) {
+          if (!opts.attestation || opts.attestation.trim() !== expected) {
+            throw new AppError('VALIDATION', `type "${expected}" to attest that the old primary is fenced (powered off or isolated)`, {
+              fields: [{ path: 'attestation', message: `required: type exactly "${expected}"` }],
+            });
+          }
+        }
+        let ack: number | null = req.acknowledgeDataLossBytes;
+        if (exceedsRpo(c)) {
+          const estimate = c.dataLoss.bytes;
+          if (estimate === null) throw conflict('the data loss cannot be measured in bytes, so it cannot be acknowledged; request again when it can', { reason: 'STALE' });
+          if (opts.acknowledgeDataLossBytes === undefined || opts.acknowledgeDataLossBytes < estimate) {
+            throw new AppError('VALIDATION', `the estimate exceeds the RPO bound: acknowledge at least ${estimate} bytes of data loss`, {
+              fields: [{ path: 'acknowledgeDataLossBytes', message: `required: a number ≥ ${estimate} (the estimated loss in bytes)` }],
+            });
+          }
+          // The smallest acknowledgment given is the one execution holds the estimate to.
+          ack = ack === null ? opts.acknowledgeDataLossBytes : Math.min(ack, opts.acknowledgeDataLossBytes);
+        }
+
+        const expiresAt = new Date(Math.min(req.expiresAt.getTime(), now.getTime() + env().VAKT_APPROVAL_TTL_MINUTES * 60_000));
+        await tx.promotionApproval.create({
+          data: {
+            promotionId: req.id,
+            userId,
+            userLabel: opts.actor.label,
+            epoch: fresh.binding.epoch,
+            candidate: c.node,
+            observedLsns: { candidateLsn: fresh.binding.candidateLsn, candidateTimeline: fresh.binding.candidateTimeline, primary: fresh.binding.primary } as object,
+            verdict: c.verdict,
+            expiresAt,
+          },
+        });
+        const count = req.approvals.length + 1;
+        const status = count >= req.approvalsRequired ? ('APPROVED' as const) : ('PENDING' as const);
+        await tx.promotionRequest.update({
+          where: { id: req.id },
+          data: {
+            status,
+            attestation: needsAttestation ? opts.attestation!.trim() : req.attestation,
+            acknowledgeDataLossBytes: ack,
+          },
+        });
+        await tx.promotionStep.create({
+          data: { promotionId: req.id, name: 'approval', status: 'ok', detail: `${opts.actor.label} approved (${count}/${req.approvalsRequired})${status === 'APPROVED' ? '; ready for execution' : ''}` },
+        });
+        await audit(tx, {
+          actor: opts.actor,
+          action: 'promotion.approved',
+          targetType: 'promotion',
+          targetId: req.id,
+          after: {
+            cluster: req.cluster.name,
+            candidate: c.node,
+            binding: fresh.binding,
+            approvals: count,
+            approvalsRequired: req.approvalsRequired,
+            status,
+            ...(needsAttestation ? { attestation: opts.attestation!.trim() } : {}),
+            ...(exceedsRpo(c) ? { acknowledgeDataLossBytes: opts.acknowledgeDataLossBytes, estimatedBytes: c.dataLoss.bytes } : {}),
+          },
+        });
+        return { id: req.id, status, approvals: count, approvalsRequired: req.approvalsRequired };
+      },
+      { timeout: 20_000, maxWait: 30_000 },
+    );
+  } catch (e) {
+    if (isUniqueViolation(e)) throw conflict('you have already approved this promotion', { reason: 'ALREADY_APPROVED' });
+    throw e;
+  }
+}

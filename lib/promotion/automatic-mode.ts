@@ -1,0 +1,71 @@
+// Automatic mode: where every context in the cluster declares automatic failover and the best
+// candidate stays SAFE for VAKT_AUTOMATIC_DELAY_SECONDS, the worker creates an automatic request that
+// runs the same execution path (no approvals), audited as automatic. The "SAFE since" mark is a
+// cluster event, so several workers agree on it and operators can see why it happened.
+import { db } from '@/lib/db';
+import { env } from '@/lib/env';
+import { audit } from '@/lib/audit/record';
+import { systemActor } from '@/lib/auth/actor';
+import { lockCluster } from './locks';
+import { evaluateClusterNow, OPEN_STATUSES, type TEvaluation } from './safety-inputs';
+import { observedLsnsOf, snapshotOf } from './snapshot';
+import { handleSplitBrain } from './split-brain';
+
+export const SAFE_SINCE_EVENT = 'safety.automatic_safe';
+export const SAFE_ENDED_EVENT = 'safety.automatic_safe_ended';
+export const AUTOMATIC_LABEL = 'vakt-automatic';
+
+export const allAutomatic = (ev: TEvaluation) => ev.input.contexts.length > 0 && ev.input.contexts.every((c) => c.failover === 'automatic');
+
+export async function considerAutomaticPromotion(ev: TEvaluation, now = new Date()): Promise<string | null> {
+  const clusterId = ev.cluster.id;
+  const best = ev.report.candidates.find((c) => c.verdict === 'SAFE') ?? null;
+  const last = await db.clusterEvent.findFirst({ where: { clusterId, kind: { in: [SAFE_SINCE_EVENT, SAFE_ENDED_EVENT] } }, orderBy: { id: 'desc' } });
+  const mark = last?.kind === SAFE_SINCE_EVENT ? (last.data as { candidate?: string; epoch?: number } | null) : null;
+  const eligible = allAutomatic(ev) && best !== null && ev.report.state === 'PRIMARY_DOWN';
+  if (!eligible) {
+    if (mark) await db.clusterEvent.create({ data: { clusterId, kind: SAFE_ENDED_EVENT, severity: 'info', message: 'No candidate is SAFE for automatic failover any more.' } });
+    return null;
+  }
+  if (!mark || mark.candidate !== best.node || mark.epoch !== ev.report.epoch) {
+    await db.clusterEvent.create({
+      data: { clusterId, memberName: best.node, kind: SAFE_SINCE_EVENT, severity: 'warning', message: `${best.node} is SAFE for automatic failover; Vakt promotes it if it stays SAFE for ${env().VAKT_AUTOMATIC_DELAY_SECONDS} s.`, data: { candidate: best.node, epoch: ev.report.epoch } },
+    });
+    if (env().VAKT_AUTOMATIC_DELAY_SECONDS > 0) return null;
+  } else if (now.getTime() - last!.at.getTime() < env().VAKT_AUTOMATIC_DELAY_SECONDS * 1000) {
+    return null;
+  }
+  return db.$transaction(async (tx) => {
+    const locked = await lockCluster(tx, clusterId);
+    if (locked.epoch !== ev.report.epoch) return null;
+    const open = await tx.promotionRequest.findFirst({ where: { clusterId, status: { in: [...OPEN_STATUSES] } }, select: { id: true } });
+    if (open) return null;
+    const snapshot = snapshotOf(ev, best);
+    const req = await tx.promotionRequest.create({
+      data: {
+        clusterId,
+        candidate: best.node,
+        reason: `automatic failover: ${best.node} stayed SAFE for ${env().VAKT_AUTOMATIC_DELAY_SECONDS} s while the primary was down`,
+        status: 'APPROVED',
+        automatic: true,
+        requestedById: null,
+        requestedByLabel: AUTOMATIC_LABEL,
+        epochBefore: ev.report.epoch,
+        approvalsRequired: 0,
+        verdict: snapshot as object,
+        observedLsns: observedLsnsOf(ev, best) as object,
+        expiresAt: new Date(now.getTime() + env().VAKT_APPROVAL_TTL_MINUTES * 60_000),
+      },
+    });
+    await tx.promotionStep.create({ data: { promotionId: req.id, name: 'request', status: 'ok', detail: 'automatic: every context declares automatic failover and the verdict stayed SAFE' } });
+    await audit(tx, { actor: systemActor(AUTOMATIC_LABEL), action: 'promotion.requested_automatic', targetType: 'promotion', targetId: req.id, after: { cluster: ev.cluster.name, candidate: best.node, binding: snapshot.binding } });
+    return req.id;
+  });
+}
+
+/** Evaluates one cluster for the worker: split brain first, then automatic mode. */
+export async function scanCluster(clusterId: string): Promise<void> {
+  const ev = await evaluateClusterNow({ id: clusterId });
+  await handleSplitBrain(clusterId, ev.report);
+  if (ev.report.state !== 'SPLIT_BRAIN') await considerAutomaticPromotion(ev);
+}

@@ -1,0 +1,22 @@
+import { db } from '@/lib/db';
+import { audit } from '@/lib/audit/record';
+import type { TActor } from '@/lib/auth/actor';
+import { requireRole } from '@/lib/auth/session';
+import { conflict, forbidden } from '@/lib/errors';
+import { lockPromotion } from './locks';
+
+/** The requester (or an admin) withdraws a request that has not started executing. */
+export async function cancelPromotion(opts: { actor: TActor; id: string; reason?: string }): Promise<{ id: string; status: 'CANCELLED' }> {
+  requireRole(opts.actor, 'operator');
+  return db.$transaction(async (tx) => {
+    await lockPromotion(tx, opts.id);
+    const req = await tx.promotionRequest.findUniqueOrThrow({ where: { id: opts.id } });
+    const isRequester = opts.actor.type === 'user' && opts.actor.id !== null && opts.actor.id === req.requestedById;
+    if (!isRequester && opts.actor.role !== 'admin') throw forbidden('only the requester or an admin can cancel a promotion request');
+    if (req.status !== 'PENDING' && req.status !== 'APPROVED') throw conflict(`this promotion is ${req.status}; it can no longer be cancelled`, { status: req.status });
+    await tx.promotionRequest.update({ where: { id: req.id }, data: { status: 'CANCELLED', finishedAt: new Date() } });
+    await tx.promotionStep.create({ data: { promotionId: req.id, name: 'cancel', status: 'ok', detail: `${opts.actor.label}${opts.reason ? `: ${opts.reason}` : ''}` } });
+    await audit(tx, { actor: opts.actor, action: 'promotion.cancelled', targetType: 'promotion', targetId: req.id, before: { status: req.status }, after: { status: 'CANCELLED', reason: opts.reason ?? null } });
+    return { id: req.id, status: 'CANCELLED' as const };
+  });
+}

@@ -1,0 +1,23 @@
+import { db } from '@/lib/db';
+import { audit } from '@/lib/audit/record';
+import { systemActor } from '@/lib/auth/actor';
+
+/** Marks PENDING requests past their expiry, and APPROVED ones whose approvals expired before execution, EXPIRED. */
+export async function expirePromotions(now = new Date()): Promise<number> {
+  const due = await db.promotionRequest.findMany({
+    where: { OR: [{ status: 'PENDING', expiresAt: { lte: now } }, { status: 'APPROVED', approvals: { some: { expiresAt: { lte: now } } } }] },
+    select: { id: true },
+  });
+  let n = 0;
+  for (const { id } of due) {
+    await db.$transaction(async (tx) => {
+      const rows = await tx.$queryRaw<{ status: string }[]>`SELECT "status"::text AS status FROM "vakt"."PromotionRequest" WHERE "id" = ${id} FOR UPDATE SKIP LOCKED`;
+      if (!rows[0] || (rows[0].status !== 'PENDING' && rows[0].status !== 'APPROVED')) return;
+      await tx.promotionRequest.update({ where: { id }, data: { status: 'EXPIRED', finishedAt: now } });
+      await tx.promotionStep.create({ data: { promotionId: id, name: 'expire', status: 'ok', detail: 'the request or its approvals expired before execution' } });
+      await audit(tx, { actor: systemActor(), action: 'promotion.expired', targetType: 'promotion', targetId: id, before: { status: rows[0].status }, after: { status: 'EXPIRED' } });
+      n++;
+    });
+  }
+  return n;
+}

@@ -1,0 +1,82 @@
+import { db } from '@/lib/db';
+import { notFound } from '@/lib/errors';
+import { UUID_RE } from './locks';
+import { readSnapshot } from './snapshot';
+import { attestationTextFor } from './safety-inputs';
+
+export type TPromotionView = {
+  id: string;
+  cluster: string;
+  candidate: string;
+  status: string;
+  automatic: boolean;
+  reason: string;
+  requestedBy: string;
+  requestedById: string | null;
+  epochBefore: number;
+  epochAfter: number | null;
+  approvalsRequired: number;
+  approvals: Array<{ user: string; userId: string; at: string; verdict: string; expiresAt: string }>;
+  steps: Array<{ name: string; status: string; at: string; detail: string | null }>;
+  verdict: { verdict: string; state: string; reasons: Array<{ code: string; message: string }>; dataLoss: unknown; rpoBoundSeconds: number | null; oldPrimary: string | null };
+  requiresAttestation: boolean;
+  attestationText: string | null;
+  exceedsRpo: boolean;
+  estimatedLossBytes: number | null;
+  acknowledgeDataLossBytes: number | null;
+  attested: boolean;
+  createdAt: string;
+  expiresAt: string;
+  finishedAt: string | null;
+};
+
+type TRow = Awaited<ReturnType<typeof load>>;
+const load = (id: string) =>
+  db.promotionRequest.findUnique({
+    where: { id },
+    include: { cluster: { select: { name: true } }, approvals: { orderBy: { at: 'asc' } }, steps: { orderBy: { id: 'asc' } } },
+  });
+
+export function toView(r: NonNullable<TRow>): TPromotionView {
+  const snap = readSnapshot(r.verdict);
+  const c = snap.candidate;
+  return {
+    id: r.id,
+    cluster: r.cluster.name,
+    candidate: r.candidate,
+    status: r.status,
+    automatic: r.automatic,
+    reason: r.reason,
+    requestedBy: r.requestedByLabel,
+    requestedById: r.requestedById,
+    epochBefore: r.epochBefore,
+    epochAfter: r.epochAfter,
+    approvalsRequired: r.approvalsRequired,
+    approvals: r.approvals.map((a) => ({ user: a.userLabel, userId: a.userId, at: a.at.toISOString(), verdict: a.verdict, expiresAt: a.expiresAt.toISOString() })),
+    steps: r.steps.map((s) => ({ name: s.name, status: s.status, at: s.at.toISOString(), detail: s.detail })),
+    verdict: {
+      verdict: c.verdict,
+      state: snap.state,
+      reasons: c.reasons.map(({ code, message }) => ({ code, message })),
+      dataLoss: c.dataLoss,
+      rpoBoundSeconds: c.rpoBoundSeconds,
+      oldPrimary: snap.primary?.node ?? null,
+    },
+    requiresAttestation: c.requiresAttestation,
+    attestationText: c.requiresAttestation ? attestationTextFor(snap.primary?.node) : null,
+    exceedsRpo: c.reasons.some((x) => x.code === 'EXCEEDS_RPO'),
+    estimatedLossBytes: c.dataLoss.bytes,
+    acknowledgeDataLossBytes: r.acknowledgeDataLossBytes,
+    attested: r.attestation !== null,
+    createdAt: r.createdAt.toISOString(),
+    expiresAt: r.expiresAt.toISOString(),
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+  };
+}
+
+export async function getPromotion(id: string): Promise<TPromotionView> {
+  if (!UUID_RE.test(id)) throw notFound(`promotion ${id}`);
+  const r = await load(id);
+  if (!r) throw notFound(`promotion ${id}`);
+  return toView(r);
+}

@@ -1,0 +1,42 @@
+import { db } from '@/lib/db';
+import type { TPromotionStatus } from './schemas';
+
+export type TPromotionListItem = {
+  id: string;
+  cluster: string;
+  candidate: string;
+  status: string;
+  automatic: boolean;
+  requestedBy: string;
+  reason: string;
+  approvals: number;
+  approvalsRequired: number;
+  epochBefore: number;
+  epochAfter: number | null;
+  createdAt: string;
+  finishedAt: string | null;
+};
+
+export async function listPromotions(opts: { cluster?: string; status?: TPromotionStatus; limit?: number } = {}): Promise<TPromotionListItem[]> {
+  const rows = await db.promotionRequest.findMany({
+    where: { ...(opts.cluster ? { cluster: { name: opts.cluster } } : {}), ...(opts.status ? { status: opts.status } : {}) },
+    include: { cluster: { select: { name: true } }, _count: { select: { approvals: true } } },
+    orderBy: { createdAt: 'desc' },
+    take: opts.limit ?? 100,
+  });
+  return rows.map((r) => ({
+    id: r.id,
+    cluster: r.cluster.name,
+    candidate: r.candidate,
+    status: r.status,
+    automatic: r.automatic,
+    requestedBy: r.requestedByLabel,
+    reason: r.reason,
+    approvals: r._count.approvals,
+    approvalsRequired: r.approvalsRequired,
+    epochBefore: r.epochBefore,
+    epochAfter: r.epochAfter,
+    createdAt: r.createdAt.toISOString(),
+    finishedAt: r.finishedAt?.toISOString() ?? null,
+  }));
+}

@@ -1,0 +1,18 @@
+// Row locks for the workflow: every state change of a promotion happens under its row lock, and
+// requests for one cluster are serialised on the cluster row.
+import type { TTransaction } from '@/lib/db';
+import { notFound } from '@/lib/errors';
+
+export async function lockCluster(tx: TTransaction, clusterId: string): Promise<{ id: string; epoch: number }> {
+  const rows = await tx.$queryRaw<{ id: string; epoch: number }[]>`SELECT "id", "epoch" FROM "vakt"."Cluster" WHERE "id" = ${clusterId} FOR UPDATE`;
+  if (!rows[0]) throw notFound('cluster');
+  return rows[0];
+}
+
+/** SELECT … FOR UPDATE on one promotion; 404 when it does not exist. */
+export async function lockPromotion(tx: TTransaction, id: string): Promise<void> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "vakt"."PromotionRequest" WHERE "id" = ${id} FOR UPDATE`;
+  if (!rows[0]) throw notFound(`promotion ${id}`);
+}
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,44 @@
+// What a promotion request stores about the verdict it was made under, and how to read it back.
+import type { TCandidateVerdict, TSafetyReport } from '@/lib/safety';
+import { bindingOf, type TBinding } from './approval-binding';
+import type { TEvaluation } from './safety-inputs';
+
+export type TVerdictSnapshot = {
+  state: TSafetyReport['state'];
+  evaluatedAt: string;
+  epoch: number;
+  primary: TSafetyReport['primary'];
+  candidate: TCandidateVerdict;
+  binding: TBinding;
+};
+
+export function candidateTimeline(ev: TEvaluation, node: string): number | null {
+  const m = ev.input.members.find((x) => x.name === node);
+  return m?.observation?.timeline ?? m?.lastGood?.timeline ?? null;
+}
+
+export function findCandidate(ev: TEvaluation, node: string): TCandidateVerdict | null {
+  return ev.report.candidates.find((c) => c.node === node) ?? null;
+}
+
+export function snapshotOf(ev: TEvaluation, c: TCandidateVerdict): TVerdictSnapshot {
+  return {
+    state: ev.report.state,
+    evaluatedAt: ev.report.evaluatedAt,
+    epoch: ev.report.epoch,
+    primary: ev.report.primary,
+    candidate: c,
+    binding: bindingOf(ev.report, c, candidateTimeline(ev, c.node)),
+  };
+}
+
+export function observedLsnsOf(ev: TEvaluation, c: TCandidateVerdict) {
+  return {
+    candidate: { node: c.node, lsn: c.dataLoss.candidateLsn, replayLsn: c.replayLsn, timeline: candidateTimeline(ev, c.node) },
+    primary: ev.report.primary ? { node: ev.report.primary.node, lsn: ev.report.primary.lsn, timeline: ev.report.primary.timeline } : null,
+    referenceLsn: c.dataLoss.referenceLsn,
+  };
+}
+
+export const readSnapshot = (v: unknown) => v as TVerdictSnapshot;
+export const exceedsRpo = (c: TCandidateVerdict) => c.reasons.some((r) => r.code === 'EXCEEDS_RPO');
