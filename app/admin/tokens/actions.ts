@@ -1,0 +1,36 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { actionActor } from '@/lib/auth/session';
+import { createApiToken, revokeApiToken } from '@/lib/auth/tokens';
+import { formStateFromError } from '@/components/ui/action-errors';
+import { formValues, type TFormState } from '@/components/ui/form-state';
+
+export type TCreateTokenState = TFormState & { token?: string; tokenName?: string };
+
+/** Admin: create an API token. The token is returned once, in this answer only (Vakt keeps its hash). */
+export async function createToken(prev: TCreateTokenState, formData: FormData): Promise<TCreateTokenState> {
+  const values = formValues(formData);
+  try {
+    const actor = await actionActor('admin');
+    const teams = formData.getAll('teams').filter((t): t is string => typeof t === 'string' && t !== '');
+    const created = await createApiToken({ actor, input: { name: values.name ?? '', role: (values.role ?? '') as never, teams } });
+    revalidatePath('/admin/tokens');
+    return { ok: true, message: `Token ${created.name} created.`, errors: {}, token: created.token, tokenName: created.name, attempt: (prev.attempt ?? 0) + 1 };
+  } catch (e) {
+    return formStateFromError(e, prev, values);
+  }
+}
+
+/** Admin: revoke a token by name (idempotent). */
+export async function revokeToken(prev: TFormState, formData: FormData): Promise<TFormState> {
+  try {
+    const actor = await actionActor('admin');
+    const name = String(formData.get('name') ?? '');
+    const r = await revokeApiToken({ actor, name });
+    revalidatePath('/admin/tokens');
+    return { ok: true, message: r.alreadyRevoked ? `${name} was already revoked.` : `${name} revoked.`, errors: {}, attempt: (prev.attempt ?? 0) + 1 };
+  } catch (e) {
+    return formStateFromError(e, prev);
+  }
+}

@@ -1,0 +1,98 @@
+import Link from 'next/link';
+import { cookies } from 'next/headers';
+import { pageActor } from '@/lib/auth/session';
+import { canWriteContext } from '@/lib/auth/roles';
+import { getContext, getDeclarationHistory } from '@/lib/registry/contexts';
+import { FindingList } from '@/components/ui/FindingList';
+import { TimeAgo } from '@/components/ui/TimeAgo';
+import { DeclarationView } from '@/components/registry/DeclarationView';
+import { ContextClusters } from '@/components/registry/ContextClusters';
+import { VersionHistory } from '@/components/registry/VersionHistory';
+import { orNotFound, parseSavedFlash, SAVED_COOKIE } from './load';
+
+export const dynamic = 'force-dynamic';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export async function generateMetadata({ params }: { params: Promise<{ slug: string }> }) {
+  return { title: `${(await params).slug} · Vakt` };
+}
+
+export default async function ContextPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const actor = await pageActor('viewer', `/contexts/${slug}`);
+  const [ctx, history] = await Promise.all([orNotFound(getContext(slug)), orNotFound(getDeclarationHistory(slug))]);
+  const canEdit = canWriteContext(actor, ctx.team);
+  const flash = parseSavedFlash((await cookies()).get(SAVED_COOKIE)?.value);
+  const saved = flash && flash.slug === slug && flash.version === ctx.currentVersion ? flash : null;
+  const counts = { error: 0, warning: 0, info: 0 };
+  for (const f of ctx.findings) counts[f.severity]++;
+  const now = new Date();
+
+  return (
+    <>
+      <p className="small">
+        <Link href="/contexts">← All contexts</Link>
+      </p>
+      <div className="spread">
+        <div>
+          <h1>{ctx.name}</h1>
+          <p className="muted flush">
+            <span className="mono">{ctx.slug}</span> · team <strong>{ctx.team}</strong> · version{' '}
+            <strong data-testid="current-version">{ctx.currentVersion}</strong>
+            {ctx.dataLocation ? ` · data in ${ctx.dataLocation}` : ''}
+          </p>
+        </div>
+        {canEdit && (
+          <Link className="btn primary" href={`/contexts/${slug}/edit`}>
+            Edit declaration
+          </Link>
+        )}
+      </div>
+
+      {saved && (
+        <p role="status" className="notice ok">
+          {saved.created ? `Saved version ${saved.version}.` : `No change: the declaration is identical to version ${saved.version}, so no new version was made.`}{' '}
+          {counts.error + counts.warning > 0 ? 'Review the findings below — lint never blocks a save.' : ''}
+        </p>
+      )}
+
+      <section className="card" aria-labelledby="findings-h">
+        <h2 id="findings-h">
+          Findings{' '}
+          <span className="muted small">
+            ({plural(counts.error, 'error')}, {plural(counts.warning, 'warning')}, {counts.info} info)
+          </span>
+        </h2>
+        <FindingList findings={ctx.findings} />
+      </section>
+
+      <section className="card" aria-labelledby="decl-h">
+        <h2 id="decl-h">Current declaration</h2>
+        {ctx.current ? (
+          <>
+            <p className="muted small">
+              Version {ctx.current.version} by {ctx.current.authorLabel}, <TimeAgo date={ctx.current.createdAt} now={now} />
+              {ctx.current.reason ? ` — “${ctx.current.reason}”` : ''}
+            </p>
+            <DeclarationView spec={ctx.current.spec} />
+          </>
+        ) : (
+          <p className="notice warn">
+            No recovery declaration yet.{canEdit ? ' Use “Edit declaration” to write the first version.' : ''}
+          </p>
+        )}
+      </section>
+
+      <ContextClusters slug={slug} />
+
+      <section className="card" aria-labelledby="history-h">
+        <div className="spread">
+          <h2 id="history-h">History</h2>
+          {history.versions.length > 0 && <Link href={`/contexts/${slug}/history`}>Full history and compare</Link>}
+        </div>
+        <VersionHistory slug={slug} versions={history.versions} currentVersion={ctx.currentVersion} now={now} />
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,18 @@
+/** What a server action used with useActionState returns: field errors keyed by path, one message, and the input to keep. */
+export type TFormState = {
+  ok?: boolean;
+  message: string | null;
+  errors: Record<string, string>;
+  values?: Record<string, string>;
+  /** increments on each answer so a form can re-mount with the kept values */
+  attempt?: number;
+};
+
+export const initialFormState: TFormState = { message: null, errors: {}, attempt: 0 };
+
+/** FormData -> plain strings (checkboxes appear only when checked). */
+export function formValues(fd: FormData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of fd.entries()) if (typeof v === 'string' && !k.startsWith('$ACTION')) out[k] = v;
+  return out;
+}
