@@ -10,6 +10,7 @@ const adminUrl = process.env.VAKT_TEST_ADMIN_URL ?? 'postgresql://postgres@127.0
 const dbName = `vakt_e2e_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
 const port = await freePort();
+const APP_LOG = '.vakt/logs/e2e-app.log';
 const base = `http://127.0.0.1:${port}`;
 const env = {
   ...process.env,
@@ -23,6 +24,7 @@ const env = {
   VAKT_PRIMARY_DOWN_FOR_SECONDS: '2',
   VAKT_LOG_LEVEL: 'warn',
   E2E_BASE_URL: base,
+  NEXT_TELEMETRY_DISABLED: '1',
   E2E_DATABASE_URL: dbUrl,
 };
 
@@ -43,17 +45,19 @@ try {
   run(['node', 'scripts/migrate.mjs', 'deploy']);
   run(['npx', 'tsx', 'scripts/vakt.ts', 'seed-demo']);
   if (!fs.existsSync('.next/BUILD_ID')) run(['npx', 'next', 'build']);
-  fs.mkdirSync('test-results', { recursive: true });
-  const log = fs.openSync('test-results/app.log', 'w');
+  // not under test-results/: Playwright empties that folder when it starts
+  fs.mkdirSync('.vakt/logs', { recursive: true });
+  const log = fs.openSync(APP_LOG, 'w');
   server = spawn('./node_modules/.bin/next', ['start', '-p', String(port), '-H', '127.0.0.1'], { env, stdio: ['ignore', log, log], detached: true });
   const deadline = Date.now() + 60_000;
   for (;;) {
     try { const r = await fetch(`${base}/api/health`); if (r.ok) break; } catch {}
-    if (Date.now() > deadline) throw new Error('app did not become healthy in 60 s (see test-results/app.log)');
+    if (Date.now() > deadline) throw new Error('app did not become healthy in 60 s (see ' + APP_LOG + ')');
     await new Promise((r) => setTimeout(r, 500));
   }
   const r = spawnSync('npx', ['playwright', 'test', ...process.argv.slice(2)], { stdio: 'inherit', env });
   code = r.status ?? 1;
+  if (code !== 0) console.error(`app log: ${APP_LOG}\n` + fs.readFileSync(APP_LOG, 'utf8').split('\n').slice(-40).join('\n'));
 } catch (e) {
   console.error('e2e:', e.message);
 } finally {

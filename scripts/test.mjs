@@ -32,7 +32,7 @@ const results = [];
 for (const [name, cmd] of stages) {
   const s = Date.now();
   console.log(`\n=== ${name}: ${cmd.join(' ')}`);
-  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } });
+  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0', NEXT_TELEMETRY_DISABLED: '1' } });
   const ok = r.status === 0;
   results.push({ name, ok, seconds: Math.round((Date.now() - s) / 1000) });
   if (!ok) break;

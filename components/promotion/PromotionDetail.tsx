@@ -27,7 +27,10 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = 2000 }: T
       <div className="card">
         <div className="spread">
           <h1>
-            Promote {p.candidate} in {p.cluster} <span className={`badge ${p.status}`}>{p.status}</span>
+            Promote {p.candidate} in {p.cluster}{' '}
+            <span className={`badge ${p.status}`} data-testid="promotion-status">
+              {p.status}
+            </span>
           </h1>
           <span className="small muted">{p.automatic ? 'automatic' : `requested by ${p.requestedBy}`} · {new Date(p.createdAt).toLocaleString()}</span>
         </div>
@@ -64,9 +67,9 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = 2000 }: T
       </div>
       <div className="card">
         <h2>Steps</h2>
-        <ol className="steps" aria-live="polite">
+        <ol className="steps" aria-live="polite" aria-label="Promotion steps">
           {p.steps.map((s, i) => (
-            <li key={i} className={`step ${s.status}`}>
+            <li key={i} className={`step ${s.status}`} data-step={s.name} data-status={s.status}>
               <span className={`badge ${s.status === 'ok' ? 'ok' : s.status === 'failed' ? 'bad' : 'warn'}`}>{s.status}</span>
               <strong>{s.name}</strong>
               <span className="small muted">{new Date(s.at).toLocaleTimeString()}</span>
