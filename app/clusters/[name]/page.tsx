@@ -1,0 +1,61 @@
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { pageActor } from '@/lib/auth/session';
+import { AppError } from '@/lib/errors';
+import { getCluster } from '@/lib/telemetry/read-clusters';
+import { ClusterLive, HISTORY_MINUTES } from '@/components/fleet/ClusterLive';
+import { SafetyPanel } from '@/components/promotion/SafetyPanel';
+
+export const dynamic = 'force-dynamic';
+/** When the server read the data (react-query's initialDataUpdatedAt). */
+const renderedAt = () => Date.now();
+
+export async function generateMetadata({ params }: { params: Promise<{ name: string }> }) {
+  return { title: `${decodeURIComponent((await params).name)} · Vakt` };
+}
+
+export default async function ClusterPage({ params }: { params: Promise<{ name: string }> }) {
+  const name = decodeURIComponent((await params).name);
+  const actor = await pageActor('viewer', `/clusters/${encodeURIComponent(name)}`);
+  const cluster = await getCluster(name, { historyMinutes: HISTORY_MINUTES }).catch((e) => {
+    if (e instanceof AppError && e.status === 404) notFound();
+    throw e;
+  });
+  return (
+    <>
+      <p className="small">
+        <Link href="/fleet">← Fleet</Link>
+      </p>
+      <div className="spread">
+        <h1>
+          Cluster <span className="mono">{cluster.name}</span>
+        </h1>
+        <span className="muted small">{cluster.kind === 'patroni' ? 'observed through Patroni' : 'observed through Vakt agents'}</span>
+      </div>
+      {cluster.contexts.length > 0 && (
+        <p className="muted">
+          Holds{' '}
+          {cluster.contexts.map((c, i) => (
+            <span key={c.slug}>
+              {i > 0 && ', '}
+              <Link href={`/contexts/${c.slug}`}>{c.slug}</Link>
+              {c.database && (
+                <span className="mono small">
+                  {' '}
+                  ({c.database}
+                  {c.schema ? `.${c.schema}` : ''})
+                </span>
+              )}
+            </span>
+          ))}
+          .
+        </p>
+      )}
+      <ClusterLive
+        initial={cluster}
+        initialAt={renderedAt()}
+        safety={<SafetyPanel clusterName={cluster.name} role={actor.role} />}
+      />
+    </>
+  );
+}

@@ -1,0 +1,1 @@
+export const MEMBER_ROWS = 5;

@@ -1,0 +1,85 @@
+import type { TClusterMemberView } from '@/lib/telemetry/read-clusters';
+import { formatAge, formatBytes, formatDuration, formatPercent, ageSeconds } from './format';
+import { freePercent, memberTone } from './health';
+
+// Members of one cluster, as last observed. Stale rows are marked with their age.
+
+type TMember = TClusterMemberView & { lastBackupAt?: string | null };
+
+export function MembersTable({ members, nowMs }: { members: TMember[]; nowMs: number }) {
+  return (
+    <div className="table-scroll">
+      <table className="members" data-testid="members-table">
+        <thead>
+          <tr>
+            <th scope="col">Member</th>
+            <th scope="col">Role</th>
+            <th scope="col">Site</th>
+            <th scope="col">State</th>
+            <th scope="col">Timeline</th>
+            <th scope="col">LSN</th>
+            <th scope="col">Lag</th>
+            <th scope="col">Sync</th>
+            <th scope="col">Disk free</th>
+            <th scope="col">Last backup</th>
+            <th scope="col">Fenced</th>
+            <th scope="col">Last seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {members.map((m) => {
+            const tone = memberTone(m);
+            const free = freePercent(m);
+            const backupAge = ageSeconds(m.lastBackupAt ?? null, nowMs);
+            return (
+              <tr key={m.name} className={m.stale ? 'stale-row' : undefined} data-testid={`member-${m.name}`} data-status={m.status} data-role={m.role}>
+                <th scope="row">
+                  <span className={`dot ${tone}`} aria-hidden /> {m.name}
+                </th>
+                <td>
+                  <span className={`badge ${m.role === 'primary' ? 'info' : m.role === 'unknown' ? 'unknown' : ''}`}>{m.role}</span>
+                </td>
+                <td>{m.site}</td>
+                <td>
+                  {m.status === 'ok' ? (
+                    <span className="badge ok">reachable</span>
+                  ) : m.status === 'down' ? (
+                    <span className="badge bad">PostgreSQL down</span>
+                  ) : m.status === 'never' ? (
+                    <span className="badge unknown">not polled yet</span>
+                  ) : (
+                    <span className="badge unknown">unknown</span>
+                  )}
+                  {m.error && m.status !== 'never' && <div className="small error-text">{m.error}</div>}
+                </td>
+                <td className="num">{m.timeline ?? '—'}</td>
+                <td className="mono">{m.lsn ?? '—'}</td>
+                <td className="num">
+                  {m.role === 'primary' ? (
+                    <span className="muted">—</span>
+                  ) : (
+                    <>
+                      {formatBytes(m.lagBytes)}
+                      <br />
+                      <span className="muted">{formatDuration(m.lagSeconds)}</span>
+                    </>
+                  )}
+                </td>
+                <td>{m.syncState ?? <span className="muted">—</span>}</td>
+                <td className="num" title={m.freeBytes !== null ? `${formatBytes(m.freeBytes)} free of ${formatBytes(m.totalBytes)}` : 'not reported'}>
+                  {formatPercent(free)}
+                  {m.freeBytes !== null && <div className="small muted">{formatBytes(m.freeBytes)}</div>}
+                </td>
+                <td title={m.lastBackupAt ?? 'no backup reported'}>{backupAge === null ? <span className="muted">none reported</span> : formatAge(backupAge)}</td>
+                <td>{m.fenced ? <span className="badge warn">fenced</span> : 'no'}</td>
+                <td title={m.observedAt ?? undefined}>
+                  {m.stale ? <span className="stale">stale · {formatAge(m.ageSeconds)}</span> : formatAge(m.ageSeconds)}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { fleetSites, freePercent, maxLag, memberTone, primaries, sortClustersWorstFirst, stateTone, worstTone } from './health';
+
+const member = (o: Partial<Parameters<typeof memberTone>[0] & { name: string; site: string; lagBytes: number | null; lagSeconds: number | null }> = {}) =>
+  ({ name: 'n', site: 'oslo', status: 'ok', stale: false, role: 'replica', fenced: false, reachable: true, lagBytes: null, lagSeconds: null, ...o }) as never;
+
+describe('fleet health rules', () => {
+  it('orders worst problem first: split-brain > primary down > degraded > unknown > healthy', () => {
+    const sorted = sortClustersWorstFirst([
+      { name: 'a', state: 'HEALTHY' as const },
+      { name: 'b', state: 'UNKNOWN' as const },
+      { name: 'c', state: 'DEGRADED' as const },
+      { name: 'd', state: 'SPLIT_BRAIN' as const },
+      { name: 'e', state: 'PRIMARY_DOWN' as const },
+      { name: 'f', state: 'DEGRADED' as const },
+    ]);
+    expect(sorted.map((c) => c.name)).toEqual(['d', 'e', 'c', 'f', 'b', 'a']);
+  });
+  it.each([
+    ['SPLIT_BRAIN', 'bad'],
+    ['PRIMARY_DOWN', 'bad'],
+    ['DEGRADED', 'warn'],
+    ['UNKNOWN', 'unknown'],
+    ['HEALTHY', 'ok'],
+  ] as const)('state %s is %s', (s, tone) => expect(stateTone(s)).toBe(tone));
+  it.each([
+    [{ status: 'down' }, 'bad'],
+    [{ status: 'unknown' }, 'unknown'],
+    [{ status: 'never' }, 'unknown'],
+    [{ stale: true }, 'warn'],
+    [{ fenced: true }, 'warn'],
+    [{}, 'ok'],
+  ] as const)('member %j is %s', (o, tone) => expect(memberTone(member(o as never))).toBe(tone));
+  it('worst tone, primaries, max lag, free percent, sites', () => {
+    expect(worstTone(['ok', 'unknown', 'warn'])).toBe('warn');
+    expect(worstTone([])).toBeNull();
+    const c = {
+      members: [
+        member({ name: 'p', role: 'primary' }),
+        member({ name: 'r1', lagBytes: 100, lagSeconds: 0.5 }),
+        member({ name: 'r2', site: 'bergen', lagBytes: 4000, lagSeconds: 0.2 }),
+        member({ name: 'x', role: 'primary', status: 'down' }),
+      ],
+    };
+    expect(primaries(c).map((m) => m.name)).toEqual(['p']);
+    expect(maxLag(c)).toEqual({ bytes: 4000, seconds: 0.5 });
+    expect(maxLag({ members: [] })).toEqual({ bytes: null, seconds: null });
+    expect(freePercent({ freeBytes: 25, totalBytes: 100 })).toBe(25);
+    expect(freePercent({ freeBytes: null, totalBytes: 100 })).toBeNull();
+    expect(fleetSites(['oslo'], [c])).toEqual(['oslo', 'bergen']);
+  });
+});

@@ -1,0 +1,74 @@
+import type { TClusterMemberView, TClusterView } from '@/lib/telemetry/read-clusters';
+
+// Pure presentation rules for fleet health: ordering (worst problem first) and colours.
+
+export type TClusterState = TClusterView['state'];
+export type TTone = 'ok' | 'warn' | 'bad' | 'unknown';
+
+/** split-brain > primary down > degraded > unknown > healthy */
+export const STATE_RANK: Record<TClusterState, number> = { SPLIT_BRAIN: 0, PRIMARY_DOWN: 1, DEGRADED: 2, UNKNOWN: 3, HEALTHY: 4 };
+
+export const STATE_LABEL: Record<TClusterState, string> = {
+  SPLIT_BRAIN: 'split-brain',
+  PRIMARY_DOWN: 'primary down',
+  DEGRADED: 'degraded',
+  UNKNOWN: 'unknown',
+  HEALTHY: 'healthy',
+};
+
+export function stateTone(state: TClusterState): TTone {
+  if (state === 'SPLIT_BRAIN' || state === 'PRIMARY_DOWN') return 'bad';
+  if (state === 'DEGRADED') return 'warn';
+  if (state === 'HEALTHY') return 'ok';
+  return 'unknown';
+}
+
+/** Worst first; equal states by name. */
+export function sortClustersWorstFirst<T extends Pick<TClusterView, 'name' | 'state'>>(clusters: readonly T[]): T[] {
+  return [...clusters].sort((a, b) => (STATE_RANK[a.state] ?? 9) - (STATE_RANK[b.state] ?? 9) || a.name.localeCompare(b.name));
+}
+
+type TMemberLike = Pick<TClusterMemberView, 'status' | 'stale' | 'role' | 'fenced' | 'reachable'>;
+
+/** A member's own colour: down = bad; unknown / never polled = unknown; stale or fenced = warn. */
+export function memberTone(m: TMemberLike): TTone {
+  if (m.status === 'down') return 'bad';
+  if (m.status === 'unknown' || m.status === 'never') return 'unknown';
+  if (m.stale || m.fenced || m.role === 'unknown') return 'warn';
+  return 'ok';
+}
+
+const TONE_RANK: Record<TTone, number> = { bad: 0, warn: 1, unknown: 2, ok: 3 };
+export function worstTone(tones: TTone[]): TTone | null {
+  if (!tones.length) return null;
+  return tones.reduce((w, t) => (TONE_RANK[t] < TONE_RANK[w] ? t : w));
+}
+
+/** The member(s) currently answering as primary (two or more = split-brain). */
+export function primaries(c: Pick<TClusterView, 'members'>): TClusterMemberView[] {
+  return c.members.filter((m) => m.role === 'primary' && m.status === 'ok' && !m.fenced);
+}
+
+/** The largest replica lag in bytes and in seconds over the reachable replicas (null when none reports it). */
+export function maxLag(c: Pick<TClusterView, 'members'>): { bytes: number | null; seconds: number | null } {
+  let bytes: number | null = null;
+  let seconds: number | null = null;
+  for (const m of c.members) {
+    if (m.role !== 'replica') continue;
+    if (m.lagBytes !== null && (bytes === null || m.lagBytes > bytes)) bytes = m.lagBytes;
+    if (m.lagSeconds !== null && (seconds === null || m.lagSeconds > seconds)) seconds = m.lagSeconds;
+  }
+  return { bytes, seconds };
+}
+
+/** Free storage in percent of the data directory's file system. */
+export function freePercent(m: Pick<TClusterMemberView, 'freeBytes' | 'totalBytes'>): number | null {
+  return m.freeBytes !== null && m.totalBytes ? (m.freeBytes / m.totalBytes) * 100 : null;
+}
+
+/** Sites of the fleet, in the order given, plus any site a member names that the list lacks. */
+export function fleetSites(siteNames: readonly string[], clusters: readonly Pick<TClusterView, 'members'>[]): string[] {
+  const out = [...siteNames];
+  for (const c of clusters) for (const m of c.members) if (!out.includes(m.site)) out.push(m.site);
+  return out;
+}
