@@ -4,6 +4,7 @@
 // steady 5-second-interval run of the real worker loop. Bounded in time; stops by itself.
 // Options (env): BENCH_SIZES=500,2000,5000  BENCH_STEADY_MS=12000  BENCH_ADMIN_URL=postgresql://postgres@127.0.0.1:5432/postgres
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -47,7 +48,8 @@ async function cleanup() {
 process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
 function startFleet(): Promise<number> {
-  fleet = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'scripts/bench/fake-fleet-server.ts'), TOKEN], {
+  // `node --import tsx`: the server is this child itself (IPC disconnect ends it if we die)
+  fleet = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench/fake-fleet-server.ts'), TOKEN], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -78,9 +80,11 @@ async function main() {
   const { createPoller } = await import('@/lib/telemetry/poll-cycle');
   const { startWorker } = await import('@/lib/worker');
   const { pollerLoop } = await import('@/lib/worker/poller-loop');
+  await db.$queryRawUnsafe('SELECT 1');
+  const baselineRss = process.memoryUsage().rss;
   const port = await startFleet();
   const base = `http://127.0.0.1:${port}`;
-  console.log(`bench: database ${dbName}, fleet on ${base}, concurrency ${env().VAKT_POLL_CONCURRENCY}, timeout ${env().VAKT_POLL_TIMEOUT_MS} ms, interval ${INTERVAL_MS} ms, ${require_cpus()} CPUs`);
+  console.log(`bench: database ${dbName}, fleet on ${base}, concurrency ${env().VAKT_POLL_CONCURRENCY}, timeout ${env().VAKT_POLL_TIMEOUT_MS} ms, interval ${INTERVAL_MS} ms, ${require_cpus()} CPUs, RSS after loading the worker code ${mb(baselineRss)}`);
   await db.$executeRawUnsafe(`INSERT INTO "vakt"."Site" (id, name) VALUES ('site-oslo', 'oslo'), ('site-bergen', 'bergen')`);
   const sealed = sealSecret(TOKEN);
   const rows: string[][] = [];
@@ -129,8 +133,10 @@ async function main() {
     const s0 = performance.now();
     await new Promise((res) => setTimeout(res, STEADY_MS));
     const steadyMs = performance.now() - s0;
+    const mu = process.memoryUsage();
     await w.stop();
     clearInterval(rssTimer);
+    if (process.env.BENCH_VERBOSE) console.log(`bench: memory at the end of the steady run: rss ${mb(mu.rss)}, heap used ${mb(mu.heapUsed)} of ${mb(mu.heapTotal)}, external ${mb(mu.external)}, array buffers ${mb(mu.arrayBuffers)}`);
     const cycles = steadyMs / INTERVAL_MS;
     const rate = stored / (steadyMs / 1000);
     rows.push([
@@ -154,7 +160,7 @@ async function main() {
   for (const r of rows) console.log(line(r));
 }
 function require_cpus() {
-  return (globalThis as unknown as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? '?';
+  return os.availableParallelism();
 }
 
 main()

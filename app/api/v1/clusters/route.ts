@@ -1,0 +1,10 @@
+import { readJson, withApi } from '@/lib/api/handler';
+import { listClusters } from '@/lib/telemetry/read-clusters';
+import { registerCluster } from '@/lib/telemetry/register-cluster';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = withApi({ role: 'viewer' }, async () => listClusters());
+export const POST = withApi({ role: 'admin' }, async ({ actor, req }) =>
+  Response.json(await registerCluster({ actor, input: await readJson(req) }), { status: 201 }),
+);

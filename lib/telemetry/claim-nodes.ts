@@ -1,0 +1,95 @@
+import { db } from '@/lib/db';
+import { openSecret } from '@/lib/crypto/secret-box';
+import type { TPrevObservation } from './derive-events';
+import type { TPollTarget } from './observation';
+
+export type TClaimedNode = TPollTarget & { nextPollAt: Date; prev: TPrevObservation; tokenError: string | null };
+
+type TRow = {
+  memberId: string;
+  clusterId: string;
+  clusterName: string;
+  kind: string;
+  name: string;
+  site: string;
+  agentUrl: string;
+  agentTokenEnc: string | null;
+  nextPollAt: Date;
+  prevStatus: string | null;
+  prevRole: string | null;
+  prevTimeline: number | null;
+  prevSystemIdentifier: string | null;
+  prevFenced: boolean | null;
+  prevFenceEpoch: number | null;
+  prevError: string | null;
+};
+
+/**
+ * Claim up to `limit` due nodes for this worker: one statement, `FOR UPDATE SKIP LOCKED`, so two
+ * workers never claim the same node; a claim is a lease until now()+leaseMs, so a dead worker's
+ * claimed nodes are taken over once the lease lapses. The poller releases the lease when it stores
+ * the result (and moves nextPollAt on), so due nodes spread over all live workers. `exclude`: this
+ * worker's nodes still being polled or waiting to be stored (never claimed twice).
+ */
+export async function claimDueNodes(opts: { workerId: string; limit: number; leaseMs: number; exclude?: string[] }): Promise<TClaimedNode[]> {
+  const rows = await db.$queryRawUnsafe<TRow[]>(
+    `WITH claimed AS (
+       UPDATE "vakt"."ClusterMember" m
+          SET "leaseOwner" = $1, "leaseUntil" = now() + ($2::int * interval '1 millisecond')
+        WHERE m.id IN (
+          SELECT id FROM "vakt"."ClusterMember"
+           WHERE "nextPollAt" <= now()
+             AND ("leaseUntil" IS NULL OR "leaseUntil" < now() OR "leaseOwner" = $1)
+             AND NOT (id = ANY($4::text[]))
+           ORDER BY "nextPollAt"
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED)
+        RETURNING m.id, m."clusterId", m.name, m."siteId", m."agentUrl", m."agentTokenEnc", m."nextPollAt")
+     SELECT c.id AS "memberId", c."clusterId", cl.name AS "clusterName", cl.kind::text AS kind, c.name, s.name AS site,
+            c."agentUrl", c."agentTokenEnc", c."nextPollAt",
+            o.status AS "prevStatus", o.role AS "prevRole", o.timeline AS "prevTimeline",
+            o."systemIdentifier" AS "prevSystemIdentifier", o.fenced AS "prevFenced", o."fenceEpoch" AS "prevFenceEpoch", o.error AS "prevError"
+       FROM claimed c
+       JOIN "vakt"."Cluster" cl ON cl.id = c."clusterId"
+       JOIN "vakt"."Site" s ON s.id = c."siteId"
+       LEFT JOIN "vakt"."NodeObservation" o ON o."memberId" = c.id`,
+    opts.workerId,
+    opts.leaseMs,
+    opts.limit,
+    opts.exclude ?? [],
+  );
+  return rows.map((r) => {
+    let token: string | null = null;
+    let tokenError: string | null = null;
+    if (r.agentTokenEnc) {
+      try {
+        token = openSecret(r.agentTokenEnc);
+      } catch (e) {
+        tokenError = (e as Error).message;
+      }
+    }
+    return {
+      memberId: r.memberId,
+      clusterId: r.clusterId,
+      clusterName: r.clusterName,
+      kind: r.kind === 'patroni' ? 'patroni' : 'vakt-agent',
+      name: r.name,
+      site: r.site,
+      agentUrl: r.agentUrl,
+      token,
+      tokenError,
+      nextPollAt: r.nextPollAt,
+      prev: r.prevStatus
+        ? {
+            status: r.prevStatus,
+            role: r.prevRole ?? 'unknown',
+            timeline: r.prevTimeline,
+            systemIdentifier: r.prevSystemIdentifier,
+            fenced: Boolean(r.prevFenced),
+            fenceEpoch: r.prevFenceEpoch,
+            error: r.prevError,
+          }
+        : null,
+    };
+  });
+}

@@ -1,0 +1,83 @@
+import client from 'prom-client';
+import { db } from '@/lib/db';
+import { env } from '@/lib/env';
+import { simpleClusterState, type TClusterState } from './cluster-state';
+import { metrics } from './metrics';
+
+// Fleet gauges computed from the stored state at scrape time (any app instance answers the same).
+const STATES: TClusterState[] = ['HEALTHY', 'DEGRADED', 'PRIMARY_DOWN', 'SPLIT_BRAIN', 'UNKNOWN'];
+type TGauges = ReturnType<typeof create>;
+const g = globalThis as unknown as { vaktFleetGauges?: TGauges };
+
+function create() {
+  const r = metrics().registry;
+  return {
+    nodes: new client.Gauge({ name: 'vakt_nodes', help: 'Registered nodes by last observed status (ok, down, unknown, never, stale)', labelNames: ['status'] as const, registers: [r] }),
+    clusterState: new client.Gauge({ name: 'vakt_cluster_state', help: '1 for the current state of each cluster', labelNames: ['cluster', 'state'] as const, registers: [r] }),
+    overdue: new client.Gauge({ name: 'vakt_poll_overdue_seconds', help: 'How far the most overdue node is past its poll time (worker lag)', registers: [r] }),
+    overdueNodes: new client.Gauge({ name: 'vakt_poll_overdue_nodes', help: 'Nodes more than one poll interval past their poll time', registers: [r] }),
+    workers: new client.Gauge({ name: 'vakt_workers', help: 'Workers with a heartbeat in the last 30 s', registers: [r] }),
+    heartbeatAge: new client.Gauge({ name: 'vakt_worker_heartbeat_age_seconds', help: 'Seconds since each worker heartbeat', labelNames: ['worker'] as const, registers: [r] }),
+  };
+}
+
+export async function collectFleetGauges(): Promise<void> {
+  const gg = (g.vaktFleetGauges ??= create());
+  const e = env();
+  const now = Date.now();
+  const [members, lag, workers] = await Promise.all([
+    db.clusterMember.findMany({
+      select: { cluster: { select: { name: true } }, observation: { select: { status: true, role: true, timeline: true, systemIdentifier: true, observedAt: true, fenced: true } } },
+    }),
+    db.$queryRawUnsafe<{ overdue: number | null; late: bigint }[]>(
+      `SELECT extract(epoch FROM now() - min("nextPollAt"))::float8 AS overdue,
+              count(*) FILTER (WHERE "nextPollAt" < now() - ($1::int * interval '1 millisecond')) AS late
+         FROM "vakt"."ClusterMember"`,
+      e.VAKT_POLL_INTERVAL_MS,
+    ),
+    db.worker.findMany({ select: { id: true, heartbeatAt: true } }),
+  ]);
+  const byStatus: Record<string, number> = { ok: 0, down: 0, unknown: 0, never: 0, stale: 0 };
+  const byCluster = new Map<string, typeof members>();
+  for (const m of members) {
+    const o = m.observation;
+    const s = !o ? 'never' : now - o.observedAt.getTime() > e.VAKT_STALE_AFTER_MS ? 'stale' : o.status;
+    byStatus[s] = (byStatus[s] ?? 0) + 1;
+    byCluster.set(m.cluster.name, [...(byCluster.get(m.cluster.name) ?? []), m]);
+  }
+  gg.nodes.reset();
+  for (const [s, n] of Object.entries(byStatus)) gg.nodes.labels(s).set(n);
+  gg.clusterState.reset();
+  for (const [name, ms] of byCluster) {
+    const state = simpleClusterState(
+      ms.map((m) => ({
+        status: m.observation?.status ?? null,
+        role: m.observation?.role ?? null,
+        timeline: m.observation?.timeline ?? null,
+        systemIdentifier: m.observation?.systemIdentifier ?? null,
+        observedAt: m.observation?.observedAt ?? null,
+        fenced: m.observation?.fenced ?? false,
+      })),
+      now,
+      e.VAKT_STALE_AFTER_MS,
+    );
+    for (const s of STATES) gg.clusterState.labels(name, s).set(s === state ? 1 : 0);
+  }
+  gg.overdue.set(Math.max(0, lag[0]?.overdue ?? 0));
+  gg.overdueNodes.set(Number(lag[0]?.late ?? 0));
+  gg.heartbeatAge.reset();
+  let live = 0;
+  for (const w of workers) {
+    const age = (now - w.heartbeatAt.getTime()) / 1000;
+    gg.heartbeatAge.labels(w.id).set(age);
+    if (age <= 30) live++;
+  }
+  gg.workers.set(live);
+}
+
+/** The Prometheus text exposition (process + poller counters + fleet gauges). */
+export async function renderMetrics(): Promise<{ contentType: string; body: string }> {
+  await collectFleetGauges();
+  const r = metrics().registry;
+  return { contentType: r.contentType, body: await r.metrics() };
+}

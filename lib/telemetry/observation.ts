@@ -1,0 +1,77 @@
+// The one observation model both adapters (Vakt agent, Patroni) map into, and the poller stores.
+export type TNodeStatus = 'ok' | 'down' | 'unknown';
+export type TNodeRole = 'primary' | 'replica' | 'unknown';
+
+export type TObservation = {
+  observedAt: Date;
+  /** ok = answered and PostgreSQL reachable; down = answered, PostgreSQL not reachable; unknown = no usable answer */
+  status: TNodeStatus;
+  error: string | null;
+  role: TNodeRole;
+  timeline: number | null;
+  systemIdentifier: string | null;
+  /** primary: current write LSN */
+  lsn: string | null;
+  receiveLsn: string | null;
+  replayLsn: string | null;
+  /** replica lag behind the primary (bytes / seconds), when known */
+  lagBytes: number | null;
+  lagSeconds: number | null;
+  syncState: string | null;
+  fenced: boolean;
+  fenceEpoch: number | null;
+  freeBytes: number | null;
+  totalBytes: number | null;
+  /** Patroni only: cluster in maintenance (pause) mode */
+  paused?: boolean | null;
+  /** the validated answer (agent status, or {cluster, patroni, history} for Patroni); null when unknown */
+  payload: unknown;
+};
+
+export type TPollTarget = {
+  memberId: string;
+  clusterId: string;
+  clusterName: string;
+  kind: 'vakt-agent' | 'patroni';
+  name: string;
+  site: string;
+  agentUrl: string;
+  /** decrypted token (bearer for agents, user:password for Patroni) or null */
+  token: string | null;
+};
+
+export type TAdapterOptions = { timeoutMs?: number; now?: () => Date };
+export type TAdapter = (target: TPollTarget, opts?: TAdapterOptions) => Promise<TObservation>;
+
+export function unknownObservation(reason: string, at: Date = new Date()): TObservation {
+  return {
+    observedAt: at,
+    status: 'unknown',
+    error: reason,
+    role: 'unknown',
+    timeline: null,
+    systemIdentifier: null,
+    lsn: null,
+    receiveLsn: null,
+    replayLsn: null,
+    lagBytes: null,
+    lagSeconds: null,
+    syncState: null,
+    fenced: false,
+    fenceEpoch: null,
+    freeBytes: null,
+    totalBytes: null,
+    payload: null,
+  };
+}
+
+/** Byte position (number) -> PostgreSQL LSN text ("0/3000148"). */
+export function bytesToLsn(n: number): string {
+  const v = BigInt(Math.max(0, Math.trunc(n)));
+  return `${(v >> 32n).toString(16).toUpperCase()}/${(v & 0xffffffffn).toString(16).toUpperCase()}`;
+}
+
+/** Join a base URL (which may carry a path prefix) and an absolute API path. */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}

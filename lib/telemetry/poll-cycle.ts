@@ -1,0 +1,224 @@
+import { env } from '@/lib/env';
+import { logger } from '@/lib/log';
+import { configureAgentPool } from '@/lib/net/agent-http';
+import { pollPatroni } from './adapter-patroni';
+import { pollVaktAgent } from './adapter-vakt-agent';
+import { claimDueNodes, type TClaimedNode } from './claim-nodes';
+import { metrics, reasonClass } from './metrics';
+import { unknownObservation, type TAdapter, type TObservation } from './observation';
+import { pruneHistory, storePollResults, type TPollResult } from './store-observations';
+
+// The poller: claim due nodes (leases), poll them with bounded concurrency, store results in
+// batches. One bad node never stops the loop: every adapter failure becomes an 'unknown' observation.
+export type TPollerOptions = {
+  workerId: string;
+  intervalMs?: number;
+  timeoutMs?: number;
+  concurrency?: number;
+  leaseMs?: number;
+  /** most nodes claimed per claim query */
+  batchSize?: number;
+  /** flush stored results once this many are buffered (or every flushEveryMs) */
+  flushSize?: number;
+  flushEveryMs?: number;
+  retentionHours?: number;
+  /** at most one history sample per node per this many ms (plus one on every status/role/timeline change) */
+  sampleEveryMs?: number;
+  pruneEveryMs?: number;
+  adapters?: Partial<Record<'vakt-agent' | 'patroni', TAdapter>>;
+  /** observer (tests, benchmark): called after each batch is stored */
+  onStored?: (info: { workerId: string; memberIds: string[]; observedAt: Date[]; dueAt: Date[]; dbWriteMs: number; at: Date }) => void;
+};
+export type TPollerStats = { polled: number; ok: number; down: number; unknown: number; flushes: number; dbWriteMs: number; events: number; samples: number; pruned: number };
+
+export type TPoller = {
+  readonly workerId: string;
+  readonly stats: TPollerStats;
+  /**
+   * one loop step: claim what is due (within capacity), start polls, store finished results in the
+   * background (one write in flight; back-pressure when the buffer grows). Resolves true when it
+   * claimed a full batch (more is probably due: tick again soon).
+   */
+  tick(): Promise<boolean>;
+  /** wait for in-flight polls and store everything buffered */
+  drain(): Promise<void>;
+  /** claim and poll everything due now, store it, return when done (tests, benchmark) */
+  runCycle(): Promise<{ polled: number; memberIds: string[] }>;
+  inFlight(): number;
+};
+
+export function createPoller(o: TPollerOptions): TPoller {
+  const e = env();
+  const cfg = {
+    intervalMs: o.intervalMs ?? e.VAKT_POLL_INTERVAL_MS,
+    timeoutMs: o.timeoutMs ?? e.VAKT_POLL_TIMEOUT_MS,
+    concurrency: o.concurrency ?? e.VAKT_POLL_CONCURRENCY,
+    leaseMs: o.leaseMs ?? e.VAKT_LEASE_MS,
+    batchSize: o.batchSize ?? 500,
+    flushSize: o.flushSize ?? 250,
+    flushEveryMs: o.flushEveryMs ?? 250,
+    retentionHours: o.retentionHours ?? e.VAKT_HISTORY_RETENTION_HOURS,
+    sampleEveryMs: o.sampleEveryMs ?? Math.max(e.VAKT_POLL_INTERVAL_MS, 15_000),
+    pruneEveryMs: o.pruneEveryMs ?? 60_000,
+  };
+  configureAgentPool(Math.max(16, cfg.concurrency));
+  const adapters: Record<'vakt-agent' | 'patroni', TAdapter> = { 'vakt-agent': pollVaktAgent, patroni: pollPatroni, ...o.adapters };
+  const m = metrics();
+  const stats: TPollerStats = { polled: 0, ok: 0, down: 0, unknown: 0, flushes: 0, dbWriteMs: 0, events: 0, samples: 0, pruned: 0 };
+  const lastSample = new Map<string, number>();
+  const inflight = new Set<Promise<void>>();
+  /** claimed by this worker and not yet stored */
+  const pending = new Set<string>();
+  const waiting: (() => void)[] = [];
+  let running = 0;
+  let buffer: TPollResult[] = [];
+  let lastFlush = Date.now();
+  let lastPrune = 0;
+  let flushing: Promise<void> | null = null;
+  let backgroundError: unknown = null;
+
+  const acquire = () => (running < cfg.concurrency ? (running++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+
+  async function pollOne(node: TClaimedNode): Promise<void> {
+    await acquire();
+    const t0 = performance.now();
+    let obs: TObservation;
+    try {
+      if (node.tokenError) obs = unknownObservation(`cannot use the stored agent token: ${node.tokenError}`);
+      else obs = await adapters[node.kind](node, { timeoutMs: cfg.timeoutMs });
+    } catch (err) {
+      // adapters do not throw; if one does, the node is unknown and the loop goes on
+      obs = unknownObservation(`poll failed: ${(err as Error).message}`);
+    } finally {
+      release();
+    }
+    const durationMs = performance.now() - t0;
+    m.pollDuration.labels(node.kind).observe(durationMs / 1000);
+    m.polls.labels(node.kind, obs.status).inc();
+    if (obs.status === 'unknown') m.pollFailures.labels(node.kind, reasonClass(obs.error)).inc();
+    buffer.push({ node, obs, durationMs });
+  }
+
+  const claim = async (limit: number, alsoExclude: Iterable<string> = []) => {
+    const nodes = await claimDueNodes({ workerId: o.workerId, limit, leaseMs: cfg.leaseMs, exclude: [...pending, ...alsoExclude] });
+    for (const n of nodes) pending.add(n.memberId);
+    return nodes;
+  };
+
+  function start(nodes: TClaimedNode[]) {
+    for (const n of nodes) {
+      const p = pollOne(n).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+  }
+
+  const sample = (memberId: string, changed: boolean, at: Date) => {
+    const last = lastSample.get(memberId);
+    if (!changed && last !== undefined && at.getTime() - last < cfg.sampleEveryMs) return false;
+    lastSample.set(memberId, at.getTime());
+    return true;
+  };
+
+  async function flush(): Promise<void> {
+    if (flushing) await flushing.catch(() => undefined);
+    if (!buffer.length) return;
+    const batch = buffer;
+    buffer = [];
+    lastFlush = Date.now();
+    flushing = (async () => {
+      const t0 = performance.now();
+      try {
+        const r = await storePollResults(batch, { workerId: o.workerId, intervalMs: cfg.intervalMs, sample });
+        const ms = performance.now() - t0;
+        m.dbWrite.observe(ms / 1000);
+        for (const ev of r.events) m.events.labels(ev.kind).inc();
+        stats.flushes++;
+        stats.dbWriteMs += ms;
+        stats.events += r.events.length;
+        stats.samples += r.samples;
+        for (const b of batch) {
+          stats.polled++;
+          stats[b.obs.status]++;
+        }
+        for (const b of batch) pending.delete(b.node.memberId);
+        o.onStored?.({ workerId: o.workerId, memberIds: batch.map((b) => b.node.memberId), observedAt: batch.map((b) => b.obs.observedAt), dueAt: batch.map((b) => b.node.nextPollAt), dbWriteMs: ms, at: new Date() });
+      } catch (err) {
+        // Not stored: the nodes stay due (their nextPollAt did not move) and are polled again once
+        // the lease lapses. Forget their sample marks so history gets them next time.
+        for (const b of batch) {
+          lastSample.delete(b.node.memberId);
+          pending.delete(b.node.memberId);
+        }
+        throw err;
+      }
+    })();
+    try {
+      await flushing;
+    } finally {
+      flushing = null;
+    }
+  }
+
+  async function maybePrune() {
+    if (Date.now() - lastPrune < cfg.pruneEveryMs) return;
+    lastPrune = Date.now();
+    const n = await pruneHistory({ retentionHours: cfg.retentionHours });
+    stats.pruned += n;
+    if (n) logger.info({ pruned: n }, 'pruned observation history');
+  }
+
+  return {
+    workerId: o.workerId,
+    stats,
+    inFlight: () => inflight.size,
+    async tick() {
+      if (backgroundError) {
+        const e = backgroundError;
+        backgroundError = null;
+        throw e;
+      }
+      // Keep at most two rounds of work claimed: claimed-but-waiting nodes hold leases.
+      const capacity = cfg.concurrency * 2 - inflight.size;
+      let full = false;
+      if (capacity > 0) {
+        const limit = Math.min(capacity, cfg.batchSize);
+        const nodes = await claim(limit);
+        start(nodes);
+        full = nodes.length === limit;
+      }
+      if (buffer.length >= cfg.flushSize * 4) await flush(); // back-pressure: the database is the bottleneck
+      else if (!flushing && (buffer.length >= cfg.flushSize || (buffer.length && Date.now() - lastFlush >= cfg.flushEveryMs))) {
+        flush().catch((e) => (backgroundError = e));
+      }
+      await maybePrune();
+      return full;
+    },
+    async drain() {
+      while (inflight.size) await Promise.race(inflight);
+      if (flushing) await flushing.catch(() => undefined);
+      await flush();
+    },
+    async runCycle() {
+      const ids: string[] = [];
+      for (;;) {
+        // bounded claims keep memory flat (a few rounds of concurrency, not the whole fleet at once)
+        const nodes = await claim(Math.min(cfg.batchSize, cfg.concurrency * 4), ids); // each node once per runCycle
+        if (!nodes.length) break;
+        ids.push(...nodes.map((n) => n.memberId));
+        start(nodes);
+        while (inflight.size) {
+          await Promise.race(inflight);
+          if (buffer.length >= cfg.flushSize) await flush();
+        }
+        await flush();
+      }
+      await flush();
+      return { polled: ids.length, memberIds: ids };
+    },
+  };
+}

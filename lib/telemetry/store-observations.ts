@@ -1,0 +1,188 @@
+import { db } from '@/lib/db';
+import type { TReplicationPeer } from '@/lib/agent/protocol';
+import { clusterEvents, clusterSignals, nodeEvents, type TEventDraft, type TMemberSignal } from './derive-events';
+import type { TClaimedNode } from './claim-nodes';
+import type { TObservation } from './observation';
+import { withReplicaLag, type TPrimaryView } from './replica-lag';
+
+export type TPollResult = { node: TClaimedNode; obs: TObservation; durationMs: number };
+export type TStoreOptions = { workerId: string; intervalMs: number; sample: (memberId: string, changed: boolean, at: Date) => boolean };
+export type TStoreResult = { events: (TEventDraft & { clusterId: string })[]; samples: number };
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * Next due time: keep each node's phase (spread over the interval); a node that fell behind is
+ * re-spread over the next half interval — never sooner than one interval after this poll.
+ */
+export function nextPollAt(due: Date, now: Date, intervalMs: number, rnd: () => number = Math.random): Date {
+  const next = due.getTime() + intervalMs;
+  if (next > now.getTime() + intervalMs * 0.1) return new Date(next);
+  return new Date(now.getTime() + intervalMs * (1 + 0.5 * rnd()));
+}
+
+/** Primary view per cluster for replica lag: from this batch, else the latest stored primary observation. */
+async function primaryViews(results: TPollResult[]): Promise<Map<string, TPrimaryView>> {
+  const views = new Map<string, TPrimaryView>();
+  for (const r of results) {
+    if (r.obs.status === 'ok' && r.obs.role === 'primary') {
+      const payload = r.obs.payload as { postgres?: { replication?: TReplicationPeer[] } } | null;
+      views.set(r.node.clusterId, { name: r.node.name, lsn: r.obs.lsn, replication: payload?.postgres?.replication ?? null });
+    }
+  }
+  const need = [...new Set(results.filter((r) => r.obs.status === 'ok' && r.obs.role === 'replica' && r.obs.lagBytes === null && !views.has(r.node.clusterId)).map((r) => r.node.clusterId))];
+  if (need.length) {
+    const rows = await db.$queryRawUnsafe<{ clusterId: string; name: string; lsn: string | null; replication: TReplicationPeer[] | null }[]>(
+      `SELECT DISTINCT ON (m."clusterId") m."clusterId", m.name, o.lsn, o.payload->'postgres'->'replication' AS replication
+         FROM "vakt"."NodeObservation" o JOIN "vakt"."ClusterMember" m ON m.id = o."memberId"
+        WHERE m."clusterId" = ANY($1::text[]) AND o.role = 'primary' AND o.status = 'ok'
+        ORDER BY m."clusterId", o."observedAt" DESC`,
+      need,
+    );
+    for (const r of rows) views.set(r.clusterId, { name: r.name, lsn: r.lsn, replication: Array.isArray(r.replication) ? r.replication : null });
+  }
+  return views;
+}
+
+/**
+ * Store one batch of poll results with a fixed number of statements whatever the batch size:
+ * multi-row upsert of the latest observations (unnest), history samples, lease release + next due
+ * time, and derived events — in one transaction.
+ */
+export async function storePollResults(results: TPollResult[], opts: TStoreOptions): Promise<TStoreResult> {
+  if (!results.length) return { events: [], samples: 0 };
+  const views = await primaryViews(results);
+  const now = new Date();
+  const rows = results.map((r) => {
+    const v = views.get(r.node.clusterId);
+    const obs = withReplicaLag(r.obs, r.node.name, v && v.name !== r.node.name ? v : null);
+    return { ...r, obs };
+  });
+
+  // events per node; cluster signals for clusters where something that matters changed
+  const events: (TEventDraft & { clusterId: string })[] = [];
+  const touched = new Set<string>();
+  for (const r of rows) {
+    const evs = nodeEvents(r.node.name, r.node.prev, r.obs);
+    for (const e of evs) events.push({ ...e, clusterId: r.node.clusterId });
+    if (evs.length) touched.add(r.node.clusterId);
+  }
+  if (touched.size) {
+    const current = await db.$queryRawUnsafe<(TMemberSignal & { clusterId: string; memberId: string })[]>(
+      `SELECT m."clusterId", m.id AS "memberId", m.name, o.status, o.role, o.timeline, o."systemIdentifier", o.fenced
+         FROM "vakt"."ClusterMember" m JOIN "vakt"."NodeObservation" o ON o."memberId" = m.id
+        WHERE m."clusterId" = ANY($1::text[])`,
+      [...touched],
+    );
+    for (const clusterId of touched) {
+      const before = current.filter((c) => c.clusterId === clusterId);
+      const mine = new Map(rows.filter((r) => r.node.clusterId === clusterId).map((r) => [r.node.memberId, r]));
+      const after: TMemberSignal[] = before.filter((b) => !mine.has(b.memberId));
+      for (const r of mine.values()) after.push({ name: r.node.name, status: r.obs.status, role: r.obs.role, timeline: r.obs.timeline, systemIdentifier: r.obs.systemIdentifier, fenced: r.obs.fenced });
+      for (const e of clusterEvents(clusterSignals(before), clusterSignals(after))) events.push({ ...e, clusterId });
+    }
+  }
+
+  const sampled = rows.filter((r) => {
+    const p = r.node.prev;
+    const changed = !p || p.status !== r.obs.status || p.role !== r.obs.role || p.timeline !== r.obs.timeline;
+    return opts.sample(r.node.memberId, changed, r.obs.observedAt);
+  });
+  const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+  const scol = <T>(f: (r: (typeof rows)[number]) => T) => sampled.map(f);
+
+  await db.$transaction([
+    db.$executeRawUnsafe(
+      `INSERT INTO "vakt"."NodeObservation" ("memberId","observedAt","status","error","role","timeline","systemIdentifier","lsn","receiveLsn","replayLsn",
+                                            "lagBytes","lagSeconds","syncState","fenced","fenceEpoch","lastOkAt","payload")
+       SELECT t.* FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[],
+                              $11::float8[], $12::float8[], $13::text[], $14::bool[], $15::int[], $16::timestamptz[], $17::jsonb[]) AS t
+       ON CONFLICT ("memberId") DO UPDATE SET
+         "observedAt" = EXCLUDED."observedAt", "status" = EXCLUDED."status", "error" = EXCLUDED."error", "role" = EXCLUDED."role",
+         "timeline" = COALESCE(EXCLUDED."timeline", CASE WHEN EXCLUDED."status" = 'ok' THEN NULL ELSE "NodeObservation"."timeline" END),
+         "systemIdentifier" = COALESCE(EXCLUDED."systemIdentifier", "NodeObservation"."systemIdentifier"),
+         "lsn" = EXCLUDED."lsn", "receiveLsn" = EXCLUDED."receiveLsn", "replayLsn" = EXCLUDED."replayLsn",
+         "lagBytes" = EXCLUDED."lagBytes", "lagSeconds" = EXCLUDED."lagSeconds", "syncState" = EXCLUDED."syncState",
+         "fenced" = CASE WHEN EXCLUDED."status" = 'unknown' THEN "NodeObservation"."fenced" ELSE EXCLUDED."fenced" END,
+         "fenceEpoch" = COALESCE(EXCLUDED."fenceEpoch", "NodeObservation"."fenceEpoch"),
+         "lastOkAt" = COALESCE(EXCLUDED."lastOkAt", "NodeObservation"."lastOkAt"),
+         "payload" = COALESCE(EXCLUDED."payload", "NodeObservation"."payload")
+       WHERE "NodeObservation"."observedAt" <= EXCLUDED."observedAt"`,
+      col((r) => r.node.memberId),
+      col((r) => iso(r.obs.observedAt)),
+      col((r) => r.obs.status),
+      col((r) => r.obs.error),
+      col((r) => r.obs.role),
+      col((r) => r.obs.timeline),
+      col((r) => r.obs.systemIdentifier),
+      col((r) => r.obs.lsn),
+      col((r) => r.obs.receiveLsn),
+      col((r) => r.obs.replayLsn),
+      col((r) => r.obs.lagBytes),
+      col((r) => r.obs.lagSeconds),
+      col((r) => r.obs.syncState),
+      col((r) => r.obs.fenced),
+      col((r) => r.obs.fenceEpoch),
+      col((r) => (r.obs.status === 'ok' ? iso(r.obs.observedAt) : null)),
+      col((r) => (r.obs.payload === null || r.obs.payload === undefined ? null : JSON.stringify(r.obs.payload))),
+    ),
+    db.$executeRawUnsafe(
+      `UPDATE "vakt"."ClusterMember" m SET "nextPollAt" = t.next, "leaseUntil" = NULL
+         FROM unnest($1::text[], $2::timestamptz[]) AS t(id, next)
+        WHERE m.id = t.id AND m."leaseOwner" = $3`,
+      col((r) => r.node.memberId),
+      col((r) => iso(nextPollAt(r.node.nextPollAt, now, opts.intervalMs))),
+      opts.workerId,
+    ),
+    ...(sampled.length
+      ? [
+          db.$executeRawUnsafe(
+            `INSERT INTO "vakt"."ObservationSample" ("memberId","at","status","role","timeline","lagBytes","lagSeconds","freeBytes","totalBytes")
+             SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[])`,
+            scol((r) => r.node.memberId),
+            scol((r) => iso(r.obs.observedAt)),
+            scol((r) => r.obs.status),
+            scol((r) => r.obs.role),
+            scol((r) => r.obs.timeline),
+            scol((r) => r.obs.lagBytes),
+            scol((r) => r.obs.lagSeconds),
+            scol((r) => r.obs.freeBytes),
+            scol((r) => r.obs.totalBytes),
+          ),
+        ]
+      : []),
+    ...(events.length
+      ? [
+          db.$executeRawUnsafe(
+            `INSERT INTO "vakt"."ClusterEvent" ("clusterId","memberName","at","kind","severity","message","data")
+             SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::jsonb[])`,
+            events.map((e) => e.clusterId),
+            events.map((e) => e.memberName),
+            events.map(() => now.toISOString()),
+            events.map((e) => e.kind),
+            events.map((e) => e.severity),
+            events.map((e) => e.message),
+            events.map((e) => (e.data ? JSON.stringify(e.data) : null)),
+          ),
+        ]
+      : []),
+  ]);
+  return { events, samples: sampled.length };
+}
+
+/** Delete history older than the retention, in bounded batches (never one huge delete). */
+export async function pruneHistory(opts: { retentionHours: number; batch?: number; maxBatches?: number }): Promise<number> {
+  const batch = opts.batch ?? 10_000;
+  let total = 0;
+  for (let i = 0; i < (opts.maxBatches ?? 20); i++) {
+    const n = await db.$executeRawUnsafe(
+      `DELETE FROM "vakt"."ObservationSample" WHERE id IN (
+         SELECT id FROM "vakt"."ObservationSample" WHERE "at" < now() - ($1::float8 * interval '1 hour') LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      opts.retentionHours,
+      batch,
+    );
+    total += n;
+    if (n < batch) break;
+  }
+  return total;
+}

@@ -1,0 +1,19 @@
+import { createPoller, type TPollerOptions, type TPoller } from '@/lib/telemetry/poll-cycle';
+import type { TWorkerLoop } from './loops';
+
+/** The poller as a worker loop: a tick every ~1/20 of the poll interval (50–250 ms). */
+export function pollerLoop(opts: Omit<TPollerOptions, 'workerId'> & { tickMs?: number } = {}): () => TWorkerLoop {
+  return () => {
+    let poller: TPoller | undefined;
+    return {
+      name: 'poller',
+      start: ({ workerId }) => {
+        poller = createPoller({ ...opts, workerId });
+      },
+      iterate: async () => ((await poller!.tick()) ? 5 : (opts.tickMs ?? 100)),
+      stop: async () => {
+        await poller?.drain().catch(() => undefined);
+      },
+    };
+  };
+}
