@@ -1,7 +1,7 @@
 // Next.js register hook (Node.js runtime only; the documented `NEXT_RUNTIME === 'nodejs'` guard lets
-// the edge bundle drop the import): registers live compliance findings and starts the embedded
-// worker when VAKT_WORKER is 'embedded' (default). Never throws: a database that is down only makes
-// the worker retry.
+// the edge bundle drop the import): starts the embedded worker when VAKT_WORKER is 'embedded'
+// (default). Live compliance findings need no registration (lib/registry/findings.ts loads them).
+// Never throws: a database that is down only makes the worker retry.
 export async function register() {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
     const { registerNodeInstrumentation } = await import('./lib/worker/instrumentation-node');

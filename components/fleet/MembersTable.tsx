@@ -4,9 +4,7 @@ import { freePercent, memberTone } from './health';
 
 // Members of one cluster, as last observed. Stale rows are marked with their age.
 
-type TMember = TClusterMemberView & { lastBackupAt?: string | null };
-
-export function MembersTable({ members, nowMs }: { members: TMember[]; nowMs: number }) {
+export function MembersTable({ members, nowMs }: { members: TClusterMemberView[]; nowMs: number }) {
   return (
     <div className="table-scroll">
       <table className="members" data-testid="members-table">
@@ -30,7 +28,7 @@ export function MembersTable({ members, nowMs }: { members: TMember[]; nowMs: nu
           {members.map((m) => {
             const tone = memberTone(m);
             const free = freePercent(m);
-            const backupAge = ageSeconds(m.lastBackupAt ?? null, nowMs);
+            const backupAge = ageSeconds(m.lastBackupAt, nowMs);
             return (
               <tr key={m.name} className={m.stale ? 'stale-row' : undefined} data-testid={`member-${m.name}`} data-status={m.status} data-role={m.role}>
                 <th scope="row">

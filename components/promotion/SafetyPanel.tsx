@@ -2,7 +2,7 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { TClusterSafety, TSafetyCandidate } from '@/lib/promotion/safety-inputs';
+import type { TClusterSafety, TSafetyCandidate } from '@/lib/promotion/get-cluster-safety';
 import { api, ApiError, canOperate, fmtBytes, fmtSeconds } from './api';
 
 export type TSafetyPanelProps = {

@@ -4,6 +4,8 @@ import { ZDeclarationFile, ZDeclarationSpec, ZDeclarationUpdate } from '@/lib/re
 import { ZUpdateClassInput } from '@/lib/registry/classes';
 import { ZCreateSiteInput } from '@/lib/registry/sites';
 import { ZListAuditQuery } from '@/lib/audit/list-audit';
+import { ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
+import { ZRegisterClusterInput } from '@/lib/telemetry/register-cluster';
 
 // The OpenAPI 3.1 document served at /api/v1/openapi.json, built from the same zod schemas the
 // handlers validate with. Other modules add their operations with registerOpenApiPath().
@@ -68,16 +70,27 @@ registerOpenApiPath('/api/v1/contexts/{slug}/declarations', 'get', {
 });
 registerOpenApiPath('/api/v1/contexts/{slug}/findings', 'get', { summary: 'Static lint and live compliance findings', role: 'viewer', params: [slug], response: z.object({ findings: z.array(ZFinding) }) });
 registerOpenApiPath('/api/v1/contexts/{slug}/readiness', 'get', { summary: 'Restore readiness of a context', role: 'viewer', params: [slug] });
-registerOpenApiPath('/api/v1/clusters', 'get', { summary: 'Clusters', role: 'viewer' });
-registerOpenApiPath('/api/v1/clusters', 'post', { summary: 'Register a cluster', role: 'admin' });
-registerOpenApiPath('/api/v1/clusters/{name}', 'get', { summary: 'A cluster with members and events', role: 'viewer', params: [nameParam] });
+registerOpenApiPath('/api/v1/clusters', 'get', { summary: 'Clusters with members and state (the safety engine\'s cluster state)', role: 'viewer' });
+registerOpenApiPath('/api/v1/clusters', 'post', { summary: 'Register a cluster (agent tokens are stored encrypted, never returned)', role: 'admin', requestBody: { schema: ZRegisterClusterInput } });
+registerOpenApiPath('/api/v1/clusters/{name}', 'get', {
+  summary: 'A cluster with members, state and latest events',
+  role: 'viewer',
+  params: [nameParam, { name: 'history', in: 'query', description: 'minutes of chart history to include (1 to 44640)' }],
+});
 registerOpenApiPath('/api/v1/clusters/{name}/safety', 'get', { summary: 'Promotion-safety verdict', role: 'viewer', params: [nameParam] });
-registerOpenApiPath('/api/v1/clusters/{name}/promotions', 'post', { summary: 'Request a promotion', role: 'operator', params: [nameParam] });
-registerOpenApiPath('/api/v1/promotions', 'get', { summary: 'Promotion requests', role: 'viewer', params: [{ name: 'cluster', in: 'query' }, { name: 'status', in: 'query' }] });
+registerOpenApiPath('/api/v1/clusters/{name}/promotions', 'get', { summary: "The cluster's promotion requests, newest first", role: 'viewer', params: [nameParam] });
+registerOpenApiPath('/api/v1/clusters/{name}/promotions', 'post', { summary: 'Request a promotion', role: 'operator', params: [nameParam], requestBody: { schema: ZRequestPromotionBody } });
+registerOpenApiPath('/api/v1/promotions', 'get', {
+  summary: 'Promotion requests',
+  role: 'viewer',
+  params: Object.keys(ZListPromotionsQuery.shape).map((name) => ({ name, in: 'query' as const })),
+});
 registerOpenApiPath('/api/v1/promotions/{id}', 'get', { summary: 'A promotion request', role: 'viewer', params: [idParam] });
-registerOpenApiPath('/api/v1/promotions/{id}/approvals', 'post', { summary: 'Approve (signed-in session only)', role: 'operator', params: [idParam] });
-registerOpenApiPath('/api/v1/promotions/{id}/reject', 'post', { summary: 'Reject', role: 'operator', params: [idParam] });
-registerOpenApiPath('/api/v1/promotions/{id}/cancel', 'post', { summary: 'Cancel', role: 'operator', params: [idParam] });
+registerOpenApiPath('/api/v1/promotions/{id}/approvals', 'post', { summary: 'Approve (signed-in session only; step-up password in the body)', role: 'operator', params: [idParam], requestBody: { schema: ZApprovalBody } });
+registerOpenApiPath('/api/v1/promotions/{id}/reject', 'post', { summary: 'Reject', role: 'operator', params: [idParam], requestBody: { schema: ZRejectBody } });
+registerOpenApiPath('/api/v1/promotions/{id}/cancel', 'post', { summary: 'Cancel', role: 'operator', params: [idParam], requestBody: { schema: ZCancelBody } });
+registerOpenApiPath('/api/auth/{nextauth}', 'get', { summary: 'NextAuth.js session endpoints (sign-in page, session, CSRF token, providers)', role: 'public', params: [{ name: 'nextauth', in: 'path' }] });
+registerOpenApiPath('/api/auth/{nextauth}', 'post', { summary: 'NextAuth.js sign-in and sign-out (credentials form)', role: 'public', params: [{ name: 'nextauth', in: 'path' }] });
 registerOpenApiPath('/api/v1/clusters/{name}/backups', 'get', { summary: 'Backup catalog of a cluster', role: 'viewer', params: [nameParam] });
 registerOpenApiPath('/api/v1/clusters/{name}/drills', 'post', { summary: 'Run a restore drill', role: 'operator', params: [nameParam] });
 registerOpenApiPath('/api/v1/drills/{id}', 'get', { summary: 'A restore drill', role: 'viewer', params: [idParam] });

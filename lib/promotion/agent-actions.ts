@@ -2,7 +2,7 @@
 import { ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus } from '@/lib/agent/protocol';
 import { openSecret } from '@/lib/crypto/secret-box';
 import { agentRequest, AgentHttpError } from '@/lib/net/agent-http';
-import type { TLoadedMember } from './safety-inputs';
+import type { TLoadedMember } from '@/lib/safety-io/load-safety-input';
 
 export type TAgentCallResult =
   | { ok: true; result: TActionResult }

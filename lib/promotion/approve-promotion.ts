@@ -6,7 +6,8 @@ import { requireRole } from '@/lib/auth/session';
 import { AppError, conflict, forbidden } from '@/lib/errors';
 import { bindingChanges } from './approval-binding';
 import { lockPromotion } from './locks';
-import { attestationTextFor, evaluateClusterNow } from './safety-inputs';
+import { evaluateClusterNow } from '@/lib/safety-io/load-safety-input';
+import { attestationTextFor } from './get-cluster-safety';
 import { exceedsRpo, findCandidate, readSnapshot, snapshotOf } from './snapshot';
 import { requireStepUp } from './step-up';
 

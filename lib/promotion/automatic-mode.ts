@@ -7,7 +7,8 @@ import { env } from '@/lib/env';
 import { audit } from '@/lib/audit/record';
 import { systemActor } from '@/lib/auth/actor';
 import { lockCluster } from './locks';
-import { evaluateClusterNow, OPEN_STATUSES, type TEvaluation } from './safety-inputs';
+import { evaluateClusterNow, type TEvaluation } from '@/lib/safety-io/load-safety-input';
+import { OPEN_STATUSES } from './get-cluster-safety';
 import { observedLsnsOf, snapshotOf } from './snapshot';
 import { handleSplitBrain } from './split-brain';
 

@@ -9,7 +9,7 @@ import { audit } from '@/lib/audit/record';
 import { systemActor } from '@/lib/auth/actor';
 import { bindingChanges } from './approval-binding';
 import { fenceMember, memberStatus, patroniFailover, patroniLeader, promoteMember } from './agent-actions';
-import { evaluateClusterNow, type TLoadedCluster, type TLoadedMember } from './safety-inputs';
+import { evaluateClusterNow, type TLoadedCluster, type TLoadedMember } from '@/lib/safety-io/load-safety-input';
 import { exceedsRpo, findCandidate, readSnapshot, snapshotOf } from './snapshot';
 
 export type TCrashPoint = 'claim-epoch' | 'fence' | 'promote-call';
@@ -157,19 +157,37 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
     if (!candidate) throw new StepFailed('promote', `${req.candidate} is not a member any more`);
     const oldTimeline = snap.binding.candidateTimeline ?? snap.primary?.timeline ?? null;
     if (cluster.kind === 'patroni') {
-      const via = [candidate, ...cluster.members.filter((m) => m !== candidate)];
-      let last = '';
-      let done = false;
-      for (const m of via) {
-        const r = await patroniFailover(m, req.candidate);
-        if (r.ok) {
-          done = true;
-          await step('promote', 'ok', `Patroni failover to ${req.candidate} accepted via ${m.name}: ${r.message}`);
-          break;
+      // Patroni's POST /failover is not idempotent: repeated for a candidate that already leads, Patroni 3.0
+      // answers 503 "Failover failed". So a resumed execution (or a failover whose result Patroni did not
+      // wait for) first asks /cluster whether the candidate already leads on a newer timeline.
+      const leadsAlready = async () => {
+        const s = await patroniLeader(candidate);
+        return s?.leader === req.candidate && (oldTimeline === null || s.timeline === null || s.timeline > oldTimeline) ? s : null;
+      };
+      const before = promoteAttempted ? await leadsAlready() : null;
+      if (before) {
+        await step('promote', 'ok', `${req.candidate} already leads on timeline ${before.timeline ?? 'unknown'} (already done by an earlier attempt)`);
+      } else {
+        const via = [candidate, ...cluster.members.filter((m) => m !== candidate)];
+        let last = '';
+        let done = false;
+        for (const m of via) {
+          const r = await patroniFailover(m, req.candidate);
+          if (opts.crashAfter === 'promote-call') throw new ExecutorCrash('crash after the promote call');
+          if (r.ok) {
+            done = true;
+            await step('promote', 'ok', `Patroni failover to ${req.candidate} accepted via ${m.name}: ${r.message}`);
+            break;
+          }
+          last = `${m.name}: ${r.status ?? ''} ${r.message}`;
+          if (await leadsAlready()) {
+            done = true;
+            await step('promote', 'ok', `${req.candidate} leads after the failover request although Patroni answered ${last}`);
+            break;
+          }
         }
-        last = `${m.name}: ${r.status ?? ''} ${r.message}`;
+        if (!done) throw new StepFailed('promote', `Patroni refused the failover: ${last}`);
       }
-      if (!done) throw new StepFailed('promote', `Patroni refused the failover: ${last}`);
     } else {
       const r = await promoteMember(candidate, epoch);
       if (opts.crashAfter === 'promote-call') throw new ExecutorCrash('crash after the promote call');

@@ -2,7 +2,7 @@ import { db } from '@/lib/db';
 import { notFound } from '@/lib/errors';
 import { UUID_RE } from './locks';
 import { readSnapshot } from './snapshot';
-import { attestationTextFor } from './safety-inputs';
+import { attestationTextFor } from './get-cluster-safety';
 
 export type TPromotionView = {
   id: string;

@@ -5,7 +5,8 @@ import type { TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
 import { AppError, conflict, notFound } from '@/lib/errors';
 import { lockCluster } from './locks';
-import { evaluateClusterNow, OPEN_STATUSES } from './safety-inputs';
+import { evaluateClusterNow } from '@/lib/safety-io/load-safety-input';
+import { OPEN_STATUSES } from './get-cluster-safety';
 import { findCandidate, observedLsnsOf, snapshotOf } from './snapshot';
 
 export type TRequestPromotionResult = { id: string; status: 'PENDING' | 'APPROVED' };

@@ -1,7 +1,7 @@
 // What a promotion request stores about the verdict it was made under, and how to read it back.
 import type { TCandidateVerdict, TSafetyReport } from '@/lib/safety';
 import { bindingOf, type TBinding } from './approval-binding';
-import type { TEvaluation } from './safety-inputs';
+import type { TEvaluation } from '@/lib/safety-io/load-safety-input';
 
 export type TVerdictSnapshot = {
   state: TSafetyReport['state'];

@@ -1,4 +1,4 @@
-// The promotion worker loop: keeps last-good snapshots, expires requests, watches for split brain and
+// The promotion worker loop: expires requests, watches for split brain and
 // automatic failover, and executes approved requests. Started through lib/worker's loop seam.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -7,12 +7,10 @@ import { logger } from '@/lib/log';
 import { scanCluster } from './automatic-mode';
 import { runExecutorOnce, type TExecutorOptions } from './execute-promotion';
 import { expirePromotions } from './expire-promotions';
-import { refreshLastGood } from './safety-inputs';
 
 export type TPromotionWorkerOptions = { executorId?: string; intervalMs?: number; scanEveryMs?: number; executor?: Partial<TExecutorOptions> };
 
 export async function promotionTick(opts: { executorId: string; scan: boolean; executor?: Partial<TExecutorOptions> }): Promise<void> {
-  await refreshLastGood();
   await expirePromotions();
   if (opts.scan) {
     const clusters = await db.cluster.findMany({ select: { id: true } });

@@ -5,8 +5,10 @@ import { getClassCatalog } from './classes';
 import { ZDeclarationSpec } from './declaration-schema';
 import { lintDeclaration, type TClassCatalog } from './lint';
 
-// Live compliance findings come from the telemetry/backup modules; they register a provider here so
-// the registry does not depend on them. Default: none.
+// Live compliance findings come from telemetry (lib/telemetry/live-inputs.ts). The registry does not
+// import it statically (layering): when no provider was set, the default one is imported on first
+// use, so every entry point (API routes, pages, CLI, tests) gets live findings without relying on
+// instrumentation having run. setLiveFindingsProvider replaces it (null restores the default).
 type TLiveFindingsProvider = (contextSlug: string) => Promise<TFinding[]>;
 const g = globalThis as unknown as { vaktLiveFindings?: TLiveFindingsProvider };
 
@@ -14,8 +16,13 @@ export function setLiveFindingsProvider(fn: TLiveFindingsProvider | null): void 
   g.vaktLiveFindings = fn ?? undefined;
 }
 
+async function defaultLiveFindings(slug: string): Promise<TFinding[]> {
+  const { liveFindingsForContext } = await import('@/lib/telemetry/live-inputs');
+  return liveFindingsForContext(slug);
+}
+
 export async function liveFindings(slug: string): Promise<TFinding[]> {
-  return g.vaktLiveFindings ? g.vaktLiveFindings(slug) : [];
+  return (g.vaktLiveFindings ?? defaultLiveFindings)(slug);
 }
 
 /** Lint of a stored spec (a spec that no longer parses — e.g. after a schema change — is itself a finding). */

@@ -1,6 +1,6 @@
 // Cluster-level view: who is primary, is it healthy, is there a split brain, what to fence.
-import type { TClusterHistory, TClusterState, TMemberInput, TSafetyConfig } from './types';
-import { claimsPrimary, isFresh, secondsSince, toMs } from './helpers';
+import type { TClusterHistory, TClusterState, TMemberInput, TSafetyConfig, TSafetyInput } from './types';
+import { claimsPrimary, isFresh, resolveConfig, secondsSince, toMs } from './helpers';
 
 export interface TClusterView {
   state: TClusterState;
@@ -133,4 +133,14 @@ export function deriveClusterState(input: TDeriveStateInput): TClusterView {
     message: `The primary ${primaryNode} is not answering as primary${downSince === null ? '' : ` (down for ${Math.round((nowMs - downSince) / 1000)} s)`}.`,
   });
   return { state: 'PRIMARY_DOWN', primaryNode, primaryHealthy: false, claimants: [], streamingEvidence: [], fenceTarget: primaryNode, alarms };
+}
+
+/**
+ * The cluster view of a full engine input: the one cluster-state derivation (evaluateCluster uses it;
+ * reads, pages and metrics call it directly when they need the state without candidate verdicts).
+ */
+export function deriveClusterStateOf(input: TSafetyInput): TClusterView {
+  const nowMs = toMs(input.now);
+  if (nowMs === null) throw new Error('deriveClusterStateOf: now is not a valid time');
+  return deriveClusterState({ members: input.members, history: input.history, clusterEpoch: input.cluster.epoch, nowMs, config: resolveConfig(input.config) });
 }

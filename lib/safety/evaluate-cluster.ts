@@ -1,7 +1,7 @@
 // The verdict engine: (cluster, members' observations, history, contexts, now) -> safety report.
 // Pure: everything the verdict depends on is an argument. Fail closed: when in doubt, BLOCKED or GATED.
 import type { TMemberInput, TPrimarySummary, TSafetyInput, TSafetyReport } from './types';
-import { deriveClusterState, type TClusterView } from './derive-cluster-state';
+import { deriveClusterStateOf, type TClusterView } from './derive-cluster-state';
 import { strictestPolicy } from './strictest-policy';
 import { clusterChecks, evaluateCandidate, type TEvaluationFrame } from './evaluate-candidate';
 import { rankCandidates } from './rank-candidates';
@@ -11,7 +11,7 @@ export function evaluateCluster(input: TSafetyInput): TSafetyReport {
   const config = resolveConfig(input.config);
   const nowMs = toMs(input.now);
   if (nowMs === null) throw new Error('evaluateCluster: now is not a valid time');
-  const view = deriveClusterState({ members: input.members, history: input.history, clusterEpoch: input.cluster.epoch, nowMs, config });
+  const view = deriveClusterStateOf(input);
   const frame = buildFrame(input, view, nowMs, config);
   const shared = clusterChecks(frame);
   const candidates = rankCandidates(

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { clusterEvents, clusterSignals, nodeEvents, type TPrevObservation } from './derive-events';
-import { simpleClusterState } from './cluster-state';
+import { deriveClusterStateOf, evaluateCluster, type TMemberInput, type TSafetyInput } from '@/lib/safety';
 import { unknownObservation, type TObservation } from './observation';
 import { nextPollAt } from './store-observations';
+import { backupSummary } from './read-clusters';
 
 const ok = (o: Partial<TObservation>): TObservation => ({ ...unknownObservation(''), status: 'ok', error: null, role: 'replica', timeline: 1, ...o });
 const prev = (o: Partial<NonNullable<TPrevObservation>>): TPrevObservation => ({ status: 'ok', role: 'replica', timeline: 1, systemIdentifier: '1', fenced: false, fenceEpoch: 0, error: null, ...o });
@@ -36,22 +37,45 @@ describe('clusterEvents', () => {
   });
 });
 
-describe('simpleClusterState', () => {
+// The cluster state telemetry shows (API, pages, metrics) is the safety engine's: the situations the
+// removed simpleClusterState covered, with the engine's answer (deriveClusterStateOf, as read-clusters
+// and fleet-metrics call it).
+describe('cluster state shown by telemetry = the safety engine state', () => {
   const now = Date.parse('2025-01-01T00:00:10Z');
   const fresh = new Date(now - 1000);
   const old = new Date(now - 60_000);
-  const s = (status: string, role: string, observedAt: Date | null = fresh, timeline = 1, systemIdentifier = 'S') => ({ status, role, timeline, systemIdentifier, observedAt });
+  const m = (name: string, status: 'ok' | 'down' | 'unknown', role: 'primary' | 'replica' | 'unknown', observedAt: Date | null = fresh, timeline = 1, systemIdentifier = 'S'): TMemberInput => ({
+    name,
+    site: 'oslo',
+    lastGood: null,
+    observation: observedAt
+      ? { observedAt, lastOkAt: status === 'ok' ? observedAt : null, status, role, timeline, systemIdentifier, currentLsn: null, receiveLsn: null, replayLsn: null, lastReplayAt: null, replication: [], walReceiver: null, fencing: null, synchronousStandbyNames: null }
+      : null,
+  });
+  const input = (members: TMemberInput[]): TSafetyInput => ({
+    cluster: { name: 'c', kind: 'vakt-agent', epoch: 0 },
+    now,
+    config: { staleAfterSeconds: 15 },
+    members,
+    history: { expectedPrimary: null, primaryDownSince: null, previousPromotion: null },
+    contexts: [],
+  });
   it.each([
-    ['healthy', [s('ok', 'primary'), s('ok', 'replica')], 'HEALTHY'],
-    ['replica down', [s('ok', 'primary'), s('unknown', 'unknown')], 'DEGRADED'],
-    ['replica stale', [s('ok', 'primary'), s('ok', 'replica', old)], 'DEGRADED'],
-    ['primary down', [s('down', 'unknown'), s('ok', 'replica')], 'PRIMARY_DOWN'],
-    ['split brain', [s('ok', 'primary'), s('ok', 'primary', fresh, 2)], 'SPLIT_BRAIN'],
-    ['different systems', [s('ok', 'primary'), s('ok', 'replica', fresh, 1, 'T')], 'SPLIT_BRAIN'],
-    ['nothing fresh', [s('ok', 'primary', old)], 'UNKNOWN'],
-    ['never polled', [s('ok', 'primary', null)], 'UNKNOWN'],
+    ['healthy', [m('a', 'ok', 'primary'), m('b', 'ok', 'replica')], 'HEALTHY'],
+    ['replica down', [m('a', 'ok', 'primary'), m('b', 'unknown', 'unknown')], 'DEGRADED'],
+    ['replica stale', [m('a', 'ok', 'primary'), m('b', 'ok', 'replica', old)], 'DEGRADED'],
+    ['primary down', [m('a', 'down', 'unknown'), m('b', 'ok', 'replica')], 'PRIMARY_DOWN'],
+    ['split brain', [m('a', 'ok', 'primary'), m('b', 'ok', 'primary', fresh, 2)], 'SPLIT_BRAIN'],
+    // the engine judges a replica of another system at the candidate level (not consistent), not as a second writer
+    ['different systems', [m('a', 'ok', 'primary'), m('b', 'ok', 'replica', fresh, 1, 'T')], 'HEALTHY'],
+    ['nothing fresh', [m('a', 'ok', 'primary', old)], 'UNKNOWN'],
+    ['never polled', [m('a', 'ok', 'primary', null)], 'UNKNOWN'],
     ['no members', [], 'UNKNOWN'],
-  ])('%s', (_n, members, want) => expect(simpleClusterState(members, now, 15_000)).toBe(want));
+  ] as const)('%s', (_n, members, want) => {
+    const i = input([...members]);
+    expect(deriveClusterStateOf(i).state).toBe(want);
+    expect(evaluateCluster(i).state).toBe(want);
+  });
 });
 
 describe('nextPollAt', () => {
@@ -61,4 +85,16 @@ describe('nextPollAt', () => {
     const n = nextPollAt(new Date('2025-01-01T00:00:00Z'), now, 5000, () => 0.5);
     expect(n.getTime() - now.getTime()).toBe(6250);
   });
+});
+
+describe('backupSummary (member view: last backup)', () => {
+  const b = (stoppedAt: string, error?: boolean) => ({ label: stoppedAt, type: 'full', startedAt: stoppedAt, stoppedAt, sizeBytes: 1, repoSizeBytes: 1, walStart: null, walStop: null, ...(error === undefined ? {} : { error }) });
+  const catalog = (backups: unknown[]) => ({ backups: { tool: 'pgbackrest', stanza: 'main', status: { code: 0, message: 'ok' }, walArchiveMin: null, walArchiveMax: null, backups } });
+  it.each([
+    ['newest successful stop time, all counted', catalog([b('2025-01-01T01:00:00Z'), b('2025-01-02T03:04:05+01:00'), b('2025-01-03T00:00:00Z', true)]), { lastBackupAt: '2025-01-02T02:04:05.000Z', backupCount: 3 }],
+    ['empty catalog', catalog([]), { lastBackupAt: null, backupCount: 0 }],
+    ['only failed backups', catalog([b('2025-01-03T00:00:00Z', true)]), { lastBackupAt: null, backupCount: 1 }],
+    ['no catalog reported', { backups: null }, { lastBackupAt: null, backupCount: null }],
+    ['no payload', null, { lastBackupAt: null, backupCount: null }],
+  ])('%s', (_n, payload, want) => expect(backupSummary(payload)).toEqual(want));
 });

@@ -1,7 +1,8 @@
 import client from 'prom-client';
 import { db } from '@/lib/db';
 import { env } from '@/lib/env';
-import { simpleClusterState, type TClusterState } from './cluster-state';
+import { deriveClusterStateOf, toMs, type TClusterState } from '@/lib/safety';
+import { loadSafetyInputs } from '@/lib/safety-io/load-safety-input';
 import { metrics } from './metrics';
 
 // Fleet gauges computed from the stored state at scrape time (any app instance answers the same).
@@ -25,10 +26,9 @@ export async function collectFleetGauges(): Promise<void> {
   const gg = (g.vaktFleetGauges ??= create());
   const e = env();
   const now = Date.now();
-  const [members, lag, workers] = await Promise.all([
-    db.clusterMember.findMany({
-      select: { cluster: { select: { name: true } }, observation: { select: { status: true, role: true, timeline: true, systemIdentifier: true, observedAt: true, fenced: true } } },
-    }),
+  // Cluster state from the safety engine (the same derivation as the API, pages and /safety).
+  const [inputs, lag, workers] = await Promise.all([
+    loadSafetyInputs({ now: new Date(now) }),
     db.$queryRawUnsafe<{ overdue: number | null; late: bigint }[]>(
       `SELECT extract(epoch FROM now() - min("nextPollAt"))::float8 AS overdue,
               count(*) FILTER (WHERE "nextPollAt" < now() - ($1::int * interval '1 millisecond')) AS late
@@ -38,30 +38,20 @@ export async function collectFleetGauges(): Promise<void> {
     db.worker.findMany({ select: { id: true, heartbeatAt: true } }),
   ]);
   const byStatus: Record<string, number> = { ok: 0, down: 0, unknown: 0, never: 0, stale: 0 };
-  const byCluster = new Map<string, typeof members>();
-  for (const m of members) {
-    const o = m.observation;
-    const s = !o ? 'never' : now - o.observedAt.getTime() > e.VAKT_STALE_AFTER_MS ? 'stale' : o.status;
-    byStatus[s] = (byStatus[s] ?? 0) + 1;
-    byCluster.set(m.cluster.name, [...(byCluster.get(m.cluster.name) ?? []), m]);
+  for (const { input } of inputs) {
+    for (const m of input.members) {
+      const o = m.observation;
+      const at = o ? toMs(o.observedAt) : null;
+      const s = !o ? 'never' : at === null || now - at > e.VAKT_STALE_AFTER_MS ? 'stale' : o.status;
+      byStatus[s] = (byStatus[s] ?? 0) + 1;
+    }
   }
   gg.nodes.reset();
   for (const [s, n] of Object.entries(byStatus)) gg.nodes.labels(s).set(n);
   gg.clusterState.reset();
-  for (const [name, ms] of byCluster) {
-    const state = simpleClusterState(
-      ms.map((m) => ({
-        status: m.observation?.status ?? null,
-        role: m.observation?.role ?? null,
-        timeline: m.observation?.timeline ?? null,
-        systemIdentifier: m.observation?.systemIdentifier ?? null,
-        observedAt: m.observation?.observedAt ?? null,
-        fenced: m.observation?.fenced ?? false,
-      })),
-      now,
-      e.VAKT_STALE_AFTER_MS,
-    );
-    for (const s of STATES) gg.clusterState.labels(name, s).set(s === state ? 1 : 0);
+  for (const { input } of inputs) {
+    const state = deriveClusterStateOf(input).state;
+    for (const s of STATES) gg.clusterState.labels(input.cluster.name, s).set(s === state ? 1 : 0);
   }
   gg.overdue.set(Math.max(0, lag[0]?.overdue ?? 0));
   gg.overdueNodes.set(Number(lag[0]?.late ?? 0));

@@ -6,7 +6,7 @@ import { putDeclaration } from '@/lib/registry/put-declaration';
 import { getContextFindings } from '@/lib/registry/findings';
 import { registerCluster } from './register-cluster';
 import { createPoller } from './poll-cycle';
-import { databaseOnMembers, gatherLiveInputs, registerLiveFindingsProvider } from './live-inputs';
+import { databaseOnMembers, gatherLiveInputs } from './live-inputs';
 import { startFakeFleet, type TFakeFleet } from './test-support/fake-agent';
 
 const admin = systemActor('test-admin');
@@ -61,8 +61,7 @@ describe('live findings inputs', () => {
     expect(await gatherLiveInputs('no-such-context')).toBeNull();
   });
 
-  it('feeds /contexts/{slug}/findings through the registered provider', async () => {
-    registerLiveFindingsProvider();
+  it('feeds /contexts/{slug}/findings without any registration (the registry loads the provider)', async () => {
     const findings = await getContextFindings('live-ctx');
     const live = findings.filter((f) => f.source === 'live').map((f) => f.code);
     expect(live).toContain('NO_CROSS_SITE_REPLICA'); // both members are in oslo, cross-site required

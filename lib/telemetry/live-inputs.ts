@@ -2,13 +2,13 @@ import { db, databaseUrl } from '@/lib/db';
 import { env } from '@/lib/env';
 import { logger } from '@/lib/log';
 import { ZDeclarationSpec } from '@/lib/registry/declaration-schema';
-import { setLiveFindingsProvider } from '@/lib/registry/findings';
 import { liveFindings } from '@/lib/compliance/live-findings';
 import type { TLiveCluster, TLiveFindingsInput, TLiveMember, TDeclarationSpec } from '@/lib/compliance/types';
 import type { TAgentStatus } from '@/lib/agent/protocol';
+import type { TFinding } from '@/lib/findings/types';
 
 // Gathers, for one bounded context, what lib/compliance/live-findings.ts needs from the registry and
-// the latest stored observations, and registers the live findings provider with the registry.
+// the latest stored observations; lib/registry/findings.ts imports it (lazily) as its live findings provider.
 
 type TPatroniPayload = { cluster?: { pause?: boolean; members?: { host?: string; port?: number }[] }; patroni?: { pause?: boolean } };
 
@@ -163,15 +163,13 @@ export async function gatherLiveInputs(slug: string, now: Date = new Date()): Pr
   };
 }
 
-/** Registers live compliance findings with the registry (idempotent; the registry keeps it on globalThis). */
-export function registerLiveFindingsProvider(): void {
-  setLiveFindingsProvider(async (slug) => {
-    try {
-      const input = await gatherLiveInputs(slug);
-      return input ? liveFindings(input) : [];
-    } catch (e) {
-      logger.error({ slug, err: (e as Error).message }, 'live findings failed');
-      throw e;
-    }
-  });
+/** Live compliance findings of one context (the registry's default live findings provider). */
+export async function liveFindingsForContext(slug: string): Promise<TFinding[]> {
+  try {
+    const input = await gatherLiveInputs(slug);
+    return input ? liveFindings(input) : [];
+  } catch (e) {
+    logger.error({ slug, err: (e as Error).message }, 'live findings failed');
+    throw e;
+  }
 }

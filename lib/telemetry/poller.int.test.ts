@@ -7,6 +7,8 @@ import { registerCluster } from './register-cluster';
 import { getCluster, listClusters } from './read-clusters';
 import { createPoller } from './poll-cycle';
 import { pruneHistory } from './store-observations';
+import { deriveClusterStateOf } from '@/lib/safety';
+import { loadSafetyInput } from '@/lib/safety-io/load-safety-input';
 import { startFakeFleet, type TFakeFleet } from './test-support/fake-agent';
 
 const admin = systemActor('test-admin');
@@ -116,6 +118,13 @@ describe('polling fake agents', () => {
     const row = await db.nodeObservation.findFirstOrThrow({ where: { member: { name: 'n1' } } });
     expect(row.lastOkAt).not.toBeNull();
     expect(await db.observationSample.count()).toBeGreaterThanOrEqual(6);
+    // the poller keeps NodeLastGood in the same write: only members that answered ok have one
+    const lastGood = await db.nodeLastGood.findMany({ where: { memberId: { in: (await db.clusterMember.findMany({ where: { cluster: { name: 'fake-main' } } })).map((x) => x.id) } } });
+    const okIds = new Set((await db.clusterMember.findMany({ where: { cluster: { name: 'fake-main' }, name: { in: ['n1', 'n2'] } } })).map((x) => x.id));
+    expect(lastGood.map((g) => g.memberId).sort()).toEqual([...okIds].sort());
+    expect(lastGood.find((g) => g.observedAt.getTime() === row.observedAt.getTime() && g.memberId === row.memberId)).toMatchObject({ role: 'primary', timeline: 1, lsn: row.lsn });
+    // no backup catalog reported by these agents
+    expect(m.n1).toMatchObject({ lastBackupAt: null, backupCount: null });
   });
 
   it('records events on role and timeline change, recovery and unreachability', async () => {
@@ -149,6 +158,12 @@ describe('polling fake agents', () => {
     await createPoller({ workerId: 'w-test', timeoutMs: 700 }).runCycle();
     const c3 = await getCluster('fake-main');
     expect(c3.events[0].kind === 'node.unreachable' || c3.events.some((e) => e.kind === 'node.unreachable' && e.member === 'n1')).toBe(true);
+    // n1 is unknown now; the engine still gets its last good observation (the poller wrote it, no refresh pass)
+    const { input } = await loadSafetyInput({ name: 'fake-main' });
+    const n1 = input.members.find((x) => x.name === 'n1')!;
+    expect(n1.observation?.status).toBe('unknown');
+    expect(n1.lastGood).toMatchObject({ status: 'ok', role: 'primary', timeline: 2 });
+    expect(c3.state).toBe(deriveClusterStateOf(input).state);
   });
 });
 

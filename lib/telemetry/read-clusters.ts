@@ -1,7 +1,8 @@
 import { db } from '@/lib/db';
 import { env } from '@/lib/env';
 import { notFound } from '@/lib/errors';
-import { simpleClusterState, type TClusterState } from './cluster-state';
+import { deriveClusterStateOf, type TClusterState, type TSafetyInput } from '@/lib/safety';
+import { loadSafetyInputs, safetyClusterInclude } from '@/lib/safety-io/load-safety-input';
 
 // PRODUCT.md "Reading a cluster". Pages and the API read stored state; nothing here calls an agent.
 export type TClusterMemberView = {
@@ -24,12 +25,17 @@ export type TClusterMemberView = {
   agentUrl: string;
   freeBytes: number | null;
   totalBytes: number | null;
+  /** ISO stop time of the newest successful backup in the agent's backup catalog; null = none reported */
+  lastBackupAt: string | null;
+  /** backups in the agent's backup catalog; null = no catalog reported */
+  backupCount: number | null;
 };
 export type TClusterEventView = { id: string; at: string; kind: string; severity: string; member: string | null; message: string; data: unknown };
 export type TClusterView = {
   name: string;
   kind: 'vakt-agent' | 'patroni';
   epoch: number;
+  /** the safety engine's cluster state (lib/safety deriveClusterState), the same one /safety reports */
   state: TClusterState;
   /** Patroni: maintenance (pause) mode as the freshest answering member reports it; null for Vakt agents or when unknown */
   paused: boolean | null;
@@ -40,13 +46,28 @@ export type TClusterView = {
 };
 
 const include = {
-  members: { include: { site: true, observation: true }, orderBy: { name: 'asc' as const } },
+  ...safetyClusterInclude,
   contexts: { include: { context: { select: { slug: true } } } },
 };
 type TClusterRow = NonNullable<Awaited<ReturnType<typeof loadCluster>>>;
 const loadCluster = (name: string) => db.cluster.findUnique({ where: { name }, include });
 
-function shape(c: TClusterRow, events: TClusterEventView[], nowMs: number): TClusterView {
+type TBackupPayload = { backups?: { backups?: Array<{ stoppedAt?: unknown; error?: unknown }> } | null };
+
+/** Newest successful backup (stop time) and the number of backups in the agent's catalog. */
+export function backupSummary(payload: unknown): { lastBackupAt: string | null; backupCount: number | null } {
+  const list = (payload as TBackupPayload | null | undefined)?.backups?.backups;
+  if (!Array.isArray(list)) return { lastBackupAt: null, backupCount: null };
+  let newest: number | null = null;
+  for (const b of list) {
+    if (b?.error === true || typeof b?.stoppedAt !== 'string') continue;
+    const t = Date.parse(b.stoppedAt);
+    if (Number.isFinite(t) && (newest === null || t > newest)) newest = t;
+  }
+  return { lastBackupAt: newest === null ? null : new Date(newest).toISOString(), backupCount: list.length };
+}
+
+function shape(c: TClusterRow, input: TSafetyInput, events: TClusterEventView[], nowMs: number): TClusterView {
   const staleMs = env().VAKT_STALE_AFTER_MS;
   const members = c.members.map((m): TClusterMemberView => {
     const o = m.observation;
@@ -71,20 +92,10 @@ function shape(c: TClusterRow, events: TClusterEventView[], nowMs: number): TClu
       agentUrl: m.agentUrl,
       freeBytes: payload?.storage?.freeBytes ?? null,
       totalBytes: payload?.storage?.totalBytes ?? null,
+      ...backupSummary(o?.payload),
     };
   });
-  const state = simpleClusterState(
-    c.members.map((m) => ({
-      status: m.observation?.status ?? null,
-      role: m.observation?.role ?? null,
-      timeline: m.observation?.timeline ?? null,
-      systemIdentifier: m.observation?.systemIdentifier ?? null,
-      observedAt: m.observation?.observedAt ?? null,
-      fenced: m.observation?.fenced ?? false,
-    })),
-    nowMs,
-    staleMs,
-  );
+  const state = deriveClusterStateOf(input).state;
   let paused: boolean | null = null;
   if (c.kind === 'patroni') {
     const freshest = c.members
@@ -119,8 +130,9 @@ const eventView = (e: { id: bigint; at: Date; kind: string; severity: string; me
 /** Every cluster with members and state (no events: see getCluster). */
 export async function listClusters(): Promise<TClusterView[]> {
   const rows = await db.cluster.findMany({ include, orderBy: { name: 'asc' } });
-  const now = Date.now();
-  return rows.map((c) => shape(c, [], now));
+  const now = new Date();
+  const inputs = await loadSafetyInputs({ rows, now });
+  return rows.map((c, i) => shape(c, inputs[i].input, [], now.getTime()));
 }
 
 /** One cluster with members, state and its latest events; `historyMinutes` adds chart history. */
@@ -128,7 +140,9 @@ export async function getCluster(name: string, opts: { historyMinutes?: number; 
   const c = await loadCluster(name);
   if (!c) throw notFound(`cluster ${name}`);
   const events = await db.clusterEvent.findMany({ where: { clusterId: c.id }, orderBy: { id: 'desc' }, take: opts.eventLimit ?? 50 });
-  const view = shape(c, events.map(eventView), Date.now());
+  const now = new Date();
+  const [{ input }] = await loadSafetyInputs({ rows: [c], now });
+  const view = shape(c, input, events.map(eventView), now.getTime());
   if (opts.historyMinutes) view.history = await getClusterHistory(name, { sinceMinutes: opts.historyMinutes });
   return view;
 }

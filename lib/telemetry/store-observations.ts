@@ -46,8 +46,9 @@ async function primaryViews(results: TPollResult[]): Promise<Map<string, TPrimar
 
 /**
  * Store one batch of poll results with a fixed number of statements whatever the batch size:
- * multi-row upsert of the latest observations (unnest), history samples, lease release + next due
- * time, and derived events — in one transaction.
+ * multi-row upsert of the latest observations (unnest), the last good observation of nodes that
+ * answered ok (NodeLastGood; written only here), history samples, lease release + next due time, and
+ * derived events — in one transaction.
  */
 export async function storePollResults(results: TPollResult[], opts: TStoreOptions): Promise<TStoreResult> {
   if (!results.length) return { events: [], samples: 0 };
@@ -90,6 +91,7 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
   });
   const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
   const scol = <T>(f: (r: (typeof rows)[number]) => T) => sampled.map(f);
+  const okIds = [...new Set(rows.filter((r) => r.obs.status === 'ok').map((r) => r.node.memberId))];
 
   await db.$transaction([
     db.$executeRawUnsafe(
@@ -126,6 +128,22 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
       col((r) => (r.obs.status === 'ok' ? iso(r.obs.observedAt) : null)),
       col((r) => (r.obs.payload === null || r.obs.payload === undefined ? null : JSON.stringify(r.obs.payload))),
     ),
+    // The last good observation of each node answering ok (the engine judges a member that went down
+    // by it): copied from the row just stored, so it matches what NodeObservation kept. Newer wins.
+    ...(okIds.length
+      ? [
+          db.$executeRawUnsafe(
+            `INSERT INTO "vakt"."NodeLastGood" ("memberId","observedAt","role","timeline","systemIdentifier","lsn","payload")
+             SELECT o."memberId", o."observedAt", o."role", o."timeline", o."systemIdentifier", o."lsn", o."payload"
+               FROM "vakt"."NodeObservation" o
+              WHERE o."memberId" = ANY($1::text[]) AND o."status" = 'ok'
+             ON CONFLICT ("memberId") DO UPDATE SET "observedAt" = EXCLUDED."observedAt", "role" = EXCLUDED."role",
+               "timeline" = EXCLUDED."timeline", "systemIdentifier" = EXCLUDED."systemIdentifier", "lsn" = EXCLUDED."lsn", "payload" = EXCLUDED."payload"
+             WHERE "NodeLastGood"."observedAt" < EXCLUDED."observedAt"`,
+            okIds,
+          ),
+        ]
+      : []),
     db.$executeRawUnsafe(
       `UPDATE "vakt"."ClusterMember" m SET "nextPollAt" = t.next, "leaseUntil" = NULL
          FROM unnest($1::text[], $2::timestamptz[]) AS t(id, next)

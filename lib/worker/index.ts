@@ -68,8 +68,7 @@ export function startWorker(opts: TStartWorkerOptions = {}): TWorker {
         failures = 0;
       } catch (e) {
         failures++;
-        // (Prisma's "Can't reach database server" carries no pg error code)
-        const unavailable = isDbUnavailable(e) || /can't reach database server/i.test(String((e as Error)?.message));
+        const unavailable = isDbUnavailable(e);
         metrics().workerErrors.labels(loop.name, String(unavailable)).inc();
         delay = Math.min(maxBackoff, minBackoff * 2 ** Math.min(failures - 1, 16));
         log[failures === 1 || failures % 10 === 0 ? 'warn' : 'debug'](

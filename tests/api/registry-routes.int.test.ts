@@ -16,6 +16,8 @@ import * as declarations from '@/app/api/v1/contexts/[slug]/declarations/route';
 import * as findings from '@/app/api/v1/contexts/[slug]/findings/route';
 import * as auditRoute from '@/app/api/v1/audit/route';
 import * as openapi from '@/app/api/v1/openapi.json/route';
+import * as clustersRoute from '@/app/api/v1/clusters/route';
+import { createSite } from '@/lib/registry/sites';
 
 const sfx = () => randomBytes(4).toString('hex');
 const admin = cliActor();
@@ -49,6 +51,9 @@ ${extra}spec:
     Fence the old primary, then promote.
   storage: { durability: replicated-block }
 `;
+
+/** The live finding of a context no registered cluster holds (live findings need no registration step). */
+const notObserved = (s: string) => ({ code: 'NOT_OBSERVED', severity: 'info', source: 'live', message: `No registered cluster holds ${s}, so nothing about it is observed yet.` });
 
 let team: string, slug: string, viewerToken: string, ownerToken: string, adminToken: string, otherOwnerToken: string;
 beforeAll(async () => {
@@ -102,7 +107,8 @@ describe('/api/v1 registry routes', () => {
   it('an admin creates a context by PUT with a YAML body; identical re-apply is 200 with the same version', async () => {
     const r = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: adminToken, params: { slug }, body: YAML(slug, team), headers: { 'content-type': 'application/yaml' } });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({ version: 1, created: true, findings: [] });
+    // clean lint; the live check reports that no registered cluster holds the context yet
+    expect(r.body).toMatchObject({ version: 1, created: true, findings: [notObserved(slug)] });
     expect(r.headers.get('etag')).toBe('"1"');
     const again = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: ownerToken, params: { slug }, body: YAML(slug, team), headers: { 'content-type': 'text/yaml' } });
     expect(again.status).toBe(200);
@@ -150,7 +156,7 @@ describe('/api/v1 registry routes', () => {
     const hist = await call(declarations.GET, 'GET', `/api/v1/contexts/${slug}/declarations`, { token: viewerToken, params: { slug } });
     expect(hist.body.versions[0].diff).toEqual([{ path: 'failover', before: 'operator-approved', after: 'manual' }]);
     const f = await call(findings.GET, 'GET', `/api/v1/contexts/${slug}/findings`, { token: viewerToken, params: { slug } });
-    expect(f.body.findings).toEqual([]);
+    expect(f.body.findings).toEqual([notObserved(slug)]);
     const a1 = await call(auditRoute.GET, 'GET', `/api/v1/audit?targetType=context&targetId=${slug}&limit=1`, { token: viewerToken });
     expect(a1.body.events).toHaveLength(1);
     expect(a1.body.events[0]).toMatchObject({ action: 'declaration.created', targetId: slug, actorType: 'token' });
@@ -178,5 +184,29 @@ describe('/api/v1 registry routes', () => {
     const p = await call(classById.PATCH, 'PATCH', `/api/v1/classes/${rto4.id}`, { token: adminToken, params: { id: rto4.id }, body: JSON.stringify({ boundSeconds: rto4.boundSeconds, description: 'Back within a day' }) });
     expect(p.status).toBe(200);
     expect(p.body.description).toBe('Back within a day');
+  });
+});
+
+describe('GET /api/v1/contexts/{slug}/findings: live findings', () => {
+  it('a context held by a registered cluster whose agent was never observed shows the live finding (no provider registration)', async () => {
+    const site = `rt-site-${sfx()}`;
+    await createSite({ actor: admin, input: { name: site } });
+    const held = `rt-held-${sfx()}`;
+    const put = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${held}/declaration`, { token: adminToken, params: { slug: held }, body: YAML(held, team), headers: { 'content-type': 'application/yaml' } });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const name = `rt-c-${sfx()}`;
+    const reg = await call(clustersRoute.POST, 'POST', '/api/v1/clusters', {
+      token: adminToken,
+      headers: { 'content-type': 'application/json' },
+      // nothing listens on port 9 (discard): the agent is unknown, never observed
+      body: JSON.stringify({ name, kind: 'vakt-agent', contexts: [held], members: [{ name: 'm1', site, agentUrl: 'http://127.0.0.1:9', agentToken: 'agent-token' }] }),
+    });
+    expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+    const f = await call(findings.GET, 'GET', `/api/v1/contexts/${held}/findings`, { token: viewerToken, params: { slug: held } });
+    expect(f.status).toBe(200);
+    const live = f.body.findings.filter((x: { source: string }) => x.source === 'live');
+    expect(live).toContainEqual({ code: 'AGENT_STALE', severity: 'warning', source: 'live', message: `${name}/m1 has never been observed.` });
+    expect(live).toContainEqual({ code: 'NODE_UNKNOWN', severity: 'warning', source: 'live', message: `The agent for ${name}/m1 does not answer or answers garbage (never observed); its state is unknown.` });
+    expect(live.map((x: { code: string }) => x.code)).not.toContain('NOT_OBSERVED');
   });
 });

@@ -10,7 +10,7 @@ import type { AppError } from '@/lib/errors';
 import { SAFE_ENDED_EVENT, SAFE_SINCE_EVENT } from '@/lib/promotion/automatic-mode';
 import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
-import { getClusterSafety } from '@/lib/promotion/safety-inputs';
+import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { SPLIT_BRAIN_EVENT } from '@/lib/promotion/split-brain';
 import { promotionTick, startPromotionWorker } from '@/lib/promotion/worker';
 import { waitFor, type TPgCluster } from '../harness/pg-cluster';

@@ -7,7 +7,7 @@ import { hashPassword } from '@/lib/auth/password';
 import { putDeclaration } from '@/lib/registry/put-declaration';
 import { registerCluster } from '@/lib/telemetry/register-cluster';
 import { createPoller } from '@/lib/telemetry/poll-cycle';
-import { getClusterSafety } from '@/lib/promotion/safety-inputs';
+import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { createPgCluster, waitFor, type TPgCluster } from '../harness/pg-cluster';
 
 export const PASSWORD = 'correct horse battery staple';

@@ -9,7 +9,7 @@ import { approvePromotion } from '@/lib/promotion/approve-promotion';
 import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
 import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
-import { getClusterSafety } from '@/lib/promotion/safety-inputs';
+import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { POST as approveRoute } from '@/app/api/v1/promotions/[id]/approvals/route';
 import { waitFor, type TPgCluster } from '../harness/pg-cluster';
 import { declareContext, makeOperator, PASSWORD, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from './promotion-support';

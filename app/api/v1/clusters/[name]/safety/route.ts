@@ -1,5 +1,5 @@
 import { withApi } from '@/lib/api/handler';
-import { getClusterSafety } from '@/lib/promotion/safety-inputs';
+import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 
 export const dynamic = 'force-dynamic';
 

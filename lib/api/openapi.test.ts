@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
+import { ZRegisterClusterInput } from '@/lib/telemetry/register-cluster';
+import { buildOpenApiDocument } from './openapi';
+
+// The document must describe every route the app serves: walk app/api for route.ts files, derive the
+// URL path ([name] -> {name}, [...x] -> {x}) and the HTTP methods each file exports.
+const API_DIR = path.resolve(import.meta.dirname, '../../app/api');
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+function routeFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? routeFiles(p) : e.name === 'route.ts' ? [p] : [];
+  });
+}
+
+function urlPath(file: string): string {
+  const rel = path.relative(API_DIR, path.dirname(file)).split(path.sep).filter(Boolean);
+  return '/api/' + rel.map((seg) => seg.replace(/^\[\.\.\.(.+)\]$/, '{$1}').replace(/^\[(.+)\]$/, '{$1}')).join('/');
+}
+
+function exportedMethods(source: string): string[] {
+  const found = new Set<string>();
+  for (const m of METHODS) {
+    if (new RegExp(`export\\s+(const|async\\s+function|function)\\s+${m}\\b`).test(source)) found.add(m);
+  }
+  for (const block of source.matchAll(/export\s*\{([^}]*)\}/g)) {
+    for (const part of block[1].split(',')) {
+      const name = part.trim().split(/\s+as\s+/).pop();
+      if (name && (METHODS as readonly string[]).includes(name)) found.add(name);
+    }
+  }
+  return [...found];
+}
+
+const doc = buildOpenApiDocument() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; parameters?: { name: string; in: string }[] }>> };
+const files = routeFiles(API_DIR);
+const routes = files.map((f) => ({ file: path.relative(API_DIR, f), path: urlPath(f), methods: exportedMethods(fs.readFileSync(f, 'utf8')) }));
+
+describe('OpenAPI document', () => {
+  it('finds the route files (sanity of the walk)', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(20);
+    expect(routes.find((r) => r.path === '/api/v1/clusters/{name}/safety')?.methods).toEqual(['GET']);
+    expect(routes.find((r) => r.path === '/api/auth/{nextauth}')?.methods.sort()).toEqual(['GET', 'POST']);
+  });
+
+  it.each(routes)('$path ($file) has an entry for every exported method', (r) => {
+    expect(r.methods.length, `${r.file} exports no HTTP method`).toBeGreaterThan(0);
+    expect(doc.paths[r.path], `${r.path} missing from the document`).toBeDefined();
+    for (const m of r.methods) expect(doc.paths[r.path][m.toLowerCase()], `${m} ${r.path}`).toBeDefined();
+  });
+
+  const json = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
+  it.each([
+    ['/api/v1/clusters', 'post', ZRegisterClusterInput],
+    ['/api/v1/clusters/{name}/promotions', 'post', ZRequestPromotionBody],
+    ['/api/v1/promotions/{id}/approvals', 'post', ZApprovalBody],
+    ['/api/v1/promotions/{id}/reject', 'post', ZRejectBody],
+    ['/api/v1/promotions/{id}/cancel', 'post', ZCancelBody],
+  ] as const)('%s %s: the request body is the JSON schema of the zod schema the route validates with', (p, method, schema) => {
+    expect(doc.paths[p][method].requestBody?.content['application/json'].schema).toEqual(json(schema));
+  });
+
+  it('the register-cluster schema names what a client must send', () => {
+    const body = JSON.stringify(doc.paths['/api/v1/clusters'].post.requestBody);
+    for (const field of ['name', 'kind', 'contexts', 'members', 'agentUrl', 'agentToken', 'site']) expect(body).toContain(`"${field}"`);
+  });
+
+  it('GET /api/v1/promotions documents the query of ZListPromotionsQuery', () => {
+    expect(doc.paths['/api/v1/promotions'].get.parameters?.map((x) => [x.name, x.in])).toEqual(Object.keys(ZListPromotionsQuery.shape).map((n) => [n, 'query']));
+  });
+
+  it.each(['/api/metrics', '/api/health', '/api/v1/clusters/{name}', '/api/v1/promotions/{id}'])('%s is documented', (p) => expect(doc.paths[p]?.get).toBeDefined());
+});

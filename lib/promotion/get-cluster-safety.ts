@@ -1,0 +1,125 @@
+// The safety API answer (GET /api/v1/clusters/{name}/safety): the engine's report for a cluster,
+// shaped for clients, with rejoin instructions and the open promotion requests. The engine input is
+// loaded by lib/safety-io (shared with telemetry reads, so both judge the same state).
+import { db } from '@/lib/db';
+import type { TSafetyReport } from '@/lib/safety';
+import { evaluateClusterNow } from '@/lib/safety-io/load-safety-input';
+import { rejoinInstructions, type TRejoinInstructions } from './rejoin-instructions';
+
+export type TSafetyCandidate = {
+  node: string;
+  site: string;
+  crossSite: boolean;
+  verdict: 'SAFE' | 'GATED' | 'MANUAL' | 'BLOCKED';
+  approvalsRequired: number;
+  reasons: Array<{ code: string; message: string; effect: string }>;
+  dataLoss: { bytes: number | null; seconds: number | null; unknownWindowSeconds: number | null; worstCaseSeconds: number | null; windowCoveredBySync: boolean };
+  rpoBoundSeconds: number | null;
+  strictestContext: string | null;
+  contexts: Array<{ slug: string; rpoBoundSeconds: number | null; withinRpo: boolean | null }>;
+  requiresAttestation: boolean;
+  attestationText: string | null;
+  replayLsn: string | null;
+  runbook: string | null;
+};
+
+export type TOpenRequest = {
+  id: string;
+  candidate: string;
+  status: string;
+  automatic: boolean;
+  requestedBy: string;
+  requestedById: string | null;
+  reason: string;
+  approvalsRequired: number;
+  approvals: Array<{ user: string; userId: string; at: string }>;
+  createdAt: string;
+  expiresAt: string;
+};
+
+export type TClusterSafety = {
+  cluster: string;
+  kind: 'vakt-agent' | 'patroni';
+  state: TSafetyReport['state'];
+  epoch: number;
+  evaluatedAt: string;
+  primary: TSafetyReport['primary'];
+  alarms: TSafetyReport['alarms'];
+  fenceTarget: string | null;
+  needsRebuild: Array<{ node: string; reason: string; rejoin: TRejoinInstructions | null }>;
+  candidates: TSafetyCandidate[];
+  openRequests: TOpenRequest[];
+};
+
+/** The attestation an approver must type when the old primary cannot be fenced by Vakt. */
+export const attestationTextFor = (oldPrimary: string | null | undefined) => (oldPrimary ? `fenced ${oldPrimary}` : null);
+
+export const OPEN_STATUSES = ['PENDING', 'APPROVED', 'EXECUTING'] as const;
+
+export async function getClusterSafety(name: string, opts: { now?: Date } = {}): Promise<TClusterSafety> {
+  const { cluster, report } = await evaluateClusterNow({ name, now: opts.now });
+  const open = await db.promotionRequest.findMany({
+    where: { clusterId: cluster.id, status: { in: [...OPEN_STATUSES] } },
+    include: { approvals: { orderBy: { at: 'asc' } } },
+    orderBy: { createdAt: 'desc' },
+  });
+  const currentPrimary = report.state === 'HEALTHY' || report.state === 'DEGRADED' ? report.primary?.node ?? null : null;
+  const sourceMember = cluster.members.find((m) => m.name === currentPrimary);
+  return {
+    cluster: cluster.name,
+    kind: cluster.kind,
+    state: report.state,
+    epoch: report.epoch,
+    evaluatedAt: report.evaluatedAt,
+    primary: report.primary,
+    alarms: report.alarms,
+    fenceTarget: report.fenceTarget,
+    needsRebuild: report.needsRebuild.map((n) => ({
+      ...n,
+      rejoin: sourceMember ? rejoinInstructions({ node: n.node, source: { node: sourceMember.name, host: hostOf(sourceMember.agentUrl) } }) : null,
+    })),
+    candidates: report.candidates.map((c) => ({
+      node: c.node,
+      site: c.site,
+      crossSite: c.crossSite,
+      verdict: c.verdict,
+      approvalsRequired: c.approvalsRequired,
+      reasons: c.reasons,
+      dataLoss: {
+        bytes: c.dataLoss.bytes,
+        seconds: c.dataLoss.seconds,
+        unknownWindowSeconds: c.dataLoss.unknownWindowSeconds,
+        worstCaseSeconds: c.dataLoss.worstCaseSeconds,
+        windowCoveredBySync: c.dataLoss.windowCoveredBySync,
+      },
+      rpoBoundSeconds: c.rpoBoundSeconds,
+      strictestContext: c.strictestContext,
+      contexts: c.contexts,
+      requiresAttestation: c.requiresAttestation,
+      attestationText: c.requiresAttestation ? attestationTextFor(report.primary?.node) : null,
+      replayLsn: c.replayLsn,
+      runbook: c.runbook,
+    })),
+    openRequests: open.map((r) => ({
+      id: r.id,
+      candidate: r.candidate,
+      status: r.status,
+      automatic: r.automatic,
+      requestedBy: r.requestedByLabel,
+      requestedById: r.requestedById,
+      reason: r.reason,
+      approvalsRequired: r.approvalsRequired,
+      approvals: r.approvals.map((a) => ({ user: a.userLabel, userId: a.userId, at: a.at.toISOString() })),
+      createdAt: r.createdAt.toISOString(),
+      expiresAt: r.expiresAt.toISOString(),
+    })),
+  };
+}
+
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return null;
+  }
+}
