@@ -108,7 +108,21 @@ export function deriveClusterState(input: TDeriveStateInput): TClusterView {
       alarms.push({ code: 'PRIMARY_CHANGED', message: `${p.name} is now the primary; Vakt expected ${expected}. Check who promoted it.` });
     }
     const others = members.filter((m) => m !== p);
-    const allGood = others.every((m) => m.observation?.status === 'ok' && m.observation.role === 'replica' && isFresh(m.observation, nowMs, config) && !m.observation.fencing?.fenced);
+    // Split-brain signals short of two primaries: a member of another database system, or a replica on
+    // a timeline the primary is not on (it diverged and cannot follow). Each makes the cluster DEGRADED.
+    const pObs = p.observation!;
+    for (const m of others) {
+      const o = m.observation;
+      if (!o || o.status !== 'ok' || !isFresh(o, nowMs, config)) continue;
+      if (o.systemIdentifier && pObs.systemIdentifier && o.systemIdentifier !== pObs.systemIdentifier) {
+        alarms.push({ code: 'SYSTEM_IDENTIFIER_MISMATCH', message: `${m.name} belongs to another database system (system identifier ${o.systemIdentifier}, the primary's is ${pObs.systemIdentifier}): it is not a replica of ${p.name}.` });
+      } else if (o.role === 'replica' && o.timeline != null && pObs.timeline != null && o.timeline > pObs.timeline) {
+        alarms.push({ code: 'TIMELINE_DIVERGED', message: `${m.name} is on timeline ${o.timeline}, ahead of the primary ${p.name} (timeline ${pObs.timeline}): their histories diverged.` });
+      }
+    }
+    const allGood =
+      alarms.every((a) => a.code === 'PRIMARY_CHANGED') &&
+      others.every((m) => m.observation?.status === 'ok' && m.observation.role === 'replica' && isFresh(m.observation, nowMs, config) && !m.observation.fencing?.fenced);
     return { state: allGood ? 'HEALTHY' : 'DEGRADED', primaryNode: p.name, primaryHealthy: true, claimants: [p.name], streamingEvidence: [], fenceTarget: null, alarms };
   }
 

@@ -66,8 +66,9 @@ describe('cluster state shown by telemetry = the safety engine state', () => {
     ['replica stale', [m('a', 'ok', 'primary'), m('b', 'ok', 'replica', old)], 'DEGRADED'],
     ['primary down', [m('a', 'down', 'unknown'), m('b', 'ok', 'replica')], 'PRIMARY_DOWN'],
     ['split brain', [m('a', 'ok', 'primary'), m('b', 'ok', 'primary', fresh, 2)], 'SPLIT_BRAIN'],
-    // the engine judges a replica of another system at the candidate level (not consistent), not as a second writer
-    ['different systems', [m('a', 'ok', 'primary'), m('b', 'ok', 'replica', fresh, 1, 'T')], 'HEALTHY'],
+    // a replica of another system is no second writer, but a split-brain signal: DEGRADED with an alarm
+    ['different systems', [m('a', 'ok', 'primary'), m('b', 'ok', 'replica', fresh, 1, 'T')], 'DEGRADED'],
+    ['replica ahead on a newer timeline', [m('a', 'ok', 'primary'), m('b', 'ok', 'replica', fresh, 2)], 'DEGRADED'],
     ['nothing fresh', [m('a', 'ok', 'primary', old)], 'UNKNOWN'],
     ['never polled', [m('a', 'ok', 'primary', null)], 'UNKNOWN'],
     ['no members', [], 'UNKNOWN'],
@@ -75,6 +76,10 @@ describe('cluster state shown by telemetry = the safety engine state', () => {
     const i = input([...members]);
     expect(deriveClusterStateOf(i).state).toBe(want);
     expect(evaluateCluster(i).state).toBe(want);
+  });
+  it('names the split-brain signal in the alarms', () => {
+    expect(evaluateCluster(input([m('a', 'ok', 'primary'), m('b', 'ok', 'replica', fresh, 1, 'T')])).alarms.map((a) => a.code)).toContain('SYSTEM_IDENTIFIER_MISMATCH');
+    expect(evaluateCluster(input([m('a', 'ok', 'primary'), m('b', 'ok', 'replica', fresh, 2)])).alarms.map((a) => a.code)).toContain('TIMELINE_DIVERGED');
   });
 });
 
