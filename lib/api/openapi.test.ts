@@ -54,6 +54,14 @@ describe('OpenAPI document', () => {
     for (const m of r.methods) expect(doc.paths[r.path][m.toLowerCase()], `${m} ${r.path}`).toBeDefined();
   });
 
+  it('documents no path or method the app does not serve', () => {
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      const r = routes.find((x) => x.path === p);
+      expect(r, `${p} is documented but has no route`).toBeDefined();
+      for (const m of Object.keys(ops)) expect(r!.methods, `${m.toUpperCase()} ${p} is documented but not exported`).toContain(m.toUpperCase());
+    }
+  });
+
   const json = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' });
   it.each([
     ['/api/v1/clusters', 'post', ZRegisterClusterInput],

@@ -69,7 +69,6 @@ registerOpenApiPath('/api/v1/contexts/{slug}/declarations', 'get', {
   response: z.object({ slug: z.string(), currentVersion: z.number().int(), versions: z.array(z.object({ version: z.number().int(), spec: ZDeclarationSpec, authorLabel: z.string(), reason: z.string().nullable(), createdAt: z.string(), diff: z.array(ZSpecChange) })) }),
 });
 registerOpenApiPath('/api/v1/contexts/{slug}/findings', 'get', { summary: 'Static lint and live compliance findings', role: 'viewer', params: [slug], response: z.object({ findings: z.array(ZFinding) }) });
-registerOpenApiPath('/api/v1/contexts/{slug}/readiness', 'get', { summary: 'Restore readiness of a context', role: 'viewer', params: [slug] });
 registerOpenApiPath('/api/v1/clusters', 'get', { summary: 'Clusters with members and state (the safety engine\'s cluster state)', role: 'viewer' });
 registerOpenApiPath('/api/v1/clusters', 'post', { summary: 'Register a cluster (agent tokens are stored encrypted, never returned)', role: 'admin', requestBody: { schema: ZRegisterClusterInput } });
 registerOpenApiPath('/api/v1/clusters/{name}', 'get', {
@@ -91,9 +90,6 @@ registerOpenApiPath('/api/v1/promotions/{id}/reject', 'post', { summary: 'Reject
 registerOpenApiPath('/api/v1/promotions/{id}/cancel', 'post', { summary: 'Cancel', role: 'operator', params: [idParam], requestBody: { schema: ZCancelBody } });
 registerOpenApiPath('/api/auth/{nextauth}', 'get', { summary: 'NextAuth.js session endpoints (sign-in page, session, CSRF token, providers)', role: 'public', params: [{ name: 'nextauth', in: 'path' }] });
 registerOpenApiPath('/api/auth/{nextauth}', 'post', { summary: 'NextAuth.js sign-in and sign-out (credentials form)', role: 'public', params: [{ name: 'nextauth', in: 'path' }] });
-registerOpenApiPath('/api/v1/clusters/{name}/backups', 'get', { summary: 'Backup catalog of a cluster', role: 'viewer', params: [nameParam] });
-registerOpenApiPath('/api/v1/clusters/{name}/drills', 'post', { summary: 'Run a restore drill', role: 'operator', params: [nameParam] });
-registerOpenApiPath('/api/v1/drills/{id}', 'get', { summary: 'A restore drill', role: 'viewer', params: [idParam] });
 registerOpenApiPath('/api/v1/audit', 'get', {
   summary: 'Audit events, newest first (cursor: before = nextCursor)',
   role: 'viewer',

@@ -97,7 +97,7 @@ describe('/api/v1 registry routes', () => {
     const r = await call(openapi.GET, 'GET', '/api/v1/openapi.json');
     expect(r.status).toBe(200);
     expect(r.body.openapi).toBe('3.1.0');
-    for (const p of ['/api/v1/classes', '/api/v1/sites', '/api/v1/teams', '/api/v1/contexts', '/api/v1/contexts/{slug}', '/api/v1/contexts/{slug}/declaration', '/api/v1/contexts/{slug}/declarations', '/api/v1/contexts/{slug}/findings', '/api/v1/contexts/{slug}/readiness', '/api/v1/clusters', '/api/v1/clusters/{name}/safety', '/api/v1/promotions/{id}/approvals', '/api/v1/drills/{id}', '/api/v1/audit']) {
+    for (const p of ['/api/v1/classes', '/api/v1/sites', '/api/v1/teams', '/api/v1/contexts', '/api/v1/contexts/{slug}', '/api/v1/contexts/{slug}/declaration', '/api/v1/contexts/{slug}/declarations', '/api/v1/contexts/{slug}/findings', '/api/v1/clusters', '/api/v1/clusters/{name}/safety', '/api/v1/promotions/{id}/approvals', '/api/v1/audit']) {
       expect(r.body.paths[p], p).toBeDefined();
     }
     const put = r.body.paths['/api/v1/contexts/{slug}/declaration'].put;
