@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { db } from '@/lib/db';
+import { clusterKindFromDb } from '@/lib/telemetry/cluster-kind';
 
 // Slot for the clusters that hold a context. Cluster registration (POST /api/v1/clusters) is built
 // by the telemetry work; until then this lists whatever ClusterContext rows exist.
@@ -31,7 +32,7 @@ export async function ContextClusters({ slug }: { slug: string }) {
                 <td>
                   <Link href={`/clusters/${encodeURIComponent(r.cluster.name)}`}>{r.cluster.name}</Link>
                 </td>
-                <td>{r.cluster.kind}</td>
+                <td>{clusterKindFromDb(r.cluster.kind)}</td>
                 <td className="mono">
                   {r.database ?? '—'}
                   {r.schema ? ` / ${r.schema}` : ''}

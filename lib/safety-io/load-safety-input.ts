@@ -11,6 +11,7 @@ import { notFound } from '@/lib/errors';
 import { ZDeclarationSpec } from '@/lib/registry/declaration-schema';
 import { evaluateCluster, type TContextPolicy, type TMemberInput, type TSafetyInput, type TSafetyReport } from '@/lib/safety';
 import { downSinceFromSamples, downTransitions, toMemberObservation } from './observation-mapping';
+import { clusterKindFromDb } from '@/lib/telemetry/cluster-kind';
 
 type TClient = TDbClient | TTransaction;
 
@@ -184,7 +185,7 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
         );
       }
     }
-    const kind = c.kind === 'patroni' ? 'patroni' : 'vakt-agent';
+    const kind = clusterKindFromDb(c.kind);
     const input: TSafetyInput = {
       cluster: { name: c.name, kind, epoch: c.epoch },
       now,

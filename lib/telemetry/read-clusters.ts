@@ -3,6 +3,7 @@ import { env } from '@/lib/env';
 import { notFound } from '@/lib/errors';
 import { deriveClusterStateOf, type TClusterState, type TSafetyInput } from '@/lib/safety';
 import { loadSafetyInputs, safetyClusterInclude } from '@/lib/safety-io/load-safety-input';
+import { clusterKindFromDb } from './cluster-kind';
 
 // PRODUCT.md "Reading a cluster". Pages and the API read stored state; nothing here calls an agent.
 export type TClusterMemberView = {
@@ -107,7 +108,7 @@ function shape(c: TClusterRow, input: TSafetyInput, events: TClusterEventView[],
   }
   return {
     name: c.name,
-    kind: c.kind === 'patroni' ? 'patroni' : 'vakt-agent',
+    kind: clusterKindFromDb(c.kind),
     epoch: c.epoch,
     state,
     paused,

@@ -8,6 +8,7 @@ import { env } from '@/lib/env';
 import { sealSecret } from '@/lib/crypto/secret-box';
 import { assertAgentUrlAllowed } from '@/lib/net/agent-http';
 import { getCluster, type TClusterView } from './read-clusters';
+import { clusterKindToDb } from './cluster-kind';
 
 // PRODUCT.md "Registering a cluster".
 const ZName = z.string({ error: 'required' }).trim().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lower-case letters, digits, ".", "_" and "-", at most 63 characters');
@@ -96,7 +97,7 @@ export async function registerCluster(opts: { actor: TActor; input: unknown }): 
     await tx.cluster.create({
       data: {
         name: input.name,
-        kind: input.kind === 'patroni' ? 'patroni' : 'vakt_agent',
+        kind: clusterKindToDb(input.kind),
         members: {
           create: input.members.map((m, i) => ({
             name: m.name,

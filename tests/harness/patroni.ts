@@ -20,6 +20,8 @@ export type TPatroniCluster = {
   api<T = any>(node: TPatroniNode, urlPath: string, init?: { method?: string; body?: unknown }): Promise<{ status: number; body: T }>;
   setPause(paused: boolean): Promise<void>;
   leader(): Promise<TPatroniNode>;
+  /** Stops a node's PostgreSQL behind Patroni's back (`pg_ctl stop -m immediate`, a crash). In pause mode Patroni does not restart it. */
+  stopPostgres(node: TPatroniNode): void;
   cleanup(): Promise<void>;
 };
 
@@ -235,6 +237,9 @@ export async function createPatroniCluster(opts: { nodes?: number; scope?: strin
       async leader() {
         for (const node of nodes) if (['master', 'primary'].includes((await getJson(node, '/patroni'))?.role)) return node;
         throw new Error('no leader');
+      },
+      stopPostgres(node) {
+        execFileSync(...asPg(path.join(bin, 'pg_ctl'), ['-D', node.dataDir, 'stop', '-m', 'immediate', '-w']), { stdio: 'ignore', timeout: 30_000, env: { ...process.env, ...findPgBinaries().env } });
       },
       cleanup,
     };
