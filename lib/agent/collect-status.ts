@@ -20,7 +20,7 @@ export async function collectStatus(ctx: TAgentContext): Promise<TAgentStatus> {
     protocol: AGENT_PROTOCOL,
     agent: { name: 'vakt-agent', version: ctx.version, startedAt: ctx.startedAt },
     collectedAt: new Date().toISOString(),
-    node: { name: ctx.config.node, site: ctx.config.site },
+    node: { name: ctx.config.node, site: ctx.config.site, dataDirectory: ctx.config.dataDir, pgBin: ctx.config.pgBin },
     postgres,
     storage,
     backups,

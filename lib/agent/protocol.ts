@@ -50,6 +50,10 @@ export const ZPgSettings = z.object({
   fullPageWrites: z.boolean(),
   dataChecksums: z.boolean(),
   walLevel: z.string().optional(),
+  /** pg_rewind needs wal_log_hints or data checksums */
+  walLogHints: z.boolean().optional(),
+  /** the server's port, for the exact rejoin command (pg_rewind / pg_basebackup --source-server) */
+  port: z.number().int().nullable().optional(),
 });
 
 export const ZDatabaseSize = z.object({ name: z.string(), bytes: z.number() });
@@ -107,7 +111,8 @@ export const ZAgentStatus = z.object({
   protocol: z.literal(AGENT_PROTOCOL),
   agent: z.object({ name: z.string(), version: z.string(), startedAt: z.string() }),
   collectedAt: z.string(),
-  node: z.object({ name: z.string(), site: z.string() }),
+  // dataDirectory and pgBin (from the agent's configuration) make the rejoin commands exact
+  node: z.object({ name: z.string(), site: z.string(), dataDirectory: z.string().optional(), pgBin: z.string().optional() }),
   postgres: ZPostgresStatus,
   storage: z.object({ totalBytes: z.number(), freeBytes: z.number(), dataBytes: z.number().nullable() }).nullable(),
   backups: ZBackupCatalog.nullable(),

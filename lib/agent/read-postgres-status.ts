@@ -125,7 +125,7 @@ export async function readPostgresStatus(ctx: TAgentContext): Promise<{ postgres
         : null;
 
       const st = await c.query(`SELECT name, setting FROM pg_settings WHERE name = ANY($1)`, [
-        ['synchronous_standby_names', 'synchronous_commit', 'archive_mode', 'archive_command', 'fsync', 'full_page_writes', 'data_checksums', 'wal_level'],
+        ['synchronous_standby_names', 'synchronous_commit', 'archive_mode', 'archive_command', 'fsync', 'full_page_writes', 'data_checksums', 'wal_level', 'wal_log_hints', 'port'],
       ]);
       const s = Object.fromEntries(st.rows.map((r) => [r.name as string, r.setting as string]));
       out.settings = {
@@ -137,6 +137,8 @@ export async function readPostgresStatus(ctx: TAgentContext): Promise<{ postgres
         fullPageWrites: bool(s.full_page_writes),
         dataChecksums: bool(s.data_checksums),
         walLevel: s.wal_level,
+        walLogHints: s.wal_log_hints === undefined ? undefined : bool(s.wal_log_hints),
+        port: s.port ? Number(s.port) : null,
       };
 
       // Sizes walk the data directory: cached, refreshed at most once a minute.

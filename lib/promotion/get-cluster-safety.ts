@@ -56,8 +56,34 @@ export const attestationTextFor = (oldPrimary: string | null | undefined) => (ol
 
 export const OPEN_STATUSES = ['PENDING', 'APPROVED', 'EXECUTING'] as const;
 
+type TRejoinFacts = { dataDirectory: string | null; pgBin: string | null; port: number | null; rewindPossible: boolean | null };
+
+/** What the agents said about each member's data directory, binaries, port and rewind support (from
+ *  the latest answer, or the last one in which PostgreSQL answered) — so rejoin commands are exact. */
+async function rejoinFacts(memberIds: string[]): Promise<Map<string, TRejoinFacts>> {
+  const [latest, lastGood] = await Promise.all([
+    db.nodeObservation.findMany({ where: { memberId: { in: memberIds } }, select: { memberId: true, payload: true } }),
+    db.nodeLastGood.findMany({ where: { memberId: { in: memberIds } }, select: { memberId: true, payload: true } }),
+  ]);
+  type TPayload = { node?: { dataDirectory?: string; pgBin?: string }; postgres?: { settings?: { port?: number | null; walLogHints?: boolean; dataChecksums?: boolean } | null } } | null;
+  const out = new Map<string, TRejoinFacts>();
+  for (const id of memberIds) {
+    const now = latest.find((o) => o.memberId === id)?.payload as TPayload;
+    const good = lastGood.find((o) => o.memberId === id)?.payload as TPayload;
+    const settings = now?.postgres?.settings ?? good?.postgres?.settings ?? null;
+    out.set(id, {
+      dataDirectory: now?.node?.dataDirectory ?? good?.node?.dataDirectory ?? null,
+      pgBin: now?.node?.pgBin ?? good?.node?.pgBin ?? null,
+      port: settings?.port ?? null,
+      rewindPossible: settings && (settings.walLogHints !== undefined || settings.dataChecksums !== undefined) ? Boolean(settings.walLogHints || settings.dataChecksums) : null,
+    });
+  }
+  return out;
+}
+
 export async function getClusterSafety(name: string, opts: { now?: Date } = {}): Promise<TClusterSafety> {
   const { cluster, report } = await evaluateClusterNow({ name, now: opts.now });
+  const memberId = (node: string) => cluster.members.find((m) => m.name === node)?.id ?? '';
   const open = await db.promotionRequest.findMany({
     where: { clusterId: cluster.id, status: { in: [...OPEN_STATUSES] } },
     include: { approvals: { orderBy: { at: 'asc' } } },
@@ -65,6 +91,7 @@ export async function getClusterSafety(name: string, opts: { now?: Date } = {}):
   });
   const currentPrimary = report.state === 'HEALTHY' || report.state === 'DEGRADED' ? report.primary?.node ?? null : null;
   const sourceMember = cluster.members.find((m) => m.name === currentPrimary);
+  const facts = report.needsRebuild.length && sourceMember ? await rejoinFacts(cluster.members.map((m) => m.id)) : new Map<string, TRejoinFacts>();
   return {
     cluster: cluster.name,
     kind: cluster.kind,
@@ -76,7 +103,15 @@ export async function getClusterSafety(name: string, opts: { now?: Date } = {}):
     fenceTarget: report.fenceTarget,
     needsRebuild: report.needsRebuild.map((n) => ({
       ...n,
-      rejoin: sourceMember ? rejoinInstructions({ node: n.node, source: { node: sourceMember.name, host: hostOf(sourceMember.agentUrl) } }) : null,
+      rejoin: sourceMember
+        ? rejoinInstructions({
+            node: n.node,
+            dataDir: facts.get(memberId(n.node))?.dataDirectory,
+            pgBin: facts.get(memberId(n.node))?.pgBin,
+            rewindPossible: facts.get(memberId(n.node))?.rewindPossible,
+            source: { node: sourceMember.name, host: hostOf(sourceMember.agentUrl), port: facts.get(sourceMember.id)?.port },
+          })
+        : null,
     })),
     candidates: report.candidates.map((c) => ({
       node: c.node,

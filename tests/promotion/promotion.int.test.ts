@@ -113,6 +113,12 @@ describe('promotion end to end on real PostgreSQL', () => {
       const s = await getClusterSafety('e2e');
       return s.primary?.node === b.name && s.needsRebuild.some((n) => n.node === a.name && n.rejoin !== null);
     }, 20_000, 'old primary shown as needs rebuild');
+    // the rejoin commands are exact: the old primary's data directory, the new primary's port and binaries
+    const rejoin = (await getClusterSafety('e2e')).needsRebuild.find((n) => n.node === a.name)!.rejoin!;
+    const commands = rejoin.steps.map((st) => st.command).join('\n');
+    expect(commands).toContain(`--target-pgdata=${a.dataDir}`);
+    expect(commands).toContain(`port=${b.port}`);
+    expect(commands).not.toContain('$PGDATA');
     console.log(`e2e promotion test: ${Date.now() - t0} ms`);
   });
 });
