@@ -48,8 +48,9 @@ describe('GET /v1/status', () => {
     const stopped = await load.stop();
     expect(stopped.errors).toBe(0);
 
-    expect(s1.node).toEqual({ name: 'n1', site: 'oslo' });
-    expect(s3.node).toEqual({ name: 'n3', site: 'bergen' });
+    expect(s1.node).toEqual({ name: 'n1', site: 'oslo', dataDirectory: n1.dataDir, pgBin: cluster.binaries.bin });
+    expect(s3.node).toEqual({ name: 'n3', site: 'bergen', dataDirectory: n3.dataDir, pgBin: cluster.binaries.bin });
+    expect(s1.postgres.settings?.port).toBe(n1.port);
     expect([s1.postgres.role, s2.postgres.role, s3.postgres.role]).toEqual(['primary', 'replica', 'replica']);
     expect([s1.postgres.timeline, s2.postgres.timeline, s3.postgres.timeline]).toEqual([1, 1, 1]);
     expect(s1.postgres.systemIdentifier).toMatch(/^\d{10,}$/);
