@@ -68,6 +68,15 @@ describe('putDeclaration', () => {
     expect((await listAudit({ action: 'team.created', targetId: newTeam })).events).toHaveLength(1);
   });
 
+  it('two admins creating two new contexts for the same new team at once: both land, the team is created once', async () => {
+    const newTeam = `team-${sfx()}`;
+    const slugs = [`ctx-${sfx()}`, `ctx-${sfx()}`];
+    const results = await Promise.all(slugs.map((s) => putDeclaration({ actor: admin, slug: s, input: { name: s, team: newTeam, spec } })));
+    expect(results.map((r) => [r.version, r.created])).toEqual([[1, true], [1, true]]);
+    for (const s of slugs) expect((await getContext(s)).team).toBe(newTeam);
+    expect((await listAudit({ action: 'team.created', targetId: newTeam })).events).toHaveLength(1);
+  });
+
   it('creates versions, never overwrites, and an identical spec is a no-op without an audit row', async () => {
     const v1 = await putDeclaration({ actor: admin, slug, input: { team, name: 'Ctx', spec, reason: 'first' } });
     expect(v1).toMatchObject({ version: 1, created: true });

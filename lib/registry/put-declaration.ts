@@ -64,8 +64,7 @@ export async function putDeclaration(opts: { actor: TActor; slug: string; input:
   const spec: TDeclarationSpec = input.spec;
   const reason = input.reason?.trim() || null;
 
-  const result = await db
-    .$transaction(async (tx) => {
+  const save = () => db.$transaction(async (tx) => {
       let ctx = await tx.boundedContext.findUnique({ where: { slug }, include: { team: true } });
       let createdContext = false;
       if (!ctx) {
@@ -121,13 +120,18 @@ export async function putDeclaration(opts: { actor: TActor; slug: string; input:
         after: { version: next, spec, reason, changes: current ? diffSpecs(current.spec, spec).map((c) => c.path) : undefined },
       });
       return { version: next, created: true };
-    })
+    });
+  const lostRace = (e: unknown) => {
+    const code = (e as { code?: string })?.code;
+    return code === 'P2002' || code === 'P2034' || /40001|40P01|unique constraint/i.test(String((e as Error)?.message));
+  };
+  // A unique violation here means a concurrent request created the same new context or team first
+  // (version races are caught by the compare-and-set above): one retry sees their rows and goes on
+  // with the same checks. Losing twice is reported as a conflict.
+  const result = await save()
+    .catch((e: unknown) => (lostRace(e) ? save() : Promise.reject(e)))
     .catch((e: unknown) => {
-      // a concurrent save that lost at the database level (unique version / slug, or serialization)
-      const code = (e as { code?: string })?.code;
-      if (code === 'P2002' || code === 'P2034' || /40001|40P01|unique constraint/i.test(String((e as Error)?.message))) {
-        throw conflict(`context ${slug} was changed concurrently: reload and save again`);
-      }
+      if (lostRace(e)) throw conflict(`context ${slug} was changed concurrently: reload and save again`);
       throw e;
     });
 
