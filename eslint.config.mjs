@@ -8,5 +8,13 @@ const config = [
       'react-hooks/set-state-in-effect': 'off',
     },
   },
+  {
+    // product code never depends on the test harness (shared local-PostgreSQL helpers live in lib/pglocal)
+    files: ['app/**', 'components/**', 'lib/**', 'scripts/**', 'instrumentation.ts'],
+    ignores: ['**/*.test.ts', '**/*.int.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/tests/**', '@/tests/**'], message: 'product code must not import test code; move shared helpers to lib/' }] }],
+    },
+  },
 ];
 export default config;

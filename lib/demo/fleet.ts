@@ -4,13 +4,18 @@ import crypto from 'node:crypto';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-// The shared low-level pieces come from the test harness (binaries lookup, running tools as the
-// postgres OS user, free ports, the write load, the pgBackRest repo). Its createPgCluster() does not
-// fit the demo: temp dirs with fsync off, in-process agents, and an exit hook that SIGKILLs and
-// removes everything; the demo wants a persistent, inspectable state dir and a graceful stop.
-import { findPgBinaries, type TPgBinaries } from '../../tests/harness/pg-binaries.ts';
-import { getFreePort, pgQuery, runAsPg, startWriteLoad, waitFor, PG_OS_USER, type TWriteLoad } from '../../tests/harness/pg-cluster.ts';
-import { configurePgBackRest, pgBackRestBinary, type TPgBackRest } from '../../tests/harness/pgbackrest.ts';
+// The low-level pieces are shared with the test harness through lib/pglocal/ (binaries lookup,
+// running tools as the postgres OS user, free ports, the write load, the pgBackRest repo). The
+// harness's createPgCluster() does not fit the demo: temp dirs with fsync off, in-process agents,
+// and an exit hook that SIGKILLs and removes everything; the demo wants a persistent, inspectable
+// state dir and a graceful stop.
+import { findPgBinaries, type TPgBinaries } from '../pglocal/binaries.ts';
+import { IS_ROOT, PG_OS_USER, runAsPg } from '../pglocal/run-as.ts';
+import { getFreePort } from '../pglocal/ports.ts';
+import { pgQuery } from '../pglocal/query.ts';
+import { waitFor } from '../pglocal/wait-for.ts';
+import { startWriteLoad, type TWriteLoad } from '../pglocal/write-load.ts';
+import { configurePgBackRest, pgBackRestBinary, type TPgBackRest } from '../pglocal/pgbackrest.ts';
 
 // The live demo fleet (`npm run demo`): cluster `control-main` across two sites — primary oslo-1,
 // synchronous same-site replica oslo-2, asynchronous cross-site replica bergen-1 — as real
@@ -74,7 +79,6 @@ export type TDemoFleetOptions = {
   log?: (msg: string) => void;
 };
 
-const IS_ROOT = process.getuid?.() === 0;
 const AGENT_DB_ROLE = 'vakt_agent';
 
 function chownToPg(p: string, recursive = false) {

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { findPgBinaries } from './pg-binaries.ts';
-import { getFreePort, waitFor } from './pg-cluster.ts';
+import { findPgBinaries } from '../../lib/pglocal/binaries.ts';
+import { getFreePort } from '../../lib/pglocal/ports.ts';
+import { waitFor } from '../../lib/pglocal/wait-for.ts';
 
 // A throwaway Patroni cluster for tests: one etcd (loopback) and N Patroni nodes (Debian `patroni`,
 // `etcd-server`), on free ports in one temp dir, run as the postgres OS user when we are root.

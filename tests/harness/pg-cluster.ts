@@ -2,21 +2,30 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import crypto from 'node:crypto';
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
 import pino from 'pino';
-import { findPgBinaries, type TPgBinaries } from './pg-binaries.ts';
+import { findPgBinaries, type TPgBinaries } from '../../lib/pglocal/binaries.ts';
+import { IS_ROOT, PG_OS_USER, runAsPg } from '../../lib/pglocal/run-as.ts';
+import { getFreePort } from '../../lib/pglocal/ports.ts';
+import { pgQuery } from '../../lib/pglocal/query.ts';
+import { waitFor } from '../../lib/pglocal/wait-for.ts';
+import { configurePgBackRest, type TPgBackRest } from '../../lib/pglocal/pgbackrest.ts';
 import { createAgentServer, type TAgentServer } from '../../lib/agent/server.ts';
 import { loadAgentConfig } from '../../lib/agent/config.ts';
 import { ZAgentStatus, type TAgentStatus, type TActionResult } from '../../lib/agent/protocol.ts';
-import { configurePgBackRest, type TPgBackRest } from './pgbackrest.ts';
 
 // Throwaway PostgreSQL replication clusters for tests: one primary + N streaming replicas on free
 // ports in one temp dir, each optionally with a Vakt agent. See tests/harness/README.md.
+// The low-level pieces (binaries, runAsPg, ports, queries, waitFor, write load, pgBackRest) live in
+// lib/pglocal/, shared with the demo fleet; they are re-exported here for the tests.
+export { PG_OS_USER, runAsPg, type TRunResult } from '../../lib/pglocal/run-as.ts';
+export { getFreePort } from '../../lib/pglocal/ports.ts';
+export { pgQuery } from '../../lib/pglocal/query.ts';
+export { waitFor } from '../../lib/pglocal/wait-for.ts';
+export { startWriteLoad, type TWriteLoad } from '../../lib/pglocal/write-load.ts';
 
 export type TNodeSpec = { name: string; site: string };
 export type TPgClusterOptions = {
@@ -98,39 +107,8 @@ export type TPgCluster = {
   cleanup(): Promise<void>;
 };
 
-const IS_ROOT = process.getuid?.() === 0;
-export const PG_OS_USER = IS_ROOT ? 'postgres' : os.userInfo().username;
 const AGENT_DB_ROLE = 'vakt_agent';
 const live = new Set<{ baseDir: string; nodes: { dataDir: string }[]; children: Set<ChildProcess>; bin: TPgBinaries }>();
-
-// ---------------------------------------------------------------- process helpers
-
-export type TRunResult = { stdout: string; stderr: string };
-/** Runs a PostgreSQL tool as the OS user that owns the clusters (runuser when we are root). */
-export function runAsPg(bin: TPgBinaries, file: string, args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<TRunResult> {
-  const envPairs = Object.entries(bin.env).map(([k, v]) => `${k}=${v}`);
-  const [cmd, cmdArgs] = IS_ROOT
-    ? ['runuser', ['-u', PG_OS_USER, '--', 'env', ...envPairs, file, ...args]]
-    : ['env', [...envPairs, file, ...args]];
-  return new Promise((resolve, reject) => {
-    execFile(cmd, cmdArgs, { timeout: opts.timeoutMs ?? 120_000, cwd: opts.cwd ?? '/', encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${path.basename(file)} ${args.join(' ')} failed: ${String(stderr || stdout || err.message).trim().slice(-2000)}`));
-      else resolve({ stdout, stderr });
-    });
-  });
-}
-
-export async function getFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -139,17 +117,6 @@ function chownToPg(p: string) {
   const uid = Number(execFileSync('id', ['-u', PG_OS_USER], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', PG_OS_USER], { encoding: 'utf8' }).trim());
   fs.chownSync(p, uid, gid);
-}
-
-export async function pgQuery<R = any>(url: string, sql: string, params?: unknown[]): Promise<R[]> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, statement_timeout: 60_000 });
-  c.on('error', () => {});
-  await c.connect();
-  try {
-    return (await c.query(sql, params as any[])).rows as R[];
-  } finally {
-    await c.end().catch(() => {});
-  }
 }
 
 // ---------------------------------------------------------------- cleanup (always)
@@ -473,20 +440,6 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
   }
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(everyMs);
-  }
-}
-
 // ---------------------------------------------------------------- agents
 
 function createHarnessAgent(o: { mode: 'in-process' | 'child-process'; env: Record<string, string>; baseDir: string; name: string; children: Set<ChildProcess> }): THarnessAgent {
@@ -592,67 +545,4 @@ function createHarnessAgent(o: { mode: 'in-process' | 'child-process'; env: Reco
     promote: (epoch) => request('/v1/promote', { method: 'POST', body: { epoch } }),
   };
   return agent;
-}
-
-// ---------------------------------------------------------------- load
-
-export type TWriteLoad = {
-  /** rows inserted so far */
-  inserted(): number;
-  stop(): Promise<{ inserted: number; errors: number; lastError: string | null }>;
-};
-
-/**
- * Inserts one row every intervalMs into `table` (created if missing) on `node`, tolerating errors
- * (the node may be fenced or stopped mid-test: errors are counted, the connection is re-opened).
- */
-export async function startWriteLoad(node: Pick<TPgNode, 'pgUrl'>, opts: { intervalMs?: number; table?: string; payloadBytes?: number } = {}): Promise<TWriteLoad> {
-  const table = opts.table ?? 'vakt_load';
-  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error('startWriteLoad: bad table name');
-  const payload = 'x'.repeat(opts.payloadBytes ?? 100);
-  await pgQuery(node.pgUrl, `CREATE TABLE IF NOT EXISTS ${table} (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload text)`);
-  let inserted = 0;
-  let errors = 0;
-  let lastError: string | null = null;
-  let client: pg.Client | null = null;
-  let stopped = false;
-  let busy: Promise<void> = Promise.resolve();
-  let inFlight = false;
-  const tick = async () => {
-    try {
-      if (!client) {
-        const c = new pg.Client({ connectionString: node.pgUrl, connectionTimeoutMillis: 2_000, statement_timeout: 5_000 });
-        c.on('error', () => {});
-        await c.connect();
-        client = c;
-      }
-      await client.query(`INSERT INTO ${table}(payload) VALUES ($1)`, [payload]);
-      inserted++;
-    } catch (e) {
-      errors++;
-      lastError = (e as Error).message;
-      const c = client as pg.Client | null;
-      client = null;
-      await c?.end().catch(() => {});
-    }
-  };
-  const timer = setInterval(() => {
-    if (stopped || inFlight) return; // a slow insert skips ticks instead of queueing them
-    inFlight = true;
-    busy = tick().finally(() => {
-      inFlight = false;
-    });
-  }, opts.intervalMs ?? 50);
-  return {
-    inserted: () => inserted,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await busy;
-      const c = client as pg.Client | null;
-      client = null;
-      await c?.end().catch(() => {});
-      return { inserted, errors, lastError };
-    },
-  };
 }

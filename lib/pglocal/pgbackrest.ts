@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type { TPgBinaries } from './pg-binaries.ts';
+import type { TPgBinaries } from './binaries.ts';
+import { IS_ROOT } from './run-as.ts';
 
-// A pgBackRest repository inside a harness cluster's temp dir, for the primary. Everything runs as
-// the OS user that owns the clusters (postgres when we are root). The config file is passed with
-// --config, so nothing under /etc is touched. pgBackRest itself comes from the OS
-// (Debian: `apt-get install -y pgbackrest`); see ensurePgBackRest().
+// A pgBackRest repository under a local cluster's base dir (the demo's state dir, a harness
+// cluster's temp dir), for the primary. Everything runs as the OS user that owns the clusters
+// (postgres when we are root). The config file is passed with --config, so nothing under /etc is
+// touched. pgBackRest itself comes from the OS (Debian: `apt-get install -y pgbackrest`); see
+// ensurePgBackRest().
 
 export type TPgBackRest = {
   stanza: string;
@@ -21,8 +23,6 @@ export type TPgBackRest = {
   /** runs pgbackrest with the config and stanza prepended */
   run(args: string[], timeoutMs?: number): Promise<string>;
 };
-
-const IS_ROOT = process.getuid?.() === 0;
 
 export function pgBackRestBinary(): string | null {
   for (const p of ['/usr/bin/pgbackrest', '/usr/local/bin/pgbackrest']) if (fs.existsSync(p)) return p;

