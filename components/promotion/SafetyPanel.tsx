@@ -1,5 +1,6 @@
 'use client';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TClusterSafety, TSafetyCandidate } from '@/lib/promotion/get-cluster-safety';
@@ -31,8 +32,8 @@ export function SafetyPanel({ clusterName, role, refreshMs = 2500 }: TSafetyPane
           epoch {s.epoch} · evaluated {new Date(s.evaluatedAt).toLocaleTimeString()}
         </span>
       </div>
-      {s.alarms.map((a) => (
-        <p key={a.code} className={`notice ${a.code === 'SPLIT_BRAIN' ? 'bad' : 'warn'}`} role={a.code === 'SPLIT_BRAIN' ? 'alert' : undefined}>
+      {s.alarms.map((a, i) => (
+        <p key={`${a.code}-${i}`} className={`notice ${a.code === 'SPLIT_BRAIN' ? 'bad' : 'warn'}`} role={a.code === 'SPLIT_BRAIN' ? 'alert' : undefined}>
           <strong>{a.code}</strong>: {a.message}
         </p>
       ))}
@@ -49,6 +50,24 @@ export function SafetyPanel({ clusterName, role, refreshMs = 2500 }: TSafetyPane
                 </li>
               ))}
             </ol>
+          )}
+        </div>
+      ))}
+      {s.needsRepoint.map((n) => (
+        <div key={n.node} className="notice warn">
+          <strong>{n.node}: needs repoint.</strong> {n.reason}
+          {n.repoint && (
+            <>
+              <ol className="small">
+                {n.repoint.steps.map((st) => (
+                  <li key={st.command}>
+                    {st.title}
+                    <pre>{st.command}</pre>
+                  </li>
+                ))}
+              </ol>
+              <p className="small muted">{n.repoint.note}</p>
+            </>
           )}
         </div>
       ))}
@@ -122,12 +141,13 @@ function Candidate({ cluster, c, role, approvalsGiven, hasOpen }: { cluster: str
 
 function RequestForm({ cluster, candidate, onDone }: { cluster: string; candidate: string; onDone: () => void }) {
   const qc = useQueryClient();
+  const router = useRouter();
   const [reason, setReason] = useState('');
   const m = useMutation({
     mutationFn: () => api<{ id: string; status: string }>(`/api/v1/clusters/${encodeURIComponent(cluster)}/promotions`, { method: 'POST', body: { candidate, reason } }),
     onSuccess: (r) => {
       void qc.invalidateQueries({ queryKey: ['safety', cluster] });
-      window.location.assign(`/promotions/${r.id}`);
+      router.push(`/promotions/${r.id}`);
     },
   });
   const err = m.error as ApiError | null;

@@ -202,10 +202,17 @@ describe('POST /v1/fence', () => {
 });
 
 describe('POST /v1/promote', () => {
-  it('promotes a replica onto a new timeline', async () => {
+  let forkLsn: string;
+  it('promotes a replica onto a new timeline and answers the fork point', async () => {
     const r = await n2.agent!.promote(2);
     expect(r.status).toBe(200);
     expect(ZActionResult.parse(r.body)).toMatchObject({ ok: true, epoch: 2, alreadyDone: false, timeline: 2 });
+    // the fork point is the switch point PostgreSQL wrote into the new timeline's history file
+    const [{ history }] = await n2.psql<{ history: string }>(`SELECT pg_read_file('pg_wal/00000002.history') AS history`);
+    const switchPoint = /^1\t([0-9A-F]+\/[0-9A-F]+)\t/m.exec(history)?.[1];
+    expect(switchPoint).toBeTruthy();
+    expect(r.body.forkLsn).toBe(switchPoint);
+    forkLsn = r.body.forkLsn!;
     const s = await n2.agent!.status();
     expect(s.postgres.role).toBe('primary');
     expect(s.postgres.timeline).toBe(2); // correct before any checkpoint
@@ -213,10 +220,14 @@ describe('POST /v1/promote', () => {
     await n2.psql('CREATE TABLE after_promotion(id int)');
   });
 
-  it('is idempotent when repeated with the same epoch', async () => {
+  it('is idempotent when repeated with the same epoch, with the same fork point (also after an agent restart)', async () => {
     const r = await n2.agent!.promote(2);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ ok: true, epoch: 2, alreadyDone: true, timeline: 2 });
+    expect(r.body).toMatchObject({ ok: true, epoch: 2, alreadyDone: true, timeline: 2, forkLsn });
+    await n2.agent!.stop();
+    await n2.agent!.start();
+    const again = await n2.agent!.promote(2);
+    expect(again.body).toMatchObject({ ok: true, epoch: 2, alreadyDone: true, timeline: 2, forkLsn });
   });
 
   it('rejects a stale epoch and a node that is not in recovery', async () => {
@@ -233,6 +244,8 @@ describe('POST /v1/promote', () => {
     const s = await n3.agent!.status();
     expect(s.postgres.role).toBe('replica');
     expect(s.postgres.timeline).toBe(1);
+    // it received nothing past the fork point: it has not diverged from the new timeline
+    expect(lsnDiff(forkLsn, s.postgres.receiveLsn!)).toBeGreaterThanOrEqual(0);
     expect(s.postgres.systemIdentifier).toBe((await n2.agent!.status()).postgres.systemIdentifier);
   });
 });

@@ -19,6 +19,7 @@ const ZStateFile = z.object({
       requestedAt: z.string(),
       completedAt: z.string().nullable().optional(),
       timeline: z.number().int().nullable().optional(),
+      forkLsn: z.string().nullable().optional(),
     })
     .nullable()
     .optional(),

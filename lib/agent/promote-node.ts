@@ -23,7 +23,8 @@ export async function promoteNode(ctx: TAgentContext, req: { epoch: number }): P
         const inRecovery: boolean = (await c.query('SELECT pg_is_in_recovery() AS r')).rows[0].r;
         if (!inRecovery) {
           if (state.promotion?.epoch === req.epoch) {
-            return { ok: true, epoch: req.epoch, alreadyDone: true, timeline: await currentTimeline(c), detail: 'already promoted with this epoch' };
+            // The fork point is only known when this agent saw the promotion finish (null = unknown).
+            return { ok: true, epoch: req.epoch, alreadyDone: true, timeline: await currentTimeline(c), forkLsn: state.promotion.forkLsn ?? null, detail: 'already promoted with this epoch' };
           }
           throw new AgentError('NOT_IN_RECOVERY', 409, 'node is not in recovery (already a primary)');
         }
@@ -33,13 +34,14 @@ export async function promoteNode(ctx: TAgentContext, req: { epoch: number }): P
         const done: boolean = (await c.query('SELECT pg_promote(wait => true, wait_seconds => $1) AS done', [waitSeconds])).rows[0].done;
         if (!done) throw new AgentError('PROMOTE_FAILED', 500, `pg_promote did not finish within ${waitSeconds}s`);
         const timeline = await currentTimeline(c);
+        const forkLsn = await lastReplayedLsn(c);
         await writeFencingState(ctx.config.stateDir, {
           ...state,
           epoch: req.epoch,
-          promotion: { epoch: req.epoch, requestedAt, completedAt: new Date().toISOString(), timeline },
+          promotion: { epoch: req.epoch, requestedAt, completedAt: new Date().toISOString(), timeline, forkLsn },
         });
-        ctx.log.warn({ epoch: req.epoch, timeline }, 'promote: done');
-        return { ok: true, epoch: req.epoch, alreadyDone: false, timeline };
+        ctx.log.warn({ epoch: req.epoch, timeline, forkLsn }, 'promote: done');
+        return { ok: true, epoch: req.epoch, alreadyDone: false, timeline, forkLsn };
       },
       { statementTimeoutMs: (waitSeconds + 10) * 1000 },
     ).catch((e) => {
@@ -52,4 +54,15 @@ export async function promoteNode(ctx: TAgentContext, req: { epoch: number }): P
 async function currentTimeline(c: import('pg').Client): Promise<number> {
   const r = await c.query('SELECT pg_walfile_name(pg_current_wal_lsn()) AS f');
   return timelineFromWalFile(r.rows[0].f);
+}
+
+/**
+ * The fork point of the new timeline: after recovery ends, pg_last_wal_replay_lsn() stays at the end
+ * of the last record replayed, which is the switch point PostgreSQL writes into the new timeline's
+ * .history file (readable without superuser or pg_read_server_files; it resets on the next restart,
+ * so it is read right after pg_promote and persisted).
+ */
+async function lastReplayedLsn(c: import('pg').Client): Promise<string | null> {
+  const r = await c.query('SELECT pg_last_wal_replay_lsn()::text AS lsn');
+  return r.rows[0].lsn ?? null;
 }

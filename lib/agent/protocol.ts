@@ -131,6 +131,8 @@ export const ZActionResult = z.object({
   alreadyDone: z.boolean().optional(),
   detail: z.string().optional(),
   timeline: z.number().int().nullable().optional(),
+  /** promote: the LSN where the new timeline forked off the old one (the switch point in its .history file) */
+  forkLsn: ZLsn.nullable().optional(),
 });
 export type TActionResult = z.infer<typeof ZActionResult>;
 export const ZAgentError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -6,7 +6,7 @@ export type TFencingState = {
   fenced: boolean;
   since: string | null;
   reason: string | null;
-  promotion: { epoch: number; requestedAt: string; completedAt?: string | null; timeline?: number | null } | null;
+  promotion: { epoch: number; requestedAt: string; completedAt?: string | null; timeline?: number | null; forkLsn?: string | null } | null;
 };
 
 export type TAgentContext = {

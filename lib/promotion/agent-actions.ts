@@ -1,5 +1,6 @@
 // Calls from the executor to a member's agent (or Patroni), through the SSRF-guarded client.
 import { ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus } from '@/lib/agent/protocol';
+import { bytesToLsn } from '@/lib/telemetry/observation';
 import { openSecret } from '@/lib/crypto/secret-box';
 import { agentRequest, AgentHttpError } from '@/lib/net/agent-http';
 import type { TLoadedMember } from '@/lib/safety-io/load-safety-input';
@@ -71,6 +72,24 @@ export async function patroniLeader(m: TLoadedMember, timeoutMs = 5_000): Promis
     const body = JSON.parse(res.body) as { members?: Array<{ name: string; role: string; timeline?: number; state?: string }> };
     const leader = body.members?.find((x) => (x.role === 'leader' || x.role === 'primary') && (x.state === undefined || x.state === 'running'));
     return { leader: leader?.name ?? null, timeline: leader?.timeline ?? null };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where the leader's current timeline forked, from Patroni's GET /history (the leader's timeline
+ * history: rows [timeline, switch LSN in bytes, reason, ...]; the last row is the fork into the current
+ * timeline). Null when Patroni does not answer or the answer is not that shape (the fork stays unknown).
+ */
+export async function patroniFork(m: TLoadedMember, newTimeline: number, timeoutMs = 5_000): Promise<{ forkLsn: string; previousTimeline: number } | null> {
+  try {
+    const res = await agentRequest(join(m.agentUrl, '/history'), { auth: { basic: token(m) }, timeoutMs });
+    if (res.status !== 200) return null;
+    const rows = JSON.parse(res.body) as unknown;
+    const last = Array.isArray(rows) ? rows[rows.length - 1] : null;
+    if (!Array.isArray(last) || !Number.isInteger(last[0]) || !Number.isSafeInteger(last[1]) || last[1] < 0 || last[0] >= newTimeline) return null;
+    return { forkLsn: bytesToLsn(last[1]), previousTimeline: last[0] };
   } catch {
     return null;
   }

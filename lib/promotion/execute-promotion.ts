@@ -8,7 +8,7 @@ import { db } from '@/lib/db';
 import { audit } from '@/lib/audit/record';
 import { systemActor } from '@/lib/auth/actor';
 import { bindingChanges } from './approval-binding';
-import { fenceMember, memberStatus, patroniFailover, patroniLeader, promoteMember } from './agent-actions';
+import { fenceMember, memberStatus, patroniFailover, patroniFork, patroniLeader, promoteMember } from './agent-actions';
 import { evaluateClusterNow, type TLoadedCluster, type TLoadedMember } from '@/lib/safety-io/load-safety-input';
 import { exceedsRpo, findCandidate, readSnapshot, snapshotOf } from './snapshot';
 
@@ -32,6 +32,7 @@ class StepFailed extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DEFAULT_LEASE_MS = 60_000;
+const PATRONI_HISTORY_WAIT_MS = 10_000;
 const actor = (automatic: boolean) => systemActor(automatic ? 'vakt-automatic' : 'vakt-executor');
 
 /** Takes one APPROVED request (or an EXECUTING one whose lease expired) and executes it. Null when there is none. */
@@ -156,6 +157,9 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
     const candidate = cluster.members.find((m) => m.name === req.candidate) as TLoadedMember | undefined;
     if (!candidate) throw new StepFailed('promote', `${req.candidate} is not a member any more`);
     const oldTimeline = snap.binding.candidateTimeline ?? snap.primary?.timeline ?? null;
+    // Where the new timeline forked off the old one: replicas left on the old timeline at or before it
+    // only need repointing (lib/safety NEEDS_REPOINT). Recorded on the promotion event; null = unknown.
+    const fork: { forkLsn: string | null; previousTimeline: number | null; newTimeline: number | null } = { forkLsn: null, previousTimeline: oldTimeline, newTimeline: null };
     if (cluster.kind === 'patroni') {
       // Patroni's POST /failover is not idempotent: repeated for a candidate that already leads, Patroni 3.0
       // answers 503 "Failover failed". So a resumed execution (or a failover whose result Patroni did not
@@ -192,17 +196,33 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
       const r = await promoteMember(candidate, epoch);
       if (opts.crashAfter === 'promote-call') throw new ExecutorCrash('crash after the promote call');
       if (!r.ok) throw new StepFailed('promote', `promoting ${req.candidate} failed (${r.code}${r.status ? ` ${r.status}` : ''}): ${r.message}`);
-      await step('promote', 'ok', `${req.candidate} promoted with epoch ${epoch}${r.result.alreadyDone ? ' (already done by an earlier attempt)' : ''}; timeline ${r.result.timeline ?? 'unknown'}`);
+      fork.forkLsn = r.result.forkLsn ?? null;
+      fork.newTimeline = r.result.timeline ?? null;
+      await step(
+        'promote',
+        'ok',
+        `${req.candidate} promoted with epoch ${epoch}${r.result.alreadyDone ? ' (already done by an earlier attempt)' : ''}; timeline ${r.result.timeline ?? 'unknown'}, forked from timeline ${oldTimeline ?? 'unknown'} at ${fork.forkLsn ?? 'an unknown LSN'}`,
+      );
     }
 
     // 5. verify role and timeline
     const until = Date.now() + (opts.verifyTimeoutMs ?? 30_000);
     let seen = 'no answer';
+    let leaderSeenAt: number | null = null;
     for (;;) {
       if (cluster.kind === 'patroni') {
         const s = await patroniLeader(candidate);
         if (s?.leader === req.candidate && (oldTimeline === null || s.timeline === null || s.timeline > oldTimeline)) {
-          await step('verify', 'ok', `Patroni reports ${req.candidate} as leader${s.timeline ? ` on timeline ${s.timeline}` : ''}`);
+          // Patroni publishes the new timeline's history a few HA loops after the leader changes: wait a little for it
+          leaderSeenAt ??= Date.now();
+          const f = s.timeline === null ? null : await patroniFork(candidate, s.timeline);
+          if (!f && s.timeline !== null && Date.now() - leaderSeenAt < PATRONI_HISTORY_WAIT_MS && Date.now() < until) {
+            await renew();
+            await sleep(500);
+            continue;
+          }
+          Object.assign(fork, { newTimeline: s.timeline, forkLsn: f?.forkLsn ?? null, previousTimeline: f?.previousTimeline ?? oldTimeline });
+          await step('verify', 'ok', `Patroni reports ${req.candidate} as leader${s.timeline ? ` on timeline ${s.timeline}` : ''}${f ? `, forked from timeline ${f.previousTimeline} at ${f.forkLsn}` : ''}`);
           break;
         }
         seen = s ? `leader ${s.leader ?? 'none'}` : 'no answer';
@@ -210,6 +230,8 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
         const s = await memberStatus(candidate);
         const tl = s?.postgres.timeline ?? null;
         if (s && s.postgres.reachable && s.postgres.role === 'primary' && tl !== null && (oldTimeline === null || tl > oldTimeline)) {
+          // the fork point belongs to the timeline the promote answered; a different one leaves it unknown
+          if (fork.newTimeline !== tl) Object.assign(fork, { newTimeline: tl, forkLsn: null });
           await step('verify', 'ok', `${req.candidate} is primary on timeline ${tl} (was ${oldTimeline ?? 'unknown'})`);
           break;
         }
@@ -224,7 +246,7 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
       const n = await tx.promotionRequest.updateMany({ where: { id, executorId: opts.executorId, status: 'EXECUTING' }, data: { status: 'COMPLETED', finishedAt: new Date(), executorLeaseUntil: null } });
       if (n.count !== 1) throw new LeaseLost('lease lost before completion');
       await tx.promotionStep.create({ data: { promotionId: id, name: 'done', status: 'ok', detail: `${req.candidate} is the primary at epoch ${epoch}` } });
-      await tx.clusterEvent.create({ data: { clusterId: req.clusterId, memberName: req.candidate, kind: 'promotion', severity: 'warning', message: `${req.candidate} promoted at epoch ${epoch}${oldPrimary ? `; ${oldPrimary} fenced or attested` : ''}${req.automatic ? ' (automatic)' : ''}`, data: { promotionId: id, epoch } } });
+      await tx.clusterEvent.create({ data: { clusterId: req.clusterId, memberName: req.candidate, kind: 'promotion', severity: 'warning', message: `${req.candidate} promoted at epoch ${epoch}${oldPrimary ? `; ${oldPrimary} fenced or attested` : ''}${req.automatic ? ' (automatic)' : ''}`, data: { promotionId: id, epoch, ...fork } } });
       await audit(tx, { actor: actor(req.automatic), action: req.automatic ? 'promotion.completed_automatic' : 'promotion.completed', targetType: 'promotion', targetId: id, after: { candidate: req.candidate, epoch, oldPrimary } });
     });
     return { id, status: 'COMPLETED' };

@@ -4,7 +4,7 @@
 import { db } from '@/lib/db';
 import type { TSafetyReport } from '@/lib/safety';
 import { evaluateClusterNow } from '@/lib/safety-io/load-safety-input';
-import { rejoinInstructions, type TRejoinInstructions } from './rejoin-instructions';
+import { rejoinInstructions, repointInstructions, type TRejoinInstructions, type TRepointInstructions } from './rejoin-instructions';
 
 export type TSafetyCandidate = {
   node: string;
@@ -47,6 +47,8 @@ export type TClusterSafety = {
   alarms: TSafetyReport['alarms'];
   fenceTarget: string | null;
   needsRebuild: Array<{ node: string; reason: string; rejoin: TRejoinInstructions | null }>;
+  /** replicas left on the old timeline before its fork point: not diverged, only to be pointed at the primary */
+  needsRepoint: Array<{ node: string; reason: string; repoint: TRepointInstructions | null }>;
   candidates: TSafetyCandidate[];
   openRequests: TOpenRequest[];
 };
@@ -91,7 +93,7 @@ export async function getClusterSafety(name: string, opts: { now?: Date } = {}):
   });
   const currentPrimary = report.state === 'HEALTHY' || report.state === 'DEGRADED' ? report.primary?.node ?? null : null;
   const sourceMember = cluster.members.find((m) => m.name === currentPrimary);
-  const facts = report.needsRebuild.length && sourceMember ? await rejoinFacts(cluster.members.map((m) => m.id)) : new Map<string, TRejoinFacts>();
+  const facts = (report.needsRebuild.length || report.needsRepoint.length) && sourceMember ? await rejoinFacts(cluster.members.map((m) => m.id)) : new Map<string, TRejoinFacts>();
   return {
     cluster: cluster.name,
     kind: cluster.kind,
@@ -109,6 +111,18 @@ export async function getClusterSafety(name: string, opts: { now?: Date } = {}):
             dataDir: facts.get(memberId(n.node))?.dataDirectory,
             pgBin: facts.get(memberId(n.node))?.pgBin,
             rewindPossible: facts.get(memberId(n.node))?.rewindPossible,
+            source: { node: sourceMember.name, host: hostOf(sourceMember.agentUrl), port: facts.get(sourceMember.id)?.port },
+          })
+        : null,
+    })),
+    needsRepoint: report.needsRepoint.map((n) => ({
+      ...n,
+      repoint: sourceMember
+        ? repointInstructions({
+            node: n.node,
+            dataDir: facts.get(memberId(n.node))?.dataDirectory,
+            pgBin: facts.get(memberId(n.node))?.pgBin,
+            timeline: report.primary?.timeline,
             source: { node: sourceMember.name, host: hostOf(sourceMember.agentUrl), port: facts.get(sourceMember.id)?.port },
           })
         : null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rejoinInstructions } from './rejoin-instructions';
+import { rejoinInstructions, repointInstructions } from './rejoin-instructions';
 
 describe('rejoinInstructions', () => {
   const cases = [
@@ -42,5 +42,25 @@ describe('rejoinInstructions', () => {
   it('quotes a data directory with spaces', () => {
     const r = rejoinInstructions({ node: 'a', dataDir: "/srv/pg data/it's", source: { node: 'b', host: 'h' } });
     expect(r.steps[0].command).toContain(`--target-pgdata='/srv/pg data/it'\\''s'`);
+  });
+});
+
+describe('repointInstructions', () => {
+  it('known source: exact ALTER SYSTEM statements, reload and the check', () => {
+    const r = repointInstructions({ node: 'oslo-3', source: { node: 'bergen-1', host: '10.1.0.11', port: 5433 }, timeline: 2 });
+    expect(r).toMatchObject({ node: 'oslo-3', source: 'bergen-1' });
+    expect(r.steps.map((s) => s.command)).toEqual([
+      "ALTER SYSTEM SET primary_conninfo = 'host=10.1.0.11 port=5433 user=postgres application_name=oslo-3';\nALTER SYSTEM RESET primary_slot_name;\nSELECT pg_reload_conf();",
+      'SELECT status, sender_host, sender_port, received_tli FROM pg_stat_wal_receiver;',
+    ]);
+    expect(r.steps[1].title).toBe('Check on oslo-3: status streaming from 10.1.0.11:5433 on timeline 2');
+    expect(r.note).toContain('PostgreSQL 12 needs a restart: pg_ctl restart -D \'$PGDATA\'.');
+  });
+
+  it('unknown host and port: placeholder and default port; pg_bin and data directory in the restart hint', () => {
+    const r = repointInstructions({ node: 'a', source: { node: 'b', host: null, user: 'repl' }, pgBin: '/usr/lib/postgresql/15/bin/', dataDir: '/d' });
+    expect(r.steps[0].command.split('\n')[0]).toBe("ALTER SYSTEM SET primary_conninfo = 'host=''<host of b>'' port=5432 user=repl application_name=a';");
+    expect(r.steps[1].title).toBe('Check on a: status streaming from <host of b>:5432 on the new timeline');
+    expect(r.note).toContain('PostgreSQL 12 needs a restart: /usr/lib/postgresql/15/bin/pg_ctl restart -D /d.');
   });
 });

@@ -1,5 +1,6 @@
-// How a fenced (or diverged) old primary rejoins as a replica of the current primary. Pure: the
-// panel shows these exact commands next to a member marked "needs rebuild".
+// How a fenced (or diverged) old primary rejoins as a replica of the current primary, and how a
+// replica left behind on the old timeline (not diverged) is pointed at the current primary. Pure: the
+// panel shows these exact commands next to a member marked "needs rebuild" or "needs repoint".
 
 export type TRejoinInput = {
   /** the member to rebuild */
@@ -50,5 +51,57 @@ export function rejoinInstructions(input: TRejoinInput): TRejoinInstructions {
       input.rewindPossible === false
         ? `${input.node} cannot be rewound (no wal_log_hints or data checksums): rebuild it from a base backup.`
         : `pg_rewind needs wal_log_hints=on or data checksums on ${input.node}; if it fails, use the base backup.`,
+  };
+}
+
+export type TRepointInput = {
+  /** the replica to point at the current primary */
+  node: string;
+  /** the current primary */
+  source: { node: string; host: string | null; port?: number | null; user?: string | null };
+  /** the current primary's timeline, when known (what the check should show) */
+  timeline?: number | null;
+  /** its PostgreSQL data directory and binaries, when known (only PostgreSQL 12 and older need them: a restart) */
+  dataDir?: string | null;
+  pgBin?: string | null;
+};
+
+export type TRepointInstructions = {
+  node: string;
+  source: string;
+  /** `command` holds SQL statements, one a line, each to run on its own (ALTER SYSTEM refuses a transaction block) */
+  steps: Array<{ title: string; command: string }>;
+  note: string;
+};
+
+/** A libpq connection-string value, quoted when needed. */
+const connValue = (v: string) => (/^[A-Za-z0-9_.:@/-]+$/.test(v) ? v : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+const sqlLiteral = (v: string) => `'${v.replace(/'/g, "''")}'`;
+
+export function repointInstructions(input: TRepointInput): TRepointInstructions {
+  const pgdata = input.dataDir?.trim() || '$PGDATA';
+  const host = input.source.host?.trim() || '<host of ' + input.source.node + '>';
+  const port = input.source.port ?? 5432;
+  const user = input.source.user?.trim() || 'postgres';
+  const bin = input.pgBin ? input.pgBin.replace(/\/+$/, '') + '/' : '';
+  const conninfo = `host=${connValue(host)} port=${port} user=${connValue(user)} application_name=${connValue(input.node)}`;
+  const timeline = input.timeline ?? null;
+  return {
+    node: input.node,
+    source: input.source.node,
+    steps: [
+      {
+        title: `On ${input.node}, as a superuser: point it at ${input.source.node} (its old replication slot was on the old primary)`,
+        command: [`ALTER SYSTEM SET primary_conninfo = ${sqlLiteral(conninfo)};`, 'ALTER SYSTEM RESET primary_slot_name;', 'SELECT pg_reload_conf();'].join('\n'),
+      },
+      {
+        title: `Check on ${input.node}: status streaming from ${host}:${port}${timeline === null ? ' on the new timeline' : ` on timeline ${timeline}`}`,
+        command: 'SELECT status, sender_host, sender_port, received_tli FROM pg_stat_wal_receiver;',
+      },
+    ],
+    note:
+      `${input.node} has not diverged: it stopped at or before the point where ${input.source.node}'s timeline forked, so it follows the new timeline ` +
+      `once it streams from ${input.source.node} (recovery_target_timeline = 'latest', the default since PostgreSQL 12). PostgreSQL 13 and later apply ` +
+      `primary_conninfo on reload; PostgreSQL 12 needs a restart: ${bin}pg_ctl restart -D ${q(pgdata)}.`,
   };
 }

@@ -83,7 +83,13 @@ export async function loadContextPolicies(client: TClient, clusterId: string): P
   return (await loadContextPoliciesByCluster(client, [clusterId])).get(clusterId) ?? [];
 }
 
-type TLastPromotion = { clusterId: string; candidate: string; epochAfter: number | null; finishedAt: Date | null; verdict: unknown };
+type TLastPromotion = { clusterId: string; candidate: string; epochAfter: number | null; finishedAt: Date | null; verdict: unknown; eventData: unknown };
+/** Where the promotion's new timeline forked, as the executor recorded it on the `promotion` event (null = unknown). */
+function forkOf(p: TLastPromotion): { forkLsn: string | null; previousTimeline: number | null; newTimeline: number | null } {
+  const d = (p.eventData ?? {}) as { forkLsn?: unknown; previousTimeline?: unknown; newTimeline?: unknown };
+  const int = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+  return { forkLsn: typeof d.forkLsn === 'string' ? d.forkLsn : null, previousTimeline: int(d.previousTimeline), newTimeline: int(d.newTimeline) };
+}
 /** The primary a promotion replaced, as its verdict recorded it. */
 const replacedNode = (p: TLastPromotion | null) => (p ? ((p.verdict as { primary?: { node?: string } | null } | null)?.primary?.node ?? null) : null);
 
@@ -112,10 +118,14 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
   // Sequential on purpose: the client may be an interactive transaction.
   const lastGoodRows = memberIds.length ? await client.nodeLastGood.findMany({ where: { memberId: { in: memberIds } } }) : [];
   const lastPromotions = await client.$queryRawUnsafe<TLastPromotion[]>(
-    `SELECT DISTINCT ON ("clusterId") "clusterId", "candidate", "epochAfter", "finishedAt", "verdict"
-       FROM "vakt"."PromotionRequest"
-      WHERE "clusterId" = ANY($1::text[]) AND "status" = 'COMPLETED'
-      ORDER BY "clusterId", "finishedAt" DESC`,
+    `SELECT p."clusterId", p."candidate", p."epochAfter", p."finishedAt", p."verdict", e."data" AS "eventData"
+       FROM (SELECT DISTINCT ON ("clusterId") "id", "clusterId", "candidate", "epochAfter", "finishedAt", "verdict"
+               FROM "vakt"."PromotionRequest"
+              WHERE "clusterId" = ANY($1::text[]) AND "status" = 'COMPLETED'
+              ORDER BY "clusterId", "finishedAt" DESC) p
+       LEFT JOIN LATERAL (SELECT "data" FROM "vakt"."ClusterEvent"
+                           WHERE "clusterId" = p."clusterId" AND "kind" = 'promotion' AND "data"->>'promotionId' = p."id"
+                           ORDER BY "at" DESC LIMIT 1) e ON true`,
     clusterIds,
   );
   const policies = await loadContextPoliciesByCluster(client, clusterIds);
@@ -197,7 +207,7 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
         primaryDownEvents,
         previousPromotion:
           lastPromotion && lastPromotion.epochAfter !== null
-            ? { node: lastPromotion.candidate, fromNode, epoch: lastPromotion.epochAfter, at: lastPromotion.finishedAt }
+            ? { node: lastPromotion.candidate, fromNode, epoch: lastPromotion.epochAfter, at: lastPromotion.finishedAt, ...forkOf(lastPromotion) }
             : null,
       },
       contexts: policies.get(c.id) ?? [],

@@ -1,6 +1,6 @@
 // Cluster-level view: who is primary, is it healthy, is there a split brain, what to fence.
 import type { TClusterHistory, TClusterState, TMemberInput, TSafetyConfig, TSafetyInput } from './types';
-import { claimsPrimary, isFresh, resolveConfig, secondsSince, toMs } from './helpers';
+import { claimsPrimary, isFresh, repointFork, resolveConfig, secondsSince, toMs } from './helpers';
 
 export interface TClusterView {
   state: TClusterState;
@@ -118,6 +118,15 @@ export function deriveClusterState(input: TDeriveStateInput): TClusterView {
         alarms.push({ code: 'SYSTEM_IDENTIFIER_MISMATCH', message: `${m.name} belongs to another database system (system identifier ${o.systemIdentifier}, the primary's is ${pObs.systemIdentifier}): it is not a replica of ${p.name}.` });
       } else if (o.role === 'replica' && o.timeline != null && pObs.timeline != null && o.timeline > pObs.timeline) {
         alarms.push({ code: 'TIMELINE_DIVERGED', message: `${m.name} is on timeline ${o.timeline}, ahead of the primary ${p.name} (timeline ${pObs.timeline}): their histories diverged.` });
+      } else if (o.role === 'replica' && !o.fencing?.fenced && o.timeline != null && pObs.timeline != null && o.timeline < pObs.timeline) {
+        // Left behind on an older timeline: it replicates from nobody. Not diverged when it stopped at or
+        // before the fork point of the last promotion (repoint it), else (or fork unknown) diverged.
+        const fork = repointFork(m, history, pObs.timeline);
+        alarms.push(
+          fork
+            ? { code: 'NEEDS_REPOINT', message: `${m.name} is still on timeline ${fork.previousTimeline} (WAL up to ${fork.receivedLsn}, not past the fork at ${fork.forkLsn}) and replicates from nobody: point it at ${p.name}.` }
+            : { code: 'TIMELINE_DIVERGED', message: `${m.name} is on timeline ${o.timeline}, behind the primary ${p.name} (timeline ${pObs.timeline}), and may hold WAL past the point where the primary's timeline forked: rebuild it.` },
+        );
       }
     }
     const allGood =

@@ -4,7 +4,7 @@ import type { TClusterView } from './derive-cluster-state';
 import type { TStrictestPolicy } from './strictest-policy';
 import { estimateDataLoss, type TDataLossInput } from './estimate-data-loss';
 import { reasons, type TCheck } from './reasons';
-import { isFresh, maxLsn, receivedLsn, secondsSince, toMs } from './helpers';
+import { isFresh, maxLsn, receivedLsn, repointFork, secondsSince, toMs } from './helpers';
 
 /** Everything computed once per evaluation and shared by all candidates. */
 export interface TEvaluationFrame {
@@ -96,7 +96,8 @@ function candidateChecks(f: TEvaluationFrame, m: TMemberInput): TCheck[] {
     out.push(reasons.systemIdentifierMismatch(m.name, o.systemIdentifier, f.expectedSystemIdentifier));
   }
   if (o.timeline === null || f.expectedTimeline === null || o.timeline !== f.expectedTimeline) {
-    out.push(reasons.timelineDiverged(m.name, o.timeline, f.expectedTimeline));
+    const fork = repointFork(m, input.history, f.expectedTimeline);
+    out.push(fork ? reasons.needsRepoint(m.name, f.view.primaryNode, fork) : reasons.timelineDiverged(m.name, o.timeline, f.expectedTimeline));
   }
   return out;
 }

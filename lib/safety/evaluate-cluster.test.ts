@@ -17,6 +17,10 @@ const crossOnly = (c: Parameters<typeof ctx>[0]) =>
 const newPrimary = primaryUp('oslo-2', 'oslo', 200 * MiB, [rep('bergen-1', 'async', 200 * MiB)], { timeline: 2, fencing: { epoch: 2, fenced: false } });
 const bergenTl2 = replica('bergen-1', 'bergen', 200 * MiB, { timeline: 2, streaming: true });
 const promoted = { previousPromotion: { node: 'oslo-2', fromNode: 'oslo-1', epoch: 2 } };
+// The same promotion with its fork point known: timeline 1 ended at P (160 MiB), timeline 2 began there.
+const forked = (forkLsn: string | null = lsn(P)) => ({ previousPromotion: { ...promoted.previousPromotion, forkLsn, previousTimeline: 1, newTimeline: 2 } });
+const bergenTl1 = (atBytes: number) => replica('bergen-1', 'bergen', atBytes, { timeline: 1 });
+const fencedOld = () => returnedOld({ status: 'down', role: 'unknown', lastOkAt: null, currentLsn: null, fencing: { epoch: 2, fenced: true } });
 const returnedOld = (p = {}) => ({ name: 'oslo-1', site: 'oslo', lastGood: null, observation: observation({ role: 'primary', currentLsn: lsn(170 * MiB), fencing: { epoch: 1, fenced: false }, ...p }) });
 
 interface Row {
@@ -30,7 +34,9 @@ interface Row {
   attestation?: Record<string, boolean>;
   fenceTarget?: string | null;
   alarms?: string[];
+  absentAlarms?: string[];
   needsRebuild?: string[];
+  needsRepoint?: string[];
 }
 
 const rows: Row[] = [
@@ -161,6 +167,49 @@ const rows: Row[] = [
     codes: { 'oslo-1': ['CANDIDATE_UNREACHABLE'], 'bergen-1': ['PRIMARY_HEALTHY'] },
     alarms: ['OLD_PRIMARY_RETURNED'],
     needsRebuild: ['oslo-1'],
+  },
+  {
+    name: 'replica left on the old timeline before the fork point: NEEDS_REPOINT, not diverged; the cluster is DEGRADED',
+    input: scenario({ members: [newPrimary, bergenTl1(P - 10 * MiB)], primary: newPrimary, epoch: 2, history: forked() }),
+    state: 'DEGRADED',
+    verdicts: { 'bergen-1': 'BLOCKED' },
+    codes: { 'bergen-1': ['NEEDS_REPOINT', 'PRIMARY_HEALTHY'] },
+    absent: { 'bergen-1': ['TIMELINE_DIVERGED'] },
+    alarms: ['NEEDS_REPOINT'],
+    absentAlarms: ['TIMELINE_DIVERGED'],
+    needsRepoint: ['bergen-1'],
+    needsRebuild: [],
+  },
+  {
+    name: 'replica exactly at the fork point beside the fenced old primary: repoint the replica, rebuild the old primary',
+    input: scenario({ members: [fencedOld(), newPrimary, bergenTl1(P)], primary: newPrimary, epoch: 2, history: forked() }),
+    state: 'DEGRADED',
+    verdicts: { 'oslo-1': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    codes: { 'bergen-1': ['NEEDS_REPOINT'] },
+    needsRepoint: ['bergen-1'],
+    needsRebuild: ['oslo-1'],
+  },
+  {
+    name: 'replica that received WAL past the fork point: TIMELINE_DIVERGED, needs rebuild',
+    input: scenario({ members: [newPrimary, bergenTl1(P + 1)], primary: newPrimary, epoch: 2, history: forked() }),
+    state: 'DEGRADED',
+    verdicts: { 'bergen-1': 'BLOCKED' },
+    codes: { 'bergen-1': ['TIMELINE_DIVERGED'] },
+    absent: { 'bergen-1': ['NEEDS_REPOINT'] },
+    alarms: ['TIMELINE_DIVERGED'],
+    absentAlarms: ['NEEDS_REPOINT'],
+    needsRepoint: [],
+    needsRebuild: ['bergen-1'],
+  },
+  {
+    name: 'replica on the old timeline, fork point unknown: TIMELINE_DIVERGED, needs rebuild (fail closed)',
+    input: scenario({ members: [newPrimary, bergenTl1(P - 10 * MiB)], primary: newPrimary, epoch: 2, history: forked(null) }),
+    state: 'DEGRADED',
+    verdicts: { 'bergen-1': 'BLOCKED' },
+    codes: { 'bergen-1': ['TIMELINE_DIVERGED'] },
+    absent: { 'bergen-1': ['NEEDS_REPOINT'] },
+    needsRepoint: [],
+    needsRebuild: ['bergen-1'],
   },
   {
     name: 'stale observations everywhere: UNKNOWN, never SAFE',
@@ -390,7 +439,9 @@ describe('evaluateCluster scenarios', () => {
     for (const [node, a] of Object.entries(row.attestation ?? {})) expect(byNode[node].requiresAttestation).toBe(a);
     if (row.fenceTarget !== undefined) expect(report.fenceTarget).toBe(row.fenceTarget);
     if (row.alarms) expect(report.alarms.map((a) => a.code)).toEqual(expect.arrayContaining(row.alarms));
+    for (const code of row.absentAlarms ?? []) expect(report.alarms.map((a) => a.code)).not.toContain(code);
     if (row.needsRebuild) expect(report.needsRebuild.map((n) => n.node).sort()).toEqual([...row.needsRebuild].sort());
+    if (row.needsRepoint) expect(report.needsRepoint.map((n) => n.node).sort()).toEqual([...row.needsRepoint].sort());
     // Invariants that hold in every scenario.
     for (const c of report.candidates) {
       if (c.verdict === 'SAFE') {
@@ -407,6 +458,21 @@ describe('evaluateCluster scenarios', () => {
 });
 
 describe('evaluateCluster output', () => {
+  it('says where a replica to repoint stands against the fork point', () => {
+    const report = evaluateCluster(scenario({ members: [newPrimary, bergenTl1(P - 10 * MiB)], primary: newPrimary, epoch: 2, history: forked() }));
+    expect(report.needsRepoint).toEqual([
+      {
+        node: 'bergen-1',
+        reason: `On timeline 1 with WAL up to ${lsn(P - 10 * MiB)}, not past ${lsn(P)} where timeline 2 forked: it has not diverged. Point primary_conninfo at oslo-2; it then follows timeline 2.`,
+      },
+    ]);
+    expect(report.candidates[0].reasons.find((r) => r.code === 'NEEDS_REPOINT')).toEqual({
+      code: 'NEEDS_REPOINT',
+      effect: 'block',
+      message: `bergen-1 is still on timeline 1 and received WAL up to ${lsn(P - 10 * MiB)}, not past ${lsn(P)} where timeline 2 forked: it has not diverged, but it follows no primary. Point it at oslo-2 before it can be promoted.`,
+    });
+  });
+
   it('explains the estimate with measured numbers and the unknown window', () => {
     const report = evaluateCluster(scenario({ members: [lostPrimary({}, [rep('oslo-2', 'async', 100 * MiB, 90)]), replica('oslo-2', 'oslo', 100 * MiB)] }));
     const c = report.candidates[0];

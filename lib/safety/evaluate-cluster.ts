@@ -5,7 +5,7 @@ import { deriveClusterStateOf, type TClusterView } from './derive-cluster-state'
 import { strictestPolicy } from './strictest-policy';
 import { clusterChecks, evaluateCandidate, type TEvaluationFrame } from './evaluate-candidate';
 import { rankCandidates } from './rank-candidates';
-import { isFresh, maxLsn, resolveConfig, secondsSince, toIso, toMs } from './helpers';
+import { isFresh, maxLsn, repointFork, resolveConfig, secondsSince, toIso, toMs } from './helpers';
 
 export function evaluateCluster(input: TSafetyInput): TSafetyReport {
   const config = resolveConfig(input.config);
@@ -26,7 +26,7 @@ export function evaluateCluster(input: TSafetyInput): TSafetyReport {
     alarms: view.alarms,
     candidates,
     fenceTarget: view.fenceTarget,
-    needsRebuild: needsRebuild(frame),
+    ...rejoinLists(frame),
   };
 }
 
@@ -114,9 +114,13 @@ function summarizePrimary(f: TEvaluationFrame): TPrimarySummary | null {
   };
 }
 
-/** Members that must be rebuilt from the current primary before they may serve again. */
-function needsRebuild(f: TEvaluationFrame): Array<{ node: string; reason: string }> {
-  const out: Array<{ node: string; reason: string }> = [];
+/**
+ * Members that must be rebuilt from the current primary before they may serve again, and replicas
+ * the last promotion left on the old timeline before its fork point, which only need repointing.
+ */
+function rejoinLists(f: TEvaluationFrame): Pick<TSafetyReport, 'needsRebuild' | 'needsRepoint'> {
+  const out: TSafetyReport['needsRebuild'] = [];
+  const repoint: TSafetyReport['needsRepoint'] = [];
   for (const m of f.input.members) {
     if (m.name === f.view.primaryNode || f.view.claimants.includes(m.name)) continue;
     const o = m.observation;
@@ -125,8 +129,16 @@ function needsRebuild(f: TEvaluationFrame): Array<{ node: string; reason: string
     if (o.fencing?.fenced) {
       out.push({ node: m.name, reason: `Fenced at epoch ${o.fencing.epoch}; rebuild it from the current primary (pg_rewind or a new base backup) before it rejoins.${returned}` });
     } else if (o.status === 'ok' && o.timeline !== null && f.expectedTimeline !== null && o.timeline !== f.expectedTimeline) {
-      out.push({ node: m.name, reason: `On timeline ${o.timeline} while the primary is on timeline ${f.expectedTimeline}; its history has diverged, rebuild it.${returned}` });
+      const fork = repointFork(m, f.input.history, f.expectedTimeline);
+      if (fork) {
+        repoint.push({
+          node: m.name,
+          reason: `On timeline ${fork.previousTimeline} with WAL up to ${fork.receivedLsn}, not past ${fork.forkLsn} where timeline ${fork.newTimeline} forked: it has not diverged. Point primary_conninfo at ${f.view.primaryNode ?? 'the primary'}; it then follows timeline ${fork.newTimeline}.`,
+        });
+      } else {
+        out.push({ node: m.name, reason: `On timeline ${o.timeline} while the primary is on timeline ${f.expectedTimeline}; its history has diverged, rebuild it.${returned}` });
+      }
     }
   }
-  return out;
+  return { needsRebuild: out, needsRepoint: repoint };
 }

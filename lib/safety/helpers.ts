@@ -1,6 +1,6 @@
 // Small pure helpers shared by the safety engine: time and LSN arithmetic that never throws.
 import { lsnToBigInt } from '@/lib/agent/protocol';
-import type { TInstant, TMemberInput, TMemberObservation, TSafetyConfig } from './types';
+import type { TClusterHistory, TInstant, TMemberInput, TMemberObservation, TSafetyConfig } from './types';
 
 export const DEFAULT_SAFETY_CONFIG: TSafetyConfig = {
   staleAfterSeconds: 15,
@@ -78,6 +78,30 @@ export function claimsPrimary(m: TMemberInput, nowMs: number, cfg: TSafetyConfig
 export function receivedLsn(obs: TMemberObservation | null): string | null {
   if (!obs) return null;
   return maxLsn([obs.receiveLsn, obs.walReceiver?.flushedLsn, obs.replayLsn]);
+}
+
+/**
+ * A replica the last promotion left behind on the old timeline without diverging: it received no WAL
+ * past the point where the new timeline forked, so pointing it at the new primary is enough (with
+ * recovery_target_timeline = 'latest' it then follows the new timeline). Null when it does not
+ * qualify or anything is unknown (fork point, timelines, positions): then it counts as diverged. The
+ * replaced primary never qualifies (it may have written past the fork), nor a fenced node.
+ */
+export function repointFork(
+  m: TMemberInput,
+  history: TClusterHistory,
+  primaryTimeline: number | null,
+): { receivedLsn: string; forkLsn: string; previousTimeline: number; newTimeline: number } | null {
+  const p = history.previousPromotion;
+  const o = m.observation;
+  if (!p || !o || m.name === p.fromNode || m.name === p.node) return null;
+  const fork = lsnValue(p.forkLsn);
+  if (fork === null || p.previousTimeline == null || p.newTimeline == null || primaryTimeline !== p.newTimeline) return null;
+  if (o.status !== 'ok' || o.role !== 'replica' || o.fencing?.fenced || o.timeline !== p.previousTimeline) return null;
+  const received = receivedLsn(o);
+  const value = lsnValue(received);
+  if (value === null || value > fork) return null;
+  return { receivedLsn: received!, forkLsn: p.forkLsn!, previousTimeline: p.previousTimeline, newTimeline: p.newTimeline };
 }
 
 export function fmtBytes(n: number): string {

@@ -64,6 +64,12 @@ export const reasons = {
           ? `The primary's timeline is not known, so Vakt cannot prove ${node} (timeline ${got}) follows its history.`
           : `${node} is on timeline ${got}, but the primary was on timeline ${expected}: its history has diverged.`,
     ),
+  needsRepoint: (node: string, primary: string | null, fork: { receivedLsn: string; forkLsn: string; previousTimeline: number; newTimeline: number }) =>
+    mk(
+      'NEEDS_REPOINT',
+      'block',
+      `${node} is still on timeline ${fork.previousTimeline} and received WAL up to ${fork.receivedLsn}, not past ${fork.forkLsn} where timeline ${fork.newTimeline} forked: it has not diverged, but it follows no primary. Point it at ${primary ?? 'the new primary'} before it can be promoted.`,
+    ),
   oldPrimaryFenceable: (primary: string, nextEpoch: number) =>
     mk('OLD_PRIMARY_FENCEABLE', 'info', `The agent on the old primary ${primary} answers: the promotion fences it with epoch ${nextEpoch} before promoting.`),
   oldPrimaryFenced: (primary: string, epoch: number, ageS: number | null) =>

@@ -78,8 +78,21 @@ export interface TClusterHistory {
   primaryDownSince: TInstant | null;
   /** Times the primary went from ok to not-ok (recent ones suffice), for the flapping guard. */
   primaryDownEvents?: TInstant[];
-  /** The last promotion: the node promoted, the node it replaced, the epoch it claimed. */
-  previousPromotion: { node: string; fromNode: string | null; epoch: number; at?: TInstant | null } | null;
+  /**
+   * The last promotion: the node promoted, the node it replaced, the epoch it claimed, and where its new
+   * timeline forked: `previousTimeline` (the one the promoted node was on) ended at `forkLsn` and
+   * `newTimeline` began there. Unknown fork (null/absent) = every replica left on the old timeline
+   * counts as diverged (fail closed).
+   */
+  previousPromotion: {
+    node: string;
+    fromNode: string | null;
+    epoch: number;
+    at?: TInstant | null;
+    forkLsn?: string | null;
+    previousTimeline?: number | null;
+    newTimeline?: number | null;
+  } | null;
 }
 
 export interface TContextPolicy {
@@ -192,4 +205,6 @@ export interface TSafetyReport {
   candidates: TCandidateVerdict[];
   fenceTarget: string | null;
   needsRebuild: Array<{ node: string; reason: string }>;
+  /** Replicas left on the old timeline at or before the fork point: not diverged, only to be pointed at the primary. */
+  needsRepoint: Array<{ node: string; reason: string }>;
 }

@@ -159,7 +159,11 @@ describe('promotion through Patroni on a real Patroni cluster', () => {
     expect(ok.find((x) => x.name === 'verify')!.detail).toMatch(new RegExp(`${replica.name} as leader on timeline \\d+`));
     expect((await db.cluster.findUniqueOrThrow({ where: { name } })).epoch).toBe(1);
 
-    await expectPatroniPromoted(p, leader, replica, timelineBefore);
+    const tl = await expectPatroniPromoted(p, leader, replica, timelineBefore);
+    // the fork point comes from the new leader's GET /history
+    expect(ok.find((x) => x.name === 'verify')!.detail).toMatch(new RegExp(`on timeline ${tl}, forked from timeline ${timelineBefore} at [0-9A-F]+/[0-9A-F]+$`));
+    const event = await db.clusterEvent.findFirstOrThrow({ where: { cluster: { name }, kind: 'promotion' } });
+    expect(event.data).toEqual({ promotionId: id, epoch: 1, forkLsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/), previousTimeline: timelineBefore, newTimeline: tl });
     await waitFor(async () => (await getClusterSafety(name)).primary?.node === replica.name, 20_000, 'Vakt sees the new primary', 250);
     lap('total');
   });
