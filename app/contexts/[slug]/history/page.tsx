@@ -36,26 +36,8 @@ export default async function HistoryPage({ params, searchParams }: { params: Pr
         <section className="card" aria-labelledby="compare-h">
           <h2 id="compare-h">Compare two versions</h2>
           <form method="get" className="row">
-            <label className="inline-label">
-              Compare version
-              <select name="from" defaultValue={String(from)}>
-                {numbers.map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="inline-label">
-              with version
-              <select name="to" defaultValue={String(to)}>
-                {numbers.map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <VersionSelect label="Compare version" name="from" value={from} versions={numbers} />
+            <VersionSelect label="with version" name="to" value={to} versions={numbers} />
             <button type="submit" className="btn">
               Compare
             </button>
@@ -75,5 +57,20 @@ export default async function HistoryPage({ params, searchParams }: { params: Pr
         <VersionHistory slug={slug} versions={h.versions} currentVersion={h.currentVersion} now={now} openLatest />
       </section>
     </>
+  );
+}
+
+function VersionSelect({ label, name, value, versions }: { label: string; name: string; value: number | undefined; versions: number[] }) {
+  return (
+    <label className="inline-label">
+      {label}
+      <select name={name} defaultValue={String(value)}>
+        {versions.map((n) => (
+          <option key={n} value={n}>
+            {n}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
