@@ -29,13 +29,19 @@ afterAll(async () => {
 describe('a replica left on the old timeline by a promotion', () => {
   it('is listed as needs repoint (not rebuild) with the exact command; after running it, it streams from the new primary on the new timeline', async () => {
     pg = await startRealCluster('rp', 2, 'repoint-ctx');
-    const [a, b, c] = pg.nodes;
+    const [a, r1, r2] = pg.nodes;
     await a.psql('CREATE TABLE t (id int)');
     await a.psql('INSERT INTO t SELECT generate_series(1, 100)');
     await pg.waitForReplay();
     await waitForHealthy('rp');
 
     await a.killPg();
+    // promote the replica holding the most WAL (as the verdict ranks them): background WAL the old
+    // primary wrote after the replay wait may have reached only one of them, and a replica past the
+    // fork point has really diverged
+    const received = async (n: typeof r1) => (await n.psql<{ d: string }>(`SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::text AS d`))[0].d;
+    const [l1, l2] = [BigInt(await received(r1)), BigInt(await received(r2))];
+    const [b, c] = l1 >= l2 ? [r1, r2] : [r2, r1];
     await waitForVerdict('rp', b.name, 'GATED');
     const [op1, op2] = [await makeOperator('rp1'), await makeOperator('rp2')];
     const { id } = await requestPromotion({ actor: op1, cluster: 'rp', candidate: b.name, reason: 'primary crashed' });
