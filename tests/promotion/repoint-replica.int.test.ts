@@ -65,7 +65,9 @@ describe('a replica left on the old timeline by a promotion', () => {
     await waitFor(async () => {
       safety = await getClusterSafety('rp');
       return safety.primary?.node === b.name && safety.needsRepoint.length === 1 && safety.needsRebuild.length === 1;
-    }, 20_000, 'C needs repoint, A needs rebuild');
+    }, 60_000, 'C needs repoint, A needs rebuild').catch((e) => {
+      throw new Error(`${(e as Error).message}; last safety view: ${JSON.stringify({ state: safety.state, primary: safety.primary?.node, repoint: safety.needsRepoint, rebuild: safety.needsRebuild, alarms: safety.alarms })}`);
+    });
     expect(safety.state).toBe('DEGRADED');
     expect(safety.needsRebuild.map((n) => n.node)).toEqual([a.name]);
     expect(safety.needsRepoint).toHaveLength(1);
