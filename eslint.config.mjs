@@ -9,7 +9,7 @@ const config = [
     },
   },
   {
-    // product code never depends on the test harness (shared local-PostgreSQL helpers live in lib/pglocal)
+    // product code never depends on the test harness (shared local-PostgreSQL helpers live in scripts/pglocal)
     files: ['app/**', 'components/**', 'lib/**', 'scripts/**', 'instrumentation.ts'],
     ignores: ['**/*.test.ts', '**/*.int.test.ts'],
     rules: {

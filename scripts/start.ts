@@ -3,8 +3,8 @@
 // Build first with `npm run build`. SIGINT/SIGTERM stop the app (and the embedded database).
 import path from 'node:path';
 import fs from 'node:fs';
-import { REPO_ROOT, migrate, startApp, waitForHealth, type TAppProcess } from '@/lib/demo/app-server';
-import { loadOrCreateSecrets } from '@/lib/demo/secrets';
+import { REPO_ROOT, migrate, startApp, waitForHealth, type TAppProcess } from '@/scripts/demo/app-server';
+import { loadOrCreateSecrets } from '@/scripts/demo/secrets';
 
 const port = Number(process.env.PORT || 3000);
 let app: TAppProcess | null = null;
@@ -14,8 +14,8 @@ async function stop(reason: string) {
   stopping ??= (async () => {
     console.log(`[vakt] stopping (${reason})`);
     await app?.stop().catch(() => {});
-    const { disconnectDb } = await import('@/lib/db');
-    const { stopEmbeddedDatabase } = await import('@/lib/db/bootstrap');
+    const { disconnectDb } = await import('@/lib/base/db');
+    const { stopEmbeddedDatabase } = await import('@/scripts/pglocal/bootstrap');
     await disconnectDb().catch(() => {});
     // a terminal's Ctrl-C also reaches the embedded PostgreSQL, whose stop() may then never resolve
     await Promise.race([stopEmbeddedDatabase().catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
@@ -42,9 +42,9 @@ async function main() {
     Object.assign(process.env, secrets);
     console.warn(`[vakt] NEXTAUTH_SECRET / VAKT_SECRET_KEY not set: ${created ? 'generated into' : 'using'} ${file} (set them in the environment in production)`);
   }
-  const { resetEnv } = await import('@/lib/env');
+  const { resetEnv } = await import('@/lib/base/env');
   resetEnv();
-  const { ensureDatabase } = await import('@/lib/db/bootstrap');
+  const { ensureDatabase } = await import('@/scripts/pglocal/bootstrap');
   const given = Boolean(process.env.DATABASE_URL);
   const dbUrl = await ensureDatabase(); // the embedded database is migrated by ensureDatabase
   keepOnlyOurSignalHandlers();

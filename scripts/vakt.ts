@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return cmd ? 0 : 2;
   }
-  const { ensureDatabase } = await import('@/lib/db/bootstrap');
+  const { ensureDatabase } = await import('@/scripts/pglocal/bootstrap');
   await ensureDatabase();
   const { cliActor } = await import('@/lib/auth/actor');
   const actor = cliActor();
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'audit' && sub === 'verify') {
-    const { db } = await import('@/lib/db');
+    const { db } = await import('@/lib/base/db');
     const { verifyAuditChain } = await import('@/lib/audit/verify');
     const r = await verifyAuditChain(db);
     if (!r.ok) {
@@ -102,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'seed-demo') {
-    const { seedDemo } = await import('@/lib/registry/seed-demo');
+    const { seedDemo } = await import('@/scripts/demo/seed-demo');
     const r = await seedDemo({ actor });
     for (const u of r.users) console.error(`${u.role.padEnd(13)} ${u.email}  ${u.password}`);
     out({ ok: true, contexts: r.contexts, users: r.users });
@@ -130,10 +130,10 @@ try {
   code = e instanceof UsageError ? 2 : 1;
 } finally {
   try {
-    const { disconnectDb } = await import('@/lib/db');
+    const { disconnectDb } = await import('@/lib/base/db');
     await disconnectDb();
     // the embedded PostgreSQL, if this command started it (one already run by the app is left alone)
-    const { stopEmbeddedDatabase } = await import('@/lib/db/bootstrap');
+    const { stopEmbeddedDatabase } = await import('@/scripts/pglocal/bootstrap');
     await stopEmbeddedDatabase();
   } catch {
     /* nothing to close */

@@ -1,9 +1,9 @@
 // `npm run worker`: a standalone worker (poller, and any other registered loops) for scale-out.
 // Several may run at once: they share nodes through leases in PostgreSQL. SIGTERM/SIGINT stop it
 // gracefully (in-flight polls are stored, leases released).
-import { ensureDatabase } from '@/lib/db/bootstrap';
-import { disconnectDb } from '@/lib/db';
-import { logger } from '@/lib/log';
+import { ensureDatabase } from '@/scripts/pglocal/bootstrap';
+import { disconnectDb } from '@/lib/base/db';
+import { logger } from '@/lib/base/log';
 import { startWorker } from '@/lib/worker';
 import '@/lib/promotion/register-loop'; // the promotion loop (expiry, split brain, automatic mode, executor)
 

@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { pageActor } from '@/lib/auth/session';
-import { AppError } from '@/lib/errors';
+import { AppError } from '@/lib/base/errors';
 import { listAudit, type TAuditEventView } from '@/lib/audit/list-audit';
 import { TimeAgo, formatUtc } from '@/components/ui/TimeAgo';
 

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { pageActor } from '@/lib/auth/session';
 import { hasRole } from '@/lib/auth/roles';
-import { listClusters } from '@/lib/telemetry/read-clusters';
+import { listClusters } from '@/lib/registry/read-clusters';
 import { listSites } from '@/lib/registry/sites';
 import { FleetOverview } from '@/components/fleet/FleetOverview';
 

@@ -1,4 +1,4 @@
-import { oidcConfigured } from '@/lib/env';
+import { oidcConfigured } from '@/lib/base/env';
 import { SignInForm } from './SignInForm';
 
 export const dynamic = 'force-dynamic';

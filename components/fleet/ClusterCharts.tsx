@@ -1,6 +1,6 @@
 'use client';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { TClusterHistory } from '@/lib/telemetry/read-clusters';
+import type { TClusterHistory } from '@/lib/registry/read-clusters';
 import { formatBytes, formatClock, formatDuration, formatPercent } from './format';
 
 // Lag (bytes, seconds) and free storage per member over the last hour, from the stored samples.

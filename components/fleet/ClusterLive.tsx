@@ -1,7 +1,7 @@
 'use client';
 import type { ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import type { TClusterView } from '@/lib/telemetry/read-clusters';
+import type { TClusterView } from '@/lib/registry/read-clusters';
 import { fetchJson, LIVE_POLL_MS } from './fetch-json';
 import { formatBytes, formatDuration } from './format';
 import { STATE_LABEL, maxLag, primaries } from './health';

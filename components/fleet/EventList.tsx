@@ -1,4 +1,4 @@
-import type { TClusterEventView } from '@/lib/telemetry/read-clusters';
+import type { TClusterEventView } from '@/lib/registry/read-clusters';
 import { formatAge, ageSeconds } from './format';
 
 // Role changes, timeline changes, nodes going down and coming back: newest first.

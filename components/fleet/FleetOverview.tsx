@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
-import type { TClusterMemberView, TClusterView } from '@/lib/telemetry/read-clusters';
+import type { TClusterMemberView, TClusterView } from '@/lib/registry/read-clusters';
 import { fetchJson, LIVE_POLL_MS } from './fetch-json';
 import { formatAge, formatBytes, formatDuration } from './format';
 import { STATE_LABEL, fleetSites, maxLag, memberTone, primaries, sortClustersWorstFirst, stateTone, worstTone } from './health';

@@ -1,4 +1,4 @@
-import type { TClusterMemberView } from '@/lib/telemetry/read-clusters';
+import type { TClusterMemberView } from '@/lib/registry/read-clusters';
 import { formatAge, formatBytes, formatDuration, formatPercent, ageSeconds } from './format';
 import { freePercent, memberTone } from './health';
 

@@ -1,4 +1,4 @@
-import type { TClusterMemberView, TClusterView } from '@/lib/telemetry/read-clusters';
+import type { TClusterMemberView, TClusterView } from '@/lib/registry/read-clusters';
 
 // Pure presentation rules for fleet health: ordering (worst problem first) and colours.
 

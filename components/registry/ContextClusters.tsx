@@ -1,6 +1,6 @@
 import Link from 'next/link';
-import { db } from '@/lib/db';
-import { clusterKindFromDb } from '@/lib/telemetry/cluster-kind';
+import { db } from '@/lib/base/db';
+import { clusterKindFromDb } from '@/lib/pg/cluster-kind';
 
 // Slot for the clusters that hold a context. Cluster registration (POST /api/v1/clusters) is built
 // by the telemetry work; until then this lists whatever ClusterContext rows exist.

@@ -1,5 +1,5 @@
 import { ZodError } from 'zod';
-import { AppError } from '@/lib/errors';
+import { AppError } from '@/lib/base/errors';
 import type { TFormState } from './form-state';
 
 // Server side only (server actions): maps expected failures to what the form shows.

@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request as pwRequest, expect, type APIRequestContext } from '@playwright/test';
-import { createPgCluster, type TPgCluster } from '../../tests/harness/pg-cluster';
+import { createPgCluster, type TPgCluster } from '../../tests/support/pg-cluster';
 
 export const BASE_URL = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3210';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgCluster, type TPgCluster } from '@/tests/harness/pg-cluster';
+import { createPgCluster, type TPgCluster } from '@/tests/support/pg-cluster';
 import { ZBackupCatalog } from './protocol.ts';
 
 // The agent as it is deployed: the esbuild bundle (scripts/build-agent.mjs) run by plain `node`

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgCluster, startWriteLoad, waitFor, type TPgCluster, type TPgNode } from '@/tests/harness/pg-cluster';
+import { createPgCluster, startWriteLoad, waitFor, type TPgCluster, type TPgNode } from '@/tests/support/pg-cluster';
 import { ZActionResult, ZAgentError, lsnDiff } from './protocol.ts';
 
 // One cluster for the whole file: n1 (primary, oslo), n2 (sync replica, oslo), n3 (async, bergen).

@@ -1,10 +1,10 @@
 import { ZodError } from 'zod';
-import { AppError, fieldErrors } from '@/lib/errors';
+import { AppError, fieldErrors } from '@/lib/base/errors';
 import { assertSameOrigin, requestActor, requireRole } from '@/lib/auth/session';
 import type { TActor } from '@/lib/auth/actor';
 import type { TRole } from '@/lib/auth/roles';
-import { isDbUnavailable } from '@/lib/db';
-import { logger } from '@/lib/log';
+import { isDbUnavailable } from '@/lib/base/db';
+import { logger } from '@/lib/base/log';
 
 type TCtx<P> = { params: Promise<P> };
 export type TApiContext<P> = { actor: TActor; via: 'token' | 'session'; params: P; req: Request };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
-import { ZRegisterClusterInput } from '@/lib/telemetry/register-cluster';
+import { ZRegisterClusterInput } from '@/lib/registry/register-cluster';
 import { buildOpenApiDocument } from './openapi';
 
 // The document must describe every route the app serves: walk app/api for route.ts files, derive the

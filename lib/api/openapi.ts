@@ -5,7 +5,7 @@ import { ZUpdateClassInput } from '@/lib/registry/classes';
 import { ZCreateSiteInput } from '@/lib/registry/sites';
 import { ZListAuditQuery } from '@/lib/audit/list-audit';
 import { ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
-import { ZRegisterClusterInput } from '@/lib/telemetry/register-cluster';
+import { ZRegisterClusterInput } from '@/lib/registry/register-cluster';
 
 // The OpenAPI 3.1 document served at /api/v1/openapi.json, built from the same zod schemas the
 // handlers validate with. Other modules add their operations with registerOpenApiPath().

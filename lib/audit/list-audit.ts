@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { db } from '@/lib/db';
-import { AppError, fieldErrors } from '@/lib/errors';
+import { db } from '@/lib/base/db';
+import { AppError, fieldErrors } from '@/lib/base/errors';
 
 export const ZListAuditQuery = z.strictObject({
   action: z.string().trim().max(100).optional(),

@@ -1,4 +1,4 @@
-import type { TTransaction } from '@/lib/db';
+import type { TTransaction } from '@/lib/base/db';
 import { auditHash, GENESIS_HASH } from './canonical';
 import type { TActor } from '@/lib/auth/actor';
 

@@ -1,4 +1,4 @@
-import type { TDbClient } from '@/lib/db';
+import type { TDbClient } from '@/lib/base/db';
 import { auditHash, GENESIS_HASH } from './canonical';
 
 export type TAuditVerifyResult =

@@ -1,4 +1,4 @@
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { fromDbRole, type TRole } from './roles';
 
 export type TTokenView = { id: string; name: string; prefix: string; role: TRole; teams: string[]; createdBy: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };

@@ -1,10 +1,10 @@
 import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { z } from 'zod';
-import { db } from '@/lib/db';
-import { env, oidcConfigured } from '@/lib/env';
+import { db } from '@/lib/base/db';
+import { env, oidcConfigured } from '@/lib/base/env';
 import { audit } from '@/lib/audit/record';
-import { logger } from '@/lib/log';
+import { logger } from '@/lib/base/log';
 import { verifyPassword } from './password';
 import { clientAddress, throttleCheck, throttleRecord } from './throttle';
 import { toDbRole, ZRole } from './roles';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '@/lib/errors';
+import { AppError } from '@/lib/base/errors';
 import { assertSameOrigin } from './session';
 import { clientAddress } from './throttle';
 

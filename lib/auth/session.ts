@@ -1,8 +1,8 @@
 import { getServerSession } from 'next-auth';
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { db } from '@/lib/db';
-import { AppError, forbidden } from '@/lib/errors';
+import { db } from '@/lib/base/db';
+import { AppError, forbidden } from '@/lib/base/errors';
 import { authOptions } from './options';
 import type { TActor } from './actor';
 import { fromDbRole, hasRole, type TRole } from './roles';

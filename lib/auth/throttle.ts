@@ -1,4 +1,4 @@
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 
 // Sign-in throttling per account and per client address, kept in PostgreSQL so every app instance
 // shares it. After MAX_FAILURES failures within WINDOW the key is locked for LOCK (doubling).

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { db, type TTransaction } from '@/lib/db';
+import { db, type TTransaction } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
-import { AppError, conflict, notFound } from '@/lib/errors';
+import { AppError, conflict, notFound } from '@/lib/base/errors';
 import { type TActor } from './actor';
 import { fromDbRole, toDbRole, ZRole } from './roles';
 

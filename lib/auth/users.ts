@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
-import { AppError, conflict, fieldErrors } from '@/lib/errors';
+import { AppError, conflict, fieldErrors } from '@/lib/base/errors';
 import type { TActor } from './actor';
 import { hashPassword, ZPasswordPolicy } from './password';
 import { fromDbRole, toDbRole, ZRole, type TRole } from './roles';

@@ -1,7 +1,7 @@
 // What an approval is bound to, and the pure comparison that decides whether a fresh evaluation still
 // matches it (PRODUCT.md: approvals are bound to {cluster, candidate, epoch, observed LSNs, verdict}).
 import { lsnToBigInt } from '@/lib/agent/protocol';
-import type { TCandidateVerdict, TSafetyReport, TVerdict } from '@/lib/safety';
+import type { TCandidateVerdict, TSafetyReport, TVerdict } from '@/lib/safety/engine';
 
 export type TBinding = {
   cluster: string;

@@ -1,12 +1,12 @@
-import { db } from '@/lib/db';
-import { env } from '@/lib/env';
+import { db } from '@/lib/base/db';
+import { env } from '@/lib/base/env';
 import { audit } from '@/lib/audit/record';
 import type { TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
-import { AppError, conflict, forbidden } from '@/lib/errors';
+import { AppError, conflict, forbidden } from '@/lib/base/errors';
 import { bindingChanges } from './approval-binding';
 import { lockPromotion } from './locks';
-import { evaluateClusterNow } from '@/lib/safety-io/load-safety-input';
+import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
 import { attestationTextFor } from './get-cluster-safety';
 import { exceedsRpo, findCandidate, readSnapshot, snapshotOf } from './snapshot';
 import { requireStepUp } from './step-up';

@@ -2,12 +2,12 @@
 // candidate stays SAFE for VAKT_AUTOMATIC_DELAY_SECONDS, the worker creates an automatic request that
 // runs the same execution path (no approvals), audited as automatic. The "SAFE since" mark is a
 // cluster event, so several workers agree on it and operators can see why it happened.
-import { db } from '@/lib/db';
-import { env } from '@/lib/env';
+import { db } from '@/lib/base/db';
+import { env } from '@/lib/base/env';
 import { audit } from '@/lib/audit/record';
 import { systemActor } from '@/lib/auth/actor';
 import { lockCluster } from './locks';
-import { evaluateClusterNow, type TEvaluation } from '@/lib/safety-io/load-safety-input';
+import { evaluateClusterNow, type TEvaluation } from '@/lib/safety/load-safety-input';
 import { OPEN_STATUSES } from './get-cluster-safety';
 import { observedLsnsOf, snapshotOf } from './snapshot';
 import { handleSplitBrain } from './split-brain';

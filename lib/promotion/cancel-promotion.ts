@@ -1,8 +1,8 @@
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
 import type { TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
-import { conflict, forbidden } from '@/lib/errors';
+import { conflict, forbidden } from '@/lib/base/errors';
 import { lockPromotion } from './locks';
 
 /** The requester (or an admin) withdraws a request that has not started executing. */

@@ -4,12 +4,12 @@
 // attestation when it is unreachable) -> promote with N+1 -> verify role and timeline. Every step is
 // recorded; any failure stops in FAILED with the reason. A resumed execution reuses its epoch and the
 // agents' idempotent fence/promote, so a crash never promotes twice.
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
 import { systemActor } from '@/lib/auth/actor';
 import { bindingChanges } from './approval-binding';
-import { fenceMember, memberStatus, patroniFailover, patroniFork, patroniLeader, promoteMember } from './agent-actions';
-import { evaluateClusterNow, type TLoadedCluster, type TLoadedMember } from '@/lib/safety-io/load-safety-input';
+import { fenceMember, memberStatus, patroniFailover, patroniFork, patroniLeader, promoteMember } from './drivers/vakt-agent';
+import { evaluateClusterNow, type TLoadedCluster, type TLoadedMember } from '@/lib/safety/load-safety-input';
 import { exceedsRpo, findCandidate, readSnapshot, snapshotOf } from './snapshot';
 
 export type TCrashPoint = 'claim-epoch' | 'fence' | 'promote-call';

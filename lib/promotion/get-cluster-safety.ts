@@ -1,9 +1,9 @@
 // The safety API answer (GET /api/v1/clusters/{name}/safety): the engine's report for a cluster,
 // shaped for clients, with rejoin instructions and the open promotion requests. The engine input is
-// loaded by lib/safety-io (shared with telemetry reads, so both judge the same state).
-import { db } from '@/lib/db';
-import type { TSafetyReport } from '@/lib/safety';
-import { evaluateClusterNow } from '@/lib/safety-io/load-safety-input';
+// loaded by lib/safety (load-safety-input.ts) (shared with telemetry reads, so both judge the same state).
+import { db } from '@/lib/base/db';
+import type { TSafetyReport } from '@/lib/safety/engine';
+import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
 import { rejoinInstructions, repointInstructions, type TRejoinInstructions, type TRepointInstructions } from './rejoin-instructions';
 
 export type TSafetyCandidate = {

@@ -1,5 +1,5 @@
-import { db } from '@/lib/db';
-import { notFound } from '@/lib/errors';
+import { db } from '@/lib/base/db';
+import { notFound } from '@/lib/base/errors';
 import { UUID_RE } from './locks';
 import { readSnapshot } from './snapshot';
 import { attestationTextFor } from './get-cluster-safety';

@@ -1,4 +1,4 @@
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import type { TPromotionStatus } from './schemas';
 
 export type TPromotionListItem = {

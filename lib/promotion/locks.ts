@@ -1,7 +1,7 @@
 // Row locks for the workflow: every state change of a promotion happens under its row lock, and
 // requests for one cluster are serialised on the cluster row.
-import type { TTransaction } from '@/lib/db';
-import { notFound } from '@/lib/errors';
+import type { TTransaction } from '@/lib/base/db';
+import { notFound } from '@/lib/base/errors';
 
 export async function lockCluster(tx: TTransaction, clusterId: string): Promise<{ id: string; epoch: number }> {
   const rows = await tx.$queryRaw<{ id: string; epoch: number }[]>`SELECT "id", "epoch" FROM "vakt"."Cluster" WHERE "id" = ${clusterId} FOR UPDATE`;

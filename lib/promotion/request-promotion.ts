@@ -1,11 +1,11 @@
-import { db } from '@/lib/db';
-import { env } from '@/lib/env';
+import { db } from '@/lib/base/db';
+import { env } from '@/lib/base/env';
 import { audit } from '@/lib/audit/record';
 import type { TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
-import { AppError, conflict, notFound } from '@/lib/errors';
+import { AppError, conflict, notFound } from '@/lib/base/errors';
 import { lockCluster } from './locks';
-import { evaluateClusterNow } from '@/lib/safety-io/load-safety-input';
+import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
 import { OPEN_STATUSES } from './get-cluster-safety';
 import { findCandidate, observedLsnsOf, snapshotOf } from './snapshot';
 

@@ -1,7 +1,7 @@
 // What a promotion request stores about the verdict it was made under, and how to read it back.
-import type { TCandidateVerdict, TSafetyReport } from '@/lib/safety';
+import type { TCandidateVerdict, TSafetyReport } from '@/lib/safety/engine';
 import { bindingOf, type TBinding } from './approval-binding';
-import type { TEvaluation } from '@/lib/safety-io/load-safety-input';
+import type { TEvaluation } from '@/lib/safety/load-safety-input';
 
 export type TVerdictSnapshot = {
   state: TSafetyReport['state'];

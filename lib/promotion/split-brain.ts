@@ -1,9 +1,9 @@
 // When the engine sees two writers: one alarm event per episode, every open (not yet executing)
 // promotion in the cluster stopped with the reason, and the member with the stale epoch named for fencing.
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
 import { systemActor } from '@/lib/auth/actor';
-import type { TSafetyReport } from '@/lib/safety';
+import type { TSafetyReport } from '@/lib/safety/engine';
 
 export const SPLIT_BRAIN_EVENT = 'safety.split_brain';
 export const SPLIT_BRAIN_RESOLVED_EVENT = 'safety.split_brain_resolved';

@@ -1,10 +1,10 @@
 // Step-up before a person's dangerous act: the password re-entered now, or (accounts without a
 // password, i.e. OIDC) a sign-in within the last VAKT_REAUTH_WINDOW_MINUTES.
-import { db } from '@/lib/db';
-import { env } from '@/lib/env';
+import { db } from '@/lib/base/db';
+import { env } from '@/lib/base/env';
 import type { TActor } from '@/lib/auth/actor';
 import { verifyPassword } from '@/lib/auth/password';
-import { AppError, forbidden } from '@/lib/errors';
+import { AppError, forbidden } from '@/lib/base/errors';
 
 export async function requireStepUp(actor: TActor, password: string | undefined, now = new Date()): Promise<void> {
   if (actor.type !== 'user' || !actor.id) throw forbidden("approving is a person's act: sign in in the browser; API tokens cannot approve");

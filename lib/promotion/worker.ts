@@ -2,8 +2,8 @@
 // automatic failover, and executes approved requests. Started through lib/worker's loop seam.
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { db } from '@/lib/db';
-import { logger } from '@/lib/log';
+import { db } from '@/lib/base/db';
+import { logger } from '@/lib/base/log';
 import { scanCluster } from './automatic-mode';
 import { runExecutorOnce, type TExecutorOptions } from './execute-promotion';
 import { expirePromotions } from './expire-promotions';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { db, type TTransaction } from '@/lib/db';
+import { db, type TTransaction } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
 import { systemActor, type TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
-import { AppError, conflict, fieldErrors, notFound } from '@/lib/errors';
-import { classCatalogFrom, type TClassCatalog } from './lint';
+import { AppError, conflict, fieldErrors, notFound } from '@/lib/base/errors';
+import { classCatalogFrom, type TClassCatalog } from '../findings/lint-declaration';
 
 export type TClassKind = 'RPO' | 'RTO';
 export type TClass = { id: string; kind: TClassKind; name: string; boundSeconds: number | null; description: string | null; sortOrder: number };

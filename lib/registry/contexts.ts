@@ -1,10 +1,10 @@
-import { db } from '@/lib/db';
-import { notFound } from '@/lib/errors';
+import { db } from '@/lib/base/db';
+import { notFound } from '@/lib/base/errors';
 import { sortFindings, type TFinding } from '@/lib/findings/types';
 import { getClassCatalog } from './classes';
 import type { TDeclarationSpec } from './declaration-schema';
 import { diffSpecs, type TSpecChange } from './diff-declarations';
-import { lintStoredSpec, liveFindings } from './findings';
+import { lintStoredSpec, liveFindings } from '../findings/get-context-findings';
 
 export type TFindingCounts = { error: number; warning: number; info: number };
 export type TContextSummary = {

@@ -4,7 +4,7 @@ import { declarationFieldErrors, ZDeclarationFile, ZDeclarationSpec, ZDeclaratio
 import { diffSpecs } from './diff-declarations';
 import { parseDeclarationBody } from './parse-declaration-body';
 import { parseIfMatch } from './put-declaration';
-import { AppError } from '@/lib/errors';
+import { AppError } from '@/lib/base/errors';
 
 const FILE = `apiVersion: vakt/v1
 kind: RecoveryDeclaration

@@ -1,5 +1,5 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { AppError } from '@/lib/errors';
+import { AppError } from '@/lib/base/errors';
 
 /**
  * A declaration body as JSON or YAML. `application/json` is parsed as JSON; anything else as YAML

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { db, disconnectDb } from '@/lib/db';
+import { db, disconnectDb } from '@/lib/base/db';
 import { cliActor, type TActor } from '@/lib/auth/actor';
-import { AppError } from '@/lib/errors';
+import { AppError } from '@/lib/base/errors';
 import { listAudit } from '@/lib/audit/list-audit';
 import { verifyAuditChain } from '@/lib/audit/verify';
 import { createTeam } from './teams';
 import { putDeclaration } from './put-declaration';
 import { getContext, getDeclarationHistory, listContexts } from './contexts';
-import { getContextFindings, setLiveFindingsProvider } from './findings';
+import { getContextFindings, setLiveFindingsProvider } from '../findings/get-context-findings';
 import { listClasses, updateClass } from './classes';
 import type { TDeclarationSpec } from './declaration-schema';
 

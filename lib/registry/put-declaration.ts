@@ -1,15 +1,15 @@
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
 import { canonicalJson } from '@/lib/audit/canonical';
 import type { TActor } from '@/lib/auth/actor';
 import { canWriteContext } from '@/lib/auth/roles';
-import { AppError, conflict, forbidden, notFound } from '@/lib/errors';
+import { AppError, conflict, forbidden, notFound } from '@/lib/base/errors';
 import { sortFindings, type TFinding } from '@/lib/findings/types';
 import { getClassCatalog } from './classes';
 import { declarationFieldErrors, SLUG_RE, ZDeclarationFile, ZDeclarationUpdate, type TDeclarationSpec } from './declaration-schema';
 import { diffSpecs } from './diff-declarations';
-import { liveFindings } from './findings';
-import { lintDeclaration } from './lint';
+import { liveFindings } from '../findings/get-context-findings';
+import { lintDeclaration } from '../findings/lint-declaration';
 import { insertTeam } from './teams';
 
 export type TPutDeclarationResult = { version: number; created: boolean; findings: TFinding[] };

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
 import type { TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
-import { AppError, conflict, fieldErrors } from '@/lib/errors';
+import { AppError, conflict, fieldErrors } from '@/lib/base/errors';
 
 export const ZCreateSiteInput = z.strictObject({
   name: z.string({ error: 'required: the site name, e.g. oslo' }).trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and "-", at most 63 characters'),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { db, type TTransaction } from '@/lib/db';
+import { db, type TTransaction } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
 import type { TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
-import { AppError, conflict, fieldErrors } from '@/lib/errors';
+import { AppError, conflict, fieldErrors } from '@/lib/base/errors';
 import { TEAM_NAME_RE } from './declaration-schema';
 
 export const ZTeamName = z.string({ error: 'required: the team name' }).trim().regex(TEAM_NAME_RE, 'letters, digits, ".", "_" and "-", at most 63 characters');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentRequest, AgentHttpError } from '@/lib/net/agent-http';
+import { agentRequest, AgentHttpError } from '@/lib/base/net/agent-http';
 import { ZLsn } from '@/lib/agent/protocol';
 import { bytesToLsn, joinUrl, unknownObservation, type TAdapter, type TObservation, type TPollTarget } from './observation';
 

@@ -1,4 +1,4 @@
-import { agentRequest, AgentHttpError } from '@/lib/net/agent-http';
+import { agentRequest, AgentHttpError } from '@/lib/base/net/agent-http';
 import { ZAgentStatus, type TAgentStatus } from '@/lib/agent/protocol';
 import { joinUrl, unknownObservation, type TAdapter, type TObservation, type TPollTarget } from './observation';
 

@@ -6,7 +6,7 @@ import { mapPatroni } from './adapter-patroni';
 import { bytesToLsn } from './observation';
 import { withReplicaLag } from './replica-lag';
 
-const fx = (f: string) => JSON.parse(readFileSync(path.join(import.meta.dirname, 'fixtures', f), 'utf8'));
+const fx = (f: string) => JSON.parse(readFileSync(path.join(import.meta.dirname, '../../tests/fixtures/telemetry', f), 'utf8'));
 const at = new Date('2025-03-01T08:10:01Z');
 
 describe('bytesToLsn', () => {

@@ -1,5 +1,5 @@
-import { db } from '@/lib/db';
-import { openSecret } from '@/lib/crypto/secret-box';
+import { db } from '@/lib/base/db';
+import { openSecret } from '@/lib/base/secret-box';
 import type { TPrevObservation } from './derive-events';
 import type { TPollTarget } from './observation';
 

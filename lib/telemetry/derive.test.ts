@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { clusterEvents, clusterSignals, nodeEvents, type TPrevObservation } from './derive-events';
-import { deriveClusterStateOf, evaluateCluster, type TMemberInput, type TSafetyInput } from '@/lib/safety';
+import { deriveClusterStateOf, evaluateCluster, type TMemberInput, type TSafetyInput } from '@/lib/safety/engine';
 import { unknownObservation, type TObservation } from './observation';
 import { nextPollAt } from './store-observations';
-import { backupSummary } from './read-clusters';
+import { backupSummary } from '../registry/read-clusters';
 
 const ok = (o: Partial<TObservation>): TObservation => ({ ...unknownObservation(''), status: 'ok', error: null, role: 'replica', timeline: 1, ...o });
 const prev = (o: Partial<NonNullable<TPrevObservation>>): TPrevObservation => ({ status: 'ok', role: 'replica', timeline: 1, systemIdentifier: '1', fenced: false, fenceEpoch: 0, error: null, ...o });

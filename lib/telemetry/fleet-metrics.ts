@@ -1,8 +1,8 @@
 import client from 'prom-client';
-import { db } from '@/lib/db';
-import { env } from '@/lib/env';
-import { deriveClusterStateOf, toMs, type TClusterState } from '@/lib/safety';
-import { loadSafetyInputs } from '@/lib/safety-io/load-safety-input';
+import { db } from '@/lib/base/db';
+import { env } from '@/lib/base/env';
+import { deriveClusterStateOf, toMs, type TClusterState } from '@/lib/safety/engine';
+import { loadSafetyInputs } from '@/lib/safety/load-safety-input';
 import { metrics } from './metrics';
 
 // Fleet gauges computed from the stored state at scrape time (any app instance answers the same).

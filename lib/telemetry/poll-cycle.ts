@@ -1,6 +1,6 @@
-import { env } from '@/lib/env';
-import { logger } from '@/lib/log';
-import { configureAgentPool } from '@/lib/net/agent-http';
+import { env } from '@/lib/base/env';
+import { logger } from '@/lib/base/log';
+import { configureAgentPool } from '@/lib/base/net/agent-http';
 import { pollPatroni } from './adapter-patroni';
 import { pollVaktAgent } from './adapter-vakt-agent';
 import { claimDueNodes, type TClaimedNode } from './claim-nodes';

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { systemActor } from '@/lib/auth/actor';
 import { createSite } from '@/lib/registry/sites';
-import { AppError } from '@/lib/errors';
-import { registerCluster } from './register-cluster';
-import { getCluster, listClusters } from './read-clusters';
+import { AppError } from '@/lib/base/errors';
+import { registerCluster } from '../registry/register-cluster';
+import { getCluster, listClusters } from '../registry/read-clusters';
 import { createPoller } from './poll-cycle';
 import { pruneHistory } from './store-observations';
-import { deriveClusterStateOf } from '@/lib/safety';
-import { loadSafetyInput } from '@/lib/safety-io/load-safety-input';
-import { startFakeFleet, type TFakeFleet } from './test-support/fake-agent';
+import { deriveClusterStateOf } from '@/lib/safety/engine';
+import { loadSafetyInput } from '@/lib/safety/load-safety-input';
+import { startFakeFleet, type TFakeFleet } from '../../tests/support/fake-agent';
 
 const admin = systemActor('test-admin');
 let fleet: TFakeFleet;

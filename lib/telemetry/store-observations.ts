@@ -1,4 +1,4 @@
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import type { TReplicationPeer } from '@/lib/agent/protocol';
 import { clusterEvents, clusterSignals, nodeEvents, type TEventDraft, type TMemberSignal } from './derive-events';
 import type { TClaimedNode } from './claim-nodes';

@@ -1,4 +1,4 @@
-import { logger } from '@/lib/log';
+import { logger } from '@/lib/base/log';
 import { startWorker, type TWorker } from './index';
 import '@/lib/promotion/register-loop'; // the promotion loop (expiry, split brain, automatic mode, executor)
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { db, isDbUnavailable } from '@/lib/db';
-import { logger } from '@/lib/log';
+import { db, isDbUnavailable } from '@/lib/base/db';
+import { logger } from '@/lib/base/log';
 import { metrics } from '@/lib/telemetry/metrics';
 import { registeredWorkerLoops, registerWorkerLoop, type TLoopContext, type TWorkerLoop } from './loops';
 import { pollerLoop } from './poller-loop';

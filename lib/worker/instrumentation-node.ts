@@ -1,4 +1,4 @@
-import { logger } from '@/lib/log';
+import { logger } from '@/lib/base/log';
 
 /** What instrumentation.ts does in the Node.js runtime. Never throws. */
 export async function registerNodeInstrumentation(): Promise<void> {

@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { systemActor } from '@/lib/auth/actor';
 import { createSite } from '@/lib/registry/sites';
-import { registerCluster } from '@/lib/telemetry/register-cluster';
-import { startFakeFleet, type TFakeFleet } from '@/lib/telemetry/test-support/fake-agent';
+import { registerCluster } from '@/lib/registry/register-cluster';
+import { startFakeFleet, type TFakeFleet } from '@/tests/support/fake-agent';
 import { pollerLoop } from './poller-loop';
 import { startWorker } from './index';
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inRequestScope } from './next-request-scope';
-import { disconnectDb } from '@/lib/db';
+import { inRequestScope } from '../support/next-request-scope';
+import { disconnectDb } from '@/lib/base/db';
 
 // Every route under app/api is found on disk, so a new route cannot slip through unprotected.
 // Public: /api/health, /api/v1/openapi.json, next-auth's /api/auth/*. /api/metrics is allowed from

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inRequestScope } from './next-request-scope';
-import { disconnectDb } from '@/lib/db';
+import { inRequestScope } from '../support/next-request-scope';
+import { disconnectDb } from '@/lib/base/db';
 import { cliActor } from '@/lib/auth/actor';
 import { createApiToken } from '@/lib/auth/tokens';
 import { createTeam } from '@/lib/registry/teams';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { db, disconnectDb } from '@/lib/db';
+import { db, disconnectDb } from '@/lib/base/db';
 import { actorFromToken } from '@/lib/auth/tokens';
 import { verifyAuditChain } from '@/lib/audit/verify';
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { db, disconnectDb } from '@/lib/db';
+import { db, disconnectDb } from '@/lib/base/db';
 import { authOptions } from '@/lib/auth/options';
 import { cliActor } from '@/lib/auth/actor';
 import { addUser } from '@/lib/auth/users';
 import { actorFromToken, createApiToken, revokeApiToken } from '@/lib/auth/tokens';
 import { throttleCheck } from '@/lib/auth/throttle';
-import { resetEnv } from '@/lib/env';
+import { resetEnv } from '@/lib/base/env';
 import { createTeam } from '@/lib/registry/teams';
 
 const sfx = () => randomBytes(4).toString('hex');

@@ -5,8 +5,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { db, disconnectDb } from '@/lib/db';
-import { getHealth } from '@/lib/health';
+import { db, disconnectDb } from '@/lib/base/db';
+import { getHealth } from '@/lib/base/health';
 
 const url = inject('databaseUrl');
 const migrate = (cmd: string, env: Record<string, string> = {}) =>

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgCluster, waitFor, type TPgCluster } from './pg-cluster.ts';
+import { createPgCluster, waitFor, type TPgCluster } from '../support/pg-cluster.ts';
 
 // The harness itself: lifecycle helpers, archiving, and that cleanup happens even when the test
 // process exits or is terminated without calling cleanup().
@@ -64,7 +64,7 @@ describe('cleanup without cleanup()', () => {
   beforeAll(() => {
     fs.writeFileSync(
       script,
-      `import { createPgCluster } from ${JSON.stringify(path.resolve(import.meta.dirname, 'pg-cluster.ts'))};
+      `import { createPgCluster } from ${JSON.stringify(path.resolve(import.meta.dirname, '../support/pg-cluster.ts'))};
        const c = await createPgCluster({ primary: { name: 'o1', site: 's' }, agents: false });
        console.log(JSON.stringify({ baseDir: c.baseDir, port: c.primary.port }));
        if (process.argv[2] === 'exit') process.exit(0);

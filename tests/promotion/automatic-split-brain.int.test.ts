@@ -4,17 +4,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { db } from '@/lib/db';
-import { resetEnv } from '@/lib/env';
-import type { AppError } from '@/lib/errors';
+import { db } from '@/lib/base/db';
+import { resetEnv } from '@/lib/base/env';
+import type { AppError } from '@/lib/base/errors';
 import { SAFE_ENDED_EVENT, SAFE_SINCE_EVENT } from '@/lib/promotion/automatic-mode';
 import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { SPLIT_BRAIN_EVENT } from '@/lib/promotion/split-brain';
 import { promotionTick, startPromotionWorker } from '@/lib/promotion/worker';
-import { waitFor, type TPgCluster } from '../harness/pg-cluster';
-import { declareContext, ensureSite, makeOperator, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from './promotion-support';
+import { waitFor, type TPgCluster } from '../support/pg-cluster';
+import { declareContext, ensureSite, makeOperator, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from '../support/promotion-support';
 
 // Small timings so the automatic path runs in seconds. env() is read lazily; resetEnv() below makes
 // the next read see these values.

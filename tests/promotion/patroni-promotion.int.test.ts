@@ -1,17 +1,17 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { cliActor } from '@/lib/auth/actor';
 import { approvePromotion } from '@/lib/promotion/approve-promotion';
 import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
-import { getContextFindings } from '@/lib/registry/findings';
-import { registerCluster } from '@/lib/telemetry/register-cluster';
-import { createPatroniCluster, type TPatroniCluster, type TPatroniNode } from '../harness/patroni';
-import { waitFor } from '../harness/pg-cluster';
-import { declareContext, ensureSite, makeOperator, PASSWORD, runPoller, waitForHealthy, waitForVerdict } from './promotion-support';
+import { getContextFindings } from '@/lib/findings/get-context-findings';
+import { registerCluster } from '@/lib/registry/register-cluster';
+import { createPatroniCluster, type TPatroniCluster, type TPatroniNode } from '../support/patroni';
+import { waitFor } from '../support/pg-cluster';
+import { declareContext, ensureSite, makeOperator, PASSWORD, runPoller, waitForHealthy, waitForVerdict } from '../support/promotion-support';
 
 // Vakt's approved promotion on real Patroni clusters (Patroni 3.0 + etcd on loopback): the context
 // declares operator-approved failover, so Patroni must be paused (a finding otherwise); the leader's

@@ -1,18 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { cliActor } from '@/lib/auth/actor';
 import { createApiToken } from '@/lib/auth/tokens';
-import { AppError } from '@/lib/errors';
+import { AppError } from '@/lib/base/errors';
 import { approvePromotion } from '@/lib/promotion/approve-promotion';
 import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
 import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { POST as approveRoute } from '@/app/api/v1/promotions/[id]/approvals/route';
-import { waitFor, type TPgCluster } from '../harness/pg-cluster';
-import { declareContext, makeOperator, PASSWORD, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from './promotion-support';
+import { waitFor, type TPgCluster } from '../support/pg-cluster';
+import { declareContext, makeOperator, PASSWORD, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from '../support/promotion-support';
 
 const clusters: TPgCluster[] = [];
 let poller: { stop: () => Promise<void> };

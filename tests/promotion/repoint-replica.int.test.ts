@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { db } from '@/lib/db';
-import { evaluateCluster } from '@/lib/safety';
-import { loadSafetyInput } from '@/lib/safety-io/load-safety-input';
+import { db } from '@/lib/base/db';
+import { evaluateCluster } from '@/lib/safety/engine';
+import { loadSafetyInput } from '@/lib/safety/load-safety-input';
 import { approvePromotion } from '@/lib/promotion/approve-promotion';
 import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
 import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
-import { waitFor, type TPgCluster } from '../harness/pg-cluster';
-import { declareContext, makeOperator, PASSWORD, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from './promotion-support';
+import { waitFor, type TPgCluster } from '../support/pg-cluster';
+import { declareContext, makeOperator, PASSWORD, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from '../support/promotion-support';
 
 // A (primary) + B + C. A dies, B is promoted (timeline 1 -> 2). C stayed on timeline 1 and received
 // nothing past the fork point: it has not diverged, it only needs repointing at B. The fenced A

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { systemActor } from '@/lib/auth/actor';
 import { createSite } from '@/lib/registry/sites';
-import { registerCluster } from '@/lib/telemetry/register-cluster';
-import { getCluster } from '@/lib/telemetry/read-clusters';
+import { registerCluster } from '@/lib/registry/register-cluster';
+import { getCluster } from '@/lib/registry/read-clusters';
 import { createPoller } from '@/lib/telemetry/poll-cycle';
-import { createPatroniCluster, type TPatroniCluster } from '../harness/patroni';
+import { createPatroniCluster, type TPatroniCluster } from '../support/patroni';
 
 // A real two-node Patroni cluster (Debian patroni 3.0 + etcd on loopback) observed through its REST API.
 let p: TPatroniCluster;

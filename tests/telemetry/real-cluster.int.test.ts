@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { systemActor } from '@/lib/auth/actor';
 import { createSite } from '@/lib/registry/sites';
-import { registerCluster } from '@/lib/telemetry/register-cluster';
-import { getCluster } from '@/lib/telemetry/read-clusters';
+import { registerCluster } from '@/lib/registry/register-cluster';
+import { getCluster } from '@/lib/registry/read-clusters';
 import { startWorker, type TWorker } from '@/lib/worker';
 import { pollerLoop } from '@/lib/worker/poller-loop';
-import { createPgCluster, startWriteLoad, waitFor, type TPgCluster, type TWriteLoad } from '../harness/pg-cluster';
+import { createPgCluster, startWriteLoad, waitFor, type TPgCluster, type TWriteLoad } from '../support/pg-cluster';
 
 // Real PostgreSQL primary + two streaming replicas with Vakt agents, polled by the real worker.
 const INTERVAL = 1000;

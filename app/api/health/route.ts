@@ -1,4 +1,4 @@
-import { getHealth } from '@/lib/health';
+import { getHealth } from '@/lib/base/health';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,9 +1,9 @@
 import { errorResponse } from '@/lib/api/handler';
-import { AppError } from '@/lib/errors';
-import { env } from '@/lib/env';
+import { AppError } from '@/lib/base/errors';
+import { env } from '@/lib/base/env';
 import { actorFromToken } from '@/lib/auth/tokens';
 import { clientAddress } from '@/lib/auth/throttle';
-import { isAddressAllowed, parseAllowList } from '@/lib/net/allow-list';
+import { isAddressAllowed, parseAllowList } from '@/lib/base/net/allow-list';
 import { renderMetrics } from '@/lib/telemetry/fleet-metrics';
 
 export const dynamic = 'force-dynamic';

@@ -1,8 +1,8 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { pageActor } from '@/lib/auth/session';
-import { AppError } from '@/lib/errors';
-import { getCluster } from '@/lib/telemetry/read-clusters';
+import { AppError } from '@/lib/base/errors';
+import { getCluster } from '@/lib/registry/read-clusters';
 import { ClusterLive, HISTORY_MINUTES } from '@/components/fleet/ClusterLive';
 import { SafetyPanel } from '@/components/promotion/SafetyPanel';
 

@@ -2,7 +2,7 @@
 import { redirect } from 'next/navigation';
 import { revalidatePath } from 'next/cache';
 import { actionActor } from '@/lib/auth/session';
-import { registerCluster } from '@/lib/telemetry/register-cluster';
+import { registerCluster } from '@/lib/registry/register-cluster';
 import { formStateFromError } from '@/components/ui/action-errors';
 import { formValues, type TFormState } from '@/components/ui/form-state';
 

@@ -1,6 +1,6 @@
 import { pageActor } from '@/lib/auth/session';
 import { listSites } from '@/lib/registry/sites';
-import { db } from '@/lib/db';
+import { db } from '@/lib/base/db';
 import { RegisterClusterForm } from './RegisterClusterForm';
 import { MEMBER_ROWS } from './constants';
 

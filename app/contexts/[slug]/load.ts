@@ -1,5 +1,5 @@
 import { notFound } from 'next/navigation';
-import { AppError } from '@/lib/errors';
+import { AppError } from '@/lib/base/errors';
 
 /** Runs a registry read; a NOT_FOUND AppError becomes Next's 404 page. */
 export async function orNotFound<T>(p: Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import { readJson, withApi } from '@/lib/api/handler';
-import { listClusters } from '@/lib/telemetry/read-clusters';
-import { registerCluster } from '@/lib/telemetry/register-cluster';
+import { listClusters } from '@/lib/registry/read-clusters';
+import { registerCluster } from '@/lib/registry/register-cluster';
 
 export const dynamic = 'force-dynamic';
 

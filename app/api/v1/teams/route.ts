@@ -1,5 +1,5 @@
 import { readJson, withApi } from '@/lib/api/handler';
-import { AppError } from '@/lib/errors';
+import { AppError } from '@/lib/base/errors';
 import { createTeam, listTeams } from '@/lib/registry/teams';
 
 export const dynamic = 'force-dynamic';

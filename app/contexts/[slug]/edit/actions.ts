@@ -4,7 +4,7 @@ import { cookies } from 'next/headers';
 import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { actionActor } from '@/lib/auth/session';
-import { AppError } from '@/lib/errors';
+import { AppError } from '@/lib/base/errors';
 import { putDeclaration } from '@/lib/registry/put-declaration';
 import { valuesToSpec } from '@/components/registry/declaration-form-values';
 import { formStateFromError } from '@/components/ui/action-errors';

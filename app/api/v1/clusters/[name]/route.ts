@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { withApi } from '@/lib/api/handler';
-import { AppError } from '@/lib/errors';
-import { getCluster } from '@/lib/telemetry/read-clusters';
+import { AppError } from '@/lib/base/errors';
+import { getCluster } from '@/lib/registry/read-clusters';
 
 export const dynamic = 'force-dynamic';
 

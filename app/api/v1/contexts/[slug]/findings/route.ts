@@ -1,5 +1,5 @@
 import { withApi } from '@/lib/api/handler';
-import { getContextFindings } from '@/lib/registry/findings';
+import { getContextFindings } from '@/lib/findings/get-context-findings';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,0 +1,82 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '@/lib/generated/prisma/client.ts';
+import { env } from '@/lib/base/env';
+
+export type { Prisma } from '@/lib/generated/prisma/client.ts';
+const g = globalThis as unknown as { vaktPrisma?: ReturnType<typeof create>; vaktPrismaUrl?: string };
+
+export function databaseUrl(): string {
+  const url = process.env.DATABASE_URL ?? env().DATABASE_URL;
+  if (!url) {
+    throw new Error(
+      'DATABASE_URL is not set and the embedded PostgreSQL has not been started (npm run demo / npm start start it for you)',
+    );
+  }
+  return url;
+}
+
+function create(url: string) {
+  const adapter = new PrismaPg({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
+  return new PrismaClient({ adapter, omit: { user: { passwordHash: true }, apiToken: { tokenHash: true } } });
+}
+
+/** The Prisma client (one per process, re-created if DATABASE_URL changed, e.g. in tests). */
+export function getDb() {
+  const url = databaseUrl();
+  if (!g.vaktPrisma || g.vaktPrismaUrl !== url) {
+    void g.vaktPrisma?.$disconnect();
+    g.vaktPrisma = create(url);
+    g.vaktPrismaUrl = url;
+  }
+  return g.vaktPrisma;
+}
+export type TDbClient = ReturnType<typeof getDb>;
+export type TTransaction = Parameters<Parameters<TDbClient['$transaction']>[0]>[0];
+
+/** Lazy proxy so that importing a module never opens a connection or reads the environment. */
+export const db: TDbClient = new Proxy({} as TDbClient, {
+  get(_t, prop) {
+    const client = getDb() as unknown as Record<PropertyKey, unknown>;
+    const v = client[prop];
+    return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(client) : v;
+  },
+});
+
+export async function disconnectDb() {
+  await g.vaktPrisma?.$disconnect();
+  g.vaktPrisma = undefined;
+  g.vaktPrismaUrl = undefined;
+}
+
+// Prisma codes: P1001 can't reach the server, P1002 timed out, P1017 server closed the connection,
+// P2024 timed out waiting for a pool connection. Driver adapter (@prisma/adapter-pg) error kinds for
+// connection failures (found in meta.driverAdapterError.cause or a DriverAdapterError's cause).
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
+const UNAVAILABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TlsConnectionError']);
+// Socket errors and PostgreSQL SQLSTATEs: class 08 (connection exception), 57P01-03 (shutdown /
+// cannot connect now), 53300 (too many connections).
+const UNAVAILABLE_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EPIPE|EAI_AGAIN|08\w{3}|57P0[123]|53300)$/;
+const UNAVAILABLE_MESSAGES =
+  /can't reach database server|Connection terminated|terminating connection|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|is not currently accepting connections|too many clients already|remaining connection slots are reserved|DatabaseNotReachable|connect (ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)|getaddrinfo ENOTFOUND/i;
+
+/**
+ * True when the error means the database itself is unreachable (not a query error): Prisma's
+ * "Can't reach database server" (P1001, and P2010 raw-query failures carrying the same driver
+ * adapter error), driver adapter connection errors, socket errors and PostgreSQL shutdown codes.
+ * The API maps it to 503 and the worker backs off quietly.
+ */
+export function isDbUnavailable(e: unknown): boolean {
+  const seen = new Set<unknown>();
+  const visit = (x: unknown, depth: number): boolean => {
+    if (!x || typeof x !== 'object' || depth > 5 || seen.has(x)) return false;
+    seen.add(x);
+    const o = x as { code?: unknown; kind?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown }; errors?: unknown };
+    const code = typeof o.code === 'string' ? o.code : '';
+    if (UNAVAILABLE_PRISMA_CODES.has(code) || UNAVAILABLE_CODES.test(code)) return true;
+    if (typeof o.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(o.kind)) return true;
+    if (typeof o.message === 'string' && UNAVAILABLE_MESSAGES.test(o.message)) return true;
+    if (Array.isArray(o.errors) && o.errors.some((c) => visit(c, depth + 1))) return true; // AggregateError (IPv4 + IPv6 attempts)
+    return visit(o.meta?.driverAdapterError, depth + 1) || visit(o.cause, depth + 1);
+  };
+  return visit(e, 0);
+}

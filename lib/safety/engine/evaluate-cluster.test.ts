@@ -1,0 +1,531 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateCluster } from './evaluate-cluster';
+import type { TSafetyInput, TVerdict } from './types';
+import { MiB, ago, ctx, lsn, observation, primaryLost, primaryUp, rep, replica, scenario } from '../../../tests/support/safety-fixtures';
+
+// The usual shape: oslo-1 primary, oslo-2 synchronous standby, bergen-1 async standby in another site.
+const P = 160 * MiB;
+const syncAndAsync = [rep('oslo-2', 'sync', P), rep('bergen-1', 'async', P - 10 * MiB, 2)];
+const oslo2 = (p = {}) => replica('oslo-2', 'oslo', P, p);
+const bergen1 = (p = {}) => replica('bergen-1', 'bergen', P - 10 * MiB, p);
+const lostPrimary = (opts: Parameters<typeof primaryLost>[4] = {}, replication = syncAndAsync) => primaryLost('oslo-1', 'oslo', P, replication, opts);
+// Cross-site only: bergen-1 10 MiB and 2 s behind; primary last seen ok 35 s ago -> worst case 37 s.
+const crossOnly = (c: Parameters<typeof ctx>[0]) =>
+  scenario({ members: [lostPrimary({}, [rep('bergen-1', 'async', P - 10 * MiB, 2)]), bergen1()], contexts: [ctx(c)] });
+
+// After a promotion: oslo-2 (timeline 2, epoch 2) replaced oslo-1 at epoch 2.
+const newPrimary = primaryUp('oslo-2', 'oslo', 200 * MiB, [rep('bergen-1', 'async', 200 * MiB)], { timeline: 2, fencing: { epoch: 2, fenced: false } });
+const bergenTl2 = replica('bergen-1', 'bergen', 200 * MiB, { timeline: 2, streaming: true });
+const promoted = { previousPromotion: { node: 'oslo-2', fromNode: 'oslo-1', epoch: 2 } };
+// The same promotion with its fork point known: timeline 1 ended at P (160 MiB), timeline 2 began there.
+const forked = (forkLsn: string | null = lsn(P)) => ({ previousPromotion: { ...promoted.previousPromotion, forkLsn, previousTimeline: 1, newTimeline: 2 } });
+const bergenTl1 = (atBytes: number) => replica('bergen-1', 'bergen', atBytes, { timeline: 1 });
+const fencedOld = () => returnedOld({ status: 'down', role: 'unknown', lastOkAt: null, currentLsn: null, fencing: { epoch: 2, fenced: true } });
+const returnedOld = (p = {}) => ({ name: 'oslo-1', site: 'oslo', lastGood: null, observation: observation({ role: 'primary', currentLsn: lsn(170 * MiB), fencing: { epoch: 1, fenced: false }, ...p }) });
+
+interface Row {
+  name: string;
+  input: TSafetyInput;
+  state: string;
+  verdicts: Record<string, TVerdict>;
+  codes?: Record<string, string[]>;
+  absent?: Record<string, string[]>;
+  approvals?: Record<string, number>;
+  attestation?: Record<string, boolean>;
+  fenceTarget?: string | null;
+  alarms?: string[];
+  absentAlarms?: string[];
+  needsRebuild?: string[];
+  needsRepoint?: string[];
+}
+
+const rows: Row[] = [
+  {
+    name: 'healthy cluster: every candidate BLOCKED with PRIMARY_HEALTHY',
+    input: scenario({ members: [primaryUp('oslo-1', 'oslo', P, syncAndAsync), oslo2({ streaming: true }), bergen1({ streaming: true })] }),
+    state: 'HEALTHY',
+    verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    codes: { 'oslo-2': ['PRIMARY_HEALTHY'], 'bergen-1': ['PRIMARY_HEALTHY'] },
+    fenceTarget: null,
+  },
+  {
+    name: 'automatic mode, everything fine: SAFE (sync standby and async within RPO and accepted window)',
+    input: scenario({ members: [lostPrimary(), oslo2(), bergen1()] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'SAFE', 'bergen-1': 'SAFE' },
+    codes: { 'oslo-2': ['SYNC_STANDBY_CAUGHT_UP', 'OLD_PRIMARY_FENCEABLE', 'WITHIN_RPO'], 'bergen-1': ['WITHIN_RPO', 'CROSS_SITE_LOSS_ACCEPTED'] },
+    approvals: { 'oslo-2': 0 },
+    fenceTarget: 'oslo-1',
+    alarms: ['PRIMARY_DOWN'],
+  },
+  {
+    name: 'primary down + caught-up sync replica, operator-approved: GATED, no loss',
+    input: scenario({ members: [lostPrimary(), oslo2(), bergen1()], contexts: [ctx({ failover: 'operator-approved', rpoClass: 'RPO-0', rpoBoundSeconds: 0 })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED', 'bergen-1': 'GATED' },
+    codes: { 'oslo-2': ['SYNC_STANDBY_CAUGHT_UP', 'OPERATOR_APPROVAL', 'WITHIN_RPO'], 'bergen-1': ['EXCEEDS_RPO'] },
+    absent: { 'oslo-2': ['EXCEEDS_RPO'] },
+    approvals: { 'oslo-2': 1, 'bergen-1': 2 },
+  },
+  {
+    name: 'primary down + async replica lagging past the RPO bound: GATED, 2 approvals, EXCEEDS_RPO',
+    input: scenario({
+      members: [lostPrimary({}, [rep('oslo-2', 'async', 100 * MiB, 90)]), replica('oslo-2', 'oslo', 100 * MiB)],
+    }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['EXCEEDS_RPO'] },
+    absent: { 'oslo-2': ['SYNC_STANDBY_CAUGHT_UP'] },
+    approvals: { 'oslo-2': 2 },
+  },
+  {
+    name: 'primary and sync standby lost together: the async survivor cannot prove RPO-1',
+    input: scenario({
+      members: [lostPrimary(), oslo2({ status: 'unknown', error: 'timeout' }), bergen1()],
+      contexts: [ctx({ rpoClass: 'RPO-1', rpoBoundSeconds: 5 })],
+    }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'GATED' },
+    codes: { 'oslo-2': ['CANDIDATE_UNREACHABLE'], 'bergen-1': ['EXCEEDS_RPO'] },
+    approvals: { 'bergen-1': 2 },
+  },
+  {
+    name: 'two members both claim primary: SPLIT_BRAIN, all BLOCKED, fence the older epoch',
+    input: scenario({
+      members: [
+        primaryUp('oslo-1', 'oslo', P, []),
+        oslo2(),
+        primaryUp('bergen-1', 'bergen', P, [], { timeline: 2, fencing: { epoch: 2, fenced: false } }),
+      ],
+      epoch: 2,
+    }),
+    state: 'SPLIT_BRAIN',
+    verdicts: { 'oslo-1': 'BLOCKED', 'oslo-2': 'BLOCKED' },
+    codes: { 'oslo-1': ['SPLIT_BRAIN', 'CANDIDATE_NOT_IN_RECOVERY'], 'oslo-2': ['SPLIT_BRAIN'] },
+    fenceTarget: 'oslo-1',
+    alarms: ['SPLIT_BRAIN'],
+  },
+  {
+    name: 'two primaries with equal epoch and timeline: SPLIT_BRAIN, no automatic fence target',
+    input: scenario({ members: [primaryUp('oslo-1', 'oslo', P, []), oslo2(), primaryUp('bergen-1', 'bergen', P, [])] }),
+    state: 'SPLIT_BRAIN',
+    verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    fenceTarget: null,
+  },
+  {
+    name: 'primary unreachable from Vakt while replicas still stream from it: BLOCKED',
+    input: scenario({ members: [lostPrimary({ now: 'unknown' }), oslo2({ streaming: true }), bergen1()] }),
+    state: 'DEGRADED',
+    verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    codes: { 'oslo-2': ['PRIMARY_STILL_STREAMING'], 'bergen-1': ['PRIMARY_STILL_STREAMING'] },
+    fenceTarget: null,
+    alarms: ['PRIMARY_STILL_STREAMING'],
+  },
+  {
+    name: 'a replica cascading from another replica is no evidence that the primary lives',
+    input: scenario({
+      members: [lostPrimary({}, [rep('oslo-2', 'sync', P)]), oslo2(), bergen1({ walReceiver: { status: 'streaming', senderNode: 'oslo-2', lastMsgReceiptTime: ago(1) } })],
+    }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'SAFE' },
+  },
+  {
+    name: 'old primary back claiming primary with the lower epoch: SPLIT_BRAIN, fence it',
+    input: scenario({ members: [returnedOld(), newPrimary, bergenTl2], primary: newPrimary, epoch: 2, history: promoted }),
+    state: 'SPLIT_BRAIN',
+    verdicts: { 'oslo-1': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    codes: { 'bergen-1': ['SPLIT_BRAIN'] },
+    fenceTarget: 'oslo-1',
+    alarms: ['OLD_PRIMARY_RETURNED', 'SPLIT_BRAIN'],
+  },
+  {
+    name: 'old primary back as the only writer while the new primary is unreachable: SPLIT_BRAIN, fence the old one',
+    input: scenario({
+      members: [returnedOld(), { ...newPrimary, observation: observation({ status: 'unknown', role: 'unknown', lastOkAt: ago(40) }) }, bergenTl2],
+      primary: newPrimary,
+      epoch: 2,
+      history: promoted,
+    }),
+    state: 'SPLIT_BRAIN',
+    verdicts: { 'oslo-1': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    fenceTarget: 'oslo-1',
+  },
+  {
+    name: 'old primary back fenced: needs rebuild, not a candidate',
+    input: scenario({
+      members: [
+        returnedOld({ status: 'down', role: 'unknown', lastOkAt: null, currentLsn: null, fencing: { epoch: 2, fenced: true } }),
+        newPrimary,
+        bergenTl2,
+      ],
+      primary: newPrimary,
+      epoch: 2,
+      history: promoted,
+    }),
+    state: 'DEGRADED',
+    verdicts: { 'oslo-1': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    codes: { 'oslo-1': ['CANDIDATE_UNREACHABLE'], 'bergen-1': ['PRIMARY_HEALTHY'] },
+    alarms: ['OLD_PRIMARY_RETURNED'],
+    needsRebuild: ['oslo-1'],
+  },
+  {
+    name: 'replica left on the old timeline before the fork point: NEEDS_REPOINT, not diverged; the cluster is DEGRADED',
+    input: scenario({ members: [newPrimary, bergenTl1(P - 10 * MiB)], primary: newPrimary, epoch: 2, history: forked() }),
+    state: 'DEGRADED',
+    verdicts: { 'bergen-1': 'BLOCKED' },
+    codes: { 'bergen-1': ['NEEDS_REPOINT', 'PRIMARY_HEALTHY'] },
+    absent: { 'bergen-1': ['TIMELINE_DIVERGED'] },
+    alarms: ['NEEDS_REPOINT'],
+    absentAlarms: ['TIMELINE_DIVERGED'],
+    needsRepoint: ['bergen-1'],
+    needsRebuild: [],
+  },
+  {
+    name: 'replica exactly at the fork point beside the fenced old primary: repoint the replica, rebuild the old primary',
+    input: scenario({ members: [fencedOld(), newPrimary, bergenTl1(P)], primary: newPrimary, epoch: 2, history: forked() }),
+    state: 'DEGRADED',
+    verdicts: { 'oslo-1': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    codes: { 'bergen-1': ['NEEDS_REPOINT'] },
+    needsRepoint: ['bergen-1'],
+    needsRebuild: ['oslo-1'],
+  },
+  {
+    name: 'replica that received WAL past the fork point: TIMELINE_DIVERGED, needs rebuild',
+    input: scenario({ members: [newPrimary, bergenTl1(P + 1)], primary: newPrimary, epoch: 2, history: forked() }),
+    state: 'DEGRADED',
+    verdicts: { 'bergen-1': 'BLOCKED' },
+    codes: { 'bergen-1': ['TIMELINE_DIVERGED'] },
+    absent: { 'bergen-1': ['NEEDS_REPOINT'] },
+    alarms: ['TIMELINE_DIVERGED'],
+    absentAlarms: ['NEEDS_REPOINT'],
+    needsRepoint: [],
+    needsRebuild: ['bergen-1'],
+  },
+  {
+    name: 'replica on the old timeline, fork point unknown: TIMELINE_DIVERGED, needs rebuild (fail closed)',
+    input: scenario({ members: [newPrimary, bergenTl1(P - 10 * MiB)], primary: newPrimary, epoch: 2, history: forked(null) }),
+    state: 'DEGRADED',
+    verdicts: { 'bergen-1': 'BLOCKED' },
+    codes: { 'bergen-1': ['TIMELINE_DIVERGED'] },
+    absent: { 'bergen-1': ['NEEDS_REPOINT'] },
+    needsRepoint: [],
+    needsRebuild: ['bergen-1'],
+  },
+  {
+    name: 'stale observations everywhere: UNKNOWN, never SAFE',
+    input: scenario({
+      members: [primaryUp('oslo-1', 'oslo', P, syncAndAsync, { observedAt: ago(60) }), oslo2({ observedAt: ago(60) }), bergen1({ observedAt: ago(60) })],
+    }),
+    state: 'UNKNOWN',
+    verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    codes: { 'oslo-2': ['CANDIDATE_STALE'], 'bergen-1': ['CANDIDATE_STALE'] },
+    alarms: ['NO_FRESH_OBSERVATIONS'],
+  },
+  {
+    name: 'stale candidate that would otherwise be perfect: BLOCKED',
+    input: scenario({ members: [lostPrimary(), oslo2({ observedAt: ago(20) }), bergen1()] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'SAFE' },
+    codes: { 'oslo-2': ['CANDIDATE_STALE'] },
+  },
+  {
+    name: 'never-observed candidate: BLOCKED as stale',
+    input: scenario({ members: [lostPrimary(), { name: 'oslo-3', site: 'oslo', observation: null, lastGood: null }] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-3': 'BLOCKED' },
+    codes: { 'oslo-3': ['CANDIDATE_STALE'] },
+  },
+  {
+    name: 'replica on a diverged timeline: BLOCKED and listed for rebuild',
+    input: scenario({ members: [lostPrimary(), oslo2({ timeline: 2 }), bergen1()] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'SAFE' },
+    codes: { 'oslo-2': ['TIMELINE_DIVERGED'] },
+    needsRebuild: ['oslo-2'],
+  },
+  {
+    name: 'replica with a different system identifier: BLOCKED',
+    input: scenario({ members: [lostPrimary(), oslo2({ systemIdentifier: '7399999999999999999' }), bergen1()] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED' },
+    codes: { 'oslo-2': ['SYSTEM_IDENTIFIER_MISMATCH'] },
+  },
+  {
+    name: 'fenced candidate: BLOCKED',
+    input: scenario({ members: [lostPrimary(), oslo2({ fencing: { epoch: 1, fenced: true } })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED' },
+    codes: { 'oslo-2': ['CANDIDATE_FENCED'] },
+  },
+  {
+    name: 'candidate whose role is unknown: BLOCKED, not in recovery',
+    input: scenario({ members: [lostPrimary(), oslo2({ role: 'unknown' })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED' },
+    codes: { 'oslo-2': ['CANDIDATE_NOT_IN_RECOVERY'] },
+  },
+  {
+    name: 'candidate agent has seen a newer epoch than the cluster record: BLOCKED',
+    input: scenario({ members: [lostPrimary(), oslo2({ fencing: { epoch: 5, fenced: false } })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED' },
+    codes: { 'oslo-2': ['CANDIDATE_EPOCH_AHEAD'] },
+  },
+  // Cross-site stances (bergen-1 is cross-site; worst case 37 s; RPO-2 = 60 s).
+  { name: 'cross-site required, 60 s accepted: SAFE', input: crossOnly({ crossSite: 'required' }), state: 'PRIMARY_DOWN', verdicts: { 'bergen-1': 'SAFE' }, codes: { 'bergen-1': ['CROSS_SITE_LOSS_ACCEPTED'] } },
+  {
+    name: 'cross-site required, no window accepted: GATED 2',
+    input: crossOnly({ crossSite: 'required', acceptedCrossSiteDataLossSeconds: undefined }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'bergen-1': 'GATED' },
+    codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED'] },
+    approvals: { 'bergen-1': 2 },
+  },
+  {
+    name: 'cross-site required, 10 s accepted but 37 s estimated: GATED 2',
+    input: crossOnly({ crossSite: 'required', acceptedCrossSiteDataLossSeconds: 10 }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'bergen-1': 'GATED' },
+    codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED'] },
+    approvals: { 'bergen-1': 2 },
+  },
+  { name: 'cross-site optional, 60 s accepted: SAFE', input: crossOnly({ crossSite: 'optional' }), state: 'PRIMARY_DOWN', verdicts: { 'bergen-1': 'SAFE' } },
+  {
+    name: 'cross-site optional, no window accepted: GATED 2',
+    input: crossOnly({ crossSite: 'optional', acceptedCrossSiteDataLossSeconds: null }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'bergen-1': 'GATED' },
+    codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED'] },
+    approvals: { 'bergen-1': 2 },
+  },
+  {
+    name: 'cross-site not assumed, even with a window: BLOCKED',
+    input: crossOnly({ crossSite: 'not-assumed' }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'bergen-1': 'BLOCKED' },
+    codes: { 'bergen-1': ['CROSS_SITE_NOT_ALLOWED'] },
+  },
+  {
+    name: 'cross-site not assumed, no window: BLOCKED',
+    input: crossOnly({ crossSite: 'not-assumed', acceptedCrossSiteDataLossSeconds: undefined }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'bergen-1': 'BLOCKED' },
+    codes: { 'bergen-1': ['CROSS_SITE_NOT_ALLOWED'] },
+  },
+  {
+    name: 'cross-site not assumed does not block a same-site candidate',
+    input: scenario({ members: [lostPrimary(), oslo2(), bergen1()], contexts: [ctx({ crossSite: 'not-assumed' })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'SAFE', 'bergen-1': 'BLOCKED' },
+    absent: { 'oslo-2': ['CROSS_SITE_NOT_ALLOWED'] },
+  },
+  {
+    name: 'cross-site declared sync needs no accepted window (the measured estimate still counts)',
+    input: crossOnly({ replication: { local: 'sync', crossSite: 'sync' }, acceptedCrossSiteDataLossSeconds: undefined }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'bergen-1': 'SAFE' },
+    absent: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED'] },
+  },
+  {
+    name: 'manual failover mode: MANUAL with runbook',
+    input: scenario({ members: [lostPrimary(), oslo2()], contexts: [ctx({ failover: 'manual' })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'MANUAL' },
+    codes: { 'oslo-2': ['FAILOVER_MANUAL'] },
+    approvals: { 'oslo-2': 0 },
+  },
+  {
+    name: 'automatic mode while the primary flaps: GATED',
+    input: scenario({ members: [lostPrimary(), oslo2()], history: { primaryDownEvents: [ago(33), ago(240)] } }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['PRIMARY_FLAPPING'] },
+    approvals: { 'oslo-2': 1 },
+  },
+  {
+    name: 'automatic mode, primary down for only 10 s: GATED',
+    input: scenario({ members: [lostPrimary(), oslo2()], history: { primaryDownSince: ago(10) } }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['PRIMARY_DOWN_TOO_SHORT'] },
+  },
+  {
+    name: 'automatic mode, outage start unknown: GATED (flap guard fails closed)',
+    input: scenario({ members: [lostPrimary(), oslo2()], history: { primaryDownSince: null } }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['PRIMARY_DOWN_TOO_SHORT'] },
+  },
+  {
+    name: 'two contexts with different classes: the strictest decides',
+    input: scenario({
+      members: [lostPrimary(), oslo2(), bergen1()],
+      contexts: [
+        ctx({ slug: 'audit-history', rpoClass: 'RPO-3', rpoBoundSeconds: 900, failover: 'automatic', approvalsRequired: 1 }),
+        ctx({ slug: 'inventory', rpoClass: 'RPO-1', rpoBoundSeconds: 5, failover: 'operator-approved', approvalsRequired: 2 }),
+      ],
+    }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED', 'bergen-1': 'GATED' },
+    codes: { 'oslo-2': ['OPERATOR_APPROVAL', 'SYNC_STANDBY_CAUGHT_UP'], 'bergen-1': ['EXCEEDS_RPO', 'OPERATOR_APPROVAL'] },
+    absent: { 'oslo-2': ['EXCEEDS_RPO'] },
+    approvals: { 'oslo-2': 2, 'bergen-1': 2 },
+  },
+  {
+    name: 'old primary unreachable and not known fenced: GATED with attestation',
+    input: scenario({ members: [lostPrimary({ now: 'unknown' }), oslo2(), bergen1()] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED', 'bergen-1': 'GATED' },
+    codes: { 'oslo-2': ['OLD_PRIMARY_NOT_FENCEABLE'] },
+    attestation: { 'oslo-2': true, 'bergen-1': true },
+    approvals: { 'oslo-2': 1 },
+  },
+  {
+    name: 'old primary fresh and already fenced: SAFE',
+    input: scenario({ members: [lostPrimary({ fenced: true }), oslo2()] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'SAFE' },
+    codes: { 'oslo-2': ['OLD_PRIMARY_FENCED'] },
+    attestation: { 'oslo-2': false },
+  },
+  {
+    name: 'Patroni cluster: the leader lock fences an unreachable old primary',
+    input: scenario({ members: [lostPrimary({ now: 'unknown' }), oslo2()], kind: 'patroni' }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'SAFE' },
+    codes: { 'oslo-2': ['FENCED_BY_PATRONI'] },
+    attestation: { 'oslo-2': false },
+  },
+  {
+    name: 'RPO class without a numeric bound: GATED, never SAFE',
+    input: scenario({ members: [lostPrimary(), oslo2()], contexts: [ctx({ rpoBoundSeconds: null })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['RPO_BOUND_UNSET'] },
+  },
+  {
+    name: 'cluster holding no context: GATED with 2 approvals',
+    input: scenario({ members: [lostPrimary(), oslo2()], contexts: [] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['NO_CONTEXTS'] },
+    approvals: { 'oslo-2': 2 },
+  },
+  {
+    name: 'no record of which node was primary: BLOCKED',
+    input: scenario({ members: [oslo2(), bergen1()], primary: null }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    codes: { 'oslo-2': ['NO_PRIMARY_HISTORY'] },
+  },
+];
+
+describe('evaluateCluster scenarios', () => {
+  it.each(rows)('$name', (row) => {
+    const report = evaluateCluster(row.input);
+    expect(report.state).toBe(row.state);
+    const byNode = Object.fromEntries(report.candidates.map((c) => [c.node, c]));
+    for (const [node, verdict] of Object.entries(row.verdicts)) {
+      expect(byNode[node], node).toBeDefined();
+      expect(`${node}: ${byNode[node].verdict}`).toBe(`${node}: ${verdict}`);
+    }
+    for (const [node, codes] of Object.entries(row.codes ?? {})) {
+      expect(byNode[node].reasons.map((r) => r.code)).toEqual(expect.arrayContaining(codes));
+    }
+    for (const [node, codes] of Object.entries(row.absent ?? {})) {
+      for (const code of codes) expect(byNode[node].reasons.map((r) => r.code)).not.toContain(code);
+    }
+    for (const [node, n] of Object.entries(row.approvals ?? {})) expect(byNode[node].approvalsRequired).toBe(n);
+    for (const [node, a] of Object.entries(row.attestation ?? {})) expect(byNode[node].requiresAttestation).toBe(a);
+    if (row.fenceTarget !== undefined) expect(report.fenceTarget).toBe(row.fenceTarget);
+    if (row.alarms) expect(report.alarms.map((a) => a.code)).toEqual(expect.arrayContaining(row.alarms));
+    for (const code of row.absentAlarms ?? []) expect(report.alarms.map((a) => a.code)).not.toContain(code);
+    if (row.needsRebuild) expect(report.needsRebuild.map((n) => n.node).sort()).toEqual([...row.needsRebuild].sort());
+    if (row.needsRepoint) expect(report.needsRepoint.map((n) => n.node).sort()).toEqual([...row.needsRepoint].sort());
+    // Invariants that hold in every scenario.
+    for (const c of report.candidates) {
+      if (c.verdict === 'SAFE') {
+        expect(c.reasons.filter((r) => r.effect !== 'info')).toEqual([]);
+        expect(c.requiresAttestation).toBe(false);
+      }
+      if (c.verdict === 'GATED') expect(c.approvalsRequired).toBeGreaterThanOrEqual(1);
+      for (const r of c.reasons) expect(r.code).toMatch(/^[A-Z][A-Z0-9_]*$/);
+    }
+    if (report.state === 'SPLIT_BRAIN' || report.state === 'UNKNOWN') {
+      expect(report.candidates.every((c) => c.verdict === 'BLOCKED')).toBe(true);
+    }
+  });
+});
+
+describe('evaluateCluster output', () => {
+  it('says where a replica to repoint stands against the fork point', () => {
+    const report = evaluateCluster(scenario({ members: [newPrimary, bergenTl1(P - 10 * MiB)], primary: newPrimary, epoch: 2, history: forked() }));
+    expect(report.needsRepoint).toEqual([
+      {
+        node: 'bergen-1',
+        reason: `On timeline 1 with WAL up to ${lsn(P - 10 * MiB)}, not past ${lsn(P)} where timeline 2 forked: it has not diverged. Point primary_conninfo at oslo-2; it then follows timeline 2.`,
+      },
+    ]);
+    expect(report.candidates[0].reasons.find((r) => r.code === 'NEEDS_REPOINT')).toEqual({
+      code: 'NEEDS_REPOINT',
+      effect: 'block',
+      message: `bergen-1 is still on timeline 1 and received WAL up to ${lsn(P - 10 * MiB)}, not past ${lsn(P)} where timeline 2 forked: it has not diverged, but it follows no primary. Point it at oslo-2 before it can be promoted.`,
+    });
+  });
+
+  it('explains the estimate with measured numbers and the unknown window', () => {
+    const report = evaluateCluster(scenario({ members: [lostPrimary({}, [rep('oslo-2', 'async', 100 * MiB, 90)]), replica('oslo-2', 'oslo', 100 * MiB)] }));
+    const c = report.candidates[0];
+    expect(c.dataLoss).toMatchObject({ bytes: 60 * MiB, seconds: 90, unknownWindowSeconds: 35, worstCaseSeconds: 125, windowCoveredBySync: false });
+    const msg = c.reasons.find((r) => r.code === 'EXCEEDS_RPO')!.message;
+    expect(msg).toContain(`${60 * MiB} bytes`);
+    expect(msg).toContain('90 s behind');
+    expect(msg).toContain('unknown window of 35 s');
+    expect(msg).toContain('60 s RPO bound of inventory');
+    expect(c.rpoBoundSeconds).toBe(60);
+    expect(c.strictestContext).toBe('inventory');
+    expect(c.contexts).toEqual([{ slug: 'inventory', rpoBoundSeconds: 60, withinRpo: false }]);
+  });
+
+  it('ranks by replayed LSN, same site first at equal LSN', () => {
+    const report = evaluateCluster(
+      scenario({ members: [lostPrimary(), replica('bergen-2', 'bergen', P), bergen1(), oslo2(), replica('oslo-3', 'oslo', P - 20 * MiB)] }),
+    );
+    expect(report.candidates.map((c) => [c.node, c.rank])).toEqual([
+      ['oslo-2', 1],
+      ['bergen-2', 2],
+      ['bergen-1', 3],
+      ['oslo-3', 4],
+    ]);
+  });
+
+  it('reports per-context RPO standing and the strictest context', () => {
+    const report = evaluateCluster(
+      scenario({
+        members: [lostPrimary(), bergen1()],
+        contexts: [ctx({ slug: 'audit', rpoBoundSeconds: 900 }), ctx({ slug: 'tasks', rpoBoundSeconds: 5 }), ctx({ slug: 'billing', rpoBoundSeconds: null })],
+      }),
+    );
+    const c = report.candidates[0];
+    expect(c.strictestContext).toBe('tasks');
+    expect(c.rpoBoundSeconds).toBe(5);
+    expect(c.contexts).toEqual([
+      { slug: 'audit', rpoBoundSeconds: 900, withinRpo: true },
+      { slug: 'tasks', rpoBoundSeconds: 5, withinRpo: false },
+      { slug: 'billing', rpoBoundSeconds: null, withinRpo: null },
+    ]);
+    expect(c.reasons.map((r) => r.code)).toEqual(expect.arrayContaining(['EXCEEDS_RPO', 'RPO_BOUND_UNSET']));
+  });
+
+  it('gives the manual runbook and the primary summary', () => {
+    const report = evaluateCluster(scenario({ members: [lostPrimary(), oslo2()], contexts: [ctx({ failover: 'manual', runbook: 'Call the DBA.' })] }));
+    expect(report.candidates[0].runbook).toContain('Call the DBA.');
+    expect(report.primary).toMatchObject({ node: 'oslo-1', site: 'oslo', status: 'down', lsn: lsn(P), downForSeconds: 33, timeline: 1 });
+    expect(report.evaluatedAt).toBe('2026-03-20T12:00:00.000Z');
+  });
+
+  it('does not depend on the clock: same input, same output', () => {
+    const input = scenario({ members: [lostPrimary(), oslo2(), bergen1()] });
+    expect(evaluateCluster(input)).toEqual(evaluateCluster(structuredClone(input)));
+  });
+});

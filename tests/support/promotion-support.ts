@@ -1,0 +1,105 @@
+// Shared setup for the promotion integration tests: real clusters from the harness, registered in
+// Vakt, a real poller running, operators with passwords.
+import { randomBytes } from 'node:crypto';
+import { db } from '@/lib/base/db';
+import { cliActor, type TActor } from '@/lib/auth/actor';
+import { hashPassword } from '@/lib/auth/password';
+import { putDeclaration } from '@/lib/registry/put-declaration';
+import { registerCluster } from '@/lib/registry/register-cluster';
+import { createPoller } from '@/lib/telemetry/poll-cycle';
+import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
+import { createPgCluster, waitFor, type TPgCluster } from './pg-cluster';
+
+export const PASSWORD = 'correct horse battery staple';
+
+export async function makeOperator(label: string): Promise<TActor> {
+  const email = `${label}-${randomBytes(3).toString('hex')}@example.test`;
+  const u = await db.user.create({ data: { email, role: 'operator', passwordHash: await hashPassword(PASSWORD) } });
+  return { type: 'user', id: u.id, label: email, role: 'operator', teams: [], hasPassword: true, authTime: Math.floor(Date.now() / 1000) };
+}
+
+export async function ensureSite(name: string) {
+  await db.site.upsert({ where: { name }, create: { name }, update: {} });
+}
+
+export async function declareContext(slug: string, spec: Record<string, unknown> = {}) {
+  await putDeclaration({
+    actor: cliActor(),
+    slug,
+    input: {
+      apiVersion: 'vakt/v1',
+      kind: 'RecoveryDeclaration',
+      context: slug,
+      name: slug,
+      team: 'platform-test',
+      spec: {
+        dataOwnership: 'database-per-service',
+        rpoClass: 'RPO-4',
+        rtoClass: 'RTO-2',
+        crossSite: 'optional',
+        failover: 'operator-approved',
+        replication: { local: 'async', crossSite: 'none' },
+        approvalsRequired: 2,
+        backup: { fullIntervalHours: 24, pitr: false, walArchiving: false, retentionDays: 7, drillCadenceDays: 7 },
+        runbook: 'Promote the replica after fencing the primary.',
+        storage: { durability: 'local-disk' },
+        ...spec,
+      },
+    },
+  });
+}
+
+export async function startRealCluster(name: string, replicas: number, context: string): Promise<TPgCluster> {
+  await ensureSite('oslo');
+  const pg = await createPgCluster({
+    primary: { name: `${name}-a`, site: 'oslo' },
+    replicas: Array.from({ length: replicas }, (_, i) => ({ name: `${name}-${String.fromCharCode(98 + i)}`, site: 'oslo' })),
+    agents: 'in-process',
+  });
+  await registerCluster({
+    actor: cliActor(),
+    input: {
+      name,
+      kind: 'vakt-agent',
+      contexts: [context],
+      members: pg.nodes.map((n) => ({ name: n.name, site: n.site, agentUrl: n.agentUrl!, agentToken: n.agentToken! })),
+    },
+  });
+  return pg;
+}
+
+/** The real poller, polling every member about every 300 ms until stopped. */
+export function runPoller(): { stop: () => Promise<void> } {
+  const poller = createPoller({ workerId: `test-poller-${randomBytes(3).toString('hex')}`, intervalMs: 300, sampleEveryMs: 300 });
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      await poller.runCycle().catch(() => {});
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
+export async function waitForVerdict(cluster: string, candidate: string, verdict: string, timeoutMs = 30_000) {
+  let last = '';
+  await waitFor(async () => {
+    const s = await getClusterSafety(cluster);
+    const c = s.candidates.find((x) => x.node === candidate);
+    last = `${s.state} ${c?.verdict} ${c?.reasons.map((r) => r.code).join(',')}`;
+    return c?.verdict === verdict;
+  }, timeoutMs, `${candidate} ${verdict} (last: ${() => last})`, 250).catch((e) => {
+    throw new Error(`${(e as Error).message}; last seen: ${last}`);
+  });
+  return getClusterSafety(cluster);
+}
+
+/** Until Vakt has seen the cluster healthy (so it knows which node is the primary). */
+export async function waitForHealthy(cluster: string, timeoutMs = 30_000) {
+  await waitFor(async () => (await getClusterSafety(cluster)).state === 'HEALTHY', timeoutMs, `${cluster} HEALTHY`, 250);
+}
