@@ -5,7 +5,11 @@ import { Providers } from '@/components/Providers';
 import { Nav } from '@/components/Nav';
 import { sessionActor } from '@/lib/auth/session';
 
-export const metadata: Metadata = { title: 'Vakt', description: 'Recovery policy and promotion safety for control-plane PostgreSQL' };
+export const metadata: Metadata = {
+  title: 'Vakt',
+  description: 'Recovery policy and promotion safety for control-plane PostgreSQL',
+  icons: { icon: { url: '/favicon.svg', type: 'image/svg+xml' } },
+};
 export const dynamic = 'force-dynamic';
 
 export default async function RootLayout({ children }: { children: ReactNode }) {

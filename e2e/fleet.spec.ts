@@ -2,7 +2,7 @@ import type { APIRequestContext } from '@playwright/test';
 import { expect, signInThroughForm, test } from './fixtures';
 import { createRegisteredCluster, createToken, poll, tokenClient, type TRegisteredCluster } from './support/harness-cluster';
 
-// Issue 4 item 6: the fleet overview and the cluster page, live. A real PostgreSQL primary + replica
+// The fleet overview and the cluster page, live (README "Pages"). A real PostgreSQL primary + replica
 // (test harness, agents in this process) is registered through the API with an admin token; a
 // viewer signs in through the form, finds it on /fleet, opens its page, and sees the primary's
 // PostgreSQL going down without reloading.

@@ -2,7 +2,7 @@ import type { APIRequestContext, Browser, BrowserContext, Page } from '@playwrig
 import { expect, login, test, USERS, type TUserKey } from './fixtures';
 import { createRegisteredCluster, createToken, getSafety, poll, tokenClient, waitForSafety, type TRegisteredCluster } from './support/harness-cluster';
 
-// Issue 5: the demo-style failover from the browser. A real PostgreSQL primary + sync replica from
+// The demo-style failover from the browser (docs/safety.md "Promotion workflow"). A real PostgreSQL primary + sync replica from
 // the test harness, registered through the API with the seeded context inventory-tenancy
 // (operator-approved, two approvals); the primary's PostgreSQL is killed; two operators in two
 // browser contexts request and approve; the app's embedded worker executes; both screens follow the

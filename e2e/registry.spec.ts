@@ -1,6 +1,6 @@
 import { expect, login, signInThroughForm, test } from './fixtures';
 
-// Issue 3: declarations in the browser, role checks on the server, class catalog, audit trail.
+// Declarations in the browser, role checks on the server, class catalog, audit trail (docs/api.md "Declarations", "Roles").
 test.describe.configure({ mode: 'serial' });
 
 const CONTEXT = 'inventory-tenancy'; // owned by team platform-inventory, of which owner@vakt.demo is a member

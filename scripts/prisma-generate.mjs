@@ -1,5 +1,5 @@
 // Runs `prisma generate` without the native schema engine (it cannot be downloaded here; generate
-// only checks that the file exists). See README "Database and migrations".
+// only checks that the file exists). See README "Development".
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';

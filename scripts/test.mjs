@@ -1,4 +1,4 @@
-// `npm test`: system programs, then lint, typecheck, unit, integration, build and browser tests.
+// `npm test`: system programs, then lint, dead code (knip), duplicates (jscpd), typecheck, unit, integration, build and browser tests.
 // Stops at the first failing stage and prints a summary line.
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
@@ -21,6 +21,8 @@ try {
 const only = process.argv.slice(2);
 const stages = [
   ['lint', ['npx', 'eslint', '.']],
+  ['deadcode', ['npx', 'knip']], // knip.json: unused files, exports, dependencies
+  ['duplicates', ['npx', 'jscpd']], // .jscpd.json: copies over the threshold fail
   ['typecheck', ['npx', 'tsc', '--noEmit']],
   ['unit', ['npx', 'vitest', 'run', '--project', 'unit']],
   ['integration', ['npx', 'vitest', 'run', '--project', 'integration']],

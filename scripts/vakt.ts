@@ -81,10 +81,10 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     const { parseDeclarationBody } = await import('@/lib/registry/parse-declaration-body');
-    const { putDeclaration } = await import('@/lib/registry/put-declaration');
+    const { parsePutDeclarationInput, putDeclaration } = await import('@/lib/registry/put-declaration');
     const input = parseDeclarationBody(text, file.endsWith('.json') ? 'application/json' : 'application/yaml') as { context?: unknown };
     if (!input || typeof input !== 'object' || typeof input.context !== 'string') throw new UsageError(`${file}: a declaration file needs "context: <slug>" (and apiVersion, kind, name, team, spec)`);
-    const r = await putDeclaration({ actor, slug: input.context, input });
+    const r = await putDeclaration({ actor, slug: input.context, input: parsePutDeclarationInput(input) });
     for (const f of r.findings) console.error(`${f.severity.padEnd(7)} ${f.code}${f.field ? ` (${f.field})` : ''}: ${f.message}`);
     out({ ok: true, context: input.context, version: r.version, created: r.created, findings: r.findings });
     return 0;

@@ -1,15 +1,15 @@
-// `npm run worker`: a standalone worker (poller, and any other registered loops) for scale-out.
+// `npm run worker`: a standalone worker (the same loops as the embedded one: defaultWorkerLoops()) for scale-out.
 // Several may run at once: they share nodes through leases in PostgreSQL. SIGTERM/SIGINT stop it
 // gracefully (in-flight polls are stored, leases released).
 import { ensureDatabase } from '@/scripts/pglocal/bootstrap';
 import { disconnectDb } from '@/lib/base/db';
 import { logger } from '@/lib/base/log';
 import { startWorker } from '@/lib/worker';
-import '@/lib/promotion/register-loop'; // the promotion loop (expiry, split brain, automatic mode, executor)
+import { defaultWorkerLoops } from '@/lib/worker/loops';
 
 async function main() {
   await ensureDatabase();
-  const worker = startWorker({ id: process.env.VAKT_WORKER_ID || undefined });
+  const worker = startWorker({ id: process.env.VAKT_WORKER_ID || undefined, loops: defaultWorkerLoops() });
   console.log(JSON.stringify({ worker: worker.id, pid: process.pid }));
   let stopping = false;
   const stop = async (sig: string) => {

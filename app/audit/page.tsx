@@ -2,7 +2,8 @@ import Link from 'next/link';
 import { pageActor } from '@/lib/auth/session';
 import { AppError } from '@/lib/base/errors';
 import { listAudit, type TAuditEventView } from '@/lib/audit/list-audit';
-import { TimeAgo, formatUtc } from '@/components/ui/TimeAgo';
+import { TimeAgo } from '@/components/ui/TimeAgo';
+import { formatUtc } from '@/components/lib/format';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Audit trail · Vakt' };

@@ -2,7 +2,7 @@ import { pageActor } from '@/lib/auth/session';
 import { hasRole } from '@/lib/auth/roles';
 import { listClasses, type TClass } from '@/lib/registry/classes';
 import { Badge } from '@/components/ui/Badge';
-import { formatSeconds } from '@/components/registry/spec-labels';
+import { formatBound } from '@/components/lib/format';
 import { ClassEditForm } from './ClassEditForm';
 
 export const dynamic = 'force-dynamic';
@@ -33,7 +33,7 @@ function ClassTable({ title, kind, classes, admin }: { title: string; kind: 'RPO
                   </Badge>
                 ) : (
                   <>
-                    ≤ {formatSeconds(c.boundSeconds)} <span className="muted small">({c.boundSeconds} s)</span>
+                    ≤ {formatBound(c.boundSeconds)} <span className="muted small">({c.boundSeconds} s)</span>
                   </>
                 )}
               </td>

@@ -1,7 +1,7 @@
 'use client';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { TClusterHistory } from '@/lib/registry/read-clusters';
-import { formatBytes, formatClock, formatDuration, formatPercent } from './format';
+import { formatBytes, formatClock, formatDuration, formatPercent } from '@/components/lib/format';
 
 // Lag (bytes, seconds) and free storage per member over the last hour, from the stored samples.
 

@@ -2,8 +2,9 @@
 import type { ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { TClusterView } from '@/lib/registry/read-clusters';
-import { fetchJson, LIVE_POLL_MS } from './fetch-json';
-import { formatBytes, formatDuration } from './format';
+import { fetchJson } from '@/components/lib/fetch-json';
+import { formatBytes, formatDuration } from '@/components/lib/format';
+import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
 import { STATE_LABEL, maxLag, primaries } from './health';
 import { LiveStatus } from './LiveStatus';
 import { MembersTable } from './MembersTable';
@@ -17,10 +18,10 @@ export function ClusterLive({ initial, initialAt, safety }: { initial: TClusterV
   const name = initial.name;
   const q = useQuery({
     queryKey: ['cluster', name, HISTORY_MINUTES],
-    queryFn: ({ signal }) => fetchJson<TClusterView>(`/api/v1/clusters/${encodeURIComponent(name)}?history=${HISTORY_MINUTES}`, signal),
+    queryFn: ({ signal }) => fetchJson<TClusterView>(`/api/v1/clusters/${encodeURIComponent(name)}?history=${HISTORY_MINUTES}`, { signal }),
     initialData: initial,
     initialDataUpdatedAt: initialAt,
-    refetchInterval: LIVE_POLL_MS,
+    refetchInterval: LIVE_REFRESH_MS,
   });
   const c = q.data ?? initial;
   const nowMs = q.dataUpdatedAt || initialAt;

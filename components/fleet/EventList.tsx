@@ -1,5 +1,6 @@
 import type { TClusterEventView } from '@/lib/registry/read-clusters';
-import { formatAge, ageSeconds } from './format';
+import { formatAge, ageSeconds } from '@/components/lib/format';
+import { severityBadge } from './health';
 
 // Role changes, timeline changes, nodes going down and coming back: newest first.
 
@@ -14,7 +15,7 @@ export function EventList({ events, nowMs }: { events: TClusterEventView[]; nowM
           <time dateTime={e.at} title={e.at}>
             {formatAge(ageSeconds(e.at, nowMs))}
           </time>
-          <span className={`badge ${e.severity === 'error' || e.severity === 'critical' ? 'bad' : e.severity === 'warning' ? 'warn' : 'info'}`}>{e.kind}</span>
+          <span className={`badge ${severityBadge(e.severity)}`}>{e.kind}</span>
           {e.member && <strong>{e.member}</strong>}
           <span>{e.message}</span>
         </li>

@@ -2,9 +2,10 @@
 import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
 import type { TClusterMemberView, TClusterView } from '@/lib/registry/read-clusters';
-import { fetchJson, LIVE_POLL_MS } from './fetch-json';
-import { formatAge, formatBytes, formatDuration } from './format';
-import { STATE_LABEL, fleetSites, maxLag, memberTone, primaries, sortClustersWorstFirst, stateTone, worstTone } from './health';
+import { fetchJson } from '@/components/lib/fetch-json';
+import { formatAge, formatBytes, formatDuration } from '@/components/lib/format';
+import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
+import { STATE_LABEL, fleetSites, maxLag, memberTone, primaries, roleBadge, sortClustersWorstFirst, stateTone, statusBadge, worstTone } from './health';
 import { LiveStatus } from './LiveStatus';
 
 // The fleet overview: sites × clusters, worst problem first, polling /api/v1/clusters.
@@ -12,10 +13,10 @@ import { LiveStatus } from './LiveStatus';
 export function FleetOverview({ initial, sites, initialAt }: { initial: TClusterView[]; sites: string[]; initialAt: number }) {
   const q = useQuery({
     queryKey: ['clusters'],
-    queryFn: ({ signal }) => fetchJson<TClusterView[]>('/api/v1/clusters', signal),
+    queryFn: ({ signal }) => fetchJson<TClusterView[]>('/api/v1/clusters', { signal }),
     initialData: initial,
     initialDataUpdatedAt: initialAt,
-    refetchInterval: LIVE_POLL_MS,
+    refetchInterval: LIVE_REFRESH_MS,
     refetchIntervalInBackground: false,
   });
   const clusters = sortClustersWorstFirst(q.data ?? []);
@@ -140,8 +141,8 @@ function MemberChip({ m }: { m: TClusterMemberView }) {
     <li className="member-chip">
       <span className={`dot ${tone}`} aria-hidden />
       <strong>{m.name}</strong>{' '}
-      <span className={`badge ${m.role === 'primary' ? 'info' : m.role === 'unknown' ? 'unknown' : ''}`}>{m.role}</span>
-      {m.status !== 'ok' && <span className={`badge ${m.status === 'down' ? 'bad' : 'unknown'}`}>{m.status === 'never' ? 'not polled yet' : m.status}</span>}
+      <span className={`badge ${roleBadge(m.role)}`}>{m.role}</span>
+      {m.status !== 'ok' && <span className={`badge ${statusBadge(m.status)}`}>{m.status === 'never' ? 'not polled yet' : m.status}</span>}
       {m.fenced && <span className="badge warn">fenced</span>}
       {m.role === 'replica' && m.status === 'ok' && (
         <span className="small muted">

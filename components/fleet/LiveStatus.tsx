@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useState } from 'react';
-import { formatAge } from './format';
+import { formatAge } from '@/components/lib/format';
 
 /** "live · updated 2 s ago", or why live updates are paused (the last data stays on screen). */
 export function LiveStatus({ updatedAt, error, fetching }: { updatedAt: number; error: Error | null; fetching: boolean }) {

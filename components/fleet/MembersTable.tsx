@@ -1,8 +1,10 @@
 import type { TClusterMemberView } from '@/lib/registry/read-clusters';
-import { formatAge, formatBytes, formatDuration, formatPercent, ageSeconds } from './format';
-import { freePercent, memberTone } from './health';
+import { formatAge, formatBytes, formatDuration, formatPercent, ageSeconds } from '@/components/lib/format';
+import { freePercent, memberTone, roleBadge, statusBadge } from './health';
 
 // Members of one cluster, as last observed. Stale rows are marked with their age.
+
+const MEMBER_STATUS_TEXT: Record<string, string> = { ok: 'reachable', down: 'PostgreSQL down', never: 'not polled yet' };
 
 export function MembersTable({ members, nowMs }: { members: TClusterMemberView[]; nowMs: number }) {
   return (
@@ -35,19 +37,11 @@ export function MembersTable({ members, nowMs }: { members: TClusterMemberView[]
                   <span className={`dot ${tone}`} aria-hidden /> {m.name}
                 </th>
                 <td>
-                  <span className={`badge ${m.role === 'primary' ? 'info' : m.role === 'unknown' ? 'unknown' : ''}`}>{m.role}</span>
+                  <span className={`badge ${roleBadge(m.role)}`}>{m.role}</span>
                 </td>
                 <td>{m.site}</td>
                 <td>
-                  {m.status === 'ok' ? (
-                    <span className="badge ok">reachable</span>
-                  ) : m.status === 'down' ? (
-                    <span className="badge bad">PostgreSQL down</span>
-                  ) : m.status === 'never' ? (
-                    <span className="badge unknown">not polled yet</span>
-                  ) : (
-                    <span className="badge unknown">unknown</span>
-                  )}
+                  <span className={`badge ${statusBadge(m.status)}`}>{MEMBER_STATUS_TEXT[m.status] ?? 'unknown'}</span>
                   {m.error && m.status !== 'never' && <div className="small error-text">{m.error}</div>}
                 </td>
                 <td className="num">{m.timeline ?? '—'}</td>

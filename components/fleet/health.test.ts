@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fleetSites, freePercent, maxLag, memberTone, primaries, sortClustersWorstFirst, stateTone, worstTone } from './health';
+import { fleetSites, freePercent, maxLag, memberTone, primaries, roleBadge, severityBadge, sortClustersWorstFirst, stateTone, statusBadge, worstTone } from './health';
 
 const member = (o: Partial<Parameters<typeof memberTone>[0] & { name: string; site: string; lagBytes: number | null; lagSeconds: number | null }> = {}) =>
   ({ name: 'n', site: 'oslo', status: 'ok', stale: false, role: 'replica', fenced: false, reachable: true, lagBytes: null, lagSeconds: null, ...o }) as never;
@@ -48,5 +48,10 @@ describe('fleet health rules', () => {
     expect(freePercent({ freeBytes: 25, totalBytes: 100 })).toBe(25);
     expect(freePercent({ freeBytes: null, totalBytes: 100 })).toBeNull();
     expect(fleetSites(['oslo'], [c])).toEqual(['oslo', 'bergen']);
+  });
+  it('badge classes of role, reachability and event severity', () => {
+    expect([roleBadge('primary'), roleBadge('replica'), roleBadge('unknown')]).toEqual(['info', '', 'unknown']);
+    expect([statusBadge('ok'), statusBadge('down'), statusBadge('never'), statusBadge('unknown')]).toEqual(['ok', 'bad', 'unknown', 'unknown']);
+    expect([severityBadge('critical'), severityBadge('error'), severityBadge('warning'), severityBadge('info')]).toEqual(['bad', 'bad', 'warn', 'info']);
   });
 });

@@ -38,6 +38,21 @@ export function memberTone(m: TMemberLike): TTone {
   return 'ok';
 }
 
+/** Badge class of a member's role: primary = info, unknown = unknown, replica = plain. */
+export function roleBadge(role: TClusterMemberView['role']): 'info' | 'unknown' | '' {
+  return role === 'primary' ? 'info' : role === 'unknown' ? 'unknown' : '';
+}
+
+/** Badge class of a member's reachability: ok, down = bad, never polled / unknown = unknown. */
+export function statusBadge(status: TClusterMemberView['status']): 'ok' | 'bad' | 'unknown' {
+  return status === 'ok' ? 'ok' : status === 'down' ? 'bad' : 'unknown';
+}
+
+/** Badge class of an event's severity: error/critical = bad, warning = warn, else info. */
+export function severityBadge(severity: string): 'bad' | 'warn' | 'info' {
+  return severity === 'error' || severity === 'critical' ? 'bad' : severity === 'warning' ? 'warn' : 'info';
+}
+
 const TONE_RANK: Record<TTone, number> = { bad: 0, warn: 1, unknown: 2, ok: 3 };
 export function worstTone(tones: TTone[]): TTone | null {
   if (!tones.length) return null;

@@ -2,26 +2,30 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TPromotionView } from '@/lib/promotion/get-promotion';
-import { api, ApiError, canOperate, fmtBytes } from './api';
+import { hasRole, type TRole } from '@/lib/auth/roles';
+import { errorMessage, fetchJson, fieldInvalid } from '@/components/lib/fetch-json';
+import { formatBytes, formatClock, formatDateTime } from '@/components/lib/format';
+import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
+import { isNotStarted, mayCancel, OPEN_STATUSES } from '@/lib/promotion/rules';
 
 export type TPromotionDetailProps = {
   id: string;
-  role: 'viewer' | 'service-owner' | 'operator' | 'admin';
+  role: TRole;
   /** the signed-in user's id: the requester may cancel */
   userId?: string | null;
   refreshMs?: number;
 };
 
-const LIVE = new Set(['PENDING', 'APPROVED', 'EXECUTING']);
+const LIVE = new Set<string>(OPEN_STATUSES);
 
 /** One promotion: live steps, approvals, and (by role) the approval form, reject and cancel. */
-export function PromotionDetail({ id, role, userId = null, refreshMs = 2000 }: TPromotionDetailProps) {
+export function PromotionDetail({ id, role, userId = null, refreshMs = LIVE_REFRESH_MS }: TPromotionDetailProps) {
   const url = `/api/v1/promotions/${encodeURIComponent(id)}`;
-  const q = useQuery({ queryKey: ['promotion', id], queryFn: () => api<TPromotionView>(url), refetchInterval: (query) => (query.state.data && !LIVE.has(query.state.data.status) ? false : refreshMs) });
+  const q = useQuery({ queryKey: ['promotion', id], queryFn: ({ signal }) => fetchJson<TPromotionView>(url, { signal }), refetchInterval: (query) => (query.state.data && !LIVE.has(query.state.data.status) ? false : refreshMs) });
   if (q.isPending) return <section className="card" aria-busy="true">Loading…</section>;
-  if (q.isError) return <section className="card notice bad" role="alert">{(q.error as Error).message}</section>;
+  if (q.isError) return <section className="card notice bad" role="alert">{errorMessage(q.error)}</section>;
   const p = q.data;
-  const mayAct = canOperate(role);
+  const mayAct = hasRole(role, 'operator');
   return (
     <section className="promotion-detail">
       <div className="card">
@@ -32,7 +36,7 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = 2000 }: T
               {p.status}
             </span>
           </h1>
-          <span className="small muted">{p.automatic ? 'automatic' : `requested by ${p.requestedBy}`} · {new Date(p.createdAt).toLocaleString()}</span>
+          <span className="small muted">{p.automatic ? 'automatic' : `requested by ${p.requestedBy}`} · {formatDateTime(p.createdAt)}</span>
         </div>
         <p>{p.reason}</p>
         <dl className="kv small">
@@ -47,15 +51,15 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = 2000 }: T
           <dt>Approvals</dt>
           <dd>
             {p.approvals.length}/{p.approvalsRequired}
-            {p.approvals.length > 0 && ': ' + p.approvals.map((a) => `${a.user} (${new Date(a.at).toLocaleTimeString()})`).join(', ')}
+            {p.approvals.length > 0 && ': ' + p.approvals.map((a) => `${a.user} (${formatClock(a.at)})`).join(', ')}
           </dd>
           <dt>Estimated loss</dt>
           <dd>
-            {fmtBytes(p.estimatedLossBytes)}
+            {formatBytes(p.estimatedLossBytes, 'unknown')}
             {p.exceedsRpo && ' — exceeds the RPO bound'}
           </dd>
           <dt>Expires</dt>
-          <dd>{new Date(p.expiresAt).toLocaleString()}</dd>
+          <dd>{formatDateTime(p.expiresAt)}</dd>
         </dl>
         <ul className="reasons small">
           {p.verdict.reasons.map((r, i) => (
@@ -72,14 +76,14 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = 2000 }: T
             <li key={i} className={`step ${s.status}`} data-step={s.name} data-status={s.status}>
               <span className={`badge ${s.status === 'ok' ? 'ok' : s.status === 'failed' ? 'bad' : 'warn'}`}>{s.status}</span>
               <strong>{s.name}</strong>
-              <span className="small muted">{new Date(s.at).toLocaleTimeString()}</span>
+              <span className="small muted">{formatClock(s.at)}</span>
               <span className="small">{s.detail}</span>
             </li>
           ))}
         </ol>
       </div>
       {mayAct && p.status === 'PENDING' && <ApprovalForm p={p} />}
-      {mayAct && (p.status === 'PENDING' || p.status === 'APPROVED') && <StopButtons p={p} canCancel={role === 'admin' || (userId !== null && userId === p.requestedById)} />}
+      {mayAct && isNotStarted(p.status) && <StopButtons p={p} canCancel={mayCancel({ type: 'user', id: userId, role }, p.requestedById)} />}
     </section>
   );
 }
@@ -91,7 +95,7 @@ function ApprovalForm({ p }: { p: TPromotionView }) {
   const [ack, setAck] = useState('');
   const m = useMutation({
     mutationFn: () =>
-      api(`/api/v1/promotions/${p.id}/approvals`, {
+      fetchJson(`/api/v1/promotions/${p.id}/approvals`, {
         method: 'POST',
         body: { password, ...(p.requiresAttestation ? { attestation } : {}), ...(p.exceedsRpo ? { acknowledgeDataLossBytes: Number(ack) } : {}) },
       }),
@@ -100,8 +104,8 @@ function ApprovalForm({ p }: { p: TPromotionView }) {
       void qc.invalidateQueries({ queryKey: ['promotion', p.id] });
     },
   });
-  const err = m.error as ApiError | null;
-  const bad = (path: string) => err?.fields.some((f) => f.path === path) || undefined;
+  const err = m.error;
+  const bad = (path: string) => fieldInvalid(err, path);
   return (
     <form
       className="card form"
@@ -126,11 +130,11 @@ function ApprovalForm({ p }: { p: TPromotionView }) {
       {p.exceedsRpo && (
         <label>
           Acknowledge the data loss (bytes)
-          <span className="hint">The estimate ({fmtBytes(p.estimatedLossBytes)}) exceeds the RPO bound; type a number ≥ {p.estimatedLossBytes ?? '?'}</span>
+          <span className="hint">The estimate ({formatBytes(p.estimatedLossBytes, 'unknown')}) exceeds the RPO bound; type a number ≥ {p.estimatedLossBytes ?? '?'}</span>
           <input inputMode="numeric" value={ack} onChange={(e) => setAck(e.target.value)} aria-invalid={bad('acknowledgeDataLossBytes')} />
         </label>
       )}
-      {err && <p className="error" role="alert">{err.message}</p>}
+      {err && <p className="error" role="alert">{errorMessage(err)}</p>}
       {m.isSuccess && <p className="notice ok">Approval recorded.</p>}
       <button className="btn primary" type="submit" disabled={m.isPending}>
         {m.isPending ? 'Approving…' : 'Approve promotion'}
@@ -143,16 +147,16 @@ function StopButtons({ p, canCancel }: { p: TPromotionView; canCancel: boolean }
   const qc = useQueryClient();
   const [reason, setReason] = useState('');
   const done = () => void qc.invalidateQueries({ queryKey: ['promotion', p.id] });
-  const reject = useMutation({ mutationFn: () => api(`/api/v1/promotions/${p.id}/reject`, { method: 'POST', body: { reason } }), onSuccess: done });
-  const cancel = useMutation({ mutationFn: () => api(`/api/v1/promotions/${p.id}/cancel`, { method: 'POST', body: reason ? { reason } : {} }), onSuccess: done });
-  const err = (reject.error ?? cancel.error) as Error | null;
+  const reject = useMutation({ mutationFn: () => fetchJson(`/api/v1/promotions/${p.id}/reject`, { method: 'POST', body: { reason } }), onSuccess: done });
+  const cancel = useMutation({ mutationFn: () => fetchJson(`/api/v1/promotions/${p.id}/cancel`, { method: 'POST', body: reason ? { reason } : {} }), onSuccess: done });
+  const err = reject.error ?? cancel.error;
   return (
     <div className="card form">
       <label>
         Reason (to reject or cancel)
         <input value={reason} onChange={(e) => setReason(e.target.value)} />
       </label>
-      {err && <p className="error" role="alert">{err.message}</p>}
+      {err && <p className="error" role="alert">{errorMessage(err)}</p>}
       <div className="row">
         <button className="btn danger" onClick={() => reject.mutate()} disabled={reject.isPending || reason.trim().length < 3}>
           Reject

@@ -2,7 +2,9 @@
 import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
 import type { TPromotionListItem } from '@/lib/promotion/list-promotions';
-import { api } from './api';
+import { errorMessage, fetchJson } from '@/components/lib/fetch-json';
+import { formatDateTime } from '@/components/lib/format';
+import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
 
 export type TPromotionListProps = {
   /** only this cluster's promotions */
@@ -12,13 +14,13 @@ export type TPromotionListProps = {
 };
 
 /** Promotions (newest first), live. Embed with clusterName on a cluster page. */
-export function PromotionList({ clusterName, status, refreshMs = 3000 }: TPromotionListProps) {
+export function PromotionList({ clusterName, status, refreshMs = LIVE_REFRESH_MS }: TPromotionListProps) {
   const params = new URLSearchParams();
   if (clusterName) params.set('cluster', clusterName);
   if (status) params.set('status', status);
-  const q = useQuery({ queryKey: ['promotions', clusterName ?? '', status ?? ''], queryFn: () => api<{ promotions: TPromotionListItem[] }>(`/api/v1/promotions?${params}`), refetchInterval: refreshMs });
+  const q = useQuery({ queryKey: ['promotions', clusterName ?? '', status ?? ''], queryFn: ({ signal }) => fetchJson<{ promotions: TPromotionListItem[] }>(`/api/v1/promotions?${params}`, { signal }), refetchInterval: refreshMs });
   if (q.isPending) return <p aria-busy="true">Loading promotions…</p>;
-  if (q.isError) return <p className="notice bad" role="alert">{(q.error as Error).message}</p>;
+  if (q.isError) return <p className="notice bad" role="alert">{errorMessage(q.error)}</p>;
   if (q.data.promotions.length === 0) return <p className="muted">No promotions.</p>;
   return (
     <table>
@@ -37,7 +39,7 @@ export function PromotionList({ clusterName, status, refreshMs = 3000 }: TPromot
         {q.data.promotions.map((p) => (
           <tr key={p.id}>
             <td>
-              <Link href={`/promotions/${p.id}`}>{new Date(p.createdAt).toLocaleString()}</Link>
+              <Link href={`/promotions/${p.id}`}>{formatDateTime(p.createdAt)}</Link>
             </td>
             {!clusterName && <td>{p.cluster}</td>}
             <td>{p.candidate}</td>

@@ -4,22 +4,25 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TClusterSafety, TSafetyCandidate } from '@/lib/promotion/get-cluster-safety';
-import { api, ApiError, canOperate, fmtBytes, fmtSeconds } from './api';
+import { hasRole, type TRole } from '@/lib/auth/roles';
+import { errorMessage, fetchJson, fieldInvalid } from '@/components/lib/fetch-json';
+import { formatBound, formatBytes, formatClock, formatDuration } from '@/components/lib/format';
+import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
 
 export type TSafetyPanelProps = {
   clusterName: string;
   /** the signed-in person's role (from the server page); request buttons only for operator and admin */
-  role: 'viewer' | 'service-owner' | 'operator' | 'admin';
-  /** refetch interval, default 2500 ms */
+  role: TRole;
+  /** refetch interval, default LIVE_REFRESH_MS */
   refreshMs?: number;
 };
 
 /** Promotion safety of one cluster: per candidate the verdict, reasons, data loss vs RPO, approvals; live. */
-export function SafetyPanel({ clusterName, role, refreshMs = 2500 }: TSafetyPanelProps) {
+export function SafetyPanel({ clusterName, role, refreshMs = LIVE_REFRESH_MS }: TSafetyPanelProps) {
   const url = `/api/v1/clusters/${encodeURIComponent(clusterName)}/safety`;
-  const q = useQuery({ queryKey: ['safety', clusterName], queryFn: () => api<TClusterSafety>(url), refetchInterval: refreshMs });
+  const q = useQuery({ queryKey: ['safety', clusterName], queryFn: ({ signal }) => fetchJson<TClusterSafety>(url, { signal }), refetchInterval: refreshMs });
   if (q.isPending) return <section className="card" aria-busy="true">Loading promotion safety…</section>;
-  if (q.isError) return <section className="card notice bad" role="alert">Promotion safety unavailable: {(q.error as Error).message}</section>;
+  if (q.isError) return <section className="card notice bad" role="alert">Promotion safety unavailable: {errorMessage(q.error)}</section>;
   const s = q.data;
   const open = s.openRequests[0] ?? null;
   return (
@@ -29,7 +32,7 @@ export function SafetyPanel({ clusterName, role, refreshMs = 2500 }: TSafetyPane
           Promotion safety <span className={`badge ${s.state}`}>{s.state}</span>
         </h2>
         <span className="muted small">
-          epoch {s.epoch} · evaluated {new Date(s.evaluatedAt).toLocaleTimeString()}
+          epoch {s.epoch} · evaluated {formatClock(s.evaluatedAt)}
         </span>
       </div>
       {s.alarms.map((a, i) => (
@@ -87,9 +90,9 @@ export function SafetyPanel({ clusterName, role, refreshMs = 2500 }: TSafetyPane
   );
 }
 
-function Candidate({ cluster, c, role, approvalsGiven, hasOpen }: { cluster: string; c: TSafetyCandidate; role: string; approvalsGiven: number; hasOpen: boolean }) {
+function Candidate({ cluster, c, role, approvalsGiven, hasOpen }: { cluster: string; c: TSafetyCandidate; role: TRole; approvalsGiven: number; hasOpen: boolean }) {
   const [asking, setAsking] = useState(false);
-  const allowed = (c.verdict === 'GATED' || c.verdict === 'SAFE') && canOperate(role) && !hasOpen;
+  const allowed = (c.verdict === 'GATED' || c.verdict === 'SAFE') && hasRole(role, 'operator') && !hasOpen;
   return (
     <article className="candidate" aria-label={`candidate ${c.node}`}>
       <div className="spread">
@@ -103,14 +106,14 @@ function Candidate({ cluster, c, role, approvalsGiven, hasOpen }: { cluster: str
       <dl className="kv small">
         <dt>Estimated loss</dt>
         <dd>
-          {fmtBytes(c.dataLoss.bytes)}, {fmtSeconds(c.dataLoss.seconds)} behind; unknown window {fmtSeconds(c.dataLoss.unknownWindowSeconds)}
-          {c.dataLoss.windowCoveredBySync ? ' (covered by sync replication)' : ''}; worst case {fmtSeconds(c.dataLoss.worstCaseSeconds)}
+          {formatBytes(c.dataLoss.bytes, 'unknown')}, {formatDuration(c.dataLoss.seconds, 'unknown')} behind; unknown window {formatDuration(c.dataLoss.unknownWindowSeconds, 'unknown')}
+          {c.dataLoss.windowCoveredBySync ? ' (covered by sync replication)' : ''}; worst case {formatDuration(c.dataLoss.worstCaseSeconds, 'unknown')}
         </dd>
         {c.contexts.map((x) => (
           <div key={x.slug} className="contents">
             <dt>RPO of {x.slug}</dt>
             <dd>
-              {x.rpoBoundSeconds === null ? 'bound not set' : fmtSeconds(x.rpoBoundSeconds)}{' '}
+              {x.rpoBoundSeconds === null ? 'bound not set' : formatBound(x.rpoBoundSeconds)}{' '}
               {x.withinRpo === null ? <span className="badge unknown">unknown</span> : x.withinRpo ? <span className="badge ok">within</span> : <span className="badge bad">exceeds</span>}
             </dd>
           </div>
@@ -144,13 +147,13 @@ function RequestForm({ cluster, candidate, onDone }: { cluster: string; candidat
   const router = useRouter();
   const [reason, setReason] = useState('');
   const m = useMutation({
-    mutationFn: () => api<{ id: string; status: string }>(`/api/v1/clusters/${encodeURIComponent(cluster)}/promotions`, { method: 'POST', body: { candidate, reason } }),
+    mutationFn: () => fetchJson<{ id: string; status: string }>(`/api/v1/clusters/${encodeURIComponent(cluster)}/promotions`, { method: 'POST', body: { candidate, reason } }),
     onSuccess: (r) => {
       void qc.invalidateQueries({ queryKey: ['safety', cluster] });
       router.push(`/promotions/${r.id}`);
     },
   });
-  const err = m.error as ApiError | null;
+  const err = m.error;
   return (
     <form
       className="form"
@@ -161,9 +164,9 @@ function RequestForm({ cluster, candidate, onDone }: { cluster: string; candidat
     >
       <label>
         Why promote {candidate}?
-        <textarea value={reason} onChange={(e) => setReason(e.target.value)} required minLength={3} aria-invalid={err?.fields.some((f) => f.path === 'reason')} />
+        <textarea value={reason} onChange={(e) => setReason(e.target.value)} required minLength={3} aria-invalid={fieldInvalid(err, 'reason')} />
       </label>
-      {err && <p className="error" role="alert">{err.message}</p>}
+      {err && <p className="error" role="alert">{errorMessage(err)}</p>}
       <div className="row">
         <button className="btn primary" type="submit" disabled={m.isPending}>
           {m.isPending ? 'Requesting…' : `Request promotion of ${candidate}`}

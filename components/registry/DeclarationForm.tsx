@@ -13,7 +13,7 @@ import {
   LOCAL_REPLICATION,
   STORAGE_DURABILITY,
 } from '@/lib/registry/declaration-schema';
-import { formatSeconds } from './spec-labels';
+import { formatBound } from '@/components/lib/format';
 
 type TClassOption = { name: string; boundSeconds: number | null };
 type TProps = {
@@ -35,7 +35,7 @@ const FIELDS = [
   'spec.storage.durability', 'spec.storage.note', 'reason',
 ] as const;
 
-const classLabel = (c: TClassOption) => `${c.name} (${c.boundSeconds === null ? 'bound unset' : `≤ ${formatSeconds(c.boundSeconds)}`})`;
+const classLabel = (c: TClassOption) => `${c.name} (${c.boundSeconds === null ? 'bound unset' : `≤ ${formatBound(c.boundSeconds)}`})`;
 
 export function DeclarationForm(props: TProps) {
   const [state, formAction, pending] = useActionState(props.action, initialFormState);

@@ -38,12 +38,3 @@ export function formatValue(v: unknown): string {
   if (typeof v === 'number') return String(v);
   return JSON.stringify(v);
 }
-
-/** Seconds as a friendly duration: 0 s, 5 s, 15 min, 4 h, 1 d. */
-export function formatSeconds(s: number): string {
-  if (s === 0) return '0 s';
-  if (s % 86400 === 0) return `${s / 86400} d`;
-  if (s % 3600 === 0) return `${s / 3600} h`;
-  if (s % 60 === 0) return `${s / 60} min`;
-  return `${s} s`;
-}

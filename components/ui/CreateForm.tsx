@@ -3,15 +3,14 @@
 import { useActionState } from 'react';
 import { Field } from './Field';
 import { FormMessage } from './FormMessage';
-import { initialFormState, type TFormState } from './form-state';
+import { initialFormState, keptValues, type TFormState } from './form-state';
 
 export type TCreateField = { name: string; label: string; hint?: string; required?: boolean; placeholder?: string };
 
 /** A small create form (admin): text fields, one submit button, field errors from the action. */
 export function CreateForm({ title, fields, submit, action, idPrefix }: { title: string; fields: TCreateField[]; submit: string; action: (prev: TFormState, fd: FormData) => Promise<TFormState>; idPrefix: string }) {
   const [state, formAction, pending] = useActionState(action, initialFormState);
-  // after a success the inputs start empty again; after an error they keep what was typed
-  const v = state.ok ? {} : (state.values ?? {});
+  const v = keptValues(state);
   return (
     <form key={state.attempt} action={formAction} className="form compact-form" aria-label={title}>
       <h2>{title}</h2>

@@ -10,6 +10,11 @@ export type TFormState = {
 
 export const initialFormState: TFormState = { message: null, errors: {}, attempt: 0 };
 
+/** The input a form re-shows after an answer: none after a success (inputs start empty), else what was typed. */
+export function keptValues(state: TFormState): Record<string, string> {
+  return state.ok ? {} : (state.values ?? {});
+}
+
 /** FormData -> plain strings (checkboxes appear only when checked). */
 export function formValues(fd: FormData): Record<string, string> {
   const out: Record<string, string> = {};

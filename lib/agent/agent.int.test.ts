@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgCluster, startWriteLoad, waitFor, type TPgCluster, type TPgNode } from '@/tests/support/pg-cluster';
-import { ZActionResult, ZAgentError, lsnDiff } from './protocol.ts';
+import { ZActionResult, ZAgentError } from './protocol.ts';
+import { lsnDiff } from '../pg/lsn.ts';
 
 // One cluster for the whole file: n1 (primary, oslo), n2 (sync replica, oslo), n3 (async, bergen).
 // Agents run in-process and connect as the non-superuser role from the README (pg_monitor +

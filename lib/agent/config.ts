@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
-// Agent configuration (PRODUCT.md "Agent configuration"): environment, or `--config FILE` with
+// Agent configuration (lib/agent/README.md "Configuration", docs/agent-protocol.md): environment, or `--config FILE` with
 // KEY=VALUE lines setting the same keys; the environment wins.
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

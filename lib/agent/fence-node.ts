@@ -1,7 +1,7 @@
-import { readFencingState, writeFencingState, StateCorruptError } from './fencing-state.ts';
+import { readFencingState, writeFencingState, StateCorruptError, type TFencingState } from './fencing-state.ts';
 import { fenceDataDir } from './fence-data-dir.ts';
 import { pgCtlStatus, pgCtlStop } from './pg-ctl.ts';
-import { AgentError, type TAgentContext, type TFencingState } from './types.ts';
+import { AgentError, type TAgentContext } from './types.ts';
 import type { TActionResult } from './protocol.ts';
 
 /**

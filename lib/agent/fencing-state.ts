@@ -1,28 +1,35 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { TFencingState } from './types.ts';
 
 // The agent's durable memory: the highest epoch it has seen, whether the node is fenced, and the
 // last promotion it ran. Written atomically (temp file + fsync + rename + fsync dir) so that a crash
 // leaves either the old or the new state, never a torn file.
 
-const ZStateFile = z.object({
-  version: z.literal(1),
+const ZPromotionRecord = z.object({
+  epoch: z.number().int(),
+  requestedAt: z.string(),
+  completedAt: z.string().nullable().optional(),
+  timeline: z.number().int().nullable().optional(),
+  forkLsn: z.string().nullable().optional(),
+});
+
+/** The state as the agent works with it (absent fields of an older file read as null). */
+export const ZFencingState = z.object({
   epoch: z.number().int().min(0),
   fenced: z.boolean(),
+  since: z.string().nullable(),
+  reason: z.string().nullable(),
+  promotion: ZPromotionRecord.nullable(),
+});
+export type TFencingState = z.infer<typeof ZFencingState>;
+
+/** The state file on disk. */
+const ZStateFile = ZFencingState.extend({
+  version: z.literal(1),
   since: z.string().nullable().optional(),
   reason: z.string().nullable().optional(),
-  promotion: z
-    .object({
-      epoch: z.number().int(),
-      requestedAt: z.string(),
-      completedAt: z.string().nullable().optional(),
-      timeline: z.number().int().nullable().optional(),
-      forkLsn: z.string().nullable().optional(),
-    })
-    .nullable()
-    .optional(),
+  promotion: ZPromotionRecord.nullable().optional(),
 });
 
 export const STATE_FILE = 'fencing.json';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { ZLsn } from '../pg/lsn.ts';
+import { ZNodeRole } from '../pg/vocabulary.ts';
 
-// Agent protocol v1 (PRODUCT.md "Agent protocol v1"). This file is the one truth for both sides:
+// Agent protocol v1 (docs/agent-protocol.md). This file is the one truth for both sides:
 // the agent builds its answers with these schemas and the poller validates every answer with them.
+// LSNs and roles are lib/pg's words (the agent imports lib/pg relatively: it is bundled on its own).
 export const AGENT_PROTOCOL = 'vakt.agent/v1';
-
-/** PostgreSQL LSN text form, e.g. "0/3000148". */
-export const ZLsn = z.string().regex(/^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i, 'not an LSN like 0/3000148');
 
 export const ZReplicationPeer = z.object({
   applicationName: z.string(),
@@ -87,7 +87,7 @@ export const ZPostgresStatus = z.object({
   error: z.string().optional(),
   serverVersion: z.string().nullable().optional(),
   systemIdentifier: z.string().nullable().optional(),
-  role: z.enum(['primary', 'replica', 'unknown']),
+  role: ZNodeRole,
   timeline: z.number().int().nullable().optional(),
   currentLsn: ZLsn.nullable().optional(),
   receiveLsn: ZLsn.nullable().optional(),
@@ -137,14 +137,5 @@ export const ZActionResult = z.object({
 export type TActionResult = z.infer<typeof ZActionResult>;
 export const ZAgentError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
-/** Byte position of an LSN ("16/B374D848" -> 0x16B374D848). */
-export function lsnToBigInt(lsn: string): bigint {
-  const [hi, lo] = lsn.split('/');
-  return (BigInt('0x' + hi) << 32n) + BigInt('0x' + lo);
-}
-/** a - b in bytes as a number (exact below 2^53). */
-export function lsnDiff(a: string, b: string): number {
-  return Number(lsnToBigInt(a) - lsnToBigInt(b));
-}
 /** Extension: clears the agent's fenced flag (does not touch the data directory or start PostgreSQL). */
 export const ZUnfenceRequest = z.object({ epoch: z.number().int().min(1), reason: z.string().min(1).max(500) }).strict();

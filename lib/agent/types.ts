@@ -1,14 +1,6 @@
 import type { Logger } from 'pino';
 import type { TAgentConfig } from './config.ts';
 
-export type TFencingState = {
-  epoch: number;
-  fenced: boolean;
-  since: string | null;
-  reason: string | null;
-  promotion: { epoch: number; requestedAt: string; completedAt?: string | null; timeline?: number | null; forkLsn?: string | null } | null;
-};
-
 export type TAgentContext = {
   config: TAgentConfig;
   log: Logger;

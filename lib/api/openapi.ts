@@ -6,6 +6,8 @@ import { ZCreateSiteInput } from '@/lib/registry/sites';
 import { ZListAuditQuery } from '@/lib/audit/list-audit';
 import { ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
 import { ZRegisterClusterInput } from '@/lib/registry/register-cluster';
+import { ZTeamName } from '@/lib/registry/teams';
+import { ZIdParams, ZNameParams, ZSlugParams } from './params';
 
 // The OpenAPI 3.1 document served at /api/v1/openapi.json, built from the same zod schemas the
 // handlers validate with. Other modules add their operations with registerOpenApiPath().
@@ -15,7 +17,7 @@ export type TOpenApiOperation = {
   summary: string;
   /** minimum role; 'public' = no credentials */
   role: 'public' | 'viewer' | 'service-owner' | 'operator' | 'admin';
-  params?: { name: string; in: 'path' | 'query' | 'header'; description?: string; required?: boolean }[];
+  params?: { name: string; in: 'path' | 'query' | 'header'; description?: string; required?: boolean; schema?: z.ZodType }[];
   requestBody?: { schema: z.ZodType | TJson; contentTypes?: string[] };
   response?: z.ZodType | TJson;
   responseDescription?: string;
@@ -35,11 +37,14 @@ const ZError = z.object({ error: z.object({ code: z.string(), message: z.string(
 const ZFindingCounts = z.object({ error: z.number(), warning: z.number(), info: z.number() });
 const ZClass = z.object({ id: z.string(), kind: z.enum(['RPO', 'RTO']), name: z.string(), boundSeconds: z.number().int().nullable(), description: z.string().nullable(), sortOrder: z.number().int() });
 const ZSpecChange = z.object({ path: z.string(), before: z.unknown(), after: z.unknown() });
-const slug = { name: 'slug', in: 'path' as const, required: true, description: 'context slug' };
-const nameParam = { name: 'name', in: 'path' as const, required: true };
-const idParam = { name: 'id', in: 'path' as const, required: true };
+/** The parameters of a params or query schema withApi validates (one per key of its shape). */
+const paramsOf = (schema: z.ZodObject, where: 'path' | 'query', descriptions: Record<string, string> = {}) =>
+  Object.entries(schema.shape).map(([name, s]) => ({ name, in: where, schema: s as z.ZodType, ...(descriptions[name] ? { description: descriptions[name] } : {}) }));
+const [slug] = paramsOf(ZSlugParams, 'path', { slug: 'context slug' });
+const [nameParam] = paramsOf(ZNameParams, 'path', { name: 'cluster name' });
+const [idParam] = paramsOf(ZIdParams, 'path');
 
-// ----- the registry (this module's owners) and the rest of PRODUCT.md's map
+// ----- the registry (this module's owners) and the rest of the route map (docs/api.md "Routes")
 registerOpenApiPath('/api/health', 'get', { summary: 'Liveness and database reachability', role: 'public' });
 registerOpenApiPath('/api/metrics', 'get', { summary: 'Prometheus metrics (token, or a source address in VAKT_METRICS_ALLOW)', role: 'viewer' });
 registerOpenApiPath('/api/v1/openapi.json', 'get', { summary: 'This document', role: 'public' });
@@ -48,7 +53,7 @@ registerOpenApiPath('/api/v1/classes/{id}', 'patch', { summary: 'Rename, re-boun
 registerOpenApiPath('/api/v1/sites', 'get', { summary: 'Sites (failure domains)', role: 'viewer' });
 registerOpenApiPath('/api/v1/sites', 'post', { summary: 'Create a site', role: 'admin', requestBody: { schema: ZCreateSiteInput } });
 registerOpenApiPath('/api/v1/teams', 'get', { summary: 'Teams with member and context counts', role: 'viewer' });
-registerOpenApiPath('/api/v1/teams', 'post', { summary: 'Create a team', role: 'admin', requestBody: { schema: z.strictObject({ name: z.string() }) } });
+registerOpenApiPath('/api/v1/teams', 'post', { summary: 'Create a team', role: 'admin', requestBody: { schema: z.strictObject({ name: ZTeamName }) } });
 registerOpenApiPath('/api/v1/contexts', 'get', {
   summary: 'Bounded contexts with their classes and open findings',
   role: 'viewer',
@@ -82,7 +87,7 @@ registerOpenApiPath('/api/v1/clusters/{name}/promotions', 'post', { summary: 'Re
 registerOpenApiPath('/api/v1/promotions', 'get', {
   summary: 'Promotion requests',
   role: 'viewer',
-  params: Object.keys(ZListPromotionsQuery.shape).map((name) => ({ name, in: 'query' as const })),
+  params: paramsOf(ZListPromotionsQuery, 'query'),
 });
 registerOpenApiPath('/api/v1/promotions/{id}', 'get', { summary: 'A promotion request', role: 'viewer', params: [idParam] });
 registerOpenApiPath('/api/v1/promotions/{id}/approvals', 'post', { summary: 'Approve (signed-in session only; step-up password in the body)', role: 'operator', params: [idParam], requestBody: { schema: ZApprovalBody } });
@@ -93,7 +98,7 @@ registerOpenApiPath('/api/auth/{nextauth}', 'post', { summary: 'NextAuth.js sign
 registerOpenApiPath('/api/v1/audit', 'get', {
   summary: 'Audit events, newest first (cursor: before = nextCursor)',
   role: 'viewer',
-  params: Object.keys(ZListAuditQuery.shape).map((name) => ({ name, in: 'query' as const })),
+  params: paramsOf(ZListAuditQuery, 'query'),
 });
 
 const errorResponses = (role: TOpenApiOperation['role']): TJson => {
@@ -110,7 +115,7 @@ export function buildOpenApiDocument(): TJson {
         summary: op.summary,
         'x-vakt-role': op.role,
         ...(op.role === 'public' ? { security: [] } : {}),
-        ...(op.params ? { parameters: op.params.map((p) => ({ name: p.name, in: p.in, required: p.in === 'path' ? true : (p.required ?? false), ...(p.description ? { description: p.description } : {}), schema: { type: 'string' } })) } : {}),
+        ...(op.params ? { parameters: op.params.map((p) => ({ name: p.name, in: p.in, required: p.in === 'path' ? true : (p.required ?? false), ...(p.description ? { description: p.description } : {}), schema: p.schema ? toSchema(p.schema) : { type: 'string' } })) } : {}),
         ...(op.requestBody
           ? { requestBody: { required: true, content: Object.fromEntries((op.requestBody.contentTypes ?? ['application/json']).map((ct) => [ct, { schema: toSchema(op.requestBody!.schema) }])) } }
           : {}),

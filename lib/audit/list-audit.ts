@@ -13,6 +13,13 @@ export const ZListAuditQuery = z.strictObject({
   before: z.string().regex(/^\d{1,19}$/, 'an audit event id (the nextCursor of the previous page)').optional(),
 });
 export type TListAuditQuery = z.input<typeof ZListAuditQuery>;
+/** The query as a form or URL sends it: an empty value is an absent filter. */
+export const ZListAuditSearch = z.preprocess(
+  (q) => (q && typeof q === 'object' ? Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined && v !== '')) : q),
+  ZListAuditQuery,
+);
+export const invalidAuditQuery = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>
+  new AppError('VALIDATION', 'invalid audit query', { fields: fieldErrors(issues) });
 
 export type TAuditEventView = {
   id: string;
@@ -32,8 +39,8 @@ export type TAuditEventView = {
  * `actor` is a case-insensitive substring of the actor label; `before` is the cursor (the id to continue below).
  */
 export async function listAudit(query: TListAuditQuery = {}): Promise<{ events: TAuditEventView[]; nextCursor: string | null }> {
-  const parsed = ZListAuditQuery.safeParse(Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined && v !== '')));
-  if (!parsed.success) throw new AppError('VALIDATION', 'invalid audit query', { fields: fieldErrors(parsed.error.issues) });
+  const parsed = ZListAuditSearch.safeParse(query);
+  if (!parsed.success) throw invalidAuditQuery(parsed.error.issues);
   const q = parsed.data;
   const rows = await db.auditEvent.findMany({
     where: {

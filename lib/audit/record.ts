@@ -1,12 +1,12 @@
 import type { TTransaction } from '@/lib/base/db';
 import { auditHash, GENESIS_HASH } from './canonical';
-import type { TActor } from '@/lib/auth/actor';
+import type { TAuditActor } from './actor';
 
 // Serialises audit appends so the hash chain is linear; held until the surrounding transaction ends.
 const AUDIT_LOCK_KEY = 0x7661_6b74; // "vakt"
 
 export type TAuditEntry = {
-  actor: TActor;
+  actor: TAuditActor;
   action: string;
   targetType: string;
   targetId?: string | null;

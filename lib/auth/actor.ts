@@ -1,10 +1,8 @@
+import type { TAuditActor } from '@/lib/audit/actor';
 import type { TRole } from './roles';
 
-/** Who is acting: a signed-in person, an API token, or Vakt itself (worker, CLI). */
-export type TActor = {
-  type: 'user' | 'token' | 'system' | 'cli';
-  id: string | null;
-  label: string;
+/** Who is acting: a signed-in person, an API token, or Vakt itself (worker, CLI); audited as its TAuditActor part. */
+export type TActor = TAuditActor & {
   role: TRole;
   teams: string[];
   /** for users: when they last proved who they are (sign-in); used for step-up on OIDC accounts */

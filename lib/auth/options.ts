@@ -32,7 +32,7 @@ export function authOptions(): NextAuthOptions {
           logger.info({ email, address }, 'sign-in refused');
           return null;
         }
-        await db.$transaction((tx) => audit(tx, { actor: { type: 'user', id: user.id, label: user.email, role: 'viewer', teams: [] }, action: 'auth.signed_in', targetType: 'user', targetId: user.id, after: { method: 'credentials' } }));
+        await db.$transaction((tx) => audit(tx, { actor: { type: 'user', id: user.id, label: user.email }, action: 'auth.signed_in', targetType: 'user', targetId: user.id, after: { method: 'credentials' } }));
         return { id: user.id, email: user.email, name: user.name ?? user.email };
       },
     }),
@@ -107,7 +107,7 @@ async function provisionOidcUser(emailRaw: string, profile: Record<string, unkno
     const beforeState = before ? { role: before.role, teams: before.memberships.map((m) => m.team.name).sort() } : null;
     const afterState = { role: toDbRole(role.data), teams: known.map((t) => t.name).sort() };
     if (JSON.stringify(beforeState) !== JSON.stringify(afterState)) {
-      await audit(tx, { actor: { type: 'user', id: u.id, label: email, role: role.data, teams: [] }, action: before ? 'user.oidc_updated' : 'user.oidc_provisioned', targetType: 'user', targetId: u.id, before: beforeState, after: afterState });
+      await audit(tx, { actor: { type: 'user', id: u.id, label: email }, action: before ? 'user.oidc_updated' : 'user.oidc_provisioned', targetType: 'user', targetId: u.id, before: beforeState, after: afterState });
     }
   });
   return true;

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 
-// Roles and their order (PRODUCT.md "Roles"): viewer < service-owner < operator < admin.
+// Roles and their order (docs/api.md "Roles"): viewer < service-owner < operator < admin.
 export const ROLES = ['viewer', 'service-owner', 'operator', 'admin'] as const;
 export const ZRole = z.enum(ROLES);
 export type TRole = z.infer<typeof ZRole>;
 
 const rank: Record<TRole, number> = { viewer: 0, 'service-owner': 1, operator: 2, admin: 3 };
 
-/** Does `role` include everything `required` may do? (a linear order, as PRODUCT.md states it) */
+/** Does `role` include everything `required` may do? (a linear order, as docs/api.md "Roles" states it) */
 export function hasRole(role: TRole, required: TRole): boolean {
   return rank[role] >= rank[required];
 }

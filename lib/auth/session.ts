@@ -6,7 +6,7 @@ import { AppError, forbidden } from '@/lib/base/errors';
 import { authOptions } from './options';
 import type { TActor } from './actor';
 import { fromDbRole, hasRole, type TRole } from './roles';
-import { actorFromToken } from './tokens';
+import { actorFromToken, bearerToken } from './tokens';
 
 /** The signed-in person, re-read from the database on every request (role changes and disabling apply at once). */
 export async function sessionActor(): Promise<TActor | null> {
@@ -33,8 +33,8 @@ export async function sessionActor(): Promise<TActor | null> {
 export async function requestActor(req: Request): Promise<{ actor: TActor; via: 'token' | 'session' } | null> {
   const auth = req.headers.get('authorization');
   if (auth) {
-    const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    const actor = m ? await actorFromToken(m[1]) : null;
+    const token = bearerToken(auth);
+    const actor = token ? await actorFromToken(token) : null;
     if (!actor) throw new AppError('UNAUTHENTICATED', 'invalid or revoked API token');
     return { actor, via: 'token' };
   }

@@ -42,6 +42,11 @@ export async function revokeApiToken(opts: { actor: TActor; name: string }) {
 }
 
 /** Resolve a bearer token to an actor, recording its last use (at most once a minute). */
+/** The token of an `Authorization: Bearer <token>` header; null for any other value. */
+export function bearerToken(authorization: string): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] ?? null;
+}
+
 export async function actorFromToken(token: string): Promise<TActor | null> {
   if (!/^vakt_[A-Za-z0-9_-]{20,}$/.test(token)) return null;
   const row = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) } });

@@ -1,29 +1,14 @@
 import { db } from '@/lib/base/db';
 import { notFound } from '@/lib/base/errors';
 import { sortFindings, type TFinding } from '@/lib/findings/types';
+import type { TClassCatalog } from '../registry/class-catalog';
 import { getClassCatalog } from '../registry/classes';
 import { ZDeclarationSpec } from '../registry/declaration-schema';
-import { lintDeclaration, type TClassCatalog } from './lint-declaration';
+import { lintDeclaration } from './lint-declaration';
+import { loadLiveFindings } from './load-live-findings';
 
-// Live compliance findings come from telemetry (lib/findings/load-live-findings.ts). The registry does not
-// import it statically (layering): when no provider was set, the default one is imported on first
-// use, so every entry point (API routes, pages, CLI, tests) gets live findings without relying on
-// instrumentation having run. setLiveFindingsProvider replaces it (null restores the default).
-type TLiveFindingsProvider = (contextSlug: string) => Promise<TFinding[]>;
-const g = globalThis as unknown as { vaktLiveFindings?: TLiveFindingsProvider };
-
-export function setLiveFindingsProvider(fn: TLiveFindingsProvider | null): void {
-  g.vaktLiveFindings = fn ?? undefined;
-}
-
-async function defaultLiveFindings(slug: string): Promise<TFinding[]> {
-  const { liveFindingsForContext } = await import('@/lib/findings/load-live-findings');
-  return liveFindingsForContext(slug);
-}
-
-export async function liveFindings(slug: string): Promise<TFinding[]> {
-  return (g.vaktLiveFindings ?? defaultLiveFindings)(slug);
-}
+// The findings of a context (docs/findings.md): the static lint of its current declaration plus live
+// compliance (loadLiveFindings: registry and latest observations, evaluated by live-compliance.ts).
 
 /** Lint of a stored spec (a spec that no longer parses — e.g. after a schema change — is itself a finding). */
 export function lintStoredSpec(spec: unknown, catalog: TClassCatalog): TFinding[] {
@@ -46,5 +31,5 @@ export async function getContextFindings(slug: string, catalog?: TClassCatalog):
   if (!ctx) throw notFound(`context ${slug}`);
   const current = ctx.declarations.find((d) => d.version === ctx.currentVersion) ?? null;
   const lint = lintStoredSpec(current?.spec ?? null, catalog ?? (await getClassCatalog()));
-  return sortFindings([...lint, ...(await liveFindings(slug))]);
+  return sortFindings([...lint, ...(await loadLiveFindings(slug))]);
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ZDeclarationSpec, type TDeclarationSpec } from '../registry/declaration-schema';
-import { classCatalogFrom, LINT_RULES, lintDeclaration, type TClassCatalog } from './lint-declaration';
+import { classCatalogFrom, type TClassCatalog } from '../registry/class-catalog';
+import { LINT_RULES, lintDeclaration } from './lint-declaration';
 import { lintStoredSpec } from './get-context-findings';
 import { DEFAULT_CLASSES } from '../registry/classes';
+import { declarationSpec } from '../../tests/support/declaration-fixture';
 
 const catalog: TClassCatalog = classCatalogFrom(DEFAULT_CLASSES);
 const withBounds = (rpo: Record<string, number | null>, rto: Record<string, number | null> = {}): TClassCatalog => ({
@@ -10,19 +12,7 @@ const withBounds = (rpo: Record<string, number | null>, rto: Record<string, numb
   rto: new Map([...catalog.rto, ...Object.entries(rto)]),
 });
 
-export const cleanSpec: TDeclarationSpec = {
-  dataOwnership: 'database-per-service',
-  rpoClass: 'RPO-1',
-  rtoClass: 'RTO-2',
-  crossSite: 'required',
-  failover: 'operator-approved',
-  replication: { local: 'sync', crossSite: 'async' },
-  acceptedCrossSiteDataLossSeconds: 5,
-  approvalsRequired: 2,
-  backup: { fullIntervalHours: 24, pitr: true, walArchiving: true, retentionDays: 14, drillCadenceDays: 7 },
-  runbook: 'Fence the oslo primary, promote the bergen replica, verify the timeline.',
-  storage: { durability: 'replicated-block', note: 'Ceph RBD' },
-};
+export const cleanSpec: TDeclarationSpec = declarationSpec();
 
 type TRow = { name: string; code: string; spec: Partial<TDeclarationSpec> & Record<string, unknown>; classes?: TClassCatalog; field?: string };
 const spec = (patch: Record<string, unknown>) => patch as Partial<TDeclarationSpec>;

@@ -1,15 +1,13 @@
 import { sortFindings, type TFinding, type TFindingSeverity } from '@/lib/findings/types';
+import type { TClassCatalog } from '../registry/class-catalog';
 import type { TDeclarationSpec } from '../registry/declaration-schema';
 
 // Declaration lint: pure static checks of one declaration against the class catalog. Lint never
 // blocks a save; it tells the service team what an expert reader of the decision record would flag.
 
-/** Class name -> numeric bound in seconds (null = the admins have not chosen the number yet). */
-export type TClassCatalog = { rpo: Map<string, number | null>; rto: Map<string, number | null> };
-
 export type TLintRule = { code: string; severity: TFindingSeverity; summary: string };
 
-/** The one table of lint codes (README "Finding codes"). Codes are stable: never rename one. */
+/** The one table of lint codes (docs/findings.md "Lint findings"). Codes are stable: never rename one. */
 export const LINT_RULES = [
   { code: 'UNKNOWN_RPO_CLASS', severity: 'error', summary: 'The RPO class is not in the class catalog.' },
   { code: 'UNKNOWN_RTO_CLASS', severity: 'error', summary: 'The RTO class is not in the class catalog.' },
@@ -42,7 +40,7 @@ export const LINT_RULES = [
 export type TLintCode = (typeof LINT_RULES)[number]['code'];
 const severityOf = new Map<string, TFindingSeverity>(LINT_RULES.map((r) => [r.code, r.severity]));
 
-/** Thresholds the rules use (exported so the README and tests say the same numbers). */
+/** Thresholds the rules use (exported so docs/findings.md and the tests say the same numbers). */
 export const LINT_THRESHOLDS = { strictRpoSeconds: 5, humanActionRtoSeconds: 60 } as const;
 
 const fmt = (s: number) => (s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 360) / 10} h`);
@@ -118,11 +116,4 @@ export function lintDeclaration(spec: TDeclarationSpec, classes: TClassCatalog):
     add('STORAGE_DURABILITY_UNKNOWN', 'The storage durability is "unknown": recovery claims cannot be checked against the storage strategy. Find out what the disks promise and state it.', 'spec.storage.durability');
 
   return sortFindings(out);
-}
-
-/** Build a catalog from class rows (what listClasses returns). */
-export function classCatalogFrom(rows: readonly { kind: 'RPO' | 'RTO'; name: string; boundSeconds: number | null }[]): TClassCatalog {
-  const c: TClassCatalog = { rpo: new Map(), rto: new Map() };
-  for (const r of rows) (r.kind === 'RPO' ? c.rpo : c.rto).set(r.name, r.boundSeconds);
-  return c;
 }

@@ -1,27 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ZFinding } from '@/lib/findings/types';
 import type { TBackupCatalog } from '@/lib/agent/protocol';
-import { liveFindings } from './live-compliance';
-import type { TDeclarationSpec, TLiveCluster, TLiveFindingsInput, TLiveMember } from './live-types';
+import type { TDeclarationSpec } from '@/lib/registry/declaration-schema';
+import { declarationSpec } from '@/tests/support/declaration-fixture';
+import { evaluateLiveCompliance } from './live-compliance';
+import type { TLiveCluster, TLiveFindingsInput, TLiveMember } from './live-types';
 
 const NOW = Date.parse('2026-03-20T12:00:00Z');
 const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
 const H = 3600;
 
-const spec = (p: Partial<TDeclarationSpec> = {}): TDeclarationSpec => ({
-  dataOwnership: 'database-per-service',
-  rpoClass: 'RPO-2',
-  rtoClass: 'RTO-2',
-  crossSite: 'required',
-  failover: 'operator-approved',
-  replication: { local: 'sync', crossSite: 'async' },
-  acceptedCrossSiteDataLossSeconds: 60,
-  approvalsRequired: 2,
-  backup: { fullIntervalHours: 24, pitr: true, walArchiving: true, retentionDays: 14, drillCadenceDays: 7 },
-  justification: '',
-  storage: { durability: 'replicated-block', note: 'Ceph RBD' },
-  ...p,
-});
+const spec = (p: Partial<TDeclarationSpec> = {}): TDeclarationSpec =>
+  declarationSpec({ rpoClass: 'RPO-2', acceptedCrossSiteDataLossSeconds: 60, justification: '', ...p });
 
 const catalog = (backups: Array<{ type: 'full' | 'diff' | 'incr'; stoppedAgo: number; error?: boolean }>): TBackupCatalog => ({
   tool: 'pgbackrest',
@@ -150,7 +140,7 @@ const rows: Row[] = [
   { name: 'DURABILITY_CONTRADICTION: synchronous_commit off is fine for async RPO-2', input: input({ spec: { replication: { local: 'async', crossSite: 'async' } }, cluster: members(primary({ settings: { ...settings, synchronousCommit: 'off' } }), replica('oslo-2', 'oslo'), replica('bergen-1', 'bergen')) }), expect: [] },
   { name: 'DURABILITY_CONTRADICTION: synchronous_commit local with declared sync', input: input({ cluster: members(primary({ settings: { ...settings, synchronousCommit: 'local' } }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['DURABILITY_CONTRADICTION', 'error'], ['SYNC_NOT_EFFECTIVE', 'error']] },
   { name: 'DURABILITY_CONTRADICTION: checksums off with a durability claim', input: input({ cluster: members(primary({ settings: { ...settings, dataChecksums: false } }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['DURABILITY_CONTRADICTION', 'error']], message: 'data checksums are off on oslo-1' },
-  { name: 'DURABILITY_CONTRADICTION: checksums off without a stated durability is not one', input: input({ spec: { storage: null }, cluster: members(primary({ settings: { ...settings, dataChecksums: false } }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [] },
+  { name: 'DURABILITY_CONTRADICTION: checksums off without a stated durability is not one', input: input({ spec: { storage: undefined }, cluster: members(primary({ settings: { ...settings, dataChecksums: false } }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [] },
   { name: 'STORAGE_RISK: above the threshold (warning)', input: input({ cluster: members(primary({ storage: { totalBytes: 100, freeBytes: 10 } }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['STORAGE_RISK', 'warning']], message: '90% used' },
   { name: 'STORAGE_RISK: 97% used (error)', input: input({ cluster: members(primary(), replica('oslo-2', 'oslo', { syncState: 'sync', storage: { totalBytes: 100, freeBytes: 3 } }), replica('bergen-1', 'bergen')) }), expect: [['STORAGE_RISK', 'error']] },
   { name: 'STORAGE_RISK: custom threshold flags every member at 50%', input: input({ config: { storageRiskPercent: 40 } }), expect: [['STORAGE_RISK', 'warning'], ['STORAGE_RISK', 'warning'], ['STORAGE_RISK', 'warning']] },
@@ -170,9 +160,9 @@ const rows: Row[] = [
   { name: 'NOT_OBSERVED: no cluster holds the context', input: input({ clusters: [] }), expect: [['NOT_OBSERVED', 'info']] },
 ];
 
-describe('liveFindings', () => {
+describe('evaluateLiveCompliance', () => {
   it.each(rows)('$name', (row) => {
-    const findings = liveFindings(row.input);
+    const findings = evaluateLiveCompliance(row.input);
     for (const f of findings) expect(ZFinding.parse(f)).toEqual(f);
     expect(findings.every((f) => f.source === 'live')).toBe(true);
     const got = findings.map((f) => [f.code, f.severity]);
@@ -183,13 +173,13 @@ describe('liveFindings', () => {
   });
 
   it('sorts errors first and names the cluster in every message', () => {
-    const findings = liveFindings(input({ rpo: 2, cluster: { vaktDatabaseHere: true, lastSuccessfulDrillAt: undefined } }));
+    const findings = evaluateLiveCompliance(input({ rpo: 2, cluster: { vaktDatabaseHere: true, lastSuccessfulDrillAt: undefined } }));
     expect(findings.map((f) => f.severity)).toEqual(['error', 'warning', 'info']);
     expect(findings.every((f) => f.message.includes('control-main'))).toBe(true);
   });
 
   it('reports each cluster holding the context', () => {
-    const findings = liveFindings(input({ clusters: [cluster({ name: 'a', vaktDatabaseHere: true }), cluster({ name: 'b', vaktDatabaseHere: true })] }));
+    const findings = evaluateLiveCompliance(input({ clusters: [cluster({ name: 'a', vaktDatabaseHere: true }), cluster({ name: 'b', vaktDatabaseHere: true })] }));
     expect(findings.map((f) => f.code)).toEqual(['VAKT_DB_ON_MANAGED_CLUSTER', 'VAKT_DB_ON_MANAGED_CLUSTER']);
     expect(findings.map((f) => f.message.split(',')[0])).toEqual(["Vakt's own database runs on a", "Vakt's own database runs on b"]);
   });

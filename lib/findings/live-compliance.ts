@@ -1,8 +1,9 @@
 // Live compliance: what is declared for a bounded context versus what its clusters show right now.
 // Pure: observations, declarations and `now` come in; findings (source 'live') go out.
-// Every code is documented in lib/findings/README.md.
+// Every code is documented in docs/findings.md.
 import { sortFindings, type TFinding, type TFindingSeverity } from '@/lib/findings/types';
-import type { TInstant, TLiveCluster, TLiveFindingsInput, TLiveMember } from './live-types';
+import { toMs } from '@/lib/pg';
+import type { TLiveCluster, TLiveFindingsInput, TLiveMember } from './live-types';
 
 const DEFAULTS = { staleAfterSeconds: 15, storageRiskPercent: 85 };
 const STORAGE_CRITICAL_PERCENT = 95;
@@ -15,20 +16,16 @@ interface TCtx {
   out: TFinding[];
 }
 
-function toMs(t: TInstant | null | undefined): number | null {
-  if (t === null || t === undefined) return null;
-  const ms = t instanceof Date ? t.getTime() : typeof t === 'number' ? t : Date.parse(t);
-  return Number.isFinite(ms) ? ms : null;
-}
 const round = (n: number) => Math.round(n * 10) / 10;
 
 function add(c: TCtx, code: string, severity: TFindingSeverity, message: string, field?: string) {
   c.out.push({ code, severity, message, source: 'live', ...(field ? { field } : {}) });
 }
 
-export function liveFindings(input: TLiveFindingsInput): TFinding[] {
+/** Live compliance findings of one context (pure; docs/findings.md). */
+export function evaluateLiveCompliance(input: TLiveFindingsInput): TFinding[] {
   const nowMs = toMs(input.now);
-  if (nowMs === null) throw new Error('liveFindings: now is not a valid time');
+  if (nowMs === null) throw new Error('evaluateLiveCompliance: now is not a valid time');
   const c: TCtx = {
     input,
     nowMs,
@@ -198,7 +195,7 @@ function checkBackups(c: TCtx, cl: TLiveCluster) {
     return;
   }
   const drill = toMs(cl.lastSuccessfulDrillAt);
-  if (drill === null || c.nowMs - drill > policy.drillCadenceDays * 86400_000) {
+  if (drill === null || c.nowMs - drill > (policy.drillCadenceDays ?? 0) * 86400_000) {
     add(
       c,
       'BACKUPS_UNTRUSTED',

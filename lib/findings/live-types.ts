@@ -1,31 +1,24 @@
-// Inputs of live compliance (PRODUCT.md "Findings" — live compliance). Self-contained: adapters
+// Inputs of live compliance (docs/findings.md "Live compliance"). Self-contained: adapters
 // build these from the registry and the latest observations; the checks read nothing else.
-import type { TBackupCatalog } from '@/lib/agent/protocol';
+import type { TClusterKind, TInstant, TNodeRole, TNodeStatus } from '@/lib/pg';
+import type { TDeclarationSpec } from '@/lib/registry/declaration-schema';
 
-export type TInstant = Date | number | string;
-
-/** The effective declaration spec (PRODUCT.md "Declaration file"). */
-export interface TDeclarationSpec {
-  dataOwnership: 'database-per-service' | 'schema-per-context' | 'shared';
-  rpoClass: string;
-  rtoClass: string;
-  crossSite: 'required' | 'optional' | 'not-assumed';
-  failover: 'automatic' | 'operator-approved' | 'manual';
-  replication: { local: 'sync' | 'async'; crossSite: 'sync' | 'async' | 'none' };
-  acceptedCrossSiteDataLossSeconds?: number | null;
-  approvalsRequired: 1 | 2;
-  backup: { fullIntervalHours: number; pitr: boolean; walArchiving: boolean; retentionDays: number; drillCadenceDays: number };
-  runbook?: string;
-  justification?: string | null;
-  storage?: { durability: 'local-disk' | 'replicated-block' | 'network-storage' | 'unknown'; note?: string | null } | null;
+/**
+ * A member's backup catalog as live compliance reads it: the part of the agent's report
+ * (lib/agent/protocol.ts ZBackupCatalog, which is assignable to it) that the checks use. Declared here
+ * because the pure findings import nothing from lib/agent (docs/architecture.md).
+ */
+export interface TLiveBackupCatalog {
+  status: { code: number; message: string };
+  backups: Array<{ label: string; type: 'full' | 'diff' | 'incr'; stoppedAt: TInstant; error?: boolean }>;
 }
 
 export interface TLiveMember {
   name: string;
   site: string;
   /** ok = agent answered and PostgreSQL reachable; down = agent answered, PostgreSQL not; unknown = agent unreachable/garbage. */
-  status: 'ok' | 'down' | 'unknown';
-  role: 'primary' | 'replica' | 'unknown';
+  status: TNodeStatus;
+  role: TNodeRole;
   /** When the latest observation was taken; null = never observed. */
   observedAt: TInstant | null;
   error?: string | null;
@@ -51,13 +44,13 @@ export interface TLiveMember {
   } | null;
   /** failed_count of the previous observation, to see it rising. */
   previousArchiverFailedCount?: number | null;
-  backups?: TBackupCatalog | null;
+  backups?: TLiveBackupCatalog | null;
   storage?: { totalBytes: number; freeBytes: number } | null;
 }
 
 export interface TLiveCluster {
   name: string;
-  kind: 'vakt-agent' | 'patroni';
+  kind: TClusterKind;
   /** Patroni pause (maintenance) mode; null = unknown. Ignored for vakt-agent clusters. */
   patroniPaused?: boolean | null;
   members: TLiveMember[];
@@ -74,6 +67,7 @@ export interface TLiveCluster {
 
 export interface TLiveFindingsInput {
   context: { slug: string };
+  /** The effective declaration spec (docs/findings.md; the schema is ZDeclarationSpec). */
   spec: TDeclarationSpec;
   bounds: { rpoBoundSeconds: number | null; rtoBoundSeconds: number | null };
   clusters: TLiveCluster[];

@@ -8,22 +8,18 @@ import { registerCluster } from '../registry/register-cluster';
 import { createPoller } from '../telemetry/poll-cycle';
 import { databaseOnMembers, gatherLiveInputs } from './load-live-findings';
 import { startFakeFleet, type TFakeFleet } from '../../tests/support/fake-agent';
+import { declarationSpec } from '../../tests/support/declaration-fixture';
 
 const admin = systemActor('test-admin');
 let fleet: TFakeFleet;
-const spec = {
-  dataOwnership: 'database-per-service',
+const spec = declarationSpec({
   rpoClass: 'RPO-2',
-  rtoClass: 'RTO-2',
-  crossSite: 'required',
-  failover: 'operator-approved',
   replication: { local: 'async', crossSite: 'async' },
   acceptedCrossSiteDataLossSeconds: 30,
-  approvalsRequired: 2,
   backup: { fullIntervalHours: 24, pitr: false, walArchiving: false, retentionDays: 14, drillCadenceDays: 7 },
   runbook: 'promote the replica after fencing',
   storage: { durability: 'local-disk' },
-};
+});
 
 beforeAll(async () => {
   await createSite({ actor: admin, input: { name: 'oslo' } }).catch(() => undefined);

@@ -1,14 +1,16 @@
 import { db, databaseUrl } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
 import { logger } from '@/lib/base/log';
-import { ZDeclarationSpec } from '@/lib/registry/declaration-schema';
-import { liveFindings } from '@/lib/findings/live-compliance';
-import type { TLiveCluster, TLiveFindingsInput, TLiveMember, TDeclarationSpec } from '@/lib/findings/live-types';
+import { clusterKindFromDb, type TNodeRole, type TNodeStatus } from '@/lib/pg';
+import { ZDeclarationSpec, type TDeclarationSpec } from '@/lib/registry/declaration-schema';
+import { evaluateLiveCompliance } from '@/lib/findings/live-compliance';
+import type { TLiveCluster, TLiveFindingsInput, TLiveMember } from '@/lib/findings/live-types';
 import type { TAgentStatus } from '@/lib/agent/protocol';
 import type { TFinding } from '@/lib/findings/types';
 
 // Gathers, for one bounded context, what lib/findings/live-compliance.ts needs from the registry and
-// the latest stored observations; lib/findings/get-context-findings.ts imports it (lazily) as its live findings provider.
+// the latest stored observations (gatherLiveInputs), and evaluates it (loadLiveFindings, which
+// lib/findings/get-context-findings.ts calls).
 
 type TPatroniPayload = { cluster?: { pause?: boolean; members?: { host?: string; port?: number }[] }; patroni?: { pause?: boolean } };
 
@@ -16,7 +18,7 @@ async function currentSpec(contextId: string, version: number): Promise<TDeclara
   if (!version) return null;
   const d = await db.declaration.findUnique({ where: { contextId_version: { contextId, version } } });
   const parsed = ZDeclarationSpec.safeParse(d?.spec);
-  return parsed.success ? (parsed.data as TDeclarationSpec) : null;
+  return parsed.success ? parsed.data : null;
 }
 
 const normHost = (h: string) => {
@@ -82,8 +84,8 @@ function liveMember(m: {
   return {
     name: m.name,
     site: m.site.name,
-    status: (o?.status as TLiveMember['status']) ?? 'unknown',
-    role: (o?.role as TLiveMember['role']) ?? 'unknown',
+    status: (o?.status as TNodeStatus) ?? 'unknown',
+    role: (o?.role as TNodeRole) ?? 'unknown',
     observedAt: o?.observedAt ?? null,
     error: o ? o.error : 'never observed',
     lagBytes: o?.lagBytes ?? null,
@@ -97,7 +99,7 @@ function liveMember(m: {
   };
 }
 
-/** Everything live-findings needs for one context; null when it has no valid current declaration. */
+/** Everything evaluateLiveCompliance needs for one context; null when it has no valid current declaration. */
 export async function gatherLiveInputs(slug: string, now: Date = new Date()): Promise<TLiveFindingsInput | null> {
   const ctx = await db.boundedContext.findUnique({ where: { slug }, select: { id: true, slug: true, currentVersion: true } });
   if (!ctx) return null;
@@ -143,7 +145,7 @@ export async function gatherLiveInputs(slug: string, now: Date = new Date()): Pr
     }
     clusters.push({
       name: c.name,
-      kind: c.kind === 'patroni' ? 'patroni' : 'vakt-agent',
+      kind: clusterKindFromDb(c.kind),
       patroniPaused,
       members: c.members.map(liveMember),
       database: h.database,
@@ -163,11 +165,11 @@ export async function gatherLiveInputs(slug: string, now: Date = new Date()): Pr
   };
 }
 
-/** Live compliance findings of one context (the registry's default live findings provider). */
-export async function liveFindingsForContext(slug: string): Promise<TFinding[]> {
+/** Live compliance findings of one context, from the registry and the latest observations (none without a valid declaration). */
+export async function loadLiveFindings(slug: string): Promise<TFinding[]> {
   try {
     const input = await gatherLiveInputs(slug);
-    return input ? liveFindings(input) : [];
+    return input ? evaluateLiveCompliance(input) : [];
   } catch (e) {
     logger.error({ slug, err: (e as Error).message }, 'live findings failed');
     throw e;

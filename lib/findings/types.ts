@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// One shape for everything Vakt concludes about a bounded context (PRODUCT.md "Findings").
+// One shape for everything Vakt concludes about a bounded context (docs/findings.md).
 export const ZFindingSeverity = z.enum(['error', 'warning', 'info']);
 export const ZFinding = z.object({
   code: z.string().regex(/^[A-Z][A-Z0-9_]*$/),

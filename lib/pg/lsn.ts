@@ -30,6 +30,11 @@ export function formatLsn(value: bigint): string {
   return `${(value >> 32n).toString(16).toUpperCase()}/${(value & 0xffffffffn).toString(16).toUpperCase()}`;
 }
 
+/** The text form of a byte position given as a number (Patroni's integer positions; negative -> 0, fractions dropped). */
+export function bytesToLsn(n: number): string {
+  return formatLsn(BigInt(Math.max(0, Math.trunc(n))));
+}
+
 /** a - b in bytes as a number (exact below 2^53). Throws on text that is not an LSN. */
 export function lsnDiff(a: string, b: string): number {
   return Number(lsnToBigInt(a) - lsnToBigInt(b));

@@ -1,6 +1,6 @@
 // What an approval is bound to, and the pure comparison that decides whether a fresh evaluation still
-// matches it (PRODUCT.md: approvals are bound to {cluster, candidate, epoch, observed LSNs, verdict}).
-import { lsnToBigInt } from '@/lib/agent/protocol';
+// matches it (docs/safety.md "Requests and approvals": approvals are bound to {cluster, candidate, epoch, observed LSNs, verdict}).
+import { isLsn, lsnToBigInt } from '@/lib/pg';
 import type { TCandidateVerdict, TSafetyReport, TVerdict } from '@/lib/safety/engine';
 
 export type TBinding = {
@@ -16,7 +16,6 @@ export type TBinding = {
 };
 
 const rank: Record<TVerdict, number> = { SAFE: 0, GATED: 1, MANUAL: 2, BLOCKED: 3 };
-const LSN = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
 
 export function bindingOf(report: TSafetyReport, candidate: TCandidateVerdict, candidateTimeline: number | null): TBinding {
   return {
@@ -48,8 +47,8 @@ export function bindingChanges(bound: TBinding, fresh: TBinding): string[] {
   if (bound.candidateTimeline !== null && fresh.candidateTimeline !== bound.candidateTimeline) {
     out.push(`the candidate's timeline changed (${bound.candidateTimeline} -> ${fresh.candidateTimeline ?? 'unknown'})`);
   }
-  if (bound.candidateLsn && LSN.test(bound.candidateLsn)) {
-    if (!fresh.candidateLsn || !LSN.test(fresh.candidateLsn)) out.push(`the candidate's position is no longer known (was ${bound.candidateLsn})`);
+  if (isLsn(bound.candidateLsn)) {
+    if (!isLsn(fresh.candidateLsn)) out.push(`the candidate's position is no longer known (was ${bound.candidateLsn})`);
     else if (lsnToBigInt(fresh.candidateLsn) < lsnToBigInt(bound.candidateLsn)) {
       out.push(`the candidate's position moved backwards (${bound.candidateLsn} -> ${fresh.candidateLsn})`);
     }

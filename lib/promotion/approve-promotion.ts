@@ -7,8 +7,8 @@ import { AppError, conflict, forbidden } from '@/lib/base/errors';
 import { bindingChanges } from './approval-binding';
 import { lockPromotion } from './locks';
 import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
-import { attestationTextFor } from './get-cluster-safety';
-import { exceedsRpo, findCandidate, readSnapshot, snapshotOf } from './snapshot';
+import { acknowledgmentCovers, attestationMatches, attestationTextFor, exceedsRpo, requesterMayNotApproveNow } from './rules';
+import { findCandidate, readSnapshot, snapshotOf } from './snapshot';
 import { requireStepUp } from './step-up';
 
 export type TApproveResult = { id: string; status: 'PENDING' | 'APPROVED'; approvals: number; approvalsRequired: number };
@@ -39,7 +39,7 @@ export async function approvePromotion(opts: {
         if (req.status !== 'PENDING') throw conflict(`this promotion is ${req.status}; only PENDING requests can be approved`, { status: req.status });
         if (req.expiresAt <= now) throw conflict('this promotion request has expired; request it again', { status: 'EXPIRED' });
         if (req.approvals.some((a) => a.userId === userId)) throw conflict('you have already approved this promotion', { reason: 'ALREADY_APPROVED' });
-        if (req.approvalsRequired >= 2 && req.approvals.length === req.approvalsRequired - 1 && req.requestedById === userId) {
+        if (requesterMayNotApproveNow({ approvalsRequired: req.approvalsRequired, approvalsSoFar: req.approvals.length, requestedById: req.requestedById, userId })) {
           throw forbidden('where two approvals are required, the requester cannot be the second approver');
         }
 
@@ -60,7 +60,7 @@ export async function approvePromotion(opts: {
         const needsAttestation = c.requiresAttestation || snap.binding.requiresAttestation;
         const expected = attestationTextFor(ev.report.primary?.node);
         if (needsAttestation) {
-          if (!opts.attestation || opts.attestation.trim() !== expected) {
+          if (!attestationMatches(opts.attestation, expected)) {
             throw new AppError('VALIDATION', `type "${expected}" to attest that the old primary is fenced (powered off or isolated)`, {
               fields: [{ path: 'attestation', message: `required: type exactly "${expected}"` }],
             });
@@ -70,13 +70,14 @@ export async function approvePromotion(opts: {
         if (exceedsRpo(c)) {
           const estimate = c.dataLoss.bytes;
           if (estimate === null) throw conflict('the data loss cannot be measured in bytes, so it cannot be acknowledged; request again when it can', { reason: 'STALE' });
-          if (opts.acknowledgeDataLossBytes === undefined || opts.acknowledgeDataLossBytes < estimate) {
+          const given = opts.acknowledgeDataLossBytes;
+          if (given === undefined || !acknowledgmentCovers(given, estimate)) {
             throw new AppError('VALIDATION', `the estimate exceeds the RPO bound: acknowledge at least ${estimate} bytes of data loss`, {
               fields: [{ path: 'acknowledgeDataLossBytes', message: `required: a number ≥ ${estimate} (the estimated loss in bytes)` }],
             });
           }
           // The smallest acknowledgment given is the one execution holds the estimate to.
-          ack = ack === null ? opts.acknowledgeDataLossBytes : Math.min(ack, opts.acknowledgeDataLossBytes);
+          ack = ack === null ? given : Math.min(ack, given);
         }
 
         const expiresAt = new Date(Math.min(req.expiresAt.getTime(), now.getTime() + env().VAKT_APPROVAL_TTL_MINUTES * 60_000));

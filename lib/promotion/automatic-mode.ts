@@ -8,7 +8,7 @@ import { audit } from '@/lib/audit/record';
 import { systemActor } from '@/lib/auth/actor';
 import { lockCluster } from './locks';
 import { evaluateClusterNow, type TEvaluation } from '@/lib/safety/load-safety-input';
-import { OPEN_STATUSES } from './get-cluster-safety';
+import { OPEN_STATUSES } from './rules';
 import { observedLsnsOf, snapshotOf } from './snapshot';
 import { handleSplitBrain } from './split-brain';
 

@@ -2,9 +2,11 @@
 // shaped for clients, with rejoin instructions and the open promotion requests. The engine input is
 // loaded by lib/safety (load-safety-input.ts) (shared with telemetry reads, so both judge the same state).
 import { db } from '@/lib/base/db';
+import type { TClusterKind } from '@/lib/pg';
 import type { TSafetyReport } from '@/lib/safety/engine';
 import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
 import { rejoinInstructions, repointInstructions, type TRejoinInstructions, type TRepointInstructions } from './rejoin-instructions';
+import { attestationTextIfRequired, OPEN_STATUSES } from './rules';
 
 export type TSafetyCandidate = {
   node: string;
@@ -39,7 +41,7 @@ export type TOpenRequest = {
 
 export type TClusterSafety = {
   cluster: string;
-  kind: 'vakt-agent' | 'patroni';
+  kind: TClusterKind;
   state: TSafetyReport['state'];
   epoch: number;
   evaluatedAt: string;
@@ -52,11 +54,6 @@ export type TClusterSafety = {
   candidates: TSafetyCandidate[];
   openRequests: TOpenRequest[];
 };
-
-/** The attestation an approver must type when the old primary cannot be fenced by Vakt. */
-export const attestationTextFor = (oldPrimary: string | null | undefined) => (oldPrimary ? `fenced ${oldPrimary}` : null);
-
-export const OPEN_STATUSES = ['PENDING', 'APPROVED', 'EXECUTING'] as const;
 
 type TRejoinFacts = { dataDirectory: string | null; pgBin: string | null; port: number | null; rewindPossible: boolean | null };
 
@@ -145,7 +142,7 @@ export async function getClusterSafety(name: string, opts: { now?: Date } = {}):
       strictestContext: c.strictestContext,
       contexts: c.contexts,
       requiresAttestation: c.requiresAttestation,
-      attestationText: c.requiresAttestation ? attestationTextFor(report.primary?.node) : null,
+      attestationText: attestationTextIfRequired(c, report.primary?.node),
       replayLsn: c.replayLsn,
       runbook: c.runbook,
     })),

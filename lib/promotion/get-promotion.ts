@@ -2,7 +2,7 @@ import { db } from '@/lib/base/db';
 import { notFound } from '@/lib/base/errors';
 import { UUID_RE } from './locks';
 import { readSnapshot } from './snapshot';
-import { attestationTextFor } from './get-cluster-safety';
+import { attestationTextIfRequired, exceedsRpo } from './rules';
 
 export type TPromotionView = {
   id: string;
@@ -63,8 +63,8 @@ export function toView(r: NonNullable<TRow>): TPromotionView {
       oldPrimary: snap.primary?.node ?? null,
     },
     requiresAttestation: c.requiresAttestation,
-    attestationText: c.requiresAttestation ? attestationTextFor(snap.primary?.node) : null,
-    exceedsRpo: c.reasons.some((x) => x.code === 'EXCEEDS_RPO'),
+    attestationText: attestationTextIfRequired(c, snap.primary?.node),
+    exceedsRpo: exceedsRpo(c),
     estimatedLossBytes: c.dataLoss.bytes,
     acknowledgeDataLossBytes: r.acknowledgeDataLossBytes,
     attested: r.attestation !== null,

@@ -6,7 +6,7 @@ import { requireRole } from '@/lib/auth/session';
 import { AppError, conflict, notFound } from '@/lib/base/errors';
 import { lockCluster } from './locks';
 import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
-import { OPEN_STATUSES } from './get-cluster-safety';
+import { approvalsRequiredForRequest, OPEN_STATUSES } from './rules';
 import { findCandidate, observedLsnsOf, snapshotOf } from './snapshot';
 
 export type TRequestPromotionResult = { id: string; status: 'PENDING' | 'APPROVED' };
@@ -40,8 +40,7 @@ export async function requestPromotion(opts: { actor: TActor; cluster: string; c
       if (c.verdict === 'MANUAL') {
         throw conflict(`failover of ${opts.cluster} is declared manual: follow the runbook; Vakt does not promote`, { verdict: c.verdict, runbook: c.runbook });
       }
-      // A person's request always needs at least one person's step-up approval, even when SAFE.
-      const approvalsRequired = Math.max(1, c.approvalsRequired);
+      const approvalsRequired = approvalsRequiredForRequest(c);
       const expiresAt = new Date((opts.now ?? new Date()).getTime() + env().VAKT_APPROVAL_TTL_MINUTES * 60_000);
       const snapshot = snapshotOf(ev, c);
       const req = await tx.promotionRequest.create({

@@ -41,4 +41,3 @@ export function observedLsnsOf(ev: TEvaluation, c: TCandidateVerdict) {
 }
 
 export const readSnapshot = (v: unknown) => v as TVerdictSnapshot;
-export const exceedsRpo = (c: TCandidateVerdict) => c.reasons.some((r) => r.code === 'EXCEEDS_RPO');

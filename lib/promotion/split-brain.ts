@@ -4,6 +4,7 @@ import { db } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
 import { systemActor } from '@/lib/auth/actor';
 import type { TSafetyReport } from '@/lib/safety/engine';
+import { isNotStarted, NOT_STARTED_STATUSES } from './rules';
 
 export const SPLIT_BRAIN_EVENT = 'safety.split_brain';
 export const SPLIT_BRAIN_RESOLVED_EVENT = 'safety.split_brain_resolved';
@@ -36,12 +37,12 @@ export async function handleSplitBrain(clusterId: string, report: TSafetyReport)
     });
     recorded = true;
   }
-  const open = await db.promotionRequest.findMany({ where: { clusterId, status: { in: ['PENDING', 'APPROVED'] } }, select: { id: true } });
+  const open = await db.promotionRequest.findMany({ where: { clusterId, status: { in: [...NOT_STARTED_STATUSES] } }, select: { id: true } });
   let blocked = 0;
   for (const { id } of open) {
     await db.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<{ status: string }[]>`SELECT "status"::text AS status FROM "vakt"."PromotionRequest" WHERE "id" = ${id} FOR UPDATE`;
-      if (!rows[0] || (rows[0].status !== 'PENDING' && rows[0].status !== 'APPROVED')) return;
+      if (!rows[0] || !isNotStarted(rows[0].status)) return;
       const message = `blocked: split brain detected${report.fenceTarget ? `; fence ${report.fenceTarget} (stale epoch)` : ''}`;
       await tx.promotionRequest.update({ where: { id }, data: { status: 'FAILED', finishedAt: new Date() } });
       await tx.promotionStep.create({ data: { promotionId: id, name: 'split-brain', status: 'failed', detail: message } });

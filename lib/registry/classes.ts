@@ -4,12 +4,12 @@ import { audit } from '@/lib/audit/record';
 import { systemActor, type TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
 import { AppError, conflict, fieldErrors, notFound } from '@/lib/base/errors';
-import { classCatalogFrom, type TClassCatalog } from '../findings/lint-declaration';
+import { classCatalogFrom, type TClassCatalog } from './class-catalog';
 
 export type TClassKind = 'RPO' | 'RTO';
 export type TClass = { id: string; kind: TClassKind; name: string; boundSeconds: number | null; description: string | null; sortOrder: number };
 
-/** PRODUCT.md "Default class catalog" (installed on a fresh database; admins may rename, re-bound or unset). */
+/** docs/api.md "Declarations" (the default class catalog) (installed on a fresh database; admins may rename, re-bound or unset). */
 export const DEFAULT_CLASSES: readonly Omit<TClass, 'id'>[] = [
   { kind: 'RPO', name: 'RPO-0', boundSeconds: 0, description: 'No committed transaction may be lost', sortOrder: 0 },
   { kind: 'RPO', name: 'RPO-1', boundSeconds: 5, description: 'At most 5 seconds of committed data lost', sortOrder: 1 },

@@ -4,7 +4,8 @@ import { sortFindings, type TFinding } from '@/lib/findings/types';
 import { getClassCatalog } from './classes';
 import type { TDeclarationSpec } from './declaration-schema';
 import { diffSpecs, type TSpecChange } from './diff-declarations';
-import { lintStoredSpec, liveFindings } from '../findings/get-context-findings';
+import { lintStoredSpec } from '../findings/get-context-findings';
+import { loadLiveFindings } from '../findings/load-live-findings';
 
 export type TFindingCounts = { error: number; warning: number; info: number };
 export type TContextSummary = {
@@ -40,7 +41,7 @@ export async function listContexts(): Promise<TContextSummary[]> {
     rows.map(async (r) => {
       const spec = byContext.get(r.id)?.spec ?? null;
       const s = specOf(spec);
-      const findings = [...lintStoredSpec(spec, catalog), ...(await liveFindings(r.slug))];
+      const findings = [...lintStoredSpec(spec, catalog), ...(await loadLiveFindings(r.slug))];
       return {
         slug: r.slug,
         name: r.name,
@@ -74,7 +75,7 @@ export async function getContext(slug: string): Promise<TContextDetail> {
   });
   if (!ctx) throw notFound(`context ${slug}`);
   const cur = ctx.declarations.find((d) => d.version === ctx.currentVersion) ?? null;
-  const findings = sortFindings([...lintStoredSpec(cur?.spec ?? null, await getClassCatalog()), ...(await liveFindings(slug))]);
+  const findings = sortFindings([...lintStoredSpec(cur?.spec ?? null, await getClassCatalog()), ...(await loadLiveFindings(slug))]);
   const history = ctx.declarations
     .map((d, i) => ({
       version: d.version,

@@ -34,7 +34,7 @@ const errorsOf = (schema: { safeParse: (v: unknown) => { success: boolean; error
 };
 
 describe('ZDeclarationFile', () => {
-  it('accepts the PRODUCT.md example file', () => {
+  it('accepts the example file of docs/api.md', () => {
     const f = ZDeclarationFile.parse(parseYaml(FILE));
     expect(f.context).toBe('inventory-tenancy');
     expect(f.spec.backup.retentionDays).toBe(14);

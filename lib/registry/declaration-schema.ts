@@ -1,11 +1,11 @@
 import { z } from 'zod';
 
-// The declaration file of PRODUCT.md ("Contract details"): `recovery.yaml`, or the same object as JSON.
+// The declaration file (docs/api.md "Declarations"): `recovery.yaml`, or the same object as JSON.
 // Strict objects everywhere: an unknown or misspelt key is a 422 naming the field, never silently dropped.
 //
 // Decision: `acceptedCrossSiteDataLossSeconds` is optional in the schema even when cross-site replication
 // is async. Its absence is the lint error ACCEPTED_LOSS_MISSING instead, because lint never blocks a
-// save (PRODUCT.md): a team can register what is true today and see the gap as a finding.
+// save (docs/findings.md): a team can register what is true today and see the gap as a finding.
 // `drillCadenceDays` is a required key but may be 0 or null ("no drills scheduled"), which is the lint
 // finding DRILL_CADENCE_MISSING.
 

@@ -28,3 +28,8 @@ export function parseDeclarationBody(text: string, contentType?: string | null):
     throw new AppError('BAD_REQUEST', `body is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
 }
+
+/** The request body of PUT /api/v1/contexts/{slug}/declaration, by its Content-Type (withApi's body reader). */
+export async function readDeclarationBody(req: Request): Promise<unknown> {
+  return parseDeclarationBody(await req.text(), req.headers.get('content-type'));
+}

@@ -6,27 +6,18 @@ import { AppError } from '@/lib/base/errors';
 import { listAudit } from '@/lib/audit/list-audit';
 import { verifyAuditChain } from '@/lib/audit/verify';
 import { createTeam } from './teams';
-import { putDeclaration } from './put-declaration';
+import { putDeclaration, type TPutDeclarationInput } from './put-declaration';
 import { getContext, getDeclarationHistory, listContexts } from './contexts';
-import { getContextFindings, setLiveFindingsProvider } from '../findings/get-context-findings';
+import { getContextFindings } from '../findings/get-context-findings';
 import { listClasses, updateClass } from './classes';
+import { registerCluster } from './register-cluster';
+import { createSite } from './sites';
 import type { TDeclarationSpec } from './declaration-schema';
+import { declarationSpec } from '../../tests/support/declaration-fixture';
 
 const sfx = () => randomBytes(4).toString('hex');
 const admin = cliActor();
-const spec: TDeclarationSpec = {
-  dataOwnership: 'database-per-service',
-  rpoClass: 'RPO-1',
-  rtoClass: 'RTO-2',
-  crossSite: 'required',
-  failover: 'operator-approved',
-  replication: { local: 'sync', crossSite: 'async' },
-  acceptedCrossSiteDataLossSeconds: 5,
-  approvalsRequired: 2,
-  backup: { fullIntervalHours: 24, pitr: true, walArchiving: true, retentionDays: 14, drillCadenceDays: 7 },
-  runbook: 'Fence, promote, verify.',
-  storage: { durability: 'replicated-block' },
-};
+const spec: TDeclarationSpec = declarationSpec({ runbook: 'Fence, promote, verify.', storage: { durability: 'replicated-block' } });
 const owner = (team: string): TActor => ({ type: 'user', id: null, label: `owner-${team}`, role: 'service-owner', teams: [team] });
 const viewer: TActor = { type: 'user', id: null, label: 'viewer', role: 'viewer', teams: [] };
 
@@ -50,7 +41,6 @@ beforeAll(async () => {
   slug = `ctx-${sfx()}`;
 });
 afterAll(async () => {
-  setLiveFindingsProvider(null);
   await disconnectDb();
 });
 
@@ -119,7 +109,9 @@ describe('putDeclaration', () => {
   });
 
   it('422 naming each bad or unknown field', async () => {
-    const e = await expectError(putDeclaration({ actor: owner(team), slug, input: { spec: { ...spec, backup: { ...spec.backup, retentionDays: 'x' }, colour: 'red' } } }), 422);
+    // deliberately malformed input: the use case validates it at run time
+    const bad = { spec: { ...spec, backup: { ...spec.backup, retentionDays: 'x' }, colour: 'red' } } as unknown as TPutDeclarationInput;
+    const e = await expectError(putDeclaration({ actor: owner(team), slug, input: bad }), 422);
     expect(e.details?.fields?.map((f) => f.path).sort()).toEqual(['spec.backup.retentionDays', 'spec.colour']);
   });
 
@@ -154,14 +146,29 @@ describe('putDeclaration', () => {
     expect(h.versions.map((v) => v.version)).toEqual([...Array(cur + won).keys()].map((i) => cur + won - i));
   });
 
-  it('findings = lint + live provider; listContexts counts them; class bound changes show', async () => {
-    setLiveFindingsProvider(async (s) => (s === slug ? [{ code: 'LAG_ABOVE_RPO', severity: 'error', message: 'lag', source: 'live' }] : []));
+  it('findings = lint + live compliance; listContexts counts them; class bound changes show', async () => {
+    // live: a registered cluster holds the context, and its replica's latest observation (as the poller
+    // stores it) lags above the RPO-1 bound of 5 s
+    await createSite({ actor: admin, input: { name: 'oslo' } }).catch(() => undefined);
+    const cluster = `lagging-${sfx()}`;
+    await registerCluster({
+      actor: admin,
+      input: {
+        name: cluster,
+        contexts: [slug],
+        members: ['a', 'b'].map((n) => ({ name: `${cluster}-${n}`, site: 'oslo', agentUrl: `http://127.0.0.1:9/${cluster}-${n}`, agentToken: 'fake-token-0123456789' })),
+      },
+    });
+    for (const m of await db.clusterMember.findMany({ where: { cluster: { name: cluster } } })) {
+      const primary = m.name.endsWith('-a');
+      const o = { observedAt: new Date(), status: 'ok', role: primary ? 'primary' : 'replica', timeline: 1, lagSeconds: primary ? null : 30, lagBytes: primary ? null : 1e6 };
+      await db.nodeObservation.upsert({ where: { memberId: m.id }, create: { memberId: m.id, ...o }, update: o });
+    }
     const f = await getContextFindings(slug);
     expect(f.map((x) => x.code)).toContain('LAG_ABOVE_RPO');
     const row = (await listContexts()).find((c) => c.slug === slug)!;
     expect(row).toMatchObject({ team, rpoClass: 'RPO-1', failover: 'operator-approved', crossSite: 'required' });
     expect(row.findingCounts.error).toBeGreaterThanOrEqual(1);
-    setLiveFindingsProvider(null);
     await expectError(getContextFindings(`missing-${sfx()}`), 404);
   });
 });

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { db } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
 import { canonicalJson } from '@/lib/audit/canonical';
@@ -8,11 +9,50 @@ import { sortFindings, type TFinding } from '@/lib/findings/types';
 import { getClassCatalog } from './classes';
 import { declarationFieldErrors, SLUG_RE, ZDeclarationFile, ZDeclarationUpdate, type TDeclarationSpec } from './declaration-schema';
 import { diffSpecs } from './diff-declarations';
-import { liveFindings } from '../findings/get-context-findings';
+import { loadLiveFindings } from '../findings/load-live-findings';
 import { lintDeclaration } from '../findings/lint-declaration';
 import { insertTeam } from './teams';
 
 export type TPutDeclarationResult = { version: number; created: boolean; findings: TFinding[] };
+
+/** What a caller sends: a full declaration file (apiVersion/kind/context/...) or `{spec, baseVersion?, reason?, name?, team?}`. */
+export type TPutDeclarationInput = z.input<typeof ZDeclarationFile> | z.input<typeof ZDeclarationUpdate>;
+
+const NOT_AN_OBJECT = 'vakt.declaration-not-an-object';
+/**
+ * The body of PUT /api/v1/contexts/{slug}/declaration (and of `vakt apply`): an object with
+ * apiVersion, kind or context is a declaration file, any other object the short form.
+ */
+export const ZPutDeclarationInput = z.custom<TPutDeclarationInput>().transform((raw, ctx) => {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    ctx.issues.push({ code: 'custom', message: 'expected an object', input: raw, path: [], params: { kind: NOT_AN_OBJECT } });
+    return z.NEVER;
+  }
+  const isFile = 'apiVersion' in raw || 'kind' in raw || 'context' in raw;
+  const parsed = isFile ? ZDeclarationFile.safeParse(raw) : ZDeclarationUpdate.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: undefined });
+    return z.NEVER;
+  }
+  return parsed.data;
+});
+
+export type TPutDeclaration = z.output<typeof ZPutDeclarationInput>;
+
+/** Untrusted input (a form, a file) -> a declaration to save, or the 422 of an invalid declaration. */
+export function parsePutDeclarationInput(raw: unknown): TPutDeclaration {
+  const parsed = ZPutDeclarationInput.safeParse(raw);
+  if (!parsed.success) throw invalidDeclaration(parsed.error.issues);
+  return parsed.data;
+}
+
+/** ZPutDeclarationInput's issues -> the 422 of an invalid declaration (unknown keys named one by one). */
+export function invalidDeclaration(issues: readonly z.core.$ZodIssue[]): AppError {
+  if (issues.some((i) => i.code === 'custom' && i.params?.kind === NOT_AN_OBJECT)) {
+    return new AppError('VALIDATION', 'the declaration must be an object (a declaration file, or {spec, ...})', { fields: [{ path: '(root)', message: 'expected an object' }] });
+  }
+  return validation(issues);
+}
 
 /**
  * `If-Match` -> expected version. Accepts `"3"`, `3` and `W/"3"`; `*` (or absent) means no
@@ -31,7 +71,7 @@ function validation(issues: Parameters<typeof declarationFieldErrors>[0]): AppEr
 }
 
 /**
- * Save a recovery declaration (PRODUCT.md semantics):
+ * Save a recovery declaration (docs/api.md "Declarations"):
  * - input: a full declaration file object (apiVersion/kind/context/...) or `{spec, baseVersion?, reason?, name?, team?}`;
  * - the path slug must equal `context` when given (else 422);
  * - `baseVersion` and `If-Match` must agree when both are given (else 422: the request contradicts itself);
@@ -42,17 +82,11 @@ function validation(issues: Parameters<typeof declarationFieldErrors>[0]): AppEr
  * - a missing context is created by an admin (with its team if missing); anyone else gets 404.
  * Lint never blocks the save: the answer carries the findings.
  */
-export async function putDeclaration(opts: { actor: TActor; slug: string; input: unknown; ifMatch?: string | null }): Promise<TPutDeclarationResult> {
+export async function putDeclaration(opts: { actor: TActor; slug: string; input: TPutDeclarationInput; ifMatch?: string | null }): Promise<TPutDeclarationResult> {
   const { actor, slug } = opts;
   if (!SLUG_RE.test(slug)) throw notFound(`context ${slug}`);
-  const raw = opts.input;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new AppError('VALIDATION', 'the declaration must be an object (a declaration file, or {spec, ...})', { fields: [{ path: '(root)', message: 'expected an object' }] });
-  }
-  const isFile = 'apiVersion' in raw || 'kind' in raw || 'context' in raw;
-  const parsed = isFile ? ZDeclarationFile.safeParse(raw) : ZDeclarationUpdate.safeParse(raw);
-  if (!parsed.success) throw validation(parsed.error.issues);
-  const input = parsed.data;
+  // checked here too: scripts and tests call this directly
+  const input = parsePutDeclarationInput(opts.input);
   if ('context' in input && input.context !== slug) {
     throw validation([{ path: ['context'], message: `must equal the context in the path (${slug})` }]);
   }
@@ -135,6 +169,6 @@ export async function putDeclaration(opts: { actor: TActor; slug: string; input:
       throw e;
     });
 
-  const findings = sortFindings([...lintDeclaration(spec, await getClassCatalog()), ...(await liveFindings(slug))]);
+  const findings = sortFindings([...lintDeclaration(spec, await getClassCatalog()), ...(await loadLiveFindings(slug))]);
   return { ...result, findings };
 }

@@ -3,13 +3,13 @@ import { env } from '@/lib/base/env';
 import { notFound } from '@/lib/base/errors';
 import { deriveClusterStateOf, type TClusterState, type TSafetyInput } from '@/lib/safety/engine';
 import { loadSafetyInputs, safetyClusterInclude } from '@/lib/safety/load-safety-input';
-import { clusterKindFromDb } from '../pg/cluster-kind';
+import { clusterKindFromDb, type TClusterKind, type TNodeRole } from '@/lib/pg';
 
-// PRODUCT.md "Reading a cluster". Pages and the API read stored state; nothing here calls an agent.
+// docs/api.md "Reading a cluster". Pages and the API read stored state; nothing here calls an agent.
 export type TClusterMemberView = {
   name: string;
   site: string;
-  role: 'primary' | 'replica' | 'unknown';
+  role: TNodeRole;
   /** ok | down | unknown | never (not polled yet) */
   status: string;
   reachable: boolean;
@@ -34,7 +34,7 @@ export type TClusterMemberView = {
 export type TClusterEventView = { id: string; at: string; kind: string; severity: string; member: string | null; message: string; data: unknown };
 export type TClusterView = {
   name: string;
-  kind: 'vakt-agent' | 'patroni';
+  kind: TClusterKind;
   epoch: number;
   /** the safety engine's cluster state (lib/safety deriveClusterState), the same one /safety reports */
   state: TClusterState;
@@ -77,7 +77,7 @@ function shape(c: TClusterRow, input: TSafetyInput, events: TClusterEventView[],
     return {
       name: m.name,
       site: m.site.name,
-      role: (o?.role as TClusterMemberView['role']) ?? 'unknown',
+      role: (o?.role as TNodeRole) ?? 'unknown',
       status: o?.status ?? 'never',
       reachable: o?.status === 'ok',
       error: o ? o.error : 'not polled yet',

@@ -10,7 +10,7 @@ import { assertAgentUrlAllowed } from '@/lib/base/net/agent-http';
 import { getCluster, type TClusterView } from './read-clusters';
 import { clusterKindToDb } from '../pg/cluster-kind';
 
-// PRODUCT.md "Registering a cluster".
+// docs/api.md "Registering a cluster".
 const ZName = z.string({ error: 'required' }).trim().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lower-case letters, digits, ".", "_" and "-", at most 63 characters');
 const ZSlug = z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a context slug (lower-case letters, digits, "-")');
 const ZIdent = z.string().trim().min(1).max(63, 'at most 63 characters');
@@ -49,16 +49,27 @@ export const ZRegisterClusterInput = z
     });
   });
 export type TRegisterClusterInput = z.input<typeof ZRegisterClusterInput>;
+export type TRegisterCluster = z.output<typeof ZRegisterClusterInput>;
 
 const invalid = (fields: TFieldError[]) =>
   new AppError('VALIDATION', `invalid cluster: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, { fields });
+/** ZRegisterClusterInput's issues -> the 422 of an invalid cluster (POST /api/v1/clusters and this use case). */
+export const invalidCluster = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) => invalid(fieldErrors(issues));
 
-/** Admin: register a cluster, its members (tokens encrypted) and the contexts it holds; audited. */
-export async function registerCluster(opts: { actor: TActor; input: unknown }): Promise<TClusterView> {
+/** Untrusted input (a form, a file) -> a register-cluster request, or the 422 of an invalid cluster. */
+export function parseRegisterClusterInput(raw: unknown): TRegisterCluster {
+  const parsed = ZRegisterClusterInput.safeParse(raw);
+  if (!parsed.success) throw invalidCluster(parsed.error.issues);
+  return parsed.data;
+}
+
+/**
+ * Admin: register a cluster, its members (tokens encrypted) and the contexts it holds; audited.
+ * `input` is checked against ZRegisterClusterInput here too (scripts and tests call this directly).
+ */
+export async function registerCluster(opts: { actor: TActor; input: TRegisterClusterInput }): Promise<TClusterView> {
   requireRole(opts.actor, 'admin');
-  const parsed = ZRegisterClusterInput.safeParse(opts.input);
-  if (!parsed.success) throw invalid(fieldErrors(parsed.error.issues));
-  const input = parsed.data;
+  const input = parseRegisterClusterInput(opts.input);
 
   const urlErrors: TFieldError[] = [];
   await Promise.all(

@@ -4,44 +4,26 @@
 // both judge a cluster from the same input. The engine itself (lib/safety) stays pure.
 //
 // One batch loader with a fixed number of queries whatever the number of clusters; the single-cluster
-// loader is a batch of one.
+// loader is a batch of one. The rules (expected primary, outage start, fork point, context policy) are
+// pure functions in history.ts and context-policy.ts; this file only reads rows and calls them.
 import { db, type Prisma, type TDbClient, type TTransaction } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
 import { notFound } from '@/lib/base/errors';
-import { ZDeclarationSpec } from '@/lib/registry/declaration-schema';
+import { clusterKindFromDb, type TClusterKind } from '@/lib/pg';
 import { evaluateCluster, type TContextPolicy, type TMemberInput, type TSafetyInput, type TSafetyReport } from '@/lib/safety/engine';
-import { downSinceFromSamples, downTransitions, toMemberObservation } from './observation-mapping';
-import { clusterKindFromDb } from '@/lib/pg/cluster-kind';
+import { contextPolicy } from './context-policy';
+import { expectedPrimaryHistory, expectedPrimaryName, previousPromotion, sampleWindowStart, type TLastPromotion } from './history';
+import { toMemberObservation } from './observation-mapping';
 
 type TClient = TDbClient | TTransaction;
 
 export type TLoadedMember = { id: string; name: string; site: string; agentUrl: string; agentTokenEnc: string | null };
-export type TLoadedCluster = { id: string; name: string; kind: 'vakt-agent' | 'patroni'; epoch: number; members: TLoadedMember[] };
+export type TLoadedCluster = { id: string; name: string; kind: TClusterKind; epoch: number; members: TLoadedMember[] };
 export type TEvaluation = { cluster: TLoadedCluster; input: TSafetyInput; report: TSafetyReport };
-
-const FLAP_WINDOW_SECONDS = 600;
 
 /** The cluster rows the loader starts from (callers that already read them pass them in). */
 export const safetyClusterInclude = { members: { include: { site: true, observation: true }, orderBy: { name: 'asc' as const } } };
 export type TClusterRow = Prisma.ClusterGetPayload<{ include: typeof safetyClusterInclude }>;
-type TMemberRow = TClusterRow['members'][number];
-
-/** A context without a readable declaration is judged by the strictest assumptions (fail closed). */
-function undeclaredPolicy(slug: string): TContextPolicy {
-  return {
-    slug,
-    rpoClass: '(undeclared)',
-    rpoBoundSeconds: null,
-    rtoClass: '(undeclared)',
-    rtoBoundSeconds: null,
-    crossSite: 'optional',
-    failover: 'operator-approved',
-    replication: { local: 'async', crossSite: 'async' },
-    acceptedCrossSiteDataLossSeconds: null,
-    approvalsRequired: 2,
-    runbook: '',
-  };
-}
 
 /** Effective context policies per cluster id (two queries for any number of clusters). */
 export async function loadContextPoliciesByCluster(client: TClient, clusterIds: string[]): Promise<Map<string, TContextPolicy[]>> {
@@ -52,29 +34,9 @@ export async function loadContextPoliciesByCluster(client: TClient, clusterIds: 
     include: { context: { include: { declarations: true } } },
   });
   const classes = links.length ? await client.recoveryClass.findMany({ select: { kind: true, name: true, boundSeconds: true } }) : [];
-  const bound = (kind: 'RPO' | 'RTO', name: string) => classes.find((c) => c.kind === kind && c.name === name)?.boundSeconds ?? null;
   for (const { clusterId, context } of links) {
     const decl = context.declarations.find((d) => d.version === context.currentVersion);
-    const parsed = decl ? ZDeclarationSpec.safeParse(decl.spec) : null;
-    let policy: TContextPolicy;
-    if (!parsed?.success) policy = undeclaredPolicy(context.slug);
-    else {
-      const s = parsed.data;
-      policy = {
-        slug: context.slug,
-        rpoClass: s.rpoClass,
-        rpoBoundSeconds: bound('RPO', s.rpoClass),
-        rtoClass: s.rtoClass,
-        rtoBoundSeconds: bound('RTO', s.rtoClass),
-        crossSite: s.crossSite,
-        failover: s.failover,
-        replication: s.replication,
-        acceptedCrossSiteDataLossSeconds: s.acceptedCrossSiteDataLossSeconds ?? null,
-        approvalsRequired: s.approvalsRequired,
-        runbook: s.runbook,
-      };
-    }
-    out.get(clusterId)?.push(policy);
+    out.get(clusterId)?.push(contextPolicy(context.slug, decl?.spec ?? null, classes));
   }
   return out;
 }
@@ -82,16 +44,6 @@ export async function loadContextPoliciesByCluster(client: TClient, clusterIds: 
 export async function loadContextPolicies(client: TClient, clusterId: string): Promise<TContextPolicy[]> {
   return (await loadContextPoliciesByCluster(client, [clusterId])).get(clusterId) ?? [];
 }
-
-type TLastPromotion = { clusterId: string; candidate: string; epochAfter: number | null; finishedAt: Date | null; verdict: unknown; eventData: unknown };
-/** Where the promotion's new timeline forked, as the executor recorded it on the `promotion` event (null = unknown). */
-function forkOf(p: TLastPromotion): { forkLsn: string | null; previousTimeline: number | null; newTimeline: number | null } {
-  const d = (p.eventData ?? {}) as { forkLsn?: unknown; previousTimeline?: unknown; newTimeline?: unknown };
-  const int = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : null);
-  return { forkLsn: typeof d.forkLsn === 'string' ? d.forkLsn : null, previousTimeline: int(d.previousTimeline), newTimeline: int(d.newTimeline) };
-}
-/** The primary a promotion replaced, as its verdict recorded it. */
-const replacedNode = (p: TLastPromotion | null) => (p ? ((p.verdict as { primary?: { node?: string } | null } | null)?.primary?.node ?? null) : null);
 
 /**
  * Engine inputs for many clusters with a fixed number of queries: pass `rows` (clusters with
@@ -117,7 +69,7 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
   // NodeLastGood is kept by the poller (same transaction as the observation it copies).
   // Sequential on purpose: the client may be an interactive transaction.
   const lastGoodRows = memberIds.length ? await client.nodeLastGood.findMany({ where: { memberId: { in: memberIds } } }) : [];
-  const lastPromotions = await client.$queryRawUnsafe<TLastPromotion[]>(
+  const lastPromotions = await client.$queryRawUnsafe<Array<TLastPromotion & { clusterId: string }>>(
     `SELECT p."clusterId", p."candidate", p."epochAfter", p."finishedAt", p."verdict", e."data" AS "eventData"
        FROM (SELECT DISTINCT ON ("clusterId") "id", "clusterId", "candidate", "epochAfter", "finishedAt", "verdict"
                FROM "vakt"."PromotionRequest"
@@ -133,25 +85,17 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
   const lastGoodOf = (id: string) => lastGood.get(id) ?? null;
   const lastPromotionOf = new Map(lastPromotions.map((p) => [p.clusterId, p]));
 
-  // History: the last completed promotion and the last member seen ok as primary.
-  const expected = new Map<string, TMemberRow>();
+  // History: the last completed promotion and the last member seen ok as primary (lib/safety/history.ts).
+  const expected = new Map<string, TClusterRow['members'][number]>();
   for (const c of rows) {
-    const lastPromotion = lastPromotionOf.get(c.id) ?? null;
-    const fromNode = replacedNode(lastPromotion);
-    const primaries = c.members
-      .map((m) => ({ m, g: lastGoodOf(m.id) }))
-      .filter((x) => x.g?.role === 'primary' && x.m.name !== fromNode)
-      .sort((a, b) => b.g!.observedAt.getTime() - a.g!.observedAt.getTime());
-    let expectedMember = primaries[0]?.m ?? null;
-    if (lastPromotion && (!primaries[0] || (lastPromotion.finishedAt && lastPromotion.finishedAt > primaries[0].g!.observedAt))) {
-      expectedMember = c.members.find((m) => m.name === lastPromotion.candidate) ?? expectedMember;
-    }
-    if (expectedMember) expected.set(c.id, expectedMember);
+    const name = expectedPrimaryName(c.members.map((m) => ({ name: m.name, lastGood: lastGoodOf(m.id) })), lastPromotionOf.get(c.id) ?? null);
+    const member = c.members.find((m) => m.name === name);
+    if (member) expected.set(c.id, member);
   }
   const expectedIds = [...expected.values()].map((m) => m.id);
   const samples = expectedIds.length
     ? await client.observationSample.findMany({
-        where: { memberId: { in: expectedIds }, at: { gte: new Date(now.getTime() - FLAP_WINDOW_SECONDS * 1000) } },
+        where: { memberId: { in: expectedIds }, at: { gte: sampleWindowStart(now) } },
         select: { memberId: true, at: true, status: true, role: true },
         orderBy: { at: 'asc' },
       })
@@ -168,48 +112,22 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
         lastGood: g ? toMemberObservation({ ...g, status: 'ok', lastOkAt: g.observedAt }) : null,
       };
     });
-    const lastPromotion = lastPromotionOf.get(c.id) ?? null;
     const expectedMember = expected.get(c.id) ?? null;
-    const fromNode = replacedNode(lastPromotion);
-    let expectedPrimary: TSafetyInput['history']['expectedPrimary'] = null;
-    let primaryDownSince: Date | null = null;
-    let primaryDownEvents: Date[] = [];
-    if (expectedMember) {
-      const g = lastGoodOf(expectedMember.id);
-      const asPrimary = g?.role === 'primary' ? g : null;
-      const obs = expectedMember.observation;
-      const lastSeenOk =
-        [obs?.status === 'ok' && obs.role === 'primary' ? obs.observedAt : null, asPrimary?.observedAt ?? null]
-          .filter((d): d is Date => d instanceof Date)
-          .sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
-      expectedPrimary = { node: expectedMember.name, timeline: asPrimary?.timeline ?? null, lastLsn: asPrimary?.lsn ?? null, lastSeenOkAt: lastSeenOk };
-      const points = samples.filter((s) => s.memberId === expectedMember.id).map((s) => ({ at: s.at, ok: s.status === 'ok' && s.role === 'primary' }));
-      primaryDownEvents = downTransitions(points);
-      const healthy = obs?.status === 'ok' && obs.role === 'primary';
-      if (!healthy) {
-        // No samples after the last ok: the outage began no earlier than the latest not-ok observation (conservative).
-        const fallback = obs ? obs.observedAt : null;
-        primaryDownSince = downSinceFromSamples(
-          points.filter((p) => !lastSeenOk || p.at > lastSeenOk || p.ok),
-          fallback,
-        );
-      }
-    }
+    const primary = expectedMember
+      ? expectedPrimaryHistory({
+          node: expectedMember.name,
+          observation: expectedMember.observation,
+          lastGood: lastGoodOf(expectedMember.id),
+          samples: samples.filter((s) => s.memberId === expectedMember.id),
+        })
+      : { expectedPrimary: null, primaryDownSince: null, primaryDownEvents: [] };
     const kind = clusterKindFromDb(c.kind);
     const input: TSafetyInput = {
       cluster: { name: c.name, kind, epoch: c.epoch },
       now,
       config: { staleAfterSeconds: e.VAKT_STALE_AFTER_MS / 1000, primaryDownForSeconds: e.VAKT_PRIMARY_DOWN_FOR_SECONDS },
       members,
-      history: {
-        expectedPrimary,
-        primaryDownSince,
-        primaryDownEvents,
-        previousPromotion:
-          lastPromotion && lastPromotion.epochAfter !== null
-            ? { node: lastPromotion.candidate, fromNode, epoch: lastPromotion.epochAfter, at: lastPromotion.finishedAt, ...forkOf(lastPromotion) }
-            : null,
-      },
+      history: { ...primary, previousPromotion: previousPromotion(lastPromotionOf.get(c.id) ?? null) },
       contexts: policies.get(c.id) ?? [],
     };
     return {

@@ -1,7 +1,9 @@
 // Pure mapping from what the poller stored (NodeObservation columns + the agent's full answer) to the
 // verdict engine's member observation. Anything missing stays null: the engine fails closed on null.
+// (The history rules, e.g. when an outage began, are in history.ts.)
 import { ZAgentStatus } from '@/lib/agent/protocol';
-import type { TMemberObservation, TNodeRole, TNodeStatus } from '@/lib/safety/engine';
+import type { TNodeRole, TNodeStatus } from '@/lib/pg';
+import type { TMemberObservation } from '@/lib/safety/engine';
 
 export type TStoredObservation = {
   observedAt: Date;
@@ -71,23 +73,4 @@ export function toMemberObservation(o: TStoredObservation): TMemberObservation {
     synchronousStandbyNames: pg?.settings?.synchronousStandbyNames ?? null,
     synchronousCommit: pg?.settings?.synchronousCommit ?? null,
   };
-}
-
-/** Start of the current outage from the node's status samples: the first non-ok sample after the last ok. */
-export function downSinceFromSamples(samples: Array<{ at: Date; ok: boolean }>, fallback: Date | null): Date | null {
-  const sorted = [...samples].sort((a, b) => a.at.getTime() - b.at.getTime());
-  let since: Date | null = null;
-  for (const s of sorted) {
-    if (s.ok) since = null;
-    else if (since === null) since = s.at;
-  }
-  return since ?? fallback;
-}
-
-/** Times the node went from ok to not-ok (flapping guard). */
-export function downTransitions(samples: Array<{ at: Date; ok: boolean }>): Date[] {
-  const sorted = [...samples].sort((a, b) => a.at.getTime() - b.at.getTime());
-  const out: Date[] = [];
-  for (let i = 1; i < sorted.length; i++) if (sorted[i - 1].ok && !sorted[i].ok) out.push(sorted[i].at);
-  return out;
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { agentRequest, AgentHttpError } from '@/lib/base/net/agent-http';
-import { ZLsn } from '@/lib/agent/protocol';
-import { bytesToLsn, joinUrl, unknownObservation, type TAdapter, type TObservation, type TPollTarget } from './observation';
+import { joinUrl } from '@/lib/base/net/join-url';
+import { bytesToLsn, isLsn, type TNodeRole } from '@/lib/pg';
+import { unknownObservation, type TAdapter, type TObservation, type TPollTarget } from './observation';
 
 // Patroni adapter: a member's REST API (GET /cluster, /patroni, /history; basic auth when the token
 // is user:password) mapped into the observation model. Reads Patroni 3.0 answers (role "master",
@@ -89,11 +90,11 @@ export const pollPatroni: TAdapter = async (target, opts = {}) => {
 const lsnOf = (v: number | string | null | undefined): string | null => {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number') return bytesToLsn(v);
-  return ZLsn.safeParse(v).success ? v.toUpperCase() : /^\d+$/.test(v) ? bytesToLsn(Number(v)) : null;
+  return isLsn(v) ? v.toUpperCase() : /^\d+$/.test(v) ? bytesToLsn(Number(v)) : null;
 };
 const lagOf = (v: number | string | null | undefined): number | null => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null);
 
-function roleOf(r: string | undefined): 'primary' | 'replica' | 'unknown' {
+function roleOf(r: string | undefined): TNodeRole {
   if (!r) return 'unknown';
   if (['master', 'primary', 'leader', 'standby_leader'].includes(r)) return 'primary';
   if (['replica', 'sync_standby', 'quorum_standby', 'standby'].includes(r)) return 'replica';

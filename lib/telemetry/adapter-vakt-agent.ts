@@ -1,6 +1,7 @@
 import { agentRequest, AgentHttpError } from '@/lib/base/net/agent-http';
 import { ZAgentStatus, type TAgentStatus } from '@/lib/agent/protocol';
-import { joinUrl, unknownObservation, type TAdapter, type TObservation, type TPollTarget } from './observation';
+import { joinUrl } from '@/lib/base/net/join-url';
+import { unknownObservation, type TAdapter, type TObservation, type TPollTarget } from './observation';
 
 // Vakt agent adapter: GET {agentUrl}/v1/status with the bearer token, validated with the shared
 // protocol schema. Timeout, 5xx, garbage or a contradiction -> status 'unknown' with the reason.

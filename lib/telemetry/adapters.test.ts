@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mapAgentStatus } from './adapter-vakt-agent';
 import { mapPatroni } from './adapter-patroni';
-import { bytesToLsn } from './observation';
+import { bytesToLsn } from '@/lib/pg';
 import { withReplicaLag } from './replica-lag';
 
 const fx = (f: string) => JSON.parse(readFileSync(path.join(import.meta.dirname, '../../tests/fixtures/telemetry', f), 'utf8'));

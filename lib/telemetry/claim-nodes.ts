@@ -1,5 +1,6 @@
 import { db } from '@/lib/base/db';
 import { openSecret } from '@/lib/base/secret-box';
+import { clusterKindFromDb } from '@/lib/pg';
 import type { TPrevObservation } from './derive-events';
 import type { TPollTarget } from './observation';
 
@@ -72,7 +73,7 @@ export async function claimDueNodes(opts: { workerId: string; limit: number; lea
       memberId: r.memberId,
       clusterId: r.clusterId,
       clusterName: r.clusterName,
-      kind: r.kind === 'patroni' ? 'patroni' : 'vakt-agent',
+      kind: clusterKindFromDb(r.kind),
       name: r.name,
       site: r.site,
       agentUrl: r.agentUrl,

@@ -4,6 +4,7 @@ import { deriveClusterStateOf, evaluateCluster, type TMemberInput, type TSafetyI
 import { unknownObservation, type TObservation } from './observation';
 import { nextPollAt } from './store-observations';
 import { backupSummary } from '../registry/read-clusters';
+import type { TNodeRole, TNodeStatus } from '@/lib/pg';
 
 const ok = (o: Partial<TObservation>): TObservation => ({ ...unknownObservation(''), status: 'ok', error: null, role: 'replica', timeline: 1, ...o });
 const prev = (o: Partial<NonNullable<TPrevObservation>>): TPrevObservation => ({ status: 'ok', role: 'replica', timeline: 1, systemIdentifier: '1', fenced: false, fenceEpoch: 0, error: null, ...o });
@@ -44,7 +45,7 @@ describe('cluster state shown by telemetry = the safety engine state', () => {
   const now = Date.parse('2025-01-01T00:00:10Z');
   const fresh = new Date(now - 1000);
   const old = new Date(now - 60_000);
-  const m = (name: string, status: 'ok' | 'down' | 'unknown', role: 'primary' | 'replica' | 'unknown', observedAt: Date | null = fresh, timeline = 1, systemIdentifier = 'S'): TMemberInput => ({
+  const m = (name: string, status: TNodeStatus, role: TNodeRole, observedAt: Date | null = fresh, timeline = 1, systemIdentifier = 'S'): TMemberInput => ({
     name,
     site: 'oslo',
     lastGood: null,

@@ -1,7 +1,8 @@
 import client from 'prom-client';
 import { db } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
-import { deriveClusterStateOf, toMs, type TClusterState } from '@/lib/safety/engine';
+import { toMs } from '@/lib/pg';
+import { deriveClusterStateOf, type TClusterState } from '@/lib/safety/engine';
 import { loadSafetyInputs } from '@/lib/safety/load-safety-input';
 import { metrics } from './metrics';
 

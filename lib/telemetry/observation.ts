@@ -1,6 +1,6 @@
 // The one observation model both adapters (Vakt agent, Patroni) map into, and the poller stores.
-export type TNodeStatus = 'ok' | 'down' | 'unknown';
-export type TNodeRole = 'primary' | 'replica' | 'unknown';
+// Status, role and cluster kind are lib/pg's words.
+import type { TClusterKind, TNodeRole, TNodeStatus } from '@/lib/pg';
 
 export type TObservation = {
   observedAt: Date;
@@ -32,7 +32,7 @@ export type TPollTarget = {
   memberId: string;
   clusterId: string;
   clusterName: string;
-  kind: 'vakt-agent' | 'patroni';
+  kind: TClusterKind;
   name: string;
   site: string;
   agentUrl: string;
@@ -63,15 +63,4 @@ export function unknownObservation(reason: string, at: Date = new Date()): TObse
     totalBytes: null,
     payload: null,
   };
-}
-
-/** Byte position (number) -> PostgreSQL LSN text ("0/3000148"). */
-export function bytesToLsn(n: number): string {
-  const v = BigInt(Math.max(0, Math.trunc(n)));
-  return `${(v >> 32n).toString(16).toUpperCase()}/${(v & 0xffffffffn).toString(16).toUpperCase()}`;
-}
-
-/** Join a base URL (which may carry a path prefix) and an absolute API path. */
-export function joinUrl(base: string, path: string): string {
-  return base.replace(/\/+$/, '') + path;
 }

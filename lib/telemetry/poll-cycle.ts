@@ -1,6 +1,7 @@
 import { env } from '@/lib/base/env';
 import { logger } from '@/lib/base/log';
 import { configureAgentPool } from '@/lib/base/net/agent-http';
+import type { TClusterKind } from '@/lib/pg';
 import { pollPatroni } from './adapter-patroni';
 import { pollVaktAgent } from './adapter-vakt-agent';
 import { claimDueNodes, type TClaimedNode } from './claim-nodes';
@@ -25,7 +26,7 @@ export type TPollerOptions = {
   /** at most one history sample per node per this many ms (plus one on every status/role/timeline change) */
   sampleEveryMs?: number;
   pruneEveryMs?: number;
-  adapters?: Partial<Record<'vakt-agent' | 'patroni', TAdapter>>;
+  adapters?: Partial<Record<TClusterKind, TAdapter>>;
   /** observer (tests, benchmark): called after each batch is stored */
   onStored?: (info: { workerId: string; memberIds: string[]; observedAt: Date[]; dueAt: Date[]; dbWriteMs: number; at: Date }) => void;
 };
@@ -62,7 +63,7 @@ export function createPoller(o: TPollerOptions): TPoller {
     pruneEveryMs: o.pruneEveryMs ?? 60_000,
   };
   configureAgentPool(Math.max(16, cfg.concurrency));
-  const adapters: Record<'vakt-agent' | 'patroni', TAdapter> = { 'vakt-agent': pollVaktAgent, patroni: pollPatroni, ...o.adapters };
+  const adapters: Record<TClusterKind, TAdapter> = { 'vakt-agent': pollVaktAgent, patroni: pollPatroni, ...o.adapters };
   const m = metrics();
   const stats: TPollerStats = { polled: 0, ok: 0, down: 0, unknown: 0, flushes: 0, dbWriteMs: 0, events: 0, samples: 0, pruned: 0 };
   const lastSample = new Map<string, number>();

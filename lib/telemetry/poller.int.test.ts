@@ -3,7 +3,7 @@ import { db } from '@/lib/base/db';
 import { systemActor } from '@/lib/auth/actor';
 import { createSite } from '@/lib/registry/sites';
 import { AppError } from '@/lib/base/errors';
-import { registerCluster } from '../registry/register-cluster';
+import { registerCluster, type TRegisterClusterInput } from '../registry/register-cluster';
 import { getCluster, listClusters } from '../registry/read-clusters';
 import { createPoller } from './poll-cycle';
 import { pruneHistory } from './store-observations';
@@ -52,7 +52,8 @@ afterAll(async () => {
 describe('registering a cluster', () => {
   const member = (o: Record<string, unknown> = {}) => ({ name: 'x1', site: 'oslo', agentUrl: 'http://127.0.0.1:7070', agentToken: 't', ...o });
   const fields = async (input: unknown) => {
-    const e = await registerCluster({ actor: admin, input }).catch((x) => x);
+    // deliberately malformed input: the use case validates it at run time
+    const e = await registerCluster({ actor: admin, input: input as TRegisterClusterInput }).catch((x) => x);
     expect(e).toBeInstanceOf(AppError);
     return { status: (e as AppError).status, paths: ((e as AppError).details?.fields ?? []).map((f) => f.path) };
   };

@@ -1,4 +1,5 @@
-import { lsnDiff, type TReplicationPeer } from '@/lib/agent/protocol';
+import type { TReplicationPeer } from '@/lib/agent/protocol';
+import { lsnDiff } from '@/lib/pg';
 import type { TObservation } from './observation';
 
 export type TPrimaryView = { name: string; lsn: string | null; replication: TReplicationPeer[] | null };

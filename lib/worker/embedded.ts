@@ -1,6 +1,6 @@
 import { logger } from '@/lib/base/log';
 import { startWorker, type TWorker } from './index';
-import '@/lib/promotion/register-loop'; // the promotion loop (expiry, split brain, automatic mode, executor)
+import { defaultWorkerLoops } from './loops';
 
 const g = globalThis as unknown as { vaktEmbeddedWorker?: TWorker };
 
@@ -11,7 +11,7 @@ export function startEmbeddedWorker(): TWorker | null {
     logger.warn('embedded worker not started: DATABASE_URL is not set (npm start / npm run demo set it; or run `npm run worker`)');
     return null;
   }
-  g.vaktEmbeddedWorker = startWorker();
+  g.vaktEmbeddedWorker = startWorker({ loops: defaultWorkerLoops() });
   const stop = () => void g.vaktEmbeddedWorker?.stop();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

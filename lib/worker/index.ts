@@ -2,55 +2,40 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { db, isDbUnavailable } from '@/lib/base/db';
 import { logger } from '@/lib/base/log';
+import { sleep } from '@/lib/base/sleep';
 import { metrics } from '@/lib/telemetry/metrics';
-import { registeredWorkerLoops, registerWorkerLoop, type TLoopContext, type TWorkerLoop } from './loops';
-import { pollerLoop } from './poller-loop';
+import type { TLoopContext, TWorkerLoop, TWorkerLoopFactory } from './types';
 
-export { registerWorkerLoop, unregisterWorkerLoop, type TWorkerLoop, type TLoopContext } from './loops';
+export type { TLoopContext, TWorkerLoop, TWorkerLoopFactory } from './types';
 
-// The worker: runs registered loops (poller, and later the promotion executor and drill runner),
-// writes a heartbeat row, and survives everything: a failing iteration is logged and retried with
-// exponential backoff (capped); the database going away only slows it down.
-registerWorkerLoop('poller', pollerLoop());
+// The worker: runs exactly the loops it is given (entry points pass defaultWorkerLoops() from
+// ./loops.ts), writes a heartbeat row, and survives everything: a failing iteration is logged and
+// retried with exponential backoff (capped); the database going away only slows it down.
 
 export type TWorker = { id: string; stop(): Promise<void> };
 export type TStartWorkerOptions = {
   id?: string;
-  /** loops to run: names of registered loops, or loop factories; default every registered loop */
-  loops?: (string | (() => TWorkerLoop))[];
+  /** the loops to run (each worker makes its own instance of each); required: there is no default set */
+  loops: TWorkerLoopFactory[];
   heartbeatMs?: number;
   /** backoff after failures: min, cap (ms) */
   backoffMs?: [number, number];
 };
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-
 export function defaultWorkerId(): string {
   return `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
-export function startWorker(opts: TStartWorkerOptions = {}): TWorker {
+export function startWorker(opts: TStartWorkerOptions): TWorker {
+  const loops: TWorkerLoop[] = opts.loops.map((make) => make());
+  const names = loops.map((l) => l.name);
+  if (loops.length === 0) throw new Error('startWorker needs at least one loop (entry points pass defaultWorkerLoops())');
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new Error(`worker loop ${twice} is in the list twice`);
   const id = opts.id ?? defaultWorkerId();
   const ac = new AbortController();
   const ctx: TLoopContext = { workerId: id, signal: ac.signal };
   const [minBackoff, maxBackoff] = opts.backoffMs ?? [500, 30_000];
-  const available = registeredWorkerLoops();
-  const loops: TWorkerLoop[] = (opts.loops ?? [...available.keys()]).map((l) => {
-    if (typeof l === 'function') return l();
-    const f = available.get(l);
-    if (!f) throw new Error(`no worker loop named ${l} (registered: ${[...available.keys()].join(', ')})`);
-    return f();
-  });
   const log = logger.child({ worker: id });
 
   async function runLoop(loop: TWorkerLoop) {
@@ -99,7 +84,7 @@ export function startWorker(opts: TStartWorkerOptions = {}): TWorker {
     }
   }
 
-  log.info({ loops: loops.map((l) => l.name) }, 'worker started');
+  log.info({ loops: names }, 'worker started');
   const running = Promise.all([...loops.map(runLoop), heartbeatLoop()]);
   let stopping: Promise<void> | undefined;
   return {

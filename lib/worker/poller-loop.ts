@@ -1,8 +1,8 @@
 import { createPoller, type TPollerOptions, type TPoller } from '@/lib/telemetry/poll-cycle';
-import type { TWorkerLoop } from './loops';
+import type { TWorkerLoopFactory } from './types';
 
 /** The poller as a worker loop: a tick every ~1/20 of the poll interval (50–250 ms). */
-export function pollerLoop(opts: Omit<TPollerOptions, 'workerId'> & { tickMs?: number } = {}): () => TWorkerLoop {
+export function pollerLoop(opts: Omit<TPollerOptions, 'workerId'> & { tickMs?: number } = {}): TWorkerLoopFactory {
   return () => {
     let poller: TPoller | undefined;
     return {

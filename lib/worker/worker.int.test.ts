@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { db } from '@/lib/base/db';
+import { sleep } from '@/lib/base/sleep';
 import { systemActor } from '@/lib/auth/actor';
 import { createSite } from '@/lib/registry/sites';
 import { registerCluster } from '@/lib/registry/register-cluster';
@@ -12,7 +13,6 @@ import { startWorker } from './index';
 
 const admin = systemActor('test-admin');
 let fleet: TFakeFleet;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {

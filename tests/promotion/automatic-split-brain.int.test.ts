@@ -1,10 +1,11 @@
-// Automatic failover and split brain on real PostgreSQL (issue 5, "Automatic mode" and
-// "Split-brain and rejoin"): the real poller observes harness clusters, the real promotion worker
+// Automatic failover and split brain on real PostgreSQL (docs/safety.md "Automatic mode", "Split brain"
+// and "After a promotion: rebuild or repoint"): the real poller observes harness clusters, the real promotion worker
 // scans them and executes, and we watch the outcome through the same reads the API uses.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/lib/base/db';
+import { sleep } from '@/lib/base/sleep';
 import { resetEnv } from '@/lib/base/env';
 import type { AppError } from '@/lib/base/errors';
 import { SAFE_ENDED_EVENT, SAFE_SINCE_EVENT } from '@/lib/promotion/automatic-mode';
@@ -12,7 +13,8 @@ import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { SPLIT_BRAIN_EVENT } from '@/lib/promotion/split-brain';
-import { promotionTick, startPromotionWorker } from '@/lib/promotion/worker';
+import { promotionLoop, promotionTick } from '@/lib/promotion/promotion-loop';
+import { startWorker } from '@/lib/worker';
 import { waitFor, type TPgCluster } from '../support/pg-cluster';
 import { declareContext, ensureSite, makeOperator, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from '../support/promotion-support';
 
@@ -105,7 +107,7 @@ describe('automatic mode', () => {
     await auto.waitForReplay();
     await Promise.all([waitForHealthy('auto'), waitForHealthy('gated')]);
 
-    const worker = startPromotionWorker({ executorId: 'auto-test-worker', intervalMs: 250, scanEveryMs: 250 });
+    const worker = startWorker({ id: 'auto-test-worker', loops: [promotionLoop({ intervalMs: 250, scanEveryMs: 250 })] });
     try {
       const killedAt = Date.now();
       await Promise.all([a.killPg(), gated.primary.killPg()]);
@@ -169,7 +171,7 @@ describe('automatic mode', () => {
       // operator-approved: same outage, same timings, nothing automatic. Both primaries died together,
       // so by now the gated cluster has been past down-for + delay for as long as the automatic one.
       const waitedMs = (DOWN_FOR_SECONDS + AUTOMATIC_DELAY_SECONDS + 1) * 1000 - (Date.now() - killedAt);
-      if (waitedMs > 0) await new Promise((r) => setTimeout(r, waitedMs));
+      if (waitedMs > 0) await sleep(waitedMs);
       const g = await getClusterSafety('gated');
       const gc = g.candidates.find((c) => c.node === gated.nodes[1].name)!;
       expect(g.state).toBe('PRIMARY_DOWN');
@@ -206,7 +208,7 @@ describe('split brain', () => {
     await waitForHealthy('sb');
     expect((await getPromotion(id)).status).toBe('PENDING');
 
-    const worker = startPromotionWorker({ executorId: 'sb-test-worker', intervalMs: 250, scanEveryMs: 250 });
+    const worker = startWorker({ id: 'sb-test-worker', loops: [promotionLoop({ intervalMs: 250, scanEveryMs: 250 })] });
     try {
       // someone promotes c by hand while a still accepts writes
       await c.psql('SELECT pg_promote(wait => true)');

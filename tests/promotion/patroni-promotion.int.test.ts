@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/lib/base/db';
+import { sleep } from '@/lib/base/sleep';
 import { cliActor } from '@/lib/auth/actor';
 import { approvePromotion } from '@/lib/promotion/approve-promotion';
 import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
@@ -180,7 +181,7 @@ describe('promotion through Patroni on a real Patroni cluster', () => {
     expect(crashed?.status).toBe('CRASHED');
     expect((await getPromotion(id)).status).toBe('EXECUTING');
     expect(await runExecutorOnce({ executorId: 'early' })).toBeNull();
-    await new Promise((r) => setTimeout(r, 1700));
+    await sleep(1700);
     const resumed = await runExecutorOnce({ executorId: 'survivor' });
     const view = await getPromotion(id);
     expect(resumed?.status, JSON.stringify(view.steps, null, 1)).toBe('COMPLETED');

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/lib/base/db';
+import { sleep } from '@/lib/base/sleep';
 import { cliActor } from '@/lib/auth/actor';
 import { createApiToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/base/errors';
@@ -192,7 +193,7 @@ describe('races', () => {
     const tlAfterFirst = (await b.agent!.status()).postgres.timeline;
     // while the lease holds, nobody else picks it up
     expect(await runExecutorOnce({ executorId: 'early' })).toBeNull();
-    await new Promise((r) => setTimeout(r, 1700));
+    await sleep(1700);
     const resumed = await runExecutorOnce({ executorId: 'survivor' });
     const view = await getPromotion(id);
     expect(resumed?.status, JSON.stringify(view.steps, null, 1)).toBe('COMPLETED');

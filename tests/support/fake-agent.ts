@@ -1,11 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TAgentStatus } from '@/lib/agent/protocol';
+import { bytesToLsn, type TNodeRole } from '@/lib/pg';
 
 // A fake fleet of Vakt agents on one loopback port for poller tests: each node answers under its own
 // path prefix (http://127.0.0.1:PORT/<node>/v1/status) with a behaviour that tests can switch.
 export type TFakeBehaviour = 'ok' | 'garbage' | 'http500' | 'hang' | 'wrong-name';
-export type TFakeNode = { name: string; site: string; role: 'primary' | 'replica'; timeline: number; lsn: number; behaviour: TFakeBehaviour; fenced?: boolean; epoch?: number };
+export type TFakeRole = Exclude<TNodeRole, 'unknown'>;
+export type TFakeNode = { name: string; site: string; role: TFakeRole; timeline: number; lsn: number; behaviour: TFakeBehaviour; fenced?: boolean; epoch?: number };
 export type TFakeFleet = {
   url(node: string): string;
   token: string;
@@ -15,7 +17,7 @@ export type TFakeFleet = {
   close(): Promise<void>;
 };
 
-const hex = (n: number) => `${Math.floor(n / 2 ** 32).toString(16).toUpperCase()}/${(n % 2 ** 32).toString(16).toUpperCase()}`;
+const hex = bytesToLsn;
 
 export function fakeStatus(n: TFakeNode, all: TFakeNode[]): TAgentStatus {
   const now = new Date().toISOString();
@@ -62,7 +64,7 @@ export function fakeStatus(n: TFakeNode, all: TFakeNode[]): TAgentStatus {
   };
 }
 
-export async function startFakeFleet(nodes: (Partial<TFakeNode> & { name: string; site: string; role: "primary" | "replica" })[]): Promise<TFakeFleet> {
+export async function startFakeFleet(nodes: (Partial<TFakeNode> & { name: string; site: string; role: TFakeRole })[]): Promise<TFakeFleet> {
   const token = 'fake-token-0123456789';
   const map = new Map<string, TFakeNode>();
   for (const n of nodes) {

@@ -2,6 +2,7 @@
 // Vakt, a real poller running, operators with passwords.
 import { randomBytes } from 'node:crypto';
 import { db } from '@/lib/base/db';
+import { sleep } from '@/lib/base/sleep';
 import { cliActor, type TActor } from '@/lib/auth/actor';
 import { hashPassword } from '@/lib/auth/password';
 import { putDeclaration } from '@/lib/registry/put-declaration';
@@ -9,6 +10,7 @@ import { registerCluster } from '@/lib/registry/register-cluster';
 import { createPoller } from '@/lib/telemetry/poll-cycle';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { createPgCluster, waitFor, type TPgCluster } from './pg-cluster';
+import { declarationSpec } from './declaration-fixture';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -33,16 +35,15 @@ export async function declareContext(slug: string, spec: Record<string, unknown>
       name: slug,
       team: 'platform-test',
       spec: {
-        dataOwnership: 'database-per-service',
-        rpoClass: 'RPO-4',
-        rtoClass: 'RTO-2',
-        crossSite: 'optional',
-        failover: 'operator-approved',
-        replication: { local: 'async', crossSite: 'none' },
-        approvalsRequired: 2,
-        backup: { fullIntervalHours: 24, pitr: false, walArchiving: false, retentionDays: 7, drillCadenceDays: 7 },
-        runbook: 'Promote the replica after fencing the primary.',
-        storage: { durability: 'local-disk' },
+        ...declarationSpec({
+          rpoClass: 'RPO-4',
+          crossSite: 'optional',
+          replication: { local: 'async', crossSite: 'none' },
+          acceptedCrossSiteDataLossSeconds: undefined,
+          backup: { fullIntervalHours: 24, pitr: false, walArchiving: false, retentionDays: 7, drillCadenceDays: 7 },
+          runbook: 'Promote the replica after fencing the primary.',
+          storage: { durability: 'local-disk' },
+        }),
         ...spec,
       },
     },
@@ -75,7 +76,7 @@ export function runPoller(): { stop: () => Promise<void> } {
   const done = (async () => {
     while (!stopped) {
       await poller.runCycle().catch(() => {});
-      await new Promise((r) => setTimeout(r, 150));
+      await sleep(150);
     }
   })();
   return {

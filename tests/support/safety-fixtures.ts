@@ -7,6 +7,7 @@ import type {
   TReplicationEntry,
   TSafetyInput,
 } from '../../lib/safety/engine/types';
+import { bytesToLsn, type TClusterKind } from '../../lib/pg';
 
 export const NOW = Date.parse('2026-03-20T12:00:00Z');
 export const ago = (seconds: number) => NOW - seconds * 1000;
@@ -14,11 +15,7 @@ export const SYS = '7345000000000000001';
 export const MiB = 1024 * 1024;
 
 /** LSN text form of a byte position, e.g. lsn(16 * MiB) = "0/1000000". */
-export function lsn(bytes: number): string {
-  const hi = Math.floor(bytes / 2 ** 32);
-  const lo = bytes % 2 ** 32;
-  return `${hi.toString(16).toUpperCase()}/${lo.toString(16).toUpperCase()}`;
-}
+export const lsn = (bytes: number): string => bytesToLsn(bytes);
 
 export function observation(p: Partial<TMemberObservation> = {}): TMemberObservation {
   const observedAt = p.observedAt ?? ago(2);
@@ -139,7 +136,7 @@ export function scenario(opts: {
   primary?: TMemberInput | null;
   contexts?: TContextPolicy[];
   history?: Partial<TClusterHistory>;
-  kind?: 'vakt-agent' | 'patroni';
+  kind?: TClusterKind;
   epoch?: number;
 }): TSafetyInput {
   const primary = opts.primary === undefined ? opts.members[0] : opts.primary;

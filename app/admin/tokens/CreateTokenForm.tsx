@@ -3,14 +3,14 @@
 import { useActionState, useState } from 'react';
 import { Field } from '@/components/ui/Field';
 import { FormMessage } from '@/components/ui/FormMessage';
-import { initialFormState } from '@/components/ui/form-state';
+import { initialFormState, keptValues } from '@/components/ui/form-state';
 import { createToken, type TCreateTokenState } from './actions';
 
 const ROLES = ['viewer', 'service-owner', 'operator', 'admin'] as const;
 
 export function CreateTokenForm({ teams }: { teams: string[] }) {
   const [state, action, pending] = useActionState<TCreateTokenState, FormData>(createToken, initialFormState);
-  const v = state.ok ? {} : (state.values ?? {});
+  const v = keptValues(state);
   return (
     <>
       {state.token && <TokenOnce name={state.tokenName ?? ''} token={state.token} />}

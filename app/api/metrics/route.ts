@@ -1,7 +1,7 @@
-import { errorResponse } from '@/lib/api/handler';
+import { withApi } from '@/lib/api/handler';
 import { AppError } from '@/lib/base/errors';
 import { env } from '@/lib/base/env';
-import { actorFromToken } from '@/lib/auth/tokens';
+import { actorFromToken, bearerToken } from '@/lib/auth/tokens';
 import { clientAddress } from '@/lib/auth/throttle';
 import { isAddressAllowed, parseAllowList } from '@/lib/base/net/allow-list';
 import { renderMetrics } from '@/lib/telemetry/fleet-metrics';
@@ -9,21 +9,18 @@ import { renderMetrics } from '@/lib/telemetry/fleet-metrics';
 export const dynamic = 'force-dynamic';
 
 // Prometheus scrape: an API token (any role: viewer and up) or a source address in VAKT_METRICS_ALLOW.
-export async function GET(req: Request): Promise<Response> {
-  try {
-    const auth = req.headers.get('authorization');
-    if (auth) {
-      const m = /^Bearer\s+(\S+)$/i.exec(auth);
-      if (!m || !(await actorFromToken(m[1]))) throw new AppError('UNAUTHENTICATED', 'invalid or revoked API token');
-    } else {
-      const e = env();
-      const address = clientAddress(req.headers, e.VAKT_TRUST_PROXY);
-      const allowed = address !== 'unknown' && (await isAddressAllowed(parseAllowList(e.VAKT_METRICS_ALLOW), address).catch(() => false));
-      if (!allowed) throw new AppError('UNAUTHENTICATED', 'send Authorization: Bearer <token>, or scrape from an address in VAKT_METRICS_ALLOW');
-    }
-    const { contentType, body } = await renderMetrics();
-    return new Response(body, { headers: { 'content-type': contentType, 'cache-control': 'no-store' } });
-  } catch (e) {
-    return errorResponse(e);
+// Public to withApi (no session lookup): the handler admits a token or an allowed address itself.
+export const GET = withApi({ role: 'public' }, async ({ req }) => {
+  const auth = req.headers.get('authorization');
+  if (auth) {
+    const token = bearerToken(auth);
+    if (!token || !(await actorFromToken(token))) throw new AppError('UNAUTHENTICATED', 'invalid or revoked API token');
+  } else {
+    const e = env();
+    const address = clientAddress(req.headers, e.VAKT_TRUST_PROXY);
+    const allowed = address !== 'unknown' && (await isAddressAllowed(parseAllowList(e.VAKT_METRICS_ALLOW), address).catch(() => false));
+    if (!allowed) throw new AppError('UNAUTHENTICATED', 'send Authorization: Bearer <token>, or scrape from an address in VAKT_METRICS_ALLOW');
   }
-}
+  const { contentType, body } = await renderMetrics();
+  return new Response(body, { headers: { 'content-type': contentType, 'cache-control': 'no-store' } });
+});

@@ -2,12 +2,12 @@
 import { useActionState } from 'react';
 import { Field } from '@/components/ui/Field';
 import { FormMessage } from '@/components/ui/FormMessage';
-import { initialFormState } from '@/components/ui/form-state';
+import { initialFormState, keptValues } from '@/components/ui/form-state';
 import { registerClusterAction } from './actions';
 
 export function RegisterClusterForm({ sites, contexts, rows }: { sites: string[]; contexts: string[]; rows: number }) {
   const [state, action, pending] = useActionState(registerClusterAction, initialFormState);
-  const v = state.values ?? {};
+  const v = keptValues(state);
   const err = state.errors;
   const rowErr = (i: number) => ['name', 'site', 'agentUrl', 'agentToken'].map((f) => err[`members.${i}.${f}`]).filter(Boolean);
   const known = ['name', 'kind', 'members', ...Object.keys(err).filter((k) => k.startsWith('members.') || k.startsWith('contexts'))];

@@ -2,7 +2,7 @@
 import { redirect } from 'next/navigation';
 import { revalidatePath } from 'next/cache';
 import { actionActor } from '@/lib/auth/session';
-import { registerCluster } from '@/lib/registry/register-cluster';
+import { parseRegisterClusterInput, registerCluster } from '@/lib/registry/register-cluster';
 import { formStateFromError } from '@/components/ui/action-errors';
 import { formValues, type TFormState } from '@/components/ui/form-state';
 
@@ -36,7 +36,7 @@ export async function registerClusterAction(prev: TFormState, fd: FormData): Pro
   let name: string;
   try {
     const actor = await actionActor('admin');
-    const created = await registerCluster({ actor, input: toInput(values) });
+    const created = await registerCluster({ actor, input: parseRegisterClusterInput(toInput(values)) });
     name = created.name;
   } catch (e) {
     return formStateFromError(e, prev, kept);

@@ -1,20 +1,20 @@
-// Calls from the executor to a member's agent (or Patroni), through the SSRF-guarded client.
+// The promotion driver for Vakt-agent clusters: the executor's calls to a member's agent
+// (docs/agent-protocol.md: POST /v1/fence, POST /v1/promote, GET /v1/status), through the SSRF-guarded client.
+// The agent's fence and promote are idempotent for the same epoch, so a resumed execution repeats them safely.
 import { ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus } from '@/lib/agent/protocol';
-import { bytesToLsn } from '@/lib/telemetry/observation';
-import { openSecret } from '@/lib/base/secret-box';
 import { agentRequest, AgentHttpError } from '@/lib/base/net/agent-http';
+import { joinUrl } from '@/lib/base/net/join-url';
 import type { TLoadedMember } from '@/lib/safety/load-safety-input';
+import { memberToken } from './member-token';
+import type { TPromotionDriver } from './types';
 
 export type TAgentCallResult =
   | { ok: true; result: TActionResult }
   | { ok: false; reachable: boolean; status: number | null; code: string; message: string };
 
-const join = (base: string, p: string) => base.replace(/\/+$/, '') + p;
-const token = (m: TLoadedMember) => (m.agentTokenEnc ? openSecret(m.agentTokenEnc) : null);
-
 async function post(m: TLoadedMember, path: string, body: unknown, timeoutMs: number): Promise<TAgentCallResult> {
   try {
-    const res = await agentRequest(join(m.agentUrl, path), { method: 'POST', body, auth: { bearer: token(m) }, timeoutMs });
+    const res = await agentRequest(joinUrl(m.agentUrl, path), { method: 'POST', body, auth: { bearer: memberToken(m) }, timeoutMs });
     let json: unknown = null;
     try {
       json = JSON.parse(res.body);
@@ -45,7 +45,7 @@ export const promoteMember = (m: TLoadedMember, epoch: number, timeoutMs = 90_00
 
 export async function memberStatus(m: TLoadedMember, timeoutMs = 5_000): Promise<TAgentStatus | null> {
   try {
-    const res = await agentRequest(join(m.agentUrl, '/v1/status'), { auth: { bearer: token(m) }, timeoutMs });
+    const res = await agentRequest(joinUrl(m.agentUrl, '/v1/status'), { auth: { bearer: memberToken(m) }, timeoutMs });
     if (res.status !== 200) return null;
     const r = ZAgentStatus.safeParse(JSON.parse(res.body));
     return r.success ? r.data : null;
@@ -54,43 +54,50 @@ export async function memberStatus(m: TLoadedMember, timeoutMs = 5_000): Promise
   }
 }
 
-// ---------------------------------------------------------------- Patroni
+const failure = (r: Extract<TAgentCallResult, { ok: false }>) => `(${r.code}${r.status ? ` ${r.status}` : ''}): ${r.message}`;
 
-export async function patroniFailover(m: TLoadedMember, candidate: string, timeoutMs = 60_000): Promise<{ ok: boolean; status: number | null; message: string }> {
-  try {
-    const res = await agentRequest(join(m.agentUrl, '/failover'), { method: 'POST', body: { candidate }, auth: { basic: token(m) }, timeoutMs });
-    return { ok: res.status >= 200 && res.status < 300, status: res.status, message: res.body.slice(0, 300) };
-  } catch (e) {
-    return { ok: false, status: null, message: (e as Error).message };
-  }
-}
+export const vaktAgentDriver: TPromotionDriver = {
+  kind: 'vakt-agent',
 
-export async function patroniLeader(m: TLoadedMember, timeoutMs = 5_000): Promise<{ leader: string | null; timeline: number | null } | null> {
-  try {
-    const res = await agentRequest(join(m.agentUrl, '/cluster'), { auth: { basic: token(m) }, timeoutMs });
-    if (res.status !== 200) return null;
-    const body = JSON.parse(res.body) as { members?: Array<{ name: string; role: string; timeline?: number; state?: string }> };
-    const leader = body.members?.find((x) => (x.role === 'leader' || x.role === 'primary') && (x.state === undefined || x.state === 'running'));
-    return { leader: leader?.name ?? null, timeline: leader?.timeline ?? null };
-  } catch {
-    return null;
-  }
-}
+  // The old primary's agent fences it with the new epoch; an unreachable one only with the operators' attestation.
+  async fence({ promotionId, cluster, oldPrimary, candidate, epoch, attestation }) {
+    if (!oldPrimary) return { ok: false, message: 'no old primary is known, so it cannot be fenced' };
+    const member = cluster.members.find((m) => m.name === oldPrimary);
+    if (!member) return { ok: false, message: `old primary ${oldPrimary} is not a member any more` };
+    const r = await fenceMember(member, epoch, `vakt promotion ${promotionId}: ${candidate} becomes primary at epoch ${epoch}`);
+    if (r.ok) return { ok: true, detail: `${oldPrimary} fenced with epoch ${epoch}: ${r.result.detail ?? (r.result.alreadyDone ? 'already fenced' : 'fenced')}` };
+    if (!r.reachable && attestation) {
+      return { ok: true, detail: `${oldPrimary} unreachable (${r.message}); relying on the operators' attestation "${attestation}"`, attested: { oldPrimary, error: r.message } };
+    }
+    return { ok: false, message: `fencing ${oldPrimary} failed ${failure(r)}` };
+  },
 
-/**
- * Where the leader's current timeline forked, from Patroni's GET /history (the leader's timeline
- * history: rows [timeline, switch LSN in bytes, reason, ...]; the last row is the fork into the current
- * timeline). Null when Patroni does not answer or the answer is not that shape (the fork stays unknown).
- */
-export async function patroniFork(m: TLoadedMember, newTimeline: number, timeoutMs = 5_000): Promise<{ forkLsn: string; previousTimeline: number } | null> {
-  try {
-    const res = await agentRequest(join(m.agentUrl, '/history'), { auth: { basic: token(m) }, timeoutMs });
-    if (res.status !== 200) return null;
-    const rows = JSON.parse(res.body) as unknown;
-    const last = Array.isArray(rows) ? rows[rows.length - 1] : null;
-    if (!Array.isArray(last) || !Number.isInteger(last[0]) || !Number.isSafeInteger(last[1]) || last[1] < 0 || last[0] >= newTimeline) return null;
-    return { forkLsn: bytesToLsn(last[1]), previousTimeline: last[0] };
-  } catch {
-    return null;
-  }
-}
+  // The candidate's agent promotes it with the new epoch and answers the new timeline and its fork point.
+  async promote({ candidate, epoch, oldTimeline, fork, afterCall }) {
+    const r = await promoteMember(candidate, epoch);
+    afterCall();
+    if (!r.ok) return { ok: false, message: `promoting ${candidate.name} failed ${failure(r)}` };
+    const forked = { ...fork, forkLsn: r.result.forkLsn ?? null, newTimeline: r.result.timeline ?? null };
+    return {
+      ok: true,
+      fork: forked,
+      detail: `${candidate.name} promoted with epoch ${epoch}${r.result.alreadyDone ? ' (already done by an earlier attempt)' : ''}; timeline ${r.result.timeline ?? 'unknown'}, forked from timeline ${oldTimeline ?? 'unknown'} at ${forked.forkLsn ?? 'an unknown LSN'}`,
+    };
+  },
+
+  // The candidate's agent reports a reachable primary on a newer timeline.
+  async verify({ candidate, oldTimeline, fork, deadline, wait }) {
+    let seen = 'no answer';
+    for (;;) {
+      const s = await memberStatus(candidate);
+      const tl = s?.postgres.timeline ?? null;
+      if (s && s.postgres.reachable && s.postgres.role === 'primary' && tl !== null && (oldTimeline === null || tl > oldTimeline)) {
+        // the fork point belongs to the timeline the promote answered; a different one leaves it unknown
+        return { ok: true, fork: fork.newTimeline !== tl ? { ...fork, newTimeline: tl, forkLsn: null } : fork, detail: `${candidate.name} is primary on timeline ${tl} (was ${oldTimeline ?? 'unknown'})` };
+      }
+      seen = s ? `role ${s.postgres.role}, timeline ${tl ?? 'unknown'}` : 'no answer';
+      if (Date.now() > deadline) return { ok: false, seen };
+      await wait();
+    }
+  },
+};

@@ -1,6 +1,7 @@
 // Cluster-level view: who is primary, is it healthy, is there a split brain, what to fence.
 import type { TClusterHistory, TClusterState, TMemberInput, TSafetyConfig, TSafetyInput } from './types';
-import { claimsPrimary, isFresh, repointFork, resolveConfig, secondsSince, toMs } from './helpers';
+import { toMs } from '@/lib/pg';
+import { claimsPrimary, isFresh, repointFork, resolveConfig, secondsSince } from './helpers';
 
 export interface TClusterView {
   state: TClusterState;

@@ -1,4 +1,4 @@
-// Data-loss estimate for promoting one candidate (PRODUCT.md "Promotion safety").
+// Data-loss estimate for promoting one candidate (docs/safety.md).
 //
 // What is measured and what is not:
 // - bytes: the best known position the primary reached (its last ok observation, the LSN history
@@ -18,7 +18,8 @@
 //   standbys, and every other standby that could have acknowledged commits instead
 //   (sync/quorum/potential) is freshly observed and has received no more than the candidate.
 import type { TDataLoss, TInstant, TReplicationEntry } from './types';
-import { lsnBytes, lsnValue, maxLsn, secondsSince, toMs } from './helpers';
+import { lsnBytes, lsnValue, maxLsn, toMs } from '@/lib/pg';
+import { secondsSince } from './helpers';
 
 export interface TDataLossInput {
   now: Date | number;

@@ -4,7 +4,8 @@ import type { TClusterView } from './derive-cluster-state';
 import type { TStrictestPolicy } from './strictest-policy';
 import { estimateDataLoss, type TDataLossInput } from './estimate-data-loss';
 import { reasons, type TCheck } from './reasons';
-import { isFresh, maxLsn, receivedLsn, repointFork, secondsSince, toMs } from './helpers';
+import { maxLsn, toMs } from '@/lib/pg';
+import { isFresh, receivedLsn, repointFork, secondsSince } from './helpers';
 
 /** Everything computed once per evaluation and shared by all candidates. */
 export interface TEvaluationFrame {

@@ -5,7 +5,8 @@ import { deriveClusterStateOf, type TClusterView } from './derive-cluster-state'
 import { strictestPolicy } from './strictest-policy';
 import { clusterChecks, evaluateCandidate, type TEvaluationFrame } from './evaluate-candidate';
 import { rankCandidates } from './rank-candidates';
-import { isFresh, maxLsn, repointFork, resolveConfig, secondsSince, toIso, toMs } from './helpers';
+import { maxLsn, toIso, toMs } from '@/lib/pg';
+import { isFresh, repointFork, resolveConfig, secondsSince } from './helpers';
 
 export function evaluateCluster(input: TSafetyInput): TSafetyReport {
   const config = resolveConfig(input.config);

@@ -1,5 +1,6 @@
-// Small pure helpers shared by the safety engine: time and LSN arithmetic that never throws.
-import { lsnToBigInt } from '@/lib/agent/protocol';
+// Small pure helpers shared by the safety engine. Time (toMs, toIso) and LSN arithmetic (lsnValue,
+// maxLsn, lsnBytes: never throw, null when unknown) are lib/pg's, the one PostgreSQL vocabulary.
+import { lsnValue, maxLsn, toMs } from '@/lib/pg';
 import type { TClusterHistory, TInstant, TMemberInput, TMemberObservation, TSafetyConfig } from './types';
 
 export const DEFAULT_SAFETY_CONFIG: TSafetyConfig = {
@@ -18,48 +19,10 @@ export function resolveConfig(partial: Partial<TSafetyConfig> | undefined): TSaf
   return merged;
 }
 
-/** Epoch milliseconds, or null when missing or unparseable (callers fail closed on null). */
-export function toMs(t: TInstant | null | undefined): number | null {
-  if (t === null || t === undefined) return null;
-  const ms = t instanceof Date ? t.getTime() : typeof t === 'number' ? t : Date.parse(t);
-  return Number.isFinite(ms) ? ms : null;
-}
-
-export function toIso(t: TInstant | null | undefined): string | null {
-  const ms = toMs(t);
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
 /** Seconds from `from` to `now`, never negative (clock skew); null when `from` is unknown. */
 export function secondsSince(from: TInstant | null | undefined, nowMs: number): number | null {
   const ms = toMs(from);
   return ms === null ? null : Math.max(0, (nowMs - ms) / 1000);
-}
-
-const LSN_RE = /^[0-9A-F]{1,8}\/[0-9A-F]{1,8}$/i;
-export function lsnValue(lsn: string | null | undefined): bigint | null {
-  return lsn && LSN_RE.test(lsn) ? lsnToBigInt(lsn) : null;
-}
-
-/** The highest of the given LSNs (invalid and null ignored), or null. */
-export function maxLsn(lsns: Array<string | null | undefined>): string | null {
-  let best: string | null = null;
-  let bestValue: bigint | null = null;
-  for (const lsn of lsns) {
-    const v = lsnValue(lsn);
-    if (v !== null && (bestValue === null || v > bestValue)) {
-      best = lsn as string;
-      bestValue = v;
-    }
-  }
-  return best;
-}
-
-/** a − b in bytes, or null when either is unknown. */
-export function lsnBytes(a: string | null | undefined, b: string | null | undefined): number | null {
-  const va = lsnValue(a);
-  const vb = lsnValue(b);
-  return va === null || vb === null ? null : Number(va - vb);
 }
 
 export function isFresh(obs: TMemberObservation | null, nowMs: number, cfg: TSafetyConfig): boolean {

@@ -5,4 +5,4 @@ export { deriveClusterState, deriveClusterStateOf, primaryStreamingEvidence, typ
 export { rankCandidates, compareCandidates, type TRankable } from './rank-candidates';
 export { strictestPolicy, type TStrictestPolicy } from './strictest-policy';
 export { reasons, describeLoss, type TCheck } from './reasons';
-export { DEFAULT_SAFETY_CONFIG, resolveConfig, toMs } from './helpers';
+export { DEFAULT_SAFETY_CONFIG, resolveConfig } from './helpers';

@@ -1,5 +1,5 @@
 // Candidate ranking: highest replayed LSN first, same site before cross-site at equal LSN, then name.
-import { lsnValue } from './helpers';
+import { lsnValue } from '@/lib/pg';
 
 export interface TRankable {
   node: string;

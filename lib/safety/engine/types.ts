@@ -1,13 +1,11 @@
-// Input and output types of the promotion-safety engine (PRODUCT.md "Promotion safety",
-// "GET /api/v1/clusters/{name}/safety"). Self-contained on purpose: adapters build these from the
-// database; the engine never reads anything else. Everything the verdict depends on is here.
+// Input and output types of the promotion-safety engine (docs/safety.md; the report is the shape of
+// GET /api/v1/clusters/{name}/safety, docs/api.md). Self-contained on purpose: adapters build these
+// from the database; the engine never reads anything else. Everything the verdict depends on is here.
+// The PostgreSQL words (instants, node status and role, cluster kind) are lib/pg's, re-exported so
+// importers of the engine keep one import.
+import type { TClusterKind, TInstant, TNodeRole, TNodeStatus } from '@/lib/pg';
 
-/** A point in time: Date, epoch milliseconds, or an ISO-8601 string. Unparseable -> treated as missing. */
-export type TInstant = Date | number | string;
-
-export type TNodeStatus = 'ok' | 'down' | 'unknown';
-export type TNodeRole = 'primary' | 'replica' | 'unknown';
-export type TClusterKind = 'vakt-agent' | 'patroni';
+export type { TClusterKind, TInstant, TNodeRole, TNodeStatus };
 export type TClusterState = 'HEALTHY' | 'DEGRADED' | 'PRIMARY_DOWN' | 'SPLIT_BRAIN' | 'UNKNOWN';
 export type TVerdict = 'SAFE' | 'GATED' | 'MANUAL' | 'BLOCKED';
 export type TFailoverMode = 'automatic' | 'operator-approved' | 'manual';

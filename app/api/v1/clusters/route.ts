@@ -1,10 +1,10 @@
-import { readJson, withApi } from '@/lib/api/handler';
+import { withApi } from '@/lib/api/handler';
 import { listClusters } from '@/lib/registry/read-clusters';
-import { registerCluster } from '@/lib/registry/register-cluster';
+import { invalidCluster, registerCluster, ZRegisterClusterInput } from '@/lib/registry/register-cluster';
 
 export const dynamic = 'force-dynamic';
 
 export const GET = withApi({ role: 'viewer' }, async () => listClusters());
-export const POST = withApi({ role: 'admin' }, async ({ actor, req }) =>
-  Response.json(await registerCluster({ actor, input: await readJson(req) }), { status: 201 }),
+export const POST = withApi({ role: 'admin', body: ZRegisterClusterInput, invalid: invalidCluster }, async ({ actor, body }) =>
+  Response.json(await registerCluster({ actor, input: body }), { status: 201 }),
 );

@@ -5,7 +5,7 @@ import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { actionActor } from '@/lib/auth/session';
 import { AppError } from '@/lib/base/errors';
-import { putDeclaration } from '@/lib/registry/put-declaration';
+import { parsePutDeclarationInput, putDeclaration } from '@/lib/registry/put-declaration';
 import { valuesToSpec } from '@/components/registry/declaration-form-values';
 import { formStateFromError } from '@/components/ui/action-errors';
 import { formValues, type TFormState } from '@/components/ui/form-state';
@@ -25,11 +25,11 @@ export async function saveDeclaration(slug: string, prev: TFormState, formData: 
     const result = await putDeclaration({
       actor,
       slug,
-      input: {
+      input: parsePutDeclarationInput({
         spec: valuesToSpec(values),
         ...(base !== undefined && base !== '' ? { baseVersion: Number(base) } : {}),
         ...(values.reason?.trim() ? { reason: values.reason } : {}),
-      },
+      }),
     });
     saved = { slug, version: result.version, created: result.created };
   } catch (e) {

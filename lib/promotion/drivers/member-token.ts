@@ -1,0 +1,5 @@
+import { openSecret } from '@/lib/base/secret-box';
+import type { TLoadedMember } from '@/lib/safety/load-safety-input';
+
+/** The member's agent (bearer) or Patroni REST API (basic auth) credential, decrypted; null when none is stored. */
+export const memberToken = (m: TLoadedMember) => (m.agentTokenEnc ? openSecret(m.agentTokenEnc) : null);

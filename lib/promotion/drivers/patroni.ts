@@ -1,0 +1,111 @@
+// The promotion driver for Patroni clusters: Patroni's REST API (POST /failover, GET /cluster,
+// GET /history) through the SSRF-guarded client. Patroni's leader lock fences the old leader, so
+// Vakt does not fence; its timeline history gives the fork point.
+import { agentRequest } from '@/lib/base/net/agent-http';
+import { joinUrl } from '@/lib/base/net/join-url';
+import { bytesToLsn } from '@/lib/pg';
+import type { TLoadedMember } from '@/lib/safety/load-safety-input';
+import { memberToken } from './member-token';
+import type { TPromotionDriver } from './types';
+
+/** How long verify waits, after the leader changed, for Patroni to publish the new timeline's history. */
+const PATRONI_HISTORY_WAIT_MS = 10_000;
+
+export async function patroniFailover(m: TLoadedMember, candidate: string, timeoutMs = 60_000): Promise<{ ok: boolean; status: number | null; message: string }> {
+  try {
+    const res = await agentRequest(joinUrl(m.agentUrl, '/failover'), { method: 'POST', body: { candidate }, auth: { basic: memberToken(m) }, timeoutMs });
+    return { ok: res.status >= 200 && res.status < 300, status: res.status, message: res.body.slice(0, 300) };
+  } catch (e) {
+    return { ok: false, status: null, message: (e as Error).message };
+  }
+}
+
+export async function patroniLeader(m: TLoadedMember, timeoutMs = 5_000): Promise<{ leader: string | null; timeline: number | null } | null> {
+  try {
+    const res = await agentRequest(joinUrl(m.agentUrl, '/cluster'), { auth: { basic: memberToken(m) }, timeoutMs });
+    if (res.status !== 200) return null;
+    const body = JSON.parse(res.body) as { members?: Array<{ name: string; role: string; timeline?: number; state?: string }> };
+    const leader = body.members?.find((x) => (x.role === 'leader' || x.role === 'primary') && (x.state === undefined || x.state === 'running'));
+    return { leader: leader?.name ?? null, timeline: leader?.timeline ?? null };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where the leader's current timeline forked, from Patroni's GET /history (the leader's timeline
+ * history: rows [timeline, switch LSN in bytes, reason, ...]; the last row is the fork into the current
+ * timeline). Null when Patroni does not answer or the answer is not that shape (the fork stays unknown).
+ */
+export async function patroniFork(m: TLoadedMember, newTimeline: number, timeoutMs = 5_000): Promise<{ forkLsn: string; previousTimeline: number } | null> {
+  try {
+    const res = await agentRequest(joinUrl(m.agentUrl, '/history'), { auth: { basic: memberToken(m) }, timeoutMs });
+    if (res.status !== 200) return null;
+    const rows = JSON.parse(res.body) as unknown;
+    const last = Array.isArray(rows) ? rows[rows.length - 1] : null;
+    if (!Array.isArray(last) || !Number.isInteger(last[0]) || !Number.isSafeInteger(last[1]) || last[1] < 0 || last[0] >= newTimeline) return null;
+    return { forkLsn: bytesToLsn(last[1]), previousTimeline: last[0] };
+  } catch {
+    return null;
+  }
+}
+
+type TLeader = NonNullable<Awaited<ReturnType<typeof patroniLeader>>>;
+/** Patroni names `candidate` the leader, on a timeline newer than the old one (when both are known). */
+const leads = (s: TLeader, candidate: string, oldTimeline: number | null) =>
+  s.leader === candidate && (oldTimeline === null || s.timeline === null || s.timeline > oldTimeline);
+
+export const patroniDriver: TPromotionDriver = {
+  kind: 'patroni',
+
+  async fence({ oldPrimary }) {
+    return { ok: true, detail: `Patroni's leader lock fences ${oldPrimary ?? 'the old leader'}` };
+  },
+
+  async promote({ cluster, candidate, oldTimeline, fork, resumed, afterCall }) {
+    // Patroni's POST /failover is not idempotent: repeated for a candidate that already leads, Patroni 3.0
+    // answers 503 "Failover failed". So a resumed execution (or a failover whose result Patroni did not
+    // wait for) first asks /cluster whether the candidate already leads on a newer timeline.
+    const leadsAlready = async () => {
+      const s = await patroniLeader(candidate);
+      return s && leads(s, candidate.name, oldTimeline) ? s : null;
+    };
+    const before = resumed ? await leadsAlready() : null;
+    if (before) return { ok: true, fork, detail: `${candidate.name} already leads on timeline ${before.timeline ?? 'unknown'} (already done by an earlier attempt)` };
+    const via = [candidate, ...cluster.members.filter((m) => m !== candidate)];
+    let last = '';
+    for (const m of via) {
+      const r = await patroniFailover(m, candidate.name);
+      afterCall();
+      if (r.ok) return { ok: true, fork, detail: `Patroni failover to ${candidate.name} accepted via ${m.name}: ${r.message}` };
+      last = `${m.name}: ${r.status ?? ''} ${r.message}`;
+      if (await leadsAlready()) return { ok: true, fork, detail: `${candidate.name} leads after the failover request although Patroni answered ${last}` };
+    }
+    return { ok: false, message: `Patroni refused the failover: ${last}` };
+  },
+
+  async verify({ candidate, oldTimeline, fork, deadline, wait }) {
+    let seen = 'no answer';
+    let leaderSeenAt: number | null = null;
+    for (;;) {
+      const s = await patroniLeader(candidate);
+      if (s && leads(s, candidate.name, oldTimeline)) {
+        // Patroni publishes the new timeline's history a few HA loops after the leader changes: wait a little for it
+        leaderSeenAt ??= Date.now();
+        const f = s.timeline === null ? null : await patroniFork(candidate, s.timeline);
+        if (!f && s.timeline !== null && Date.now() - leaderSeenAt < PATRONI_HISTORY_WAIT_MS && Date.now() < deadline) {
+          await wait();
+          continue;
+        }
+        return {
+          ok: true,
+          fork: { ...fork, newTimeline: s.timeline, forkLsn: f?.forkLsn ?? null, previousTimeline: f?.previousTimeline ?? oldTimeline },
+          detail: `Patroni reports ${candidate.name} as leader${s.timeline ? ` on timeline ${s.timeline}` : ''}${f ? `, forked from timeline ${f.previousTimeline} at ${f.forkLsn}` : ''}`,
+        };
+      }
+      seen = s ? `leader ${s.leader ?? 'none'}` : 'no answer';
+      if (Date.now() > deadline) return { ok: false, seen };
+      await wait();
+    }
+  },
+};

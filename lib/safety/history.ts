@@ -1,0 +1,117 @@
+// The cluster history the verdict engine needs (docs/safety.md "History"), derived from what Vakt
+// stored: the last completed promotion (its verdict and its `promotion` event), each member's last
+// good observation and the expected primary's recent status samples. Pure: no database, no clock
+// (`now` is an argument); lib/safety/load-safety-input.ts reads the rows and calls these.
+import type { TClusterHistory } from '@/lib/safety/engine';
+
+/** How far back status samples are read for the outage start and the flapping guard. */
+export const FLAP_WINDOW_SECONDS = 600;
+
+/** The last completed promotion of a cluster, with the data of its `promotion` event (null = none recorded). */
+export type TLastPromotion = { candidate: string; epochAfter: number | null; finishedAt: Date | null; verdict: unknown; eventData: unknown };
+/** A member's latest stored observation as far as history cares (NodeObservation row). */
+export type TSeenAs = { status: string; role: string; observedAt: Date };
+export type TLastGood = { role: string; observedAt: Date; timeline: number | null; lsn: string | null };
+export type TStatusSample = { at: Date; status: string; role: string };
+export type TOkPoint = { at: Date; ok: boolean };
+
+/** Oldest status sample the loader needs at `now`. */
+export const sampleWindowStart = (now: Date): Date => new Date(now.getTime() - FLAP_WINDOW_SECONDS * 1000);
+
+/** Answered ok and as primary (the only state that counts as "the primary is up"). */
+export const isOkPrimary = (o: { status: string; role: string } | null | undefined): boolean => o?.status === 'ok' && o.role === 'primary';
+
+/** The primary a promotion replaced, as its verdict recorded it (null = not recorded). */
+export function replacedPrimary(verdict: unknown): string | null {
+  return (verdict as { primary?: { node?: string } | null } | null)?.primary?.node ?? null;
+}
+
+/** Where the promotion's new timeline forked, as the executor recorded it on the `promotion` event (null = unknown). */
+export function promotionFork(eventData: unknown): { forkLsn: string | null; previousTimeline: number | null; newTimeline: number | null } {
+  const d = (eventData ?? {}) as { forkLsn?: unknown; previousTimeline?: unknown; newTimeline?: unknown };
+  const int = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+  return { forkLsn: typeof d.forkLsn === 'string' ? d.forkLsn : null, previousTimeline: int(d.previousTimeline), newTimeline: int(d.newTimeline) };
+}
+
+/** The engine's `previousPromotion`: null without a completed promotion that claimed an epoch. */
+export function previousPromotion(p: TLastPromotion | null): TClusterHistory['previousPromotion'] {
+  if (!p || p.epochAfter === null) return null;
+  return { node: p.candidate, fromNode: replacedPrimary(p.verdict), epoch: p.epochAfter, at: p.finishedAt, ...promotionFork(p.eventData) };
+}
+
+/**
+ * Which member Vakt expects to be the primary: the member most recently seen ok as primary (never
+ * the one the last promotion replaced), unless the last promotion finished after that sighting (or
+ * nobody was ever seen as primary): then its candidate. Null = no idea.
+ */
+export function expectedPrimaryName(members: Array<{ name: string; lastGood: TLastGood | null }>, lastPromotion: TLastPromotion | null): string | null {
+  const fromNode = lastPromotion ? replacedPrimary(lastPromotion.verdict) : null;
+  const primaries = members
+    .filter((m) => m.lastGood?.role === 'primary' && m.name !== fromNode)
+    .sort((a, b) => b.lastGood!.observedAt.getTime() - a.lastGood!.observedAt.getTime());
+  let expected = primaries[0]?.name ?? null;
+  if (lastPromotion && (!primaries[0] || (lastPromotion.finishedAt && lastPromotion.finishedAt > primaries[0].lastGood!.observedAt))) {
+    expected = members.find((m) => m.name === lastPromotion.candidate)?.name ?? expected;
+  }
+  return expected;
+}
+
+/** When the node was last seen ok as primary: its latest observation if that is one, or its last good one as primary. */
+export function lastSeenOkAsPrimary(observation: TSeenAs | null, lastGood: TLastGood | null): Date | null {
+  const candidates = [observation && isOkPrimary(observation) ? observation.observedAt : null, lastGood?.role === 'primary' ? lastGood.observedAt : null];
+  return candidates.filter((d): d is Date => d instanceof Date).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+}
+
+/** Start of the current outage from the node's status samples: the first non-ok sample after the last ok. */
+export function downSinceFromSamples(samples: TOkPoint[], fallback: Date | null): Date | null {
+  const sorted = [...samples].sort((a, b) => a.at.getTime() - b.at.getTime());
+  let since: Date | null = null;
+  for (const s of sorted) {
+    if (s.ok) since = null;
+    else if (since === null) since = s.at;
+  }
+  return since ?? fallback;
+}
+
+/** Times the node went from ok to not-ok (flapping guard). */
+export function downTransitions(samples: TOkPoint[]): Date[] {
+  const sorted = [...samples].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const out: Date[] = [];
+  for (let i = 1; i < sorted.length; i++) if (sorted[i - 1].ok && !sorted[i].ok) out.push(sorted[i].at);
+  return out;
+}
+
+/**
+ * When the expected primary's outage began (null while its latest observation is ok as primary).
+ * Samples older than the last ok sighting do not count, except ok ones; without a later not-ok sample
+ * the outage began no earlier than the latest not-ok observation (conservative), or unknown (null).
+ */
+export function outageBegan(o: { observation: TSeenAs | null; lastSeenOkAt: Date | null; points: TOkPoint[] }): Date | null {
+  const obs = o.observation;
+  if (isOkPrimary(obs)) return null;
+  const fallback = obs ? obs.observedAt : null;
+  return downSinceFromSamples(
+    o.points.filter((p) => !o.lastSeenOkAt || p.at > o.lastSeenOkAt || p.ok),
+    fallback,
+  );
+}
+
+/**
+ * The engine's history about the expected primary: who it is, its timeline and LSN as last seen
+ * primary, when it was last seen ok, when its outage began and when it went down recently.
+ */
+export function expectedPrimaryHistory(p: {
+  node: string;
+  observation: TSeenAs | null;
+  lastGood: TLastGood | null;
+  samples: TStatusSample[];
+}): Pick<TClusterHistory, 'expectedPrimary' | 'primaryDownSince'> & { primaryDownEvents: Date[] } {
+  const asPrimary = p.lastGood?.role === 'primary' ? p.lastGood : null;
+  const lastSeenOkAt = lastSeenOkAsPrimary(p.observation, p.lastGood);
+  const points = p.samples.map((s) => ({ at: s.at, ok: isOkPrimary(s) }));
+  return {
+    expectedPrimary: { node: p.node, timeline: asPrimary?.timeline ?? null, lastLsn: asPrimary?.lsn ?? null, lastSeenOkAt },
+    primaryDownSince: outageBegan({ observation: p.observation, lastSeenOkAt, points }),
+    primaryDownEvents: downTransitions(points),
+  };
+}
