@@ -4,7 +4,7 @@ import { revalidatePath } from 'next/cache';
 import { actionActor } from '@/lib/auth/session';
 import { updateClass } from '@/lib/registry/classes';
 import { formStateFromError } from '@/components/ui/action-errors';
-import { formValues, type TFormState } from '@/components/ui/form-state';
+import { formSuccess, formValues, type TFormState } from '@/components/ui/form-state';
 
 /** Admin: rename, re-bound (empty = unset) or re-describe one class. */
 export async function saveClass(prev: TFormState, formData: FormData): Promise<TFormState> {
@@ -23,7 +23,7 @@ export async function saveClass(prev: TFormState, formData: FormData): Promise<T
     });
     revalidatePath('/classes');
     revalidatePath('/contexts', 'layout');
-    return { ok: true, message: `Saved ${saved.name}.`, errors: {}, attempt: (prev.attempt ?? 0) + 1 };
+    return formSuccess(prev, `Saved ${saved.name}.`);
   } catch (e) {
     return formStateFromError(e, prev, values);
   }

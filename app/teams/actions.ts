@@ -4,7 +4,7 @@ import { revalidatePath } from 'next/cache';
 import { actionActor } from '@/lib/auth/session';
 import { createTeam } from '@/lib/registry/teams';
 import { formStateFromError } from '@/components/ui/action-errors';
-import { formValues, type TFormState } from '@/components/ui/form-state';
+import { formSuccess, formValues, type TFormState } from '@/components/ui/form-state';
 
 export async function addTeam(prev: TFormState, formData: FormData): Promise<TFormState> {
   const values = formValues(formData);
@@ -12,7 +12,7 @@ export async function addTeam(prev: TFormState, formData: FormData): Promise<TFo
     const actor = await actionActor('admin');
     const team = await createTeam({ actor, name: values.name ?? '' });
     revalidatePath('/teams');
-    return { ok: true, message: `Team ${team.name} created.`, errors: {}, attempt: (prev.attempt ?? 0) + 1 };
+    return formSuccess(prev, `Team ${team.name} created.`);
   } catch (e) {
     return formStateFromError(e, prev, values);
   }

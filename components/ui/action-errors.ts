@@ -1,12 +1,12 @@
 import { ZodError } from 'zod';
 import { AppError } from '@/lib/base/errors';
-import type { TFormState } from './form-state';
+import { nextAttempt, type TFormState } from './form-state';
 
 // Server side only (server actions): maps expected failures to what the form shows.
 
 /** Expected failures -> form state; anything unexpected is rethrown (error boundary, logged). */
 export function formStateFromError(e: unknown, prev: TFormState, values?: Record<string, string>): TFormState {
-  const attempt = (prev.attempt ?? 0) + 1;
+  const attempt = nextAttempt(prev);
   if (e instanceof ZodError) {
     const errors: Record<string, string> = {};
     for (const i of e.issues) errors[i.path.map(String).join('.') || '(root)'] ??= i.message;

@@ -10,6 +10,14 @@ export type TFormState = {
 
 export const initialFormState: TFormState = { message: null, errors: {}, attempt: 0 };
 
+/** The attempt number of the answer to `prev` (each answer counts one more). */
+export const nextAttempt = (prev: TFormState): number => (prev.attempt ?? 0) + 1;
+
+/** A server action's success answer: the message, no field errors, the attempt counted. */
+export function formSuccess(prev: TFormState, message: string): TFormState {
+  return { ok: true, message, errors: {}, attempt: nextAttempt(prev) };
+}
+
 /** The input a form re-shows after an answer: none after a success (inputs start empty), else what was typed. */
 export function keptValues(state: TFormState): Record<string, string> {
   return state.ok ? {} : (state.values ?? {});

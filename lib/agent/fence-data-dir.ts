@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeSynced } from './write-synced.ts';
 
 // The on-disk half of a fence: with standby.signal present and no primary_conninfo, any later start
 // of this data directory — by the agent, an init system or a person — comes up read-only and
@@ -9,13 +10,7 @@ const NEUTRAL_MARK = '# vakt-agent fence:';
 
 async function writeFileAtomicLike(file: string, body: string, owner: { uid: number; gid: number }) {
   const tmp = `${file}.vakt-tmp`;
-  const fh = await fs.open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(body, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeSynced(tmp, body);
   await fs.chown(tmp, owner.uid, owner.gid).catch(() => {}); // only root can; otherwise we already are the owner
   await fs.rename(tmp, file);
 }

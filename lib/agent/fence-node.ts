@@ -1,5 +1,6 @@
 import { readFencingState, writeFencingState, StateCorruptError, type TFencingState } from './fencing-state.ts';
 import { fenceDataDir } from './fence-data-dir.ts';
+import { refuseStaleEpoch } from './epoch-guard.ts';
 import { pgCtlStatus, pgCtlStop } from './pg-ctl.ts';
 import { AgentError, type TAgentContext } from './types.ts';
 import type { TActionResult } from './protocol.ts';
@@ -19,9 +20,7 @@ export async function fenceNode(ctx: TAgentContext, req: { epoch: number; reason
       ctx.log.warn({ err: e.message }, 'fence: state file unreadable, overwriting with fenced state');
       state = { epoch: 0, fenced: false, since: null, reason: null, promotion: null };
     }
-    if (req.epoch < state.epoch) {
-      throw new AgentError('STALE_EPOCH', 409, `epoch ${req.epoch} is lower than the highest seen (${state.epoch})`);
-    }
+    refuseStaleEpoch(req.epoch, state);
     const wasFenced = state.fenced;
     const next: TFencingState = {
       ...state,

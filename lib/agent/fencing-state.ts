@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeSynced } from './write-synced.ts';
 
 // The agent's durable memory: the highest epoch it has seen, whether the node is fenced, and the
 // last promotion it ran. Written atomically (temp file + fsync + rename + fsync dir) so that a crash
@@ -64,13 +65,7 @@ export async function writeFencingState(stateDir: string, state: TFencingState):
   const target = stateFilePath(stateDir);
   const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const body = JSON.stringify({ version: 1, ...state }, null, 2) + '\n';
-  const fh = await fs.open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(body, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeSynced(tmp, body);
   try {
     await fs.rename(tmp, target);
   } catch (e) {

@@ -1,4 +1,5 @@
-import { readFencingState, writeFencingState } from './fencing-state.ts';
+import { writeFencingState } from './fencing-state.ts';
+import { readStateForEpoch } from './epoch-guard.ts';
 import { withPg, pgErrorMessage } from './pg-client.ts';
 import { timelineFromWalFile } from './read-postgres-status.ts';
 import { AgentError, type TAgentContext } from './types.ts';
@@ -7,12 +8,7 @@ import type { TActionResult } from './protocol.ts';
 /** POST /v1/promote: pg_promote(wait => true) on a replica, guarded by epoch and fencing state. */
 export async function promoteNode(ctx: TAgentContext, req: { epoch: number }): Promise<TActionResult> {
   return ctx.exclusive(async () => {
-    const state = await readFencingState(ctx.config.stateDir).catch((e: Error) => {
-      throw new AgentError('STATE_UNREADABLE', 500, `refusing to promote: ${e.message}`);
-    });
-    if (req.epoch < state.epoch) {
-      throw new AgentError('STALE_EPOCH', 409, `epoch ${req.epoch} is lower than the highest seen (${state.epoch})`);
-    }
+    const state = await readStateForEpoch(ctx.config.stateDir, req.epoch, 'refusing to promote');
     if (state.fenced) {
       throw new AgentError('FENCED', 409, `node is fenced (epoch ${state.epoch}${state.reason ? `: ${state.reason}` : ''})`);
     }

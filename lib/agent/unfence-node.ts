@@ -1,5 +1,6 @@
-import { readFencingState, writeFencingState } from './fencing-state.ts';
-import { AgentError, type TAgentContext } from './types.ts';
+import { writeFencingState } from './fencing-state.ts';
+import { readStateForEpoch } from './epoch-guard.ts';
+import type { TAgentContext } from './types.ts';
 import type { TActionResult } from './protocol.ts';
 
 /**
@@ -9,12 +10,7 @@ import type { TActionResult } from './protocol.ts';
  */
 export async function unfenceNode(ctx: TAgentContext, req: { epoch: number; reason: string }): Promise<TActionResult> {
   return ctx.exclusive(async () => {
-    const state = await readFencingState(ctx.config.stateDir).catch((e: Error) => {
-      throw new AgentError('STATE_UNREADABLE', 500, e.message);
-    });
-    if (req.epoch < state.epoch) {
-      throw new AgentError('STALE_EPOCH', 409, `epoch ${req.epoch} is lower than the highest seen (${state.epoch})`);
-    }
+    const state = await readStateForEpoch(ctx.config.stateDir, req.epoch);
     const alreadyDone = !state.fenced;
     await writeFencingState(ctx.config.stateDir, { ...state, epoch: req.epoch, fenced: false, since: null, reason: req.reason });
     ctx.log.warn({ epoch: req.epoch, reason: req.reason }, 'unfence: fenced flag cleared');

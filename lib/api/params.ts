@@ -21,6 +21,3 @@ export const ZSlugParams = z.object({ slug: ZPathParam });
 /** `[id]`: a class or promotion id. */
 export const ZIdParams = z.object({ id: ZPathParam });
 
-export type TNameParams = z.infer<typeof ZNameParams>;
-export type TSlugParams = z.infer<typeof ZSlugParams>;
-export type TIdParams = z.infer<typeof ZIdParams>;

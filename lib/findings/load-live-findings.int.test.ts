@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { db } from '@/lib/base/db';
 import { systemActor } from '@/lib/auth/actor';
-import { createSite } from '@/lib/registry/sites';
 import { putDeclaration } from '@/lib/registry/put-declaration';
 import { getContextFindings } from '@/lib/findings/get-context-findings';
 import { registerCluster } from '../registry/register-cluster';
@@ -9,6 +7,7 @@ import { createPoller } from '../telemetry/poll-cycle';
 import { databaseOnMembers, gatherLiveInputs } from './load-live-findings';
 import { startFakeFleet, type TFakeFleet } from '../../tests/support/fake-agent';
 import { declarationSpec } from '../../tests/support/declaration-fixture';
+import { ensureSites, onlyDue } from '../../tests/support/cluster-setup';
 
 const admin = systemActor('test-admin');
 let fleet: TFakeFleet;
@@ -22,7 +21,7 @@ const spec = declarationSpec({
 });
 
 beforeAll(async () => {
-  await createSite({ actor: admin, input: { name: 'oslo' } }).catch(() => undefined);
+  await ensureSites('oslo');
   fleet = await startFakeFleet([
     { name: 'li-1', site: 'oslo', role: 'primary' },
     { name: 'li-2', site: 'oslo', role: 'replica' },
@@ -32,7 +31,7 @@ beforeAll(async () => {
     actor: admin,
     input: { name: 'live-main', contexts: [{ slug: 'live-ctx', database: 'live', schema: 'public' }], members: [...fleet.nodes.values()].map((n) => ({ name: n.name, site: n.site, agentUrl: fleet.url(n.name), agentToken: fleet.token })) },
   });
-  await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = CASE WHEN "clusterId" = (SELECT id FROM "vakt"."Cluster" WHERE name = 'live-main') THEN now() ELSE now() + interval '1 day' END, "leaseUntil" = NULL`);
+  await onlyDue('live-main');
   await createPoller({ workerId: 'w-live', timeoutMs: 1000 }).runCycle();
 });
 afterAll(async () => {

@@ -2,6 +2,7 @@ import { db, databaseUrl } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
 import { logger } from '@/lib/base/log';
 import { clusterKindFromDb, type TNodeRole, type TNodeStatus } from '@/lib/pg';
+import { patroniPaused } from '@/lib/telemetry/patroni-pause';
 import { ZDeclarationSpec, type TDeclarationSpec } from '@/lib/registry/declaration-schema';
 import { evaluateLiveCompliance } from '@/lib/findings/live-compliance';
 import type { TLiveCluster, TLiveFindingsInput, TLiveMember } from '@/lib/findings/live-types';
@@ -134,19 +135,10 @@ export async function gatherLiveInputs(slug: string, now: Date = new Date()): Pr
       const os = await currentSpec(oc.context.id, oc.context.currentVersion);
       others.push({ slug: oc.context.slug, rpoClass: os?.rpoClass ?? '', rpoBoundSeconds: os ? bound('RPO', os.rpoClass) : null, database: oc.database, schema: oc.schema });
     }
-    let patroniPaused: boolean | null = null;
-    if (c.kind === 'patroni') {
-      const freshest = c.members
-        .map((m) => m.observation)
-        .filter((o) => o && o.status !== 'unknown' && o.payload)
-        .sort((a, b) => b!.observedAt.getTime() - a!.observedAt.getTime())[0];
-      const p = freshest?.payload as TPatroniPayload | undefined;
-      patroniPaused = p ? Boolean(p.cluster?.pause ?? p.patroni?.pause ?? false) : null;
-    }
     clusters.push({
       name: c.name,
       kind: clusterKindFromDb(c.kind),
-      patroniPaused,
+      patroniPaused: c.kind === 'patroni' ? patroniPaused(c.members.map((m) => m.observation)) : null,
       members: c.members.map(liveMember),
       database: h.database,
       schema: h.schema,

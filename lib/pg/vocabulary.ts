@@ -13,7 +13,6 @@ export type TNodeStatus = z.infer<typeof ZNodeStatus>;
 
 /** A PostgreSQL timeline ID (1 for a cluster never promoted, +1 per promotion). */
 export const ZTimeline = z.number().int().min(1);
-export type TTimeline = z.infer<typeof ZTimeline>;
 
 /** A point in time: Date, epoch milliseconds, or an ISO-8601 string. Unparseable -> treated as missing. */
 export type TInstant = Date | number | string;

@@ -3,26 +3,15 @@
 // loaded by lib/safety (load-safety-input.ts) (shared with telemetry reads, so both judge the same state).
 import { db } from '@/lib/base/db';
 import type { TClusterKind } from '@/lib/pg';
-import type { TSafetyReport } from '@/lib/safety/engine';
+import type { TCandidateVerdict, TDataLoss, TSafetyReport } from '@/lib/safety/engine';
 import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
 import { rejoinInstructions, repointInstructions, type TRejoinInstructions, type TRepointInstructions } from './rejoin-instructions';
 import { attestationTextIfRequired, OPEN_STATUSES } from './rules';
 
-export type TSafetyCandidate = {
-  node: string;
-  site: string;
-  crossSite: boolean;
-  verdict: 'SAFE' | 'GATED' | 'MANUAL' | 'BLOCKED';
-  approvalsRequired: number;
-  reasons: Array<{ code: string; message: string; effect: string }>;
-  dataLoss: { bytes: number | null; seconds: number | null; unknownWindowSeconds: number | null; worstCaseSeconds: number | null; windowCoveredBySync: boolean };
-  rpoBoundSeconds: number | null;
-  strictestContext: string | null;
-  contexts: Array<{ slug: string; rpoBoundSeconds: number | null; withinRpo: boolean | null }>;
-  requiresAttestation: boolean;
+/** One candidate as the API answers it: the engine's verdict without its rank and LSN details, plus the attestation text. */
+export type TSafetyCandidate = Omit<TCandidateVerdict, 'rank' | 'dataLoss'> & {
+  dataLoss: Pick<TDataLoss, 'bytes' | 'seconds' | 'unknownWindowSeconds' | 'worstCaseSeconds' | 'windowCoveredBySync'>;
   attestationText: string | null;
-  replayLsn: string | null;
-  runbook: string | null;
 };
 
 export type TOpenRequest = {

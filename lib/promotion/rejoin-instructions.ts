@@ -8,7 +8,7 @@ export type TRejoinInput = {
   /** its PostgreSQL data directory, when known (else a placeholder the operator fills in) */
   dataDir?: string | null;
   /** the current primary to rebuild from */
-  source: { node: string; host: string | null; port?: number | null; user?: string | null };
+  source: TSource;
   /** pg_rewind needs wal_log_hints=on or data checksums on the old primary; unknown = offer both */
   rewindPossible?: boolean | null;
   pgBin?: string | null;
@@ -23,12 +23,21 @@ export type TRejoinInstructions = {
 
 const q = (s: string) => (/^[A-Za-z0-9_./:=@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
+type TSource = { node: string; host: string | null; port?: number | null; user?: string | null };
+
+/** What both kinds of instructions fill in: the data directory, the source's host/port/user and the binaries' prefix (placeholders or defaults when unknown). */
+function commandFacts(input: { dataDir?: string | null; pgBin?: string | null; source: TSource }) {
+  return {
+    pgdata: input.dataDir?.trim() || '$PGDATA',
+    host: input.source.host?.trim() || '<host of ' + input.source.node + '>',
+    port: input.source.port ?? 5432,
+    user: input.source.user?.trim() || 'postgres',
+    bin: input.pgBin ? input.pgBin.replace(/\/+$/, '') + '/' : '',
+  };
+}
+
 export function rejoinInstructions(input: TRejoinInput): TRejoinInstructions {
-  const pgdata = input.dataDir?.trim() || '$PGDATA';
-  const host = input.source.host?.trim() || '<host of ' + input.source.node + '>';
-  const port = input.source.port ?? 5432;
-  const user = input.source.user?.trim() || 'postgres';
-  const bin = input.pgBin ? input.pgBin.replace(/\/+$/, '') + '/' : '';
+  const { pgdata, host, port, user, bin } = commandFacts(input);
   const conninfo = `host=${host} port=${port} user=${user} dbname=postgres`;
   const rewind = {
     title: `Rewind ${input.node} onto the timeline of ${input.source.node} (PostgreSQL on ${input.node} must be stopped)`,
@@ -58,7 +67,7 @@ export type TRepointInput = {
   /** the replica to point at the current primary */
   node: string;
   /** the current primary */
-  source: { node: string; host: string | null; port?: number | null; user?: string | null };
+  source: TSource;
   /** the current primary's timeline, when known (what the check should show) */
   timeline?: number | null;
   /** its PostgreSQL data directory and binaries, when known (only PostgreSQL 12 and older need them: a restart) */
@@ -79,11 +88,7 @@ const connValue = (v: string) => (/^[A-Za-z0-9_.:@/-]+$/.test(v) ? v : `'${v.rep
 const sqlLiteral = (v: string) => `'${v.replace(/'/g, "''")}'`;
 
 export function repointInstructions(input: TRepointInput): TRepointInstructions {
-  const pgdata = input.dataDir?.trim() || '$PGDATA';
-  const host = input.source.host?.trim() || '<host of ' + input.source.node + '>';
-  const port = input.source.port ?? 5432;
-  const user = input.source.user?.trim() || 'postgres';
-  const bin = input.pgBin ? input.pgBin.replace(/\/+$/, '') + '/' : '';
+  const { pgdata, host, port, user, bin } = commandFacts(input);
   const conninfo = `host=${connValue(host)} port=${port} user=${connValue(user)} application_name=${connValue(input.node)}`;
   const timeline = input.timeline ?? null;
   return {

@@ -4,14 +4,12 @@ export const ZRequestPromotionBody = z.strictObject({
   candidate: z.string({ error: 'required: the member to promote' }).trim().min(1, 'required: the member to promote').max(128),
   reason: z.string({ error: 'required: why this promotion is needed' }).trim().min(3, 'say why (at least 3 characters)').max(2000),
 });
-export type TRequestPromotionBody = z.infer<typeof ZRequestPromotionBody>;
 
 export const ZApprovalBody = z.strictObject({
   password: z.string().max(200).optional(),
   attestation: z.string().max(300).optional(),
   acknowledgeDataLossBytes: z.number({ error: 'a number of bytes' }).min(0, 'must be at least 0').optional(),
 });
-export type TApprovalBody = z.infer<typeof ZApprovalBody>;
 
 export const ZRejectBody = z.strictObject({ reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(2000) });
 export const ZCancelBody = z.strictObject({ reason: z.string().trim().max(2000).optional() });

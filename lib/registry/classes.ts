@@ -70,7 +70,8 @@ export const ZUpdateClassInput = z.strictObject({
 export type TUpdateClassInput = z.input<typeof ZUpdateClassInput>;
 
 /** Admin: rename, re-bound or unset a class. Declarations refer to classes by name: a rename makes them UNKNOWN_*_CLASS until updated. */
-export async function updateClass(opts: { actor: TActor; id: string; input: unknown }): Promise<TClass> {
+/** `input` is checked against ZUpdateClassInput here too (the server action and scripts pass raw values). */
+export async function updateClass(opts: { actor: TActor; id: string; input: TUpdateClassInput }): Promise<TClass> {
   requireRole(opts.actor, 'admin');
   const parsed = ZUpdateClassInput.safeParse(opts.input);
   if (!parsed.success) throw new AppError('VALIDATION', 'invalid class', { fields: fieldErrors(parsed.error.issues) });

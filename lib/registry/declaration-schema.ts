@@ -99,7 +99,6 @@ export const ZDeclarationFile = z.strictObject({
   reason: ZReason,
   spec: ZDeclarationSpec,
 });
-export type TDeclarationFile = z.infer<typeof ZDeclarationFile>;
 
 /** The short form accepted by the API and the UI: the spec plus optional metadata. */
 export const ZDeclarationUpdate = z.strictObject({
@@ -109,7 +108,6 @@ export const ZDeclarationUpdate = z.strictObject({
   reason: ZReason,
   spec: ZDeclarationSpec,
 });
-export type TDeclarationUpdate = z.infer<typeof ZDeclarationUpdate>;
 
 /** zod issues -> field errors; an unknown key becomes its own entry whose path names the key. */
 export function declarationFieldErrors(issues: readonly { code?: string; path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[]): { path: string; message: string }[] {

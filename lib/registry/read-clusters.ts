@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import { db } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
-import { notFound } from '@/lib/base/errors';
+import { AppError, notFound } from '@/lib/base/errors';
 import { deriveClusterStateOf, type TClusterState, type TSafetyInput } from '@/lib/safety/engine';
 import { loadSafetyInputs, safetyClusterInclude } from '@/lib/safety/load-safety-input';
 import { clusterKindFromDb, type TClusterKind, type TNodeRole } from '@/lib/pg';
+import { patroniPaused } from '@/lib/telemetry/patroni-pause';
 
 // docs/api.md "Reading a cluster". Pages and the API read stored state; nothing here calls an agent.
 export type TClusterMemberView = {
@@ -97,15 +99,7 @@ function shape(c: TClusterRow, input: TSafetyInput, events: TClusterEventView[],
     };
   });
   const state = deriveClusterStateOf(input).state;
-  let paused: boolean | null = null;
-  if (c.kind === 'patroni') {
-    const freshest = c.members
-      .map((m) => m.observation)
-      .filter((o) => o && o.status !== 'unknown' && o.payload)
-      .sort((a, b) => b!.observedAt.getTime() - a!.observedAt.getTime())[0];
-    const p = freshest?.payload as { cluster?: { pause?: boolean }; patroni?: { pause?: boolean } } | undefined;
-    if (p) paused = Boolean(p.cluster?.pause ?? p.patroni?.pause ?? false);
-  }
+  const paused = c.kind === 'patroni' ? patroniPaused(c.members.map((m) => m.observation)) : null;
   return {
     name: c.name,
     kind: clusterKindFromDb(c.kind),
@@ -135,6 +129,10 @@ export async function listClusters(): Promise<TClusterView[]> {
   const inputs = await loadSafetyInputs({ rows, now });
   return rows.map((c, i) => shape(c, inputs[i].input, [], now.getTime()));
 }
+
+/** GET /api/v1/clusters/{name} query: `?history=<minutes of chart history>`, 1 to 31 days. */
+export const ZClusterViewQuery = z.object({ history: z.coerce.number().int().min(1).max(60 * 24 * 31).optional() });
+export const invalidHistory = () => new AppError('VALIDATION', 'history: minutes, 1 to 44640', { fields: [{ path: 'history', message: 'minutes, 1 to 44640' }] });
 
 /** One cluster with members, state and its latest events; `historyMinutes` adds chart history. */
 export async function getCluster(name: string, opts: { historyMinutes?: number; eventLimit?: number } = {}): Promise<TClusterView> {

@@ -8,7 +8,7 @@ import { env } from '@/lib/base/env';
 import { sealSecret } from '@/lib/base/secret-box';
 import { assertAgentUrlAllowed } from '@/lib/base/net/agent-http';
 import { getCluster, type TClusterView } from './read-clusters';
-import { clusterKindToDb } from '../pg/cluster-kind';
+import { clusterKindToDb, ZClusterKind } from '@/lib/pg';
 
 // docs/api.md "Registering a cluster".
 const ZName = z.string({ error: 'required' }).trim().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lower-case letters, digits, ".", "_" and "-", at most 63 characters');
@@ -28,7 +28,7 @@ export const ZClusterMemberInput = z.strictObject({
 export const ZRegisterClusterInput = z
   .strictObject({
     name: ZName,
-    kind: z.enum(['vakt-agent', 'patroni']).default('vakt-agent'),
+    kind: ZClusterKind.default('vakt-agent'),
     contexts: z.array(ZClusterContextRef).max(100).default([]),
     members: z.array(ZClusterMemberInput).min(1, 'a cluster needs at least one member').max(64),
   })

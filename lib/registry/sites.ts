@@ -17,7 +17,8 @@ export async function listSites(): Promise<TSite[]> {
   return rows.map((s) => ({ id: s.id, name: s.name, region: s.region, createdAt: s.createdAt, memberCount: s._count.members }));
 }
 
-export async function createSite(opts: { actor: TActor; input: unknown }): Promise<TSite> {
+/** Admin: create a site; audited. `input` is checked against ZCreateSiteInput here too (server actions and tests pass raw values). */
+export async function createSite(opts: { actor: TActor; input: TCreateSiteInput }): Promise<TSite> {
   requireRole(opts.actor, 'admin');
   const parsed = ZCreateSiteInput.safeParse(opts.input);
   if (!parsed.success) throw new AppError('VALIDATION', 'invalid site', { fields: fieldErrors(parsed.error.issues) });

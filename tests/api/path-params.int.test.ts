@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inRequestScope } from '../support/next-request-scope';
+import { methodsOf, paramNames, routeFiles, urlOf, type THandler } from '../support/api-routes';
 import { disconnectDb } from '@/lib/base/db';
 import { cliActor } from '@/lib/auth/actor';
 import { createApiToken } from '@/lib/auth/tokens';
@@ -13,22 +14,7 @@ import { PATH_PARAM_MAX } from '@/lib/api/params';
 // Every route under app/api with a [param] is found on disk (as in every-route-auth.int.test.ts) and
 // called by an admin with a path parameter that cannot be a name: 404 in the JSON error shape, never
 // 500 (a NUL byte used to reach PostgreSQL, which refuses it). Then the 400 of an unparseable body.
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-type THandler = (r: Request, c: unknown) => Promise<Response>;
-
-function routes(dir = path.resolve('app/api')): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return routes(p);
-    return e.name === 'route.ts' ? [p] : [];
-  });
-}
-const paramNames = (file: string) => [...path.relative(path.resolve('app'), file).matchAll(/\[(\w+)\]/g)].map((m) => m[1]);
-/** The URL of a route file with each [param] replaced by `value(param)` (percent-encoded, as a client sends it). */
-const urlOf = (file: string, value: (param: string) => string) =>
-  '/' + path.relative(path.resolve('app'), path.dirname(file)).split(path.sep).map((s) => s.replace(/^\[(\w+)\]$/, (_m, p: string) => encodeURIComponent(value(p)))).join('/');
-
-const files = routes().filter((f) => !f.includes(`${path.sep}auth${path.sep}[...nextauth]`));
+const files = routeFiles();
 const withParams = files.filter((f) => paramNames(f).length > 0);
 // a person's act (a signed-in session, never a token): an API token is refused with 403 before the body is read
 const SESSION_ONLY = new Set(['/api/v1/promotions/{id}/approvals']);
@@ -50,10 +36,6 @@ async function call(file: string, method: string, params: Record<string, string>
   );
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-async function methodsOf(file: string) {
-  const mod = (await import(file)) as Record<string, unknown>;
-  return METHODS.filter((m) => typeof mod[m] === 'function');
 }
 
 const BAD: [string, string][] = [

@@ -1,18 +1,26 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/lib/base/db';
-import { sleep } from '@/lib/base/sleep';
 import { cliActor } from '@/lib/auth/actor';
 import { approvePromotion } from '@/lib/promotion/approve-promotion';
-import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
-import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { getContextFindings } from '@/lib/findings/get-context-findings';
 import { registerCluster } from '@/lib/registry/register-cluster';
 import { createPatroniCluster, type TPatroniCluster, type TPatroniNode } from '../support/patroni';
 import { waitFor } from '../support/pg-cluster';
-import { declareContext, ensureSite, makeOperator, PASSWORD, runPoller, waitForHealthy, waitForVerdict } from '../support/promotion-support';
+import {
+  crashAfterPromoteCall,
+  declareContext,
+  ensureSite,
+  executeToCompletion,
+  makeOperator,
+  PASSWORD,
+  resumeAfterLease,
+  runPoller,
+  waitForHealthy,
+  waitForVerdict,
+} from '../support/promotion-support';
 
 // Vakt's approved promotion on real Patroni clusters (Patroni 3.0 + etcd on loopback): the context
 // declares operator-approved failover, so Patroni must be paused (a finding otherwise); the leader's
@@ -146,13 +154,8 @@ describe('promotion through Patroni on a real Patroni cluster', () => {
     lap('GATED');
     const id = await requestAndApprove(name, replica.name);
 
-    const out = await runExecutorOnce({ executorId: 'patroni-executor' });
+    const view = await executeToCompletion('patroni-executor', id);
     lap('executor done');
-    const view = await getPromotion(id);
-    expect(out?.status, JSON.stringify(view.steps, null, 1)).toBe('COMPLETED');
-    expect(view.status).toBe('COMPLETED');
-    expect(view.epochBefore).toBe(0);
-    expect(view.epochAfter).toBe(1);
     const ok = view.steps.filter((x) => x.status === 'ok');
     for (const n of ['evaluate', 'claim-epoch', 'fence', 'promote', 'verify', 'done']) expect(ok.map((x) => x.name)).toContain(n);
     expect(ok.find((x) => x.name === 'fence')!.detail).toMatch(/leader lock/);
@@ -177,18 +180,8 @@ describe('promotion through Patroni on a real Patroni cluster', () => {
     const { leader, replica, timelineBefore } = await crashLeaderUntilGated(s);
     const id = await requestAndApprove(name, replica.name);
 
-    const crashed = await runExecutorOnce({ executorId: 'doomed', leaseMs: 1500, crashAfter: 'promote-call' });
-    expect(crashed?.status).toBe('CRASHED');
-    expect((await getPromotion(id)).status).toBe('EXECUTING');
-    expect(await runExecutorOnce({ executorId: 'early' })).toBeNull();
-    await sleep(1700);
-    const resumed = await runExecutorOnce({ executorId: 'survivor' });
-    const view = await getPromotion(id);
-    expect(resumed?.status, JSON.stringify(view.steps, null, 1)).toBe('COMPLETED');
-    expect(view.epochAfter).toBe(1);
-    expect(view.steps.some((x) => x.name === 'execution' && x.status === 'resumed')).toBe(true);
-    expect(view.steps.filter((x) => x.name === 'promote' && x.status === 'started')).toHaveLength(1);
-    expect(view.steps.find((x) => x.name === 'promote' && x.status === 'ok')?.detail).toMatch(/already done/);
+    await crashAfterPromoteCall(id);
+    await resumeAfterLease(id);
     expect((await db.cluster.findUniqueOrThrow({ where: { name } })).epoch).toBe(1);
     const tl = await expectPatroniPromoted(p, leader, replica, timelineBefore);
     // promoted once: the timeline moved by exactly one

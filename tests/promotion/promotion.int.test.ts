@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/lib/base/db';
-import { sleep } from '@/lib/base/sleep';
 import { cliActor } from '@/lib/auth/actor';
 import { createApiToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/base/errors';
@@ -13,7 +12,18 @@ import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { POST as approveRoute } from '@/app/api/v1/promotions/[id]/approvals/route';
 import { waitFor, type TPgCluster } from '../support/pg-cluster';
-import { declareContext, makeOperator, PASSWORD, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from '../support/promotion-support';
+import {
+  crashAfterPromoteCall,
+  declareContext,
+  executeToCompletion,
+  makeOperator,
+  PASSWORD,
+  resumeAfterLease,
+  runPoller,
+  startRealCluster,
+  waitForHealthy,
+  waitForVerdict,
+} from '../support/promotion-support';
 
 const clusters: TPgCluster[] = [];
 let poller: { stop: () => Promise<void> };
@@ -77,12 +87,7 @@ describe('promotion end to end on real PostgreSQL', () => {
     expect((await errorOf(approvePromotion({ actor: op1, id, password: PASSWORD }))).status).toBe(409);
     expect(await approvePromotion({ actor: op2, id, password: PASSWORD })).toMatchObject({ status: 'APPROVED', approvals: 2 });
 
-    const out = await runExecutorOnce({ executorId: 'e2e-executor' });
-    const view = await getPromotion(id);
-    expect(out?.status, JSON.stringify(view.steps, null, 1)).toBe('COMPLETED');
-    expect(view.status).toBe('COMPLETED');
-    expect(view.epochBefore).toBe(0);
-    expect(view.epochAfter).toBe(1);
+    const view = await executeToCompletion('e2e-executor', id);
     const names = view.steps.filter((s) => s.status === 'ok').map((s) => s.name);
     for (const s of ['evaluate', 'claim-epoch', 'fence', 'promote', 'verify']) expect(names).toContain(s);
     expect((await db.cluster.findUniqueOrThrow({ where: { name: 'e2e' } })).epoch).toBe(1);
@@ -187,20 +192,10 @@ describe('races', () => {
     await approvePromotion({ actor: op2, id, password: PASSWORD });
 
     // dies right after the promote call returned, before recording it
-    const crashed = await runExecutorOnce({ executorId: 'doomed', leaseMs: 1500, crashAfter: 'promote-call' });
-    expect(crashed?.status).toBe('CRASHED');
-    expect((await getPromotion(id)).status).toBe('EXECUTING');
+    await crashAfterPromoteCall(id);
     const tlAfterFirst = (await b.agent!.status()).postgres.timeline;
-    // while the lease holds, nobody else picks it up
-    expect(await runExecutorOnce({ executorId: 'early' })).toBeNull();
-    await sleep(1700);
-    const resumed = await runExecutorOnce({ executorId: 'survivor' });
-    const view = await getPromotion(id);
-    expect(resumed?.status, JSON.stringify(view.steps, null, 1)).toBe('COMPLETED');
-    expect(view.epochAfter).toBe(1);
-    expect(view.steps.some((s) => s.name === 'execution' && s.status === 'resumed')).toBe(true);
-    expect(view.steps.find((s) => s.name === 'promote' && s.status === 'ok')?.detail).toMatch(/already done/);
-    expect(view.steps.filter((s) => s.name === 'promote' && s.status === 'started')).toHaveLength(1);
+    // while the lease holds, nobody else picks it up; then the survivor resumes with one promote call
+    await resumeAfterLease(id);
     // promoted once: the timeline did not move again
     expect((await b.agent!.status()).postgres.timeline).toBe(tlAfterFirst);
     expect((await db.cluster.findUniqueOrThrow({ where: { name: 'crash' } })).epoch).toBe(1);

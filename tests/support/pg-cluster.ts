@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { findPgBinaries, type TPgBinaries } from '../../scripts/pglocal/binaries.ts';
+import { basebackupReplica, copyStoppedPrimary } from '../../scripts/pglocal/basebackup.ts';
 import { IS_ROOT, PG_OS_USER, runAsPg } from '../../scripts/pglocal/run-as.ts';
 import { getFreePort } from '../../scripts/pglocal/ports.ts';
 import { pgQuery } from '../../scripts/pglocal/query.ts';
@@ -20,10 +21,7 @@ import { ZAgentStatus, type TAgentStatus, type TActionResult } from '../../lib/a
 // Throwaway PostgreSQL replication clusters for tests: one primary + N streaming replicas on free
 // ports in one temp dir, each optionally with a Vakt agent. See tests/support/README.md.
 // The low-level pieces (binaries, runAsPg, ports, queries, waitFor, write load, pgBackRest) live in
-// scripts/pglocal/, shared with the demo fleet; they are re-exported here for the tests.
-export { PG_OS_USER, runAsPg, type TRunResult } from '../../scripts/pglocal/run-as.ts';
-export { getFreePort } from '../../scripts/pglocal/ports.ts';
-export { pgQuery } from '../../scripts/pglocal/query.ts';
+// scripts/pglocal/, shared with the demo fleet; the two the tests use are re-exported here.
 export { waitFor } from '../../scripts/pglocal/wait-for.ts';
 export { startWriteLoad, type TWriteLoad } from '../../scripts/pglocal/write-load.ts';
 
@@ -332,21 +330,13 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
     // ---- replicas
     if (replicas.length) {
       if (bin.hasBasebackup) {
-        await Promise.all(
-          replicas.map((r) =>
-            runAsPg(bin, path.join(bin.bin, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', r.dataDir, '-R', '-X', 'stream', '-C', '-S', slotName(r.name), '--no-sync'], {
-              cwd: baseDir,
-            }),
-          ),
-        );
+        await Promise.all(replicas.map((r) => basebackupReplica(bin, { primaryPort: primary.port, dataDir: r.dataDir, slot: slotName(r.name), cwd: baseDir })));
       } else {
         // embedded binaries: no pg_basebackup. Clone a cleanly stopped primary instead.
         for (const r of replicas) await primary.psql(`SELECT pg_create_physical_replication_slot($1)`, [slotName(r.name)]);
         await primary.stopPg('fast');
         for (const r of replicas) {
-          await runAsPg(bin, '/bin/cp', ['-a', primary.dataDir, r.dataDir]);
-          fs.rmSync(path.join(r.dataDir, 'postmaster.pid'), { force: true });
-          fs.rmSync(path.join(r.dataDir, 'postmaster.opts'), { force: true });
+          await copyStoppedPrimary(bin, primary.dataDir, r.dataDir);
           const auto = path.join(r.dataDir, 'postgresql.auto.conf');
           fs.appendFileSync(auto, `primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres application_name=${r.name}'\nprimary_slot_name = '${slotName(r.name)}'\n`);
           fs.writeFileSync(path.join(r.dataDir, 'standby.signal'), '');

@@ -1,6 +1,7 @@
 // Shared setup for the promotion integration tests: real clusters from the harness, registered in
 // Vakt, a real poller running, operators with passwords.
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import { db } from '@/lib/base/db';
 import { sleep } from '@/lib/base/sleep';
 import { cliActor, type TActor } from '@/lib/auth/actor';
@@ -9,6 +10,8 @@ import { putDeclaration } from '@/lib/registry/put-declaration';
 import { registerCluster } from '@/lib/registry/register-cluster';
 import { createPoller } from '@/lib/telemetry/poll-cycle';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
+import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
+import { getPromotion } from '@/lib/promotion/get-promotion';
 import { createPgCluster, waitFor, type TPgCluster } from './pg-cluster';
 import { declarationSpec } from './declaration-fixture';
 
@@ -103,4 +106,41 @@ export async function waitForVerdict(cluster: string, candidate: string, verdict
 /** Until Vakt has seen the cluster healthy (so it knows which node is the primary). */
 export async function waitForHealthy(cluster: string, timeoutMs = 30_000) {
   await waitFor(async () => (await getClusterSafety(cluster)).state === 'HEALTHY', timeoutMs, `${cluster} HEALTHY`, 250);
+}
+
+/** One executor run on an approved promotion, expected to complete it (epoch 0 -> 1); returns the promotion's view. */
+export async function executeToCompletion(executorId: string, id: string) {
+  const out = await runExecutorOnce({ executorId });
+  const view = await getPromotion(id);
+  expect(out?.status, JSON.stringify(view.steps, null, 1)).toBe('COMPLETED');
+  expect(view.status).toBe('COMPLETED');
+  expect(view.epochBefore).toBe(0);
+  expect(view.epochAfter).toBe(1);
+  return view;
+}
+
+// An executor that dies right after the promote call returned (before recording it) holds a 1.5 s lease.
+const CRASHED_LEASE_MS = 1500;
+
+/** An executor dies right after the promote call returned, before recording it: the promotion stays EXECUTING. */
+export async function crashAfterPromoteCall(id: string) {
+  const crashed = await runExecutorOnce({ executorId: 'doomed', leaseMs: CRASHED_LEASE_MS, crashAfter: 'promote-call' });
+  expect(crashed?.status).toBe('CRASHED');
+  expect((await getPromotion(id)).status).toBe('EXECUTING');
+}
+
+/**
+ * After crashAfterPromoteCall: while the lease holds nobody else picks the promotion up; once it expired,
+ * the resumed execution completes it with one promote call (the second finds it already done).
+ */
+export async function resumeAfterLease(id: string) {
+  expect(await runExecutorOnce({ executorId: 'early' })).toBeNull();
+  await sleep(CRASHED_LEASE_MS + 200);
+  const resumed = await runExecutorOnce({ executorId: 'survivor' });
+  const view = await getPromotion(id);
+  expect(resumed?.status, JSON.stringify(view.steps, null, 1)).toBe('COMPLETED');
+  expect(view.epochAfter).toBe(1);
+  expect(view.steps.some((s) => s.name === 'execution' && s.status === 'resumed')).toBe(true);
+  expect(view.steps.find((s) => s.name === 'promote' && s.status === 'ok')?.detail).toMatch(/already done/);
+  expect(view.steps.filter((s) => s.name === 'promote' && s.status === 'started')).toHaveLength(1);
 }

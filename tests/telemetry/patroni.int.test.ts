@@ -1,26 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/lib/base/db';
 import { systemActor } from '@/lib/auth/actor';
-import { createSite } from '@/lib/registry/sites';
 import { registerCluster } from '@/lib/registry/register-cluster';
 import { getCluster } from '@/lib/registry/read-clusters';
 import { createPoller } from '@/lib/telemetry/poll-cycle';
 import { createPatroniCluster, type TPatroniCluster } from '../support/patroni';
+import { ensureSites, onlyDue } from '../support/cluster-setup';
 
 // A real two-node Patroni cluster (Debian patroni 3.0 + etcd on loopback) observed through its REST API.
 let p: TPatroniCluster;
 
 async function pollNow() {
-  await db.$executeRawUnsafe(
-    `UPDATE "vakt"."ClusterMember" SET "nextPollAt" = CASE WHEN "clusterId" = (SELECT id FROM "vakt"."Cluster" WHERE name = 'patroni-real') THEN now() ELSE now() + interval '1 day' END, "leaseUntil" = NULL`,
-  );
+  await onlyDue('patroni-real');
   await createPoller({ workerId: 'w-patroni', timeoutMs: 3000 }).runCycle();
   return getCluster('patroni-real');
 }
 
 beforeAll(async () => {
   p = await createPatroniCluster({ nodes: 2 });
-  await createSite({ actor: systemActor(), input: { name: 'oslo' } }).catch(() => undefined);
+  await ensureSites('oslo');
   await registerCluster({
     actor: systemActor(),
     input: { name: 'patroni-real', kind: 'patroni', members: p.nodes.map((n) => ({ name: n.name, site: 'oslo', agentUrl: n.apiUrl, agentToken: p.credentials })) },

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/lib/base/db';
 import { systemActor } from '@/lib/auth/actor';
-import { createSite } from '@/lib/registry/sites';
 import { registerCluster } from '@/lib/registry/register-cluster';
 import { getCluster } from '@/lib/registry/read-clusters';
 import { startWorker, type TWorker } from '@/lib/worker';
 import { pollerLoop } from '@/lib/worker/poller-loop';
 import { createPgCluster, startWriteLoad, waitFor, type TPgCluster, type TWriteLoad } from '../support/pg-cluster';
+import { ensureSites, onlyDue } from '../support/cluster-setup';
 
 // Real PostgreSQL primary + two streaming replicas with Vakt agents, polled by the real worker.
 const INTERVAL = 1000;
@@ -16,13 +16,13 @@ let load: TWriteLoad;
 
 beforeAll(async () => {
   c = await createPgCluster({ primary: { name: 'oslo-1', site: 'oslo' }, replicas: [{ name: 'oslo-2', site: 'oslo' }, { name: 'bergen-1', site: 'bergen' }] });
-  for (const name of ['oslo', 'bergen']) await createSite({ actor: systemActor(), input: { name } }).catch(() => undefined);
+  await ensureSites('oslo', 'bergen');
   await registerCluster({
     actor: systemActor(),
     input: { name: 'real-main', kind: 'vakt-agent', members: c.nodes.map((n) => ({ name: n.name, site: n.site, agentUrl: n.agentUrl!, agentToken: n.agentToken! })) },
   });
   // other test files' clusters stay out of this worker's way
-  await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now() + interval '1 day' WHERE "clusterId" <> (SELECT id FROM "vakt"."Cluster" WHERE name = 'real-main')`);
+  await onlyDue('real-main');
   load = await startWriteLoad(c.primary, { intervalMs: 50 });
   worker = startWorker({ id: 'w-real', loops: [pollerLoop({ intervalMs: INTERVAL, timeoutMs: 2000 })] });
 });

@@ -4,7 +4,7 @@ import { revalidatePath } from 'next/cache';
 import { actionActor } from '@/lib/auth/session';
 import { createApiToken, revokeApiToken } from '@/lib/auth/tokens';
 import { formStateFromError } from '@/components/ui/action-errors';
-import { formValues, type TFormState } from '@/components/ui/form-state';
+import { formSuccess, formValues, type TFormState } from '@/components/ui/form-state';
 
 export type TCreateTokenState = TFormState & { token?: string; tokenName?: string };
 
@@ -16,7 +16,7 @@ export async function createToken(prev: TCreateTokenState, formData: FormData): 
     const teams = formData.getAll('teams').filter((t): t is string => typeof t === 'string' && t !== '');
     const created = await createApiToken({ actor, input: { name: values.name ?? '', role: (values.role ?? '') as never, teams } });
     revalidatePath('/admin/tokens');
-    return { ok: true, message: `Token ${created.name} created.`, errors: {}, token: created.token, tokenName: created.name, attempt: (prev.attempt ?? 0) + 1 };
+    return { ...formSuccess(prev, `Token ${created.name} created.`), token: created.token, tokenName: created.name };
   } catch (e) {
     return formStateFromError(e, prev, values);
   }
@@ -29,7 +29,7 @@ export async function revokeToken(prev: TFormState, formData: FormData): Promise
     const name = String(formData.get('name') ?? '');
     const r = await revokeApiToken({ actor, name });
     revalidatePath('/admin/tokens');
-    return { ok: true, message: r.alreadyRevoked ? `${name} was already revoked.` : `${name} revoked.`, errors: {}, attempt: (prev.attempt ?? 0) + 1 };
+    return formSuccess(prev, r.alreadyRevoked ? `${name} was already revoked.` : `${name} revoked.`);
   } catch (e) {
     return formStateFromError(e, prev);
   }

@@ -32,7 +32,7 @@ export type TAgentResponse = { status: number; body: string; headers: http.Incom
 export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 
 let cachedAllow: TAllowList | undefined;
-/** The allowlist from VAKT_AGENT_ALLOW (parsed once; resetAgentHttp() re-reads it). */
+/** The allowlist from VAKT_AGENT_ALLOW (parsed once per process). */
 export function agentAllowList(): TAllowList {
   const spec = env().VAKT_AGENT_ALLOW;
   if (!cachedAllow || cachedAllow.spec !== spec) cachedAllow = parseAllowList(spec);
@@ -65,11 +65,6 @@ function pool(allow: TAllowList): TPool {
     pools.set(allow.spec, p);
   }
   return p;
-}
-export function resetAgentHttp(): void {
-  resetPools();
-  maxSockets = undefined;
-  cachedAllow = undefined;
 }
 
 function parseUrl(raw: string): URL {

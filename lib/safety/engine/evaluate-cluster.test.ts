@@ -39,6 +39,28 @@ interface Row {
   needsRepoint?: string[];
 }
 
+// bergen-1 stayed on timeline 1 at `atBytes` after the promotion (fork point `forkLsn`, default P), where it cannot follow the new primary.
+const bergenDiverged = (name: string, atBytes: number, forkLsn: string | null | undefined, more: Partial<Row> = {}): Row => ({
+  name,
+  input: scenario({ members: [newPrimary, bergenTl1(atBytes)], primary: newPrimary, epoch: 2, history: forked(forkLsn) }),
+  state: 'DEGRADED',
+  verdicts: { 'bergen-1': 'BLOCKED' },
+  codes: { 'bergen-1': ['TIMELINE_DIVERGED'] },
+  absent: { 'bergen-1': ['NEEDS_REPOINT'] },
+  ...more,
+  needsRepoint: [],
+  needsRebuild: ['bergen-1'],
+});
+// Cross-site only, the declared stance does not accept the estimated loss: GATED with 2 approvals.
+const crossLossNotAccepted = (name: string, c: Parameters<typeof ctx>[0]): Row => ({
+  name,
+  input: crossOnly(c),
+  state: 'PRIMARY_DOWN',
+  verdicts: { 'bergen-1': 'GATED' },
+  codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED'] },
+  approvals: { 'bergen-1': 2 },
+});
+
 const rows: Row[] = [
   {
     name: 'healthy cluster: every candidate BLOCKED with PRIMARY_HEALTHY',
@@ -189,28 +211,11 @@ const rows: Row[] = [
     needsRepoint: ['bergen-1'],
     needsRebuild: ['oslo-1'],
   },
-  {
-    name: 'replica that received WAL past the fork point: TIMELINE_DIVERGED, needs rebuild',
-    input: scenario({ members: [newPrimary, bergenTl1(P + 1)], primary: newPrimary, epoch: 2, history: forked() }),
-    state: 'DEGRADED',
-    verdicts: { 'bergen-1': 'BLOCKED' },
-    codes: { 'bergen-1': ['TIMELINE_DIVERGED'] },
-    absent: { 'bergen-1': ['NEEDS_REPOINT'] },
+  bergenDiverged('replica that received WAL past the fork point: TIMELINE_DIVERGED, needs rebuild', P + 1, undefined, {
     alarms: ['TIMELINE_DIVERGED'],
     absentAlarms: ['NEEDS_REPOINT'],
-    needsRepoint: [],
-    needsRebuild: ['bergen-1'],
-  },
-  {
-    name: 'replica on the old timeline, fork point unknown: TIMELINE_DIVERGED, needs rebuild (fail closed)',
-    input: scenario({ members: [newPrimary, bergenTl1(P - 10 * MiB)], primary: newPrimary, epoch: 2, history: forked(null) }),
-    state: 'DEGRADED',
-    verdicts: { 'bergen-1': 'BLOCKED' },
-    codes: { 'bergen-1': ['TIMELINE_DIVERGED'] },
-    absent: { 'bergen-1': ['NEEDS_REPOINT'] },
-    needsRepoint: [],
-    needsRebuild: ['bergen-1'],
-  },
+  }),
+  bergenDiverged('replica on the old timeline, fork point unknown: TIMELINE_DIVERGED, needs rebuild (fail closed)', P - 10 * MiB, null),
   {
     name: 'stale observations everywhere: UNKNOWN, never SAFE',
     input: scenario({
@@ -273,31 +278,10 @@ const rows: Row[] = [
   },
   // Cross-site stances (bergen-1 is cross-site; worst case 37 s; RPO-2 = 60 s).
   { name: 'cross-site required, 60 s accepted: SAFE', input: crossOnly({ crossSite: 'required' }), state: 'PRIMARY_DOWN', verdicts: { 'bergen-1': 'SAFE' }, codes: { 'bergen-1': ['CROSS_SITE_LOSS_ACCEPTED'] } },
-  {
-    name: 'cross-site required, no window accepted: GATED 2',
-    input: crossOnly({ crossSite: 'required', acceptedCrossSiteDataLossSeconds: undefined }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'bergen-1': 'GATED' },
-    codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED'] },
-    approvals: { 'bergen-1': 2 },
-  },
-  {
-    name: 'cross-site required, 10 s accepted but 37 s estimated: GATED 2',
-    input: crossOnly({ crossSite: 'required', acceptedCrossSiteDataLossSeconds: 10 }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'bergen-1': 'GATED' },
-    codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED'] },
-    approvals: { 'bergen-1': 2 },
-  },
+  crossLossNotAccepted('cross-site required, no window accepted: GATED 2', { crossSite: 'required', acceptedCrossSiteDataLossSeconds: undefined }),
+  crossLossNotAccepted('cross-site required, 10 s accepted but 37 s estimated: GATED 2', { crossSite: 'required', acceptedCrossSiteDataLossSeconds: 10 }),
   { name: 'cross-site optional, 60 s accepted: SAFE', input: crossOnly({ crossSite: 'optional' }), state: 'PRIMARY_DOWN', verdicts: { 'bergen-1': 'SAFE' } },
-  {
-    name: 'cross-site optional, no window accepted: GATED 2',
-    input: crossOnly({ crossSite: 'optional', acceptedCrossSiteDataLossSeconds: null }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'bergen-1': 'GATED' },
-    codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED'] },
-    approvals: { 'bergen-1': 2 },
-  },
+  crossLossNotAccepted('cross-site optional, no window accepted: GATED 2', { crossSite: 'optional', acceptedCrossSiteDataLossSeconds: null }),
   {
     name: 'cross-site not assumed, even with a window: BLOCKED',
     input: crossOnly({ crossSite: 'not-assumed' }),

@@ -1,8 +1,5 @@
+// The engine's public surface: evaluateCluster (the verdict report), deriveClusterStateOf (the
+// cluster state alone, for fleet reads), and the input/output types. docs/safety.md.
 export * from './types';
 export { evaluateCluster } from './evaluate-cluster';
-export { estimateDataLoss, type TDataLossInput } from './estimate-data-loss';
-export { deriveClusterState, deriveClusterStateOf, primaryStreamingEvidence, type TClusterView, type TDeriveStateInput } from './derive-cluster-state';
-export { rankCandidates, compareCandidates, type TRankable } from './rank-candidates';
-export { strictestPolicy, type TStrictestPolicy } from './strictest-policy';
-export { reasons, describeLoss, type TCheck } from './reasons';
-export { DEFAULT_SAFETY_CONFIG, resolveConfig } from './helpers';
+export { deriveClusterStateOf } from './derive-cluster-state';

@@ -8,7 +8,7 @@ import { AppError } from '@/lib/base/errors';
 import { parsePutDeclarationInput, putDeclaration } from '@/lib/registry/put-declaration';
 import { valuesToSpec } from '@/components/registry/declaration-form-values';
 import { formStateFromError } from '@/components/ui/action-errors';
-import { formValues, type TFormState } from '@/components/ui/form-state';
+import { formValues, nextAttempt, type TFormState } from '@/components/ui/form-state';
 import { SAVED_COOKIE, type TSavedFlash } from '../load';
 
 /**
@@ -38,7 +38,7 @@ export async function saveDeclaration(slug: string, prev: TFormState, formData: 
         message: `Someone saved version ${e.details.currentVersion} after you opened this form — reload to see their change`,
         errors: {},
         values,
-        attempt: (prev.attempt ?? 0) + 1,
+        attempt: nextAttempt(prev),
       };
     }
     return formStateFromError(e, prev, values);
