@@ -10,6 +10,8 @@ export const DEFAULT_SAFETY_CONFIG: TSafetyConfig = {
   flapDownsThreshold: 2,
   streamingEvidenceSeconds: 15,
   approvalsDefault: 1,
+  maxClockSkewMs: 2000,
+  futureToleranceSeconds: 1,
 };
 
 export function resolveConfig(partial: Partial<TSafetyConfig> | undefined): TSafetyConfig {

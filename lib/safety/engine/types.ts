@@ -53,6 +53,14 @@ export interface TMemberObservation {
   synchronousStandbyNames: string | null;
   /** The primary's synchronous_commit, when known (off/local means commits did not wait for any standby). */
   synchronousCommit?: string | null;
+  /**
+   * synchronous_commit set per role and/or database (pg_db_role_setting) on the primary: commits of such
+   * a role or database wait for no standby when the value is local/off, so sync coverage is never claimed
+   * while any override is local or off. Null/absent = not reported (coverage is not claimed either).
+   */
+  synchronousCommitOverrides?: Array<{ role: string | null; database: string | null; value: string }> | null;
+  /** The agent's clock minus Vakt's database clock (ms), corrected by half the round trip; null = not measured. */
+  clockSkewMs?: number | null;
 }
 
 export interface TMemberInput {
@@ -91,6 +99,11 @@ export interface TClusterHistory {
     previousTimeline?: number | null;
     newTimeline?: number | null;
   } | null;
+  /**
+   * Every node a promotion replaced and that no later promotion made primary again: a known loser by
+   * epoch and timeline. One of them answering as a writable primary is SPLIT_BRAIN (not DEGRADED).
+   */
+  replacedPrimaries?: Array<{ node: string; epoch: number; timeline: number | null }>;
 }
 
 export interface TContextPolicy {
@@ -120,6 +133,10 @@ export interface TSafetyConfig {
   streamingEvidenceSeconds: number;
   /** Floor for approvals on any GATED verdict (default 1). NO_CONTEXTS always needs 2. */
   approvalsDefault: 1 | 2;
+  /** A member whose agent clock differs from Vakt's database clock by more than this is unknown (CLOCK_SKEW; default 2000). */
+  maxClockSkewMs: number;
+  /** A timestamp more than this far after `now` is a fault: never fresh, never shortens a window (default 1 s). */
+  futureToleranceSeconds: number;
 }
 
 export interface TSafetyInput {
