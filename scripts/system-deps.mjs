@@ -12,7 +12,14 @@ export const REQUIREMENTS = [
   { name: 'pgBackRest', ok: () => which('pgbackrest'), apt: ['pgbackrest'] },
   { name: 'Patroni', ok: () => which('patroni'), apt: ['patroni'] },
   { name: 'etcd', ok: () => which('etcd') || existsSync('/usr/bin/etcd'), apt: ['etcd-server', 'etcd-client'] },
+  { name: 'faketime / libfaketime (clock-skew tests)', ok: () => which('faketime') && libfaketimeFound(), apt: ['faketime'] },
 ];
+
+// the preload library the clock-skew tests use (tests/support/pg-cluster.ts faketimeEnv)
+function libfaketimeFound() {
+  if (process.env.VAKT_TEST_LIBFAKETIME) return existsSync(process.env.VAKT_TEST_LIBFAKETIME);
+  return spawnSync('sh', ['-c', 'ls /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1 /usr/local/lib/faketime/libfaketime.so.1 2>/dev/null | grep -q .'], { stdio: 'ignore' }).status === 0;
+}
 
 function which(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

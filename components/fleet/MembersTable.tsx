@@ -6,6 +6,14 @@ import { freePercent, memberTone, roleBadge, statusBadge } from './health';
 
 const MEMBER_STATUS_TEXT: Record<string, string> = { ok: 'reachable', down: 'PostgreSQL down', never: 'not polled yet' };
 
+/** "+2.5 s" / "−40 ms" / "—" (not measured). */
+function formatClockSkew(ms: number | null): string {
+  if (ms === null) return '—';
+  const sign = ms > 0 ? '+' : ms < 0 ? '−' : '';
+  const abs = Math.abs(ms);
+  return `${sign}${abs >= 1000 ? `${(abs / 1000).toFixed(1)} s` : `${Math.round(abs)} ms`}`;
+}
+
 export function MembersTable({ members, nowMs }: { members: TClusterMemberView[]; nowMs: number }) {
   return (
     <div className="table-scroll">
@@ -23,6 +31,7 @@ export function MembersTable({ members, nowMs }: { members: TClusterMemberView[]
             <th scope="col">Disk free</th>
             <th scope="col">Last backup</th>
             <th scope="col">Fenced</th>
+            <th scope="col" title="the agent's clock minus Vakt's database clock">Clock skew</th>
             <th scope="col">Last seen</th>
           </tr>
         </thead>
@@ -64,6 +73,9 @@ export function MembersTable({ members, nowMs }: { members: TClusterMemberView[]
                 </td>
                 <td title={m.lastBackupAt ?? 'no backup reported'}>{backupAge === null ? <span className="muted">none reported</span> : formatAge(backupAge)}</td>
                 <td>{m.fenced ? <span className="badge warn">fenced</span> : 'no'}</td>
+                <td className="num" data-testid={`clock-skew-${m.name}`} title="the agent's clock minus Vakt's database clock (corrected by half the round trip)">
+                  {formatClockSkew(m.clockSkewMs)}
+                </td>
                 <td title={m.observedAt ?? undefined}>
                   {m.stale ? <span className="stale">stale · {formatAge(m.ageSeconds)}</span> : formatAge(m.ageSeconds)}
                 </td>

@@ -39,6 +39,7 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = LIVE_REFR
           <span className="small muted">{p.automatic ? 'automatic' : `requested by ${p.requestedBy}`} · {formatDateTime(p.createdAt)}</span>
         </div>
         <p>{p.reason}</p>
+        {p.lossGrew && <LossGrewNotice p={p} />}
         <dl className="kv small">
           <dt>Verdict at request</dt>
           <dd>
@@ -49,9 +50,13 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = LIVE_REFR
             {p.epochBefore} → {p.epochAfter ?? '(not claimed yet)'}
           </dd>
           <dt>Approvals</dt>
-          <dd>
-            {p.approvals.length}/{p.approvalsRequired}
-            {p.approvals.length > 0 && ': ' + p.approvals.map((a) => `${a.user} (${formatClock(a.at)})`).join(', ')}
+          <dd data-testid="promotion-approvals">
+            {p.approvalsGiven}/{p.approvalsRequired}
+            {p.approvals.length > 0 &&
+              ': ' +
+                p.approvals
+                  .map((a) => `${a.user} (${formatClock(a.at)}, for ${formatBytes(a.dataLossBytes, 'an unknown loss')}${a.lapsed ? ', lapsed: LOSS_GREW' : ''})`)
+                  .join(', ')}
           </dd>
           <dt>Estimated loss</dt>
           <dd>
@@ -85,6 +90,27 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = LIVE_REFR
       {mayAct && p.status === 'PENDING' && <ApprovalForm p={p} />}
       {mayAct && isNotStarted(p.status) && <StopButtons p={p} canCancel={mayCancel({ type: 'user', id: userId, role }, p.requestedById)} />}
     </section>
+  );
+}
+
+/** LOSS_GREW: the fresh loss outgrew what the approvals were given; both numbers, and what to do. */
+function LossGrewNotice({ p }: { p: TPromotionView }) {
+  const g = p.lossGrew!;
+  const current = p.pendingReason === 'LOSS_GREW';
+  return (
+    <div className={`notice ${current ? 'warn' : ''}`} role={current ? 'alert' : undefined} data-testid="loss-grew">
+      <p>
+        <code>{g.code}</code> {current ? 'Back to PENDING:' : `At ${formatDateTime(g.at)}:`} the estimated loss grew from{' '}
+        <strong data-testid="loss-grew-approved">{formatBytes(g.approvedBytes, 'unknown')}</strong> (approved
+        {g.acknowledgedBytes !== null ? `, acknowledged ${formatBytes(g.acknowledgedBytes)}` : ''}) to{' '}
+        <strong data-testid="loss-grew-fresh">{formatBytes(g.freshBytes, 'unknown')}</strong> at execution
+        {g.allowedBytes !== null ? ` (allowed up to ${formatBytes(g.allowedBytes)}: one WAL page of slack)` : ''}.
+      </p>
+      <p className="small">
+        {g.message}. {g.lapsedApprovals.length > 0 ? `The approvals of ${g.lapsedApprovals.join(', ')} lapsed. ` : ''}
+        {current ? 'Approve again for the new estimate.' : ''}
+      </p>
+    </div>
   );
 }
 

@@ -76,7 +76,8 @@ export function SafetyPanel({ clusterName, role, refreshMs = LIVE_REFRESH_MS }: 
       ))}
       {open && (
         <p className="notice">
-          Open request: promote <strong>{open.candidate}</strong> ({open.status}, {open.approvals.length}/{open.approvalsRequired} approvals, by {open.requestedBy}) —{' '}
+          Open request: promote <strong>{open.candidate}</strong> ({open.status}
+          {open.pendingReason ? `, ${open.pendingReason}: approve again` : ''}, {open.approvals.length}/{open.approvalsRequired} approvals, by {open.requestedBy}) —{' '}
           <Link href={`/promotions/${open.id}`}>open it</Link>
         </p>
       )}

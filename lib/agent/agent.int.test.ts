@@ -106,6 +106,45 @@ describe('GET /v1/status', () => {
     expect(s1.agent.name).toBe('vakt-agent');
   });
 
+  it('reports the server synchronous_commit and every role/database override, also when the agent role has its own', async () => {
+    const before = await n1.agent!.status();
+    expect(before.postgres.settings).toMatchObject({ serverSynchronousCommit: 'on', synchronousCommitOverrides: [] });
+
+    await n1.psql(`CREATE ROLE app_writer LOGIN`);
+    await n1.psql(`ALTER ROLE app_writer SET synchronous_commit = local`);
+    await n1.psql(`CREATE DATABASE appdb`);
+    await n1.psql(`ALTER DATABASE appdb SET synchronous_commit = remote_write`);
+    await n1.psql(`ALTER ROLE app_writer IN DATABASE postgres SET work_mem = '8MB'`); // other settings are not overrides
+    try {
+      const s = await n1.agent!.status();
+      expect(s.postgres.settings!.serverSynchronousCommit).toBe('on');
+      expect(s.postgres.settings!.synchronousCommitOverrides).toEqual([
+        { role: null, database: 'appdb', value: 'remote_write' },
+        { role: 'app_writer', database: null, value: 'local' },
+      ]);
+
+      // the agent's own login role is overridden: its session says 'off', the server still 'on'
+      await n1.psql(`ALTER ROLE vakt_agent SET synchronous_commit = off`);
+      const own = await n1.agent!.status();
+      // pg_monitor cannot read pg_file_settings: the server value is unknown (null), never the role's 'off'
+      expect(own.postgres.settings!.serverSynchronousCommit).toBeNull();
+      expect(own.postgres.settings!.synchronousCommitOverrides).toContainEqual({ role: 'vakt_agent', database: null, value: 'off' });
+      // with the documented grant it reads the server's value from the configuration files
+      await n1.psql(`GRANT SELECT ON pg_file_settings TO vakt_agent; GRANT EXECUTE ON FUNCTION pg_show_all_file_settings() TO vakt_agent`);
+      await n1.psql(`ALTER SYSTEM SET synchronous_commit = remote_apply`);
+      await n1.psql(`SELECT pg_reload_conf()`);
+      await waitFor(async () => (await n1.agent!.status()).postgres.settings!.serverSynchronousCommit === 'remote_apply', 10_000, 'server value from the files');
+    } finally {
+      await n1.psql(`ALTER SYSTEM RESET synchronous_commit`);
+      await n1.psql(`SELECT pg_reload_conf()`);
+      await n1.psql(`ALTER ROLE vakt_agent RESET synchronous_commit`);
+      await n1.psql(`REVOKE SELECT ON pg_file_settings FROM vakt_agent; REVOKE EXECUTE ON FUNCTION pg_show_all_file_settings() FROM vakt_agent`);
+      await n1.psql(`DROP DATABASE appdb`);
+      await n1.psql(`DROP ROLE app_writer`);
+    }
+    await waitFor(async () => (await n1.agent!.status()).postgres.settings!.serverSynchronousCommit === 'on', 10_000, 'back to on');
+  });
+
   it('answers 200 with reachable:false when PostgreSQL is down', async () => {
     await n3.stopPg('fast');
     try {

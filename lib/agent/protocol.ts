@@ -41,9 +41,21 @@ export const ZArchiver = z.object({
   lastFailedAt: z.string().nullable(),
 });
 
+/** One role and/or database setting of synchronous_commit (pg_db_role_setting); null role/database = all. */
+export const ZSynchronousCommitOverride = z.object({ role: z.string().nullable(), database: z.string().nullable(), value: z.string() });
+
 export const ZPgSettings = z.object({
   synchronousStandbyNames: z.string(),
+  /** The server setting when the agent could determine it (serverSynchronousCommit), else its own session's value (older agents: always the session's). */
   synchronousCommit: z.string(),
+  /**
+   * The server's synchronous_commit (configuration file, ALTER SYSTEM, command line or default), never
+   * changed by the agent's own role/database/connection settings. Null = could not be determined;
+   * absent = older agent. Only this field is trusted for sync coverage.
+   */
+  serverSynchronousCommit: z.string().nullable().optional(),
+  /** Every role/database override of synchronous_commit (pg_db_role_setting). Null = not readable; absent = older agent. */
+  synchronousCommitOverrides: z.array(ZSynchronousCommitOverride).nullable().optional(),
   archiveMode: z.string(),
   archiveCommand: z.string().nullable().optional(),
   fsync: z.boolean(),

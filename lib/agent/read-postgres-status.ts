@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { TPostgresStatus, TReplicationPeer } from './protocol.ts';
 import { withPg, pgErrorMessage } from './pg-client.ts';
 import { cached, lastCached } from './cache.ts';
+import { readSynchronousCommit } from './synchronous-commit.ts';
 import type { TAgentContext } from './types.ts';
 
 // Everything `GET /v1/status` says about PostgreSQL. Works with a role that has only pg_monitor
@@ -128,9 +129,12 @@ export async function readPostgresStatus(ctx: TAgentContext): Promise<{ postgres
         ['synchronous_standby_names', 'synchronous_commit', 'archive_mode', 'archive_command', 'fsync', 'full_page_writes', 'data_checksums', 'wal_level', 'wal_log_hints', 'port'],
       ]);
       const s = Object.fromEntries(st.rows.map((r) => [r.name as string, r.setting as string]));
+      const commit = await readSynchronousCommit(c);
       out.settings = {
         synchronousStandbyNames: s.synchronous_standby_names ?? '',
-        synchronousCommit: s.synchronous_commit ?? '',
+        synchronousCommit: commit.server ?? s.synchronous_commit ?? '',
+        serverSynchronousCommit: commit.server,
+        synchronousCommitOverrides: commit.overrides,
         archiveMode: s.archive_mode ?? '',
         archiveCommand: s.archive_command ?? null,
         fsync: bool(s.fsync),

@@ -80,3 +80,13 @@ export function isDbUnavailable(e: unknown): boolean {
   };
   return visit(e, 0);
 }
+
+/**
+ * Vakt's database clock: every time decision (freshness, windows, flap guard, automatic-mode delay,
+ * expiry, leases) uses the database's now(), never the app's clock (docs/safety.md "Clocks").
+ * Inside a transaction this is the transaction's start time.
+ */
+export async function dbNow(client: TDbClient | TTransaction = db): Promise<Date> {
+  const rows = await client.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
+  return rows[0].now;
+}

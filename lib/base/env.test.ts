@@ -17,6 +17,18 @@ describe('configuration', () => {
     expect(env().VAKT_WORKER).toBe('embedded');
   });
 
+  it('bounds the clock skew an agent may have (default 2000 ms, a number of ms)', () => {
+    delete process.env.VAKT_MAX_CLOCK_SKEW_MS;
+    resetEnv();
+    expect(env().VAKT_MAX_CLOCK_SKEW_MS).toBe(2000);
+    process.env.VAKT_MAX_CLOCK_SKEW_MS = '500';
+    resetEnv();
+    expect(env().VAKT_MAX_CLOCK_SKEW_MS).toBe(500);
+    process.env.VAKT_MAX_CLOCK_SKEW_MS = 'a lot';
+    resetEnv();
+    expect(() => env()).toThrow(/VAKT_MAX_CLOCK_SKEW_MS/);
+  });
+
   it('names every bad variable in one message', () => {
     process.env.PORT = 'eighty';
     process.env.VAKT_WORKER = 'sometimes';

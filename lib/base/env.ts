@@ -22,6 +22,8 @@ export const ZEnvShape = {
   VAKT_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(2000).default(64),
   VAKT_HISTORY_RETENTION_HOURS: z.coerce.number().min(0.01).default(72),
   VAKT_STALE_AFTER_MS: ms(15000, 500),
+  /** An agent whose clock differs from Vakt's database clock by more than this is unknown (CLOCK_SKEW). */
+  VAKT_MAX_CLOCK_SKEW_MS: ms(2000, 50),
   VAKT_LEASE_MS: ms(15000, 1000),
   VAKT_WORKER: z.enum(['embedded', 'off']).default('embedded'),
   VAKT_SESSION_MAX_AGE_HOURS: z.coerce.number().min(0.1).max(12).default(8),

@@ -1,4 +1,4 @@
-import { db } from '@/lib/base/db';
+import { db, dbNow } from '@/lib/base/db';
 
 export type THealth = { status: 'ok' | 'degraded'; database: { reachable: boolean; latencyMs?: number; error?: string }; worker?: { lastHeartbeatAgeSeconds: number | null }; time: string };
 
@@ -11,7 +11,7 @@ export async function getHealth(): Promise<THealth> {
     return {
       status: 'ok',
       database: { reachable: true, latencyMs },
-      worker: { lastHeartbeatAgeSeconds: w ? Math.round((Date.now() - w.heartbeatAt.getTime()) / 1000) : null },
+      worker: { lastHeartbeatAgeSeconds: w ? Math.round(((await dbNow()).getTime() - w.heartbeatAt.getTime()) / 1000) : null },
       time: new Date().toISOString(),
     };
   } catch (e) {

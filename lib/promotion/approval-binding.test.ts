@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindingChanges, type TBinding } from './approval-binding';
+import { approvalCounts, bindingChanges, type TBinding } from './approval-binding';
 
 const base: TBinding = {
   cluster: 'c', candidate: 'r1', epoch: 3, verdict: 'GATED', approvalsRequired: 2, requiresAttestation: false,
@@ -30,4 +30,19 @@ describe('bindingChanges', () => {
       else expect(changes.join('; ')).toMatch(expected);
     });
   }
+});
+
+describe('an approval counts while it has neither lapsed nor expired (database now)', () => {
+  const now = new Date('2026-01-01T12:00:00Z');
+  const later = new Date('2026-01-01T13:00:00Z');
+  const lapsed = { code: 'LOSS_GREW' as const, at: now.toISOString(), approvedBytes: 1024, freshBytes: 10_000_000, message: 'grew' };
+  it.each([
+    ['a fresh approval', { candidateLsn: '0/1', dataLossBytes: 1024 }, later, true],
+    ['an approval recorded before estimates were stored', { candidateLsn: '0/1' }, later, true],
+    ['an approval that lapsed because the loss grew', { dataLossBytes: 1024, lapsed }, later, false],
+    ['an approval that expired at now', { dataLossBytes: 1024 }, now, false],
+    ['an approval row without JSON', null, later, true],
+  ])('%s: counts %s', (_s, observedLsns, expiresAt, counts) => {
+    expect(approvalCounts({ observedLsns, expiresAt }, now)).toBe(counts);
+  });
 });

@@ -55,3 +55,26 @@ export function bindingChanges(bound: TBinding, fresh: TBinding): string[] {
   }
   return out;
 }
+
+/** Why an approval no longer counts (kept on the approval row; the audit has the same facts). */
+export type TApprovalLapse = { code: 'LOSS_GREW'; at: string; approvedBytes: number | null; freshBytes: number | null; message: string };
+
+/**
+ * What an approval row stores in its `observedLsns` JSON: the binding facts it was given, the
+ * estimated loss in bytes it was shown (`dataLossBytes`; absent on approvals recorded before this
+ * field existed), a lapse once the loss outgrew it, and the earlier approvals of the same person on
+ * this request (an approver who approves again after a lapse updates their row; nothing is deleted).
+ */
+export type TApprovalRecord = {
+  candidateLsn?: string | null;
+  candidateTimeline?: number | null;
+  primary?: string | null;
+  dataLossBytes?: number | null;
+  lapsed?: TApprovalLapse;
+  previous?: Array<Record<string, unknown>>;
+};
+
+export const readApprovalRecord = (v: unknown): TApprovalRecord => (v && typeof v === 'object' ? (v as TApprovalRecord) : {});
+
+/** An approval counts while it has neither lapsed nor expired (`now` = Vakt's database now). */
+export const approvalCounts = (a: { observedLsns: unknown; expiresAt: Date }, now: Date) => !readApprovalRecord(a.observedLsns).lapsed && a.expiresAt.getTime() > now.getTime();

@@ -1,10 +1,10 @@
-import { db } from '@/lib/base/db';
+import { db, dbNow } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
 import { audit } from '@/lib/audit/record';
 import type { TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
 import { AppError, conflict, forbidden } from '@/lib/base/errors';
-import { bindingChanges } from './approval-binding';
+import { approvalCounts, bindingChanges, readApprovalRecord, type TApprovalRecord } from './approval-binding';
 import { lockPromotion } from './locks';
 import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
 import { acknowledgmentCovers, attestationMatches, attestationTextFor, exceedsRpo, requesterMayNotApproveNow } from './rules';
@@ -17,7 +17,10 @@ const isUniqueViolation = (e: unknown) => (e as { code?: string })?.code === 'P2
 
 /**
  * A person approves (session only; step-up first). The approval is bound to the cluster, candidate,
- * epoch, observed LSNs and verdict of a fresh evaluation, which must still match the request's.
+ * epoch, observed LSNs, verdict and the estimated loss in bytes of a fresh evaluation, which must
+ * still match the request's. Approvals that lapsed (LOSS_GREW) or expired do not count; a person
+ * whose approval lapsed approves again on the same row (the earlier one is kept in `previous`).
+ * Time decisions use Vakt's database now.
  */
 export async function approvePromotion(opts: {
   actor: TActor;
@@ -35,11 +38,13 @@ export async function approvePromotion(opts: {
       async (tx) => {
         await lockPromotion(tx, opts.id);
         const req = await tx.promotionRequest.findUniqueOrThrow({ where: { id: opts.id }, include: { approvals: true, cluster: { select: { name: true } } } });
-        const now = opts.now ?? new Date();
+        const now = opts.now ?? (await dbNow(tx));
         if (req.status !== 'PENDING') throw conflict(`this promotion is ${req.status}; only PENDING requests can be approved`, { status: req.status });
         if (req.expiresAt <= now) throw conflict('this promotion request has expired; request it again', { status: 'EXPIRED' });
-        if (req.approvals.some((a) => a.userId === userId)) throw conflict('you have already approved this promotion', { reason: 'ALREADY_APPROVED' });
-        if (requesterMayNotApproveNow({ approvalsRequired: req.approvalsRequired, approvalsSoFar: req.approvals.length, requestedById: req.requestedById, userId })) {
+        const counting = req.approvals.filter((a) => approvalCounts(a, now));
+        const own = req.approvals.find((a) => a.userId === userId);
+        if (own && !readApprovalRecord(own.observedLsns).lapsed) throw conflict('you have already approved this promotion', { reason: 'ALREADY_APPROVED' });
+        if (requesterMayNotApproveNow({ approvalsRequired: req.approvalsRequired, approvalsSoFar: counting.length, requestedById: req.requestedById, userId })) {
           throw forbidden('where two approvals are required, the requester cannot be the second approver');
         }
 
@@ -81,19 +86,18 @@ export async function approvePromotion(opts: {
         }
 
         const expiresAt = new Date(Math.min(req.expiresAt.getTime(), now.getTime() + env().VAKT_APPROVAL_TTL_MINUTES * 60_000));
-        await tx.promotionApproval.create({
-          data: {
-            promotionId: req.id,
-            userId,
-            userLabel: opts.actor.label,
-            epoch: fresh.binding.epoch,
-            candidate: c.node,
-            observedLsns: { candidateLsn: fresh.binding.candidateLsn, candidateTimeline: fresh.binding.candidateTimeline, primary: fresh.binding.primary } as object,
-            verdict: c.verdict,
-            expiresAt,
-          },
-        });
-        const count = req.approvals.length + 1;
+        // Bound to the estimate this approver is shown: execution holds the fresh loss to it (rules.ts checkLossGrowth).
+        const record: TApprovalRecord = { candidateLsn: fresh.binding.candidateLsn, candidateTimeline: fresh.binding.candidateTimeline, primary: fresh.binding.primary, dataLossBytes: c.dataLoss.bytes };
+        const approval = { userLabel: opts.actor.label, epoch: fresh.binding.epoch, candidate: c.node, verdict: c.verdict, expiresAt };
+        if (own) {
+          // approving again after a lapse: the earlier approval (with its lapse) stays on the row
+          const { previous = [], ...earlier } = readApprovalRecord(own.observedLsns);
+          const history = [...previous, { ...earlier, at: own.at.toISOString(), verdict: own.verdict, epoch: own.epoch, expiresAt: own.expiresAt.toISOString() }];
+          await tx.promotionApproval.update({ where: { id: own.id }, data: { ...approval, at: now, observedLsns: { ...record, previous: history } as object } });
+        } else {
+          await tx.promotionApproval.create({ data: { promotionId: req.id, userId, ...approval, at: now, observedLsns: record as object } });
+        }
+        const count = counting.length + 1;
         const status = count >= req.approvalsRequired ? ('APPROVED' as const) : ('PENDING' as const);
         await tx.promotionRequest.update({
           where: { id: req.id },
@@ -104,7 +108,12 @@ export async function approvePromotion(opts: {
           },
         });
         await tx.promotionStep.create({
-          data: { promotionId: req.id, name: 'approval', status: 'ok', detail: `${opts.actor.label} approved (${count}/${req.approvalsRequired})${status === 'APPROVED' ? '; ready for execution' : ''}` },
+          data: {
+            promotionId: req.id,
+            name: 'approval',
+            status: 'ok',
+            detail: `${opts.actor.label} approved${own ? ' again' : ''} (${count}/${req.approvalsRequired}) for an estimated loss of ${c.dataLoss.bytes ?? 'unknown'} bytes${status === 'APPROVED' ? '; ready for execution' : ''}`,
+          },
         });
         await audit(tx, {
           actor: opts.actor,
@@ -118,8 +127,10 @@ export async function approvePromotion(opts: {
             approvals: count,
             approvalsRequired: req.approvalsRequired,
             status,
+            estimatedBytes: c.dataLoss.bytes,
+            ...(own ? { approvedAgain: true } : {}),
             ...(needsAttestation ? { attestation: opts.attestation!.trim() } : {}),
-            ...(exceedsRpo(c) ? { acknowledgeDataLossBytes: opts.acknowledgeDataLossBytes, estimatedBytes: c.dataLoss.bytes } : {}),
+            ...(exceedsRpo(c) ? { acknowledgeDataLossBytes: opts.acknowledgeDataLossBytes } : {}),
           },
         });
         return { id: req.id, status, approvals: count, approvalsRequired: req.approvalsRequired };

@@ -5,14 +5,15 @@
 // recorded; any failure stops in FAILED with the reason. A resumed execution reuses its epoch and the
 // drivers' idempotent fence/promote, so a crash never promotes twice. How a step talks to the cluster
 // is its kind's driver (./drivers); the order, epoch, lease, step records and audit live here.
-import { db } from '@/lib/base/db';
+import { db, dbNow } from '@/lib/base/db';
 import { sleep } from '@/lib/base/sleep';
 import { audit } from '@/lib/audit/record';
 import { systemActor, type TActor } from '@/lib/auth/actor';
 import { evaluateClusterNow, type TLoadedCluster } from '@/lib/safety/load-safety-input';
-import { bindingChanges } from './approval-binding';
+import { approvalCounts, bindingChanges, readApprovalRecord } from './approval-binding';
 import { driverFor, type TFork } from './drivers';
-import { acknowledgmentCovers, exceedsRpo } from './rules';
+import { lossGrewDetail, returnToPendingLossGrew } from './loss-grew';
+import { approvedEstimate, checkLossGrowth, exceedsRpo, type TLossCheck } from './rules';
 import { findCandidate, readSnapshot, snapshotOf, type TVerdictSnapshot } from './snapshot';
 
 export type TCrashPoint = 'claim-epoch' | 'fence' | 'promote-call';
@@ -23,10 +24,16 @@ export type TExecutorOptions = {
   /** fault injection for tests: stop dead (no cleanup, lease left to expire) right after this point */
   crashAfter?: TCrashPoint;
 };
-export type TExecutionOutcome = { id: string; status: 'COMPLETED' | 'FAILED' | 'LEASE_LOST' | 'CRASHED'; detail?: string };
+/** LOSS_GREW: the fresh loss outgrew the approvals; the request went back to PENDING (approvals lapsed). */
+export type TExecutionOutcome = { id: string; status: 'COMPLETED' | 'FAILED' | 'LEASE_LOST' | 'CRASHED' | 'LOSS_GREW'; detail?: string };
 
 export class ExecutorCrash extends Error {}
 class LeaseLost extends Error {}
+class LossGrew extends Error {
+  constructor(readonly check: Extract<TLossCheck, { proceed: false }>, readonly fresh: TVerdictSnapshot, readonly now: Date, readonly automatic: boolean) {
+    super(check.message);
+  }
+}
 class StepFailed extends Error {
   constructor(readonly step: string, message: string) {
     super(message);
@@ -48,10 +55,8 @@ export async function runExecutorOnce(opts: TExecutorOptions): Promise<TExecutio
     const row = rows[0];
     if (!row) return null;
     const resumed = row.status === 'EXECUTING';
-    await tx.promotionRequest.update({
-      where: { id: row.id },
-      data: { status: 'EXECUTING', executorId: opts.executorId, executorLeaseUntil: new Date(Date.now() + leaseMs) },
-    });
+    // The lease is in the database's time, as the takeover comparison above (never the app's clock).
+    await tx.$executeRaw`UPDATE "vakt"."PromotionRequest" SET "status" = 'EXECUTING', "executorId" = ${opts.executorId}, "executorLeaseUntil" = now() + make_interval(secs => ${leaseMs / 1000}), "updatedAt" = now() WHERE "id" = ${row.id}`;
     await tx.promotionStep.create({
       data: { promotionId: row.id, name: 'execution', status: resumed ? 'resumed' : 'started', detail: resumed ? `resumed by ${opts.executorId} (the lease of ${row.executorId ?? 'a previous executor'} expired)` : `started by ${opts.executorId}` },
     });
@@ -81,11 +86,8 @@ type TExecution = {
 async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExecutionOutcome> {
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const renew = async () => {
-    const n = await db.promotionRequest.updateMany({
-      where: { id, executorId: opts.executorId, status: 'EXECUTING' },
-      data: { executorLeaseUntil: new Date(Date.now() + leaseMs) },
-    });
-    if (n.count !== 1) throw new LeaseLost('lease lost');
+    const n = await db.$executeRaw`UPDATE "vakt"."PromotionRequest" SET "executorLeaseUntil" = now() + make_interval(secs => ${leaseMs / 1000}), "updatedAt" = now() WHERE "id" = ${id} AND "executorId" = ${opts.executorId} AND "status" = 'EXECUTING'`;
+    if (n !== 1) throw new LeaseLost('lease lost');
   };
   try {
     const req = await loadRequest(id);
@@ -163,6 +165,10 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
   } catch (e) {
     if (e instanceof ExecutorCrash) return { id, status: 'CRASHED', detail: e.message };
     if (e instanceof LeaseLost) return { id, status: 'LEASE_LOST', detail: e.message };
+    if (e instanceof LossGrew) {
+      const held = await returnToPendingLossGrew({ id, executorId: opts.executorId, actor: actorFor(e.automatic), check: e.check, fresh: e.fresh, now: e.now });
+      return held ? { id, status: 'LOSS_GREW', detail: lossGrewDetail(e.check) } : { id, status: 'LEASE_LOST', detail: 'lease lost before returning to PENDING' };
+    }
     const stepName = e instanceof StepFailed ? e.step : 'execution';
     const message = e instanceof StepFailed ? e.message : `unexpected error: ${(e as Error).message}`;
     await failPromotion(id, opts.executorId, stepName, message);
@@ -170,11 +176,17 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
   }
 }
 
-/** Step 1: the request still holds on fresh observations (same binding, verdict, approvals, loss, attestation). */
+/**
+ * Step 1: the request still holds on fresh observations (same binding, verdict, approvals, loss,
+ * attestation), judged at Vakt's database now. The loss rule (rules.ts checkLossGrowth) is the same
+ * for approved and automatic requests: beyond it the request goes back to PENDING (LOSS_GREW), or,
+ * when a resumed execution already holds the claimed epoch, stops in FAILED.
+ */
 async function evaluate({ req, snap, step }: TExecution): Promise<TLoadedCluster> {
   const epoch = req.epochAfter;
   const fenceDone = req.steps.some((s) => s.name === 'fence' && s.status === 'ok');
-  const ev = await evaluateClusterNow({ id: req.clusterId });
+  const now = await dbNow();
+  const ev = await evaluateClusterNow({ id: req.clusterId, now });
   const c = findCandidate(ev, req.candidate);
   if (!c) throw new StepFailed('evaluate', `${req.candidate} is no longer a candidate`);
   if (ev.report.state === 'SPLIT_BRAIN') throw new StepFailed('evaluate', 'split brain detected: every promotion in this cluster is blocked');
@@ -185,12 +197,20 @@ async function evaluate({ req, snap, step }: TExecution): Promise<TLoadedCluster
   if (changes.length) throw new StepFailed('evaluate', `the verdict got worse since approval: ${changes.join('; ')}`);
   if (c.verdict === 'BLOCKED' || c.verdict === 'MANUAL') throw new StepFailed('evaluate', `verdict is now ${c.verdict}: ${c.reasons.map((r) => r.message).join(' ')}`);
   if (req.automatic && c.verdict !== 'SAFE') throw new StepFailed('evaluate', `automatic promotion needs SAFE; the verdict is ${c.verdict}`);
+  const counting = req.approvals.filter((a) => approvalCounts(a, now));
   if (!req.automatic) {
-    const valid = req.approvals.filter((a) => a.expiresAt > new Date()).length;
-    if (epoch === null && valid < req.approvalsRequired) throw new StepFailed('evaluate', `only ${valid} of ${req.approvalsRequired} approvals are still valid`);
+    if (epoch === null && counting.length < req.approvalsRequired) throw new StepFailed('evaluate', `only ${counting.length} of ${req.approvalsRequired} approvals are still valid`);
   }
-  if (exceedsRpo(c) && !acknowledgmentCovers(req.acknowledgeDataLossBytes, c.dataLoss.bytes)) {
-    throw new StepFailed('evaluate', `the estimated loss (${c.dataLoss.bytes ?? 'unknown'} bytes) exceeds the acknowledged ${req.acknowledgeDataLossBytes ?? 'none'} bytes`);
+  // The estimate the approvals were given (automatic: the one automatic mode acted on) against the fresh one.
+  const requestEstimate = snap.candidate.dataLoss.bytes;
+  const approvedBytes = req.automatic ? requestEstimate : approvedEstimate(counting.map((a) => readApprovalRecord(a.observedLsns)), requestEstimate);
+  const loss = checkLossGrowth({ approvedBytes, acknowledgedBytes: req.acknowledgeDataLossBytes, freshBytes: c.dataLoss.bytes });
+  if (!loss.proceed) {
+    if (epoch !== null) throw new StepFailed('evaluate', `${lossGrewDetail(loss).replace(/; the approvals lapsed: approve again$/, '')}; the epoch is already claimed, so the request cannot return to PENDING: request again`);
+    throw new LossGrew(loss, snapshotOf(ev, c), now, req.automatic);
+  }
+  if (exceedsRpo(c) && req.acknowledgeDataLossBytes === null) {
+    throw new StepFailed('evaluate', `the estimated loss (${c.dataLoss.bytes ?? 'unknown'} bytes) exceeds the RPO bound and nobody acknowledged it`);
   }
   if (c.requiresAttestation && !fenceDone && !req.attestation) throw new StepFailed('evaluate', 'the old primary cannot be fenced by Vakt and nobody attested it is fenced');
   await step('evaluate', 'ok', `${c.verdict} on observations of ${ev.report.evaluatedAt}; estimated loss ${c.dataLoss.bytes ?? 'unknown'} bytes, worst case ${c.dataLoss.worstCaseSeconds ?? 'unknown'} s`);

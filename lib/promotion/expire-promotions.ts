@@ -1,10 +1,14 @@
-import { db } from '@/lib/base/db';
+import { db, dbNow } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
 import { systemActor } from '@/lib/auth/actor';
 import { isNotStarted } from './rules';
 
-/** Marks PENDING requests past their expiry, and APPROVED ones whose approvals expired before execution, EXPIRED. */
-export async function expirePromotions(now = new Date()): Promise<number> {
+/**
+ * Marks PENDING requests past their expiry, and APPROVED ones whose approvals expired before
+ * execution, EXPIRED. `now` is Vakt's database now (read here unless the caller has it).
+ */
+export async function expirePromotions(at?: Date): Promise<number> {
+  const now = at ?? (await dbNow());
   const due = await db.promotionRequest.findMany({
     where: { OR: [{ status: 'PENDING', expiresAt: { lte: now } }, { status: 'APPROVED', approvals: { some: { expiresAt: { lte: now } } } }] },
     select: { id: true },

@@ -5,8 +5,10 @@ import { db } from '@/lib/base/db';
 import type { TClusterKind } from '@/lib/pg';
 import type { TCandidateVerdict, TDataLoss, TSafetyReport } from '@/lib/safety/engine';
 import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
+import { readApprovalRecord } from './approval-binding';
 import { rejoinInstructions, repointInstructions, type TRejoinInstructions, type TRepointInstructions } from './rejoin-instructions';
 import { attestationTextIfRequired, OPEN_STATUSES } from './rules';
+import { readSnapshot } from './snapshot';
 
 /** One candidate as the API answers it: the engine's verdict without its rank and LSN details, plus the attestation text. */
 export type TSafetyCandidate = Omit<TCandidateVerdict, 'rank' | 'dataLoss'> & {
@@ -23,7 +25,10 @@ export type TOpenRequest = {
   requestedById: string | null;
   reason: string;
   approvalsRequired: number;
+  /** approvals that have not lapsed (LOSS_GREW) */
   approvals: Array<{ user: string; userId: string; at: string }>;
+  /** LOSS_GREW while the request is back in PENDING for it */
+  pendingReason: 'LOSS_GREW' | null;
   createdAt: string;
   expiresAt: string;
 };
@@ -144,7 +149,8 @@ export async function getClusterSafety(name: string, opts: { now?: Date } = {}):
       requestedById: r.requestedById,
       reason: r.reason,
       approvalsRequired: r.approvalsRequired,
-      approvals: r.approvals.map((a) => ({ user: a.userLabel, userId: a.userId, at: a.at.toISOString() })),
+      approvals: r.approvals.filter((a) => !readApprovalRecord(a.observedLsns).lapsed).map((a) => ({ user: a.userLabel, userId: a.userId, at: a.at.toISOString() })),
+      pendingReason: r.status === 'PENDING' && readSnapshot(r.verdict).lossGrew ? 'LOSS_GREW' : null,
       createdAt: r.createdAt.toISOString(),
       expiresAt: r.expiresAt.toISOString(),
     })),

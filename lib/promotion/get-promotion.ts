@@ -1,7 +1,8 @@
 import { db } from '@/lib/base/db';
 import { notFound } from '@/lib/base/errors';
 import { UUID_RE } from './locks';
-import { readSnapshot } from './snapshot';
+import { readApprovalRecord } from './approval-binding';
+import { readSnapshot, type TLossGrew } from './snapshot';
 import { attestationTextIfRequired, exceedsRpo } from './rules';
 
 export type TPromotionView = {
@@ -16,7 +17,14 @@ export type TPromotionView = {
   epochBefore: number;
   epochAfter: number | null;
   approvalsRequired: number;
-  approvals: Array<{ user: string; userId: string; at: string; verdict: string; expiresAt: string }>;
+  /** every approval row; `lapsed` ones (LOSS_GREW) no longer count; `dataLossBytes` = the estimate the approver was shown */
+  approvals: Array<{ user: string; userId: string; at: string; verdict: string; expiresAt: string; dataLossBytes: number | null; lapsed: boolean }>;
+  /** approvals that count (not lapsed) */
+  approvalsGiven: number;
+  /** why the request is PENDING again: LOSS_GREW (the numbers are in `lossGrew`) */
+  pendingReason: 'LOSS_GREW' | null;
+  /** the last time execution found the loss above what the approvals covered: both numbers */
+  lossGrew: TLossGrew | null;
   steps: Array<{ name: string; status: string; at: string; detail: string | null }>;
   verdict: { verdict: string; state: string; reasons: Array<{ code: string; message: string }>; dataLoss: unknown; rpoBoundSeconds: number | null; oldPrimary: string | null };
   requiresAttestation: boolean;
@@ -52,7 +60,13 @@ export function toView(r: NonNullable<TRow>): TPromotionView {
     epochBefore: r.epochBefore,
     epochAfter: r.epochAfter,
     approvalsRequired: r.approvalsRequired,
-    approvals: r.approvals.map((a) => ({ user: a.userLabel, userId: a.userId, at: a.at.toISOString(), verdict: a.verdict, expiresAt: a.expiresAt.toISOString() })),
+    approvals: r.approvals.map((a) => {
+      const rec = readApprovalRecord(a.observedLsns);
+      return { user: a.userLabel, userId: a.userId, at: a.at.toISOString(), verdict: a.verdict, expiresAt: a.expiresAt.toISOString(), dataLossBytes: rec.dataLossBytes ?? null, lapsed: Boolean(rec.lapsed) };
+    }),
+    approvalsGiven: r.approvals.filter((a) => !readApprovalRecord(a.observedLsns).lapsed).length,
+    pendingReason: r.status === 'PENDING' && snap.lossGrew ? 'LOSS_GREW' : null,
+    lossGrew: snap.lossGrew ?? null,
     steps: r.steps.map((s) => ({ name: s.name, status: s.status, at: s.at.toISOString(), detail: s.detail })),
     verdict: {
       verdict: c.verdict,

@@ -1,4 +1,5 @@
 import { db } from '@/lib/base/db';
+import { readApprovalRecord } from './approval-binding';
 import type { TPromotionStatus } from './schemas';
 
 export type TPromotionListItem = {
@@ -9,6 +10,7 @@ export type TPromotionListItem = {
   automatic: boolean;
   requestedBy: string;
   reason: string;
+  /** approvals that have not lapsed (LOSS_GREW) */
   approvals: number;
   approvalsRequired: number;
   epochBefore: number;
@@ -20,7 +22,7 @@ export type TPromotionListItem = {
 export async function listPromotions(opts: { cluster?: string; status?: TPromotionStatus; limit?: number } = {}): Promise<TPromotionListItem[]> {
   const rows = await db.promotionRequest.findMany({
     where: { ...(opts.cluster ? { cluster: { name: opts.cluster } } : {}), ...(opts.status ? { status: opts.status } : {}) },
-    include: { cluster: { select: { name: true } }, _count: { select: { approvals: true } } },
+    include: { cluster: { select: { name: true } }, approvals: { select: { observedLsns: true } } },
     orderBy: { createdAt: 'desc' },
     take: opts.limit ?? 100,
   });
@@ -32,7 +34,7 @@ export async function listPromotions(opts: { cluster?: string; status?: TPromoti
     automatic: r.automatic,
     requestedBy: r.requestedByLabel,
     reason: r.reason,
-    approvals: r._count.approvals,
+    approvals: r.approvals.filter((a) => !readApprovalRecord(a.observedLsns).lapsed).length,
     approvalsRequired: r.approvalsRequired,
     epochBefore: r.epochBefore,
     epochAfter: r.epochAfter,

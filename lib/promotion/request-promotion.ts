@@ -1,4 +1,4 @@
-import { db } from '@/lib/base/db';
+import { db, dbNow } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
 import { audit } from '@/lib/audit/record';
 import type { TActor } from '@/lib/auth/actor';
@@ -24,7 +24,8 @@ export async function requestPromotion(opts: { actor: TActor; cluster: string; c
       await lockCluster(tx, found.id);
       const open = await tx.promotionRequest.findFirst({ where: { clusterId: found.id, status: { in: [...OPEN_STATUSES] } }, select: { id: true, status: true } });
       if (open) throw conflict(`cluster ${opts.cluster} already has an open promotion request (${open.status})`, { promotionId: open.id });
-      const ev = await evaluateClusterNow({ id: found.id, client: tx, now: opts.now });
+      const now = opts.now ?? (await dbNow(tx));
+      const ev = await evaluateClusterNow({ id: found.id, client: tx, now });
       const c = findCandidate(ev, opts.candidate);
       if (!c) {
         throw new AppError('VALIDATION', `${opts.candidate} is not a promotable member of ${opts.cluster}`, {
@@ -41,7 +42,7 @@ export async function requestPromotion(opts: { actor: TActor; cluster: string; c
         throw conflict(`failover of ${opts.cluster} is declared manual: follow the runbook; Vakt does not promote`, { verdict: c.verdict, runbook: c.runbook });
       }
       const approvalsRequired = approvalsRequiredForRequest(c);
-      const expiresAt = new Date((opts.now ?? new Date()).getTime() + env().VAKT_APPROVAL_TTL_MINUTES * 60_000);
+      const expiresAt = new Date(now.getTime() + env().VAKT_APPROVAL_TTL_MINUTES * 60_000);
       const snapshot = snapshotOf(ev, c);
       const req = await tx.promotionRequest.create({
         data: {

@@ -3,6 +3,8 @@ import type { TActor } from '@/lib/auth/actor';
 import {
   acknowledgmentCovers,
   approvalsRequiredForRequest,
+  approvedEstimate,
+  checkLossGrowth,
   attestationMatches,
   attestationTextFor,
   attestationTextIfRequired,
@@ -11,6 +13,7 @@ import {
   mayCancel,
   OPEN_STATUSES,
   requesterMayNotApproveNow,
+  WAL_PAGE_BYTES,
 } from './rules';
 
 describe('promotion statuses', () => {
@@ -100,5 +103,56 @@ describe('cancel', () => {
     ['anyone, for an automatic request', user('u1', 'operator'), null, false],
   ])('%s: %s', (_name, actor, requestedById, ok) => {
     expect(mayCancel(actor, requestedById)).toBe(ok);
+  });
+});
+
+describe('the loss rule of every execution path: fresh loss <= max(approved estimate, acknowledged) + one WAL page', () => {
+  const KB = 1024;
+  const GB = 1024 ** 3;
+  it.each([
+    // scenario, approved, acknowledged, fresh, proceeds, allowed
+    ['approved for 1 KB, the fresh loss is still 1 KB', 1 * KB, null, 1 * KB, true, 1 * KB + WAL_PAGE_BYTES],
+    ['approved for 1 KB, the loss shrank to 0', 1 * KB, null, 0, true, 1 * KB + WAL_PAGE_BYTES],
+    ['approved for 1 KB, grew by exactly one WAL page', 1 * KB, null, 1 * KB + 8192, true, 1 * KB + 8192],
+    ['approved for 1 KB, grew by one WAL page and one byte', 1 * KB, null, 1 * KB + 8193, false, 1 * KB + 8192],
+    ['approved for 1 KB with an unset RPO bound, executed as 10 GB (the issue)', 1 * KB, null, 10 * GB, false, 1 * KB + 8192],
+    ['approved for 0 bytes (SAFE), grew to 20 KB', 0, null, 20 * KB, false, 8192],
+    ['approved for 1 KB, acknowledged 1 GB, fresh 512 MB: the acknowledgment covers it', 1 * KB, 1 * GB, 512 * 1024 * KB, true, 1 * GB + 8192],
+    ['approved for 1 MB, acknowledged 2 MB, fresh 2 MB + one WAL page + 1', 1024 * KB, 2048 * KB, 2048 * KB + 8193, false, 2048 * KB + 8192],
+    ['acknowledged below the approved estimate: the larger one (approved) counts', 100 * KB, 10 * KB, 100 * KB + 8192, true, 100 * KB + 8192],
+    ['approved for 1 KB, the fresh loss is unknown: fail closed', 1 * KB, null, null, false, 1 * KB + 8192],
+    ['acknowledged 1 GB, approved unknown, the fresh loss is unknown: fail closed', null, 1 * GB, null, false, 1 * GB + 8192],
+    ['approved for an unknown loss, the fresh loss is unknown too: nothing changed', null, null, null, true, null],
+    ['approved for an unknown loss, the loss became 5 KB: the approvers never saw a number', null, null, 5 * KB, false, null],
+    ['approved for an unknown loss, acknowledged 1 MB, fresh 4 KB', null, 1024 * KB, 4 * KB, true, 1024 * KB + 8192],
+  ])('%s', (_scenario, approvedBytes, acknowledgedBytes, freshBytes, proceeds, allowed) => {
+    const r = checkLossGrowth({ approvedBytes, acknowledgedBytes, freshBytes });
+    expect(r.proceed).toBe(proceeds);
+    expect(r.allowedBytes).toBe(allowed);
+    if (!r.proceed) {
+      expect(r.code).toBe('LOSS_GREW');
+      // both numbers are reported
+      expect(r.approvedBytes).toBe(approvedBytes);
+      expect(r.freshBytes).toBe(freshBytes);
+      expect(r.acknowledgedBytes).toBe(acknowledgedBytes);
+      expect(r.message).toMatch(freshBytes === null ? /no longer known/ : new RegExp(`${freshBytes} bytes`));
+    }
+  });
+  it('one WAL page is 8 KiB', () => expect(WAL_PAGE_BYTES).toBe(8192));
+  it('a non-finite number counts as unknown (fail closed)', () => {
+    expect(checkLossGrowth({ approvedBytes: 1024, freshBytes: Number.NaN }).proceed).toBe(false);
+    expect(checkLossGrowth({ approvedBytes: 1024, freshBytes: Infinity }).proceed).toBe(false);
+  });
+});
+
+describe('the estimate a set of approvals was given', () => {
+  it.each([
+    ['no approvals (automatic): the request estimate', [], 500, 500],
+    ['two approvers shown 1 KB and 5 KB: the smallest (each agreed only to what they saw)', [{ dataLossBytes: 1024 }, { dataLossBytes: 5120 }], 0, 1024],
+    ['an approval recorded before estimates were stored counts as the request estimate', [{}, { dataLossBytes: 5120 }], 2048, 2048],
+    ['one approver was shown an unknown loss: unknown', [{ dataLossBytes: null }, { dataLossBytes: 5120 }], 0, null],
+    ['an old approval and an unknown request estimate: unknown', [{}], null, null],
+  ])('%s', (_scenario, approvals, fallback, expected) => {
+    expect(approvedEstimate(approvals as Array<{ dataLossBytes?: number | null }>, fallback)).toBe(expected);
   });
 });

@@ -41,3 +41,57 @@ export const requesterMayNotApproveNow = (opts: { approvalsRequired: number; app
 /** Only the requester (a signed-in person) or an admin may withdraw a request. */
 export const mayCancel = (actor: Pick<TActor, 'type' | 'id' | 'role'>, requestedById: string | null) =>
   (actor.type === 'user' && actor.id !== null && actor.id === requestedById) || actor.role === 'admin';
+
+/** One WAL page: the slack execution allows between the loss the approvals were given and the fresh loss. */
+export const WAL_PAGE_BYTES = 8192;
+
+/** The reason a request returned to PENDING because the fresh loss outgrew what its approvals covered. */
+const LOSS_GREW = 'LOSS_GREW';
+
+export type TLossCheck =
+  | { proceed: true; allowedBytes: number | null }
+  | { proceed: false; code: typeof LOSS_GREW; approvedBytes: number | null; acknowledgedBytes: number | null; freshBytes: number | null; allowedBytes: number | null; message: string };
+
+/**
+ * The one loss rule of every execution path (operator-approved and automatic, docs/safety.md
+ * "Approvals are bound to the size of the loss"): execution proceeds only if the fresh loss is at most
+ * max(the estimate the approvals were given, any acknowledged bytes) + one WAL page. Fail closed:
+ * - a fresh loss that is unknown while a number was approved (or acknowledged) does not proceed;
+ * - a fresh loss that became known while the approvals were given no number at all does not proceed
+ *   (the approvers never saw a size);
+ * - both unknown: nothing about the size changed since approval (the unknown estimate already gated).
+ */
+export function checkLossGrowth(opts: { approvedBytes: number | null | undefined; acknowledgedBytes?: number | null; freshBytes: number | null | undefined }): TLossCheck {
+  const known = (n: number | null | undefined): n is number => typeof n === 'number' && Number.isFinite(n);
+  const approved = known(opts.approvedBytes) ? opts.approvedBytes : null;
+  const acknowledged = known(opts.acknowledgedBytes) ? opts.acknowledgedBytes : null;
+  const fresh = known(opts.freshBytes) ? opts.freshBytes : null;
+  const bound = approved === null && acknowledged === null ? null : Math.max(approved ?? 0, acknowledged ?? 0);
+  const allowed = bound === null ? null : bound + WAL_PAGE_BYTES;
+  if (bound === null && fresh === null) return { proceed: true, allowedBytes: null };
+  if (allowed !== null && fresh !== null && fresh <= allowed) return { proceed: true, allowedBytes: allowed };
+  const shown = (n: number | null) => (n === null ? 'unknown' : `${n} bytes`);
+  const message =
+    fresh === null
+      ? `the estimated loss is no longer known (approved for ${shown(approved)}${acknowledged !== null ? `, acknowledged ${acknowledged} bytes` : ''})`
+      : allowed === null
+        ? `the estimated loss is now ${fresh} bytes; the approvals were given for an unknown loss`
+        : `the estimated loss grew from ${shown(approved)} to ${fresh} bytes (allowed up to ${allowed} bytes: ${acknowledged !== null ? `max(approved, acknowledged ${acknowledged} bytes)` : 'the approved estimate'} + one WAL page)`;
+  return { proceed: false, code: LOSS_GREW, approvedBytes: approved, acknowledgedBytes: acknowledged, freshBytes: fresh, allowedBytes: allowed, message };
+}
+
+/**
+ * The estimate a set of approvals was given: the smallest estimate any of them saw (each approver
+ * agreed only to what they were shown). An approval that recorded no estimate counts as the
+ * request's (`fallback`); an approval shown an unknown estimate makes the result unknown.
+ */
+export function approvedEstimate(approvals: ReadonlyArray<{ dataLossBytes?: number | null }>, fallback: number | null): number | null {
+  if (!approvals.length) return fallback;
+  let out: number | null = Infinity;
+  for (const a of approvals) {
+    const b = a.dataLossBytes === undefined ? fallback : a.dataLossBytes;
+    if (b === null) return null;
+    out = Math.min(out, b);
+  }
+  return out;
+}

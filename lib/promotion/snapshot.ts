@@ -10,6 +10,23 @@ export type TVerdictSnapshot = {
   primary: TSafetyReport['primary'];
   candidate: TCandidateVerdict;
   binding: TBinding;
+  /**
+   * Set when execution found the fresh loss above what the approvals covered (LOSS_GREW): the request
+   * went back to PENDING, rebound to the fresh evaluation (this snapshot), and its approvals lapsed.
+   */
+  lossGrew?: TLossGrew;
+};
+
+/** Why a request went back to PENDING: both numbers and what was allowed (docs/safety.md "LOSS_GREW"). */
+export type TLossGrew = {
+  code: 'LOSS_GREW';
+  at: string;
+  approvedBytes: number | null;
+  acknowledgedBytes: number | null;
+  freshBytes: number | null;
+  allowedBytes: number | null;
+  lapsedApprovals: string[];
+  message: string;
 };
 
 export function candidateTimeline(ev: TEvaluation, node: string): number | null {

@@ -32,6 +32,8 @@ export type TClusterMemberView = {
   lastBackupAt: string | null;
   /** backups in the agent's backup catalog; null = no catalog reported */
   backupCount: number | null;
+  /** the agent's clock minus Vakt's database clock at the last poll (ms, corrected by half the round trip); null = not measured */
+  clockSkewMs: number | null;
 };
 export type TClusterEventView = { id: string; at: string; kind: string; severity: string; member: string | null; message: string; data: unknown };
 export type TClusterView = {
@@ -96,6 +98,7 @@ function shape(c: TClusterRow, input: TSafetyInput, events: TClusterEventView[],
       freeBytes: payload?.storage?.freeBytes ?? null,
       totalBytes: payload?.storage?.totalBytes ?? null,
       ...backupSummary(o?.payload),
+      clockSkewMs: o?.clockSkewMs ?? null,
     };
   });
   const state = deriveClusterStateOf(input).state;
@@ -125,9 +128,8 @@ const eventView = (e: { id: bigint; at: Date; kind: string; severity: string; me
 /** Every cluster with members and state (no events: see getCluster). */
 export async function listClusters(): Promise<TClusterView[]> {
   const rows = await db.cluster.findMany({ include, orderBy: { name: 'asc' } });
-  const now = new Date();
-  const inputs = await loadSafetyInputs({ rows, now });
-  return rows.map((c, i) => shape(c, inputs[i].input, [], now.getTime()));
+  const inputs = await loadSafetyInputs({ rows }); // judged at the database's now()
+  return rows.map((c, i) => shape(c, inputs[i].input, [], new Date(inputs[i].input.now).getTime()));
 }
 
 /** GET /api/v1/clusters/{name} query: `?history=<minutes of chart history>`, 1 to 31 days. */
@@ -139,9 +141,8 @@ export async function getCluster(name: string, opts: { historyMinutes?: number; 
   const c = await loadCluster(name);
   if (!c) throw notFound(`cluster ${name}`);
   const events = await db.clusterEvent.findMany({ where: { clusterId: c.id }, orderBy: { id: 'desc' }, take: opts.eventLimit ?? 50 });
-  const now = new Date();
-  const [{ input }] = await loadSafetyInputs({ rows: [c], now });
-  const view = shape(c, input, events.map(eventView), now.getTime());
+  const [{ input }] = await loadSafetyInputs({ rows: [c] }); // judged at the database's now()
+  const view = shape(c, input, events.map(eventView), new Date(input.now).getTime());
   if (opts.historyMinutes) view.history = await getClusterHistory(name, { sinceMinutes: opts.historyMinutes });
   return view;
 }

@@ -7,7 +7,9 @@ import {
   lastSeenOkAsPrimary,
   outageBegan,
   previousPromotion,
+  primarySighting,
   promotionFork,
+  replacedPrimaries,
   replacedPrimary,
   sampleWindowStart,
   type TLastGood,
@@ -27,6 +29,14 @@ const promotion = (p: Partial<TLastPromotion> = {}): TLastPromotion => ({
   verdict: { primary: { node: 'oslo-1' } },
   eventData: { promotionId: 'p1', forkLsn: '0/5000000', previousTimeline: 1, newTimeline: 2 },
   ...p,
+});
+/** A last good snapshot as replica that keeps its last sighting as primary (NodeLastGood after a fence + read-only restart). */
+const replicaAfterPrimary = (s: number, primaryS: number, timeline = 1, lsn = '0/9000000'): TLastGood => ({
+  ...good('replica', s, timeline),
+  lsn: null,
+  primaryObservedAt: at(primaryS),
+  primaryLsn: lsn,
+  primaryTimeline: timeline,
 });
 const pts = (...xs: Array<[number, boolean]>): TOkPoint[] => xs.map(([s, ok]) => ({ at: at(s), ok }));
 
@@ -113,6 +123,60 @@ describe('expectedPrimaryName: which node is the expected primary', () => {
     },
   ];
   it.each(rows)('$name', ({ members, last, want }) => expect(expectedPrimaryName(members, last)).toBe(want));
+
+  it.each([
+    {
+      name: 'the old primary was fenced and restarted read-only (its snapshot is now a replica one): it is still the expected primary by its sighting as primary',
+      members: [{ name: 'oslo-1', lastGood: replicaAfterPrimary(300, 50) }, { name: 'oslo-2', lastGood: good('replica', 300) }],
+      last: null,
+      replaced: [],
+      want: 'oslo-1',
+    },
+    {
+      name: 'a primary replaced two promotions ago that was seen as primary again (split brain): never the expected primary',
+      members: [{ name: 'oslo-1', lastGood: good('primary', 400) }, { name: 'oslo-2', lastGood: good('replica', 300) }, { name: 'oslo-3', lastGood: good('primary', 250) }],
+      last: promotion({ candidate: 'oslo-3', finishedAt: at(200), verdict: { primary: { node: 'oslo-2' } } }),
+      replaced: ['oslo-1', 'oslo-2'],
+      want: 'oslo-3',
+    },
+  ])('$name', ({ members, last, replaced, want }) => expect(expectedPrimaryName(members, last, replaced)).toBe(want));
+});
+
+describe('primarySighting: the last time a member was ok as primary survives its replica answers', () => {
+  it.each([
+    { name: 'a primary snapshot without the sighting columns (older rows): the snapshot itself', g: good('primary', 50, 2, '0/5000000'), want: { at: at(50), lsn: '0/5000000', timeline: 2 } },
+    { name: 'a replica snapshot of a node once seen as primary: the sighting as primary, not the replica answer', g: replicaAfterPrimary(300, 50, 1, '0/9000000'), want: { at: at(50), lsn: '0/9000000', timeline: 1 } },
+    { name: 'a replica snapshot of a node never seen as primary (columns null): never', g: { ...good('replica', 300), primaryObservedAt: null, primaryLsn: null, primaryTimeline: null }, want: null },
+    { name: 'a replica snapshot without the columns: never', g: good('replica', 300), want: null },
+    { name: 'never seen ok: never', g: null, want: null },
+  ])('$name', ({ g, want }) => expect(primarySighting(g)).toEqual(want));
+});
+
+describe('replacedPrimaries: every primary a promotion replaced that no later promotion promoted', () => {
+  const p = (candidate: string, from: string | null, epochAfter: number | null, finishedS: number, previousTimeline: number | null = null): TLastPromotion =>
+    promotion({ candidate, epochAfter, finishedAt: at(finishedS), verdict: { primary: from ? { node: from, timeline: 9 } : null }, eventData: previousTimeline === null ? null : { previousTimeline } });
+  it.each([
+    { name: 'never promoted: no losers', ps: [], want: [] },
+    { name: 'one promotion: the replaced primary, with the promotion epoch and the timeline it wrote on', ps: [p('oslo-2', 'oslo-1', 2, 100, 1)], want: [{ node: 'oslo-1', epoch: 2, timeline: 1 }] },
+    {
+      name: 'two promotions (oslo-1 -> oslo-2 -> oslo-3): both earlier primaries are losers, each with its own epoch and timeline',
+      ps: [p('oslo-3', 'oslo-2', 3, 200, 2), p('oslo-2', 'oslo-1', 2, 100, 1)],
+      want: [{ node: 'oslo-1', epoch: 2, timeline: 1 }, { node: 'oslo-2', epoch: 3, timeline: 2 }],
+    },
+    {
+      name: 'a replaced primary promoted again later (oslo-1 -> oslo-2 -> oslo-1): only oslo-2 is a loser',
+      ps: [p('oslo-2', 'oslo-1', 2, 100, 1), p('oslo-1', 'oslo-2', 3, 200, 2)],
+      want: [{ node: 'oslo-2', epoch: 3, timeline: 2 }],
+    },
+    {
+      name: 'replaced twice (after being promoted back): the latest replacement counts',
+      ps: [p('oslo-2', 'oslo-1', 2, 100, 1), p('oslo-1', 'oslo-2', 3, 200, 2), p('oslo-2', 'oslo-1', 4, 300, 3)],
+      want: [{ node: 'oslo-1', epoch: 4, timeline: 3 }],
+    },
+    { name: 'no fork recorded: the timeline its verdict saw it on', ps: [p('oslo-2', 'oslo-1', 2, 100)], want: [{ node: 'oslo-1', epoch: 2, timeline: 9 }] },
+    { name: 'the verdict named no primary (it was lost): nobody to name', ps: [p('oslo-2', null, 2, 100, 1)], want: [] },
+    { name: 'a promotion that claimed no epoch is ignored', ps: [p('oslo-2', 'oslo-1', null, 100, 1)], want: [] },
+  ])('$name', ({ ps, want }) => expect(replacedPrimaries(ps)).toEqual(want));
 });
 
 describe('lastSeenOkAsPrimary: when the expected primary was last seen ok', () => {
@@ -175,6 +239,25 @@ describe('expectedPrimaryHistory: the engine history about the expected primary'
       expectedPrimary: { node: 'oslo-1', timeline: 3, lastLsn: '0/7000000', lastSeenOkAt: at(30) },
       primaryDownSince: at(40),
       primaryDownEvents: [at(40)],
+    });
+  });
+
+  it('the old primary was fenced and restarted read-only: timeline, LSN and last-seen-ok as primary survive its replica answers; the outage began when it stopped being primary', () => {
+    const h = expectedPrimaryHistory({
+      node: 'oslo-1',
+      observation: seen('ok', 'replica', 300),
+      lastGood: replicaAfterPrimary(300, 50, 1, '0/9000000'),
+      samples: [
+        { at: at(40), status: 'ok', role: 'primary' },
+        { at: at(50), status: 'ok', role: 'primary' },
+        { at: at(60), status: 'down', role: 'unknown' },
+        { at: at(200), status: 'ok', role: 'replica' },
+      ],
+    });
+    expect(h).toEqual({
+      expectedPrimary: { node: 'oslo-1', timeline: 1, lastLsn: '0/9000000', lastSeenOkAt: at(50) },
+      primaryDownSince: at(60),
+      primaryDownEvents: [at(60)],
     });
   });
 

@@ -7,13 +7,35 @@ import type { TClusterHistory } from '@/lib/safety/engine';
 /** How far back status samples are read for the outage start and the flapping guard. */
 export const FLAP_WINDOW_SECONDS = 600;
 
-/** The last completed promotion of a cluster, with the data of its `promotion` event (null = none recorded). */
+/** A completed promotion of a cluster (e.g. the last one), with the data of its `promotion` event (null = none recorded). */
 export type TLastPromotion = { candidate: string; epochAfter: number | null; finishedAt: Date | null; verdict: unknown; eventData: unknown };
 /** A member's latest stored observation as far as history cares (NodeObservation row). */
 export type TSeenAs = { status: string; role: string; observedAt: Date };
-export type TLastGood = { role: string; observedAt: Date; timeline: number | null; lsn: string | null };
+/**
+ * A member's last good observation (NodeLastGood row). `primary*`: its last sighting ok AS PRIMARY
+ * (WAL end and timeline then), kept when it later answers as a replica; absent = a primary snapshot
+ * (role 'primary') is its own sighting.
+ */
+export type TLastGood = {
+  role: string;
+  observedAt: Date;
+  timeline: number | null;
+  lsn: string | null;
+  primaryObservedAt?: Date | null;
+  primaryLsn?: string | null;
+  primaryTimeline?: number | null;
+};
+
 export type TStatusSample = { at: Date; status: string; role: string };
 export type TOkPoint = { at: Date; ok: boolean };
+
+/** The member's last sighting ok as primary (when, WAL end, timeline); null = never seen ok as primary. */
+export function primarySighting(g: TLastGood | null | undefined): { at: Date; lsn: string | null; timeline: number | null } | null {
+  if (!g) return null;
+  if (g.primaryObservedAt) return { at: g.primaryObservedAt, lsn: g.primaryLsn ?? null, timeline: g.primaryTimeline ?? null };
+  if (g.primaryObservedAt === undefined && g.role === 'primary') return { at: g.observedAt, lsn: g.lsn, timeline: g.timeline };
+  return null;
+}
 
 /** Oldest status sample the loader needs at `now`. */
 export const sampleWindowStart = (now: Date): Date => new Date(now.getTime() - FLAP_WINDOW_SECONDS * 1000);
@@ -33,6 +55,28 @@ export function promotionFork(eventData: unknown): { forkLsn: string | null; pre
   return { forkLsn: typeof d.forkLsn === 'string' ? d.forkLsn : null, previousTimeline: int(d.previousTimeline), newTimeline: int(d.newTimeline) };
 }
 
+/**
+ * The engine's `replacedPrimaries`: every node a completed promotion replaced and that no later
+ * promotion promoted, with the epoch of the promotion that replaced it (its own writes are from an
+ * older epoch) and the timeline it was primary on (the promotion's previous timeline, else the
+ * timeline its verdict saw it on; null = unknown). Promotions in any order; without an epoch: ignored.
+ */
+export function replacedPrimaries(promotions: TLastPromotion[]): NonNullable<TClusterHistory['replacedPrimaries']> {
+  const sorted = promotions
+    .filter((p) => p.epochAfter !== null)
+    .sort((a, b) => (a.epochAfter! - b.epochAfter!) || (a.finishedAt?.getTime() ?? 0) - (b.finishedAt?.getTime() ?? 0));
+  const losers = new Map<string, { node: string; epoch: number; timeline: number | null }>();
+  for (const p of sorted) {
+    losers.delete(p.candidate);
+    const from = replacedPrimary(p.verdict);
+    if (!from || from === p.candidate) continue;
+    const verdictTimeline = (p.verdict as { primary?: { timeline?: unknown } | null } | null)?.primary?.timeline;
+    const timeline = promotionFork(p.eventData).previousTimeline ?? (typeof verdictTimeline === 'number' && Number.isInteger(verdictTimeline) ? verdictTimeline : null);
+    losers.set(from, { node: from, epoch: p.epochAfter!, timeline });
+  }
+  return [...losers.values()].sort((a, b) => a.epoch - b.epoch || (a.node < b.node ? -1 : 1));
+}
+
 /** The engine's `previousPromotion`: null without a completed promotion that claimed an epoch. */
 export function previousPromotion(p: TLastPromotion | null): TClusterHistory['previousPromotion'] {
   if (!p || p.epochAfter === null) return null;
@@ -40,17 +84,23 @@ export function previousPromotion(p: TLastPromotion | null): TClusterHistory['pr
 }
 
 /**
- * Which member Vakt expects to be the primary: the member most recently seen ok as primary (never
- * the one the last promotion replaced), unless the last promotion finished after that sighting (or
- * nobody was ever seen as primary): then its candidate. Null = no idea.
+ * Which member Vakt expects to be the primary: the member most recently seen ok as primary (its last
+ * sighting as primary survives later replica answers; never the one the last promotion replaced nor
+ * any other replaced primary in `replaced`), unless the last promotion finished after that sighting
+ * (or nobody was ever seen as primary): then its candidate. Null = no idea.
  */
-export function expectedPrimaryName(members: Array<{ name: string; lastGood: TLastGood | null }>, lastPromotion: TLastPromotion | null): string | null {
+export function expectedPrimaryName(
+  members: Array<{ name: string; lastGood: TLastGood | null }>,
+  lastPromotion: TLastPromotion | null,
+  replaced: string[] = [],
+): string | null {
   const fromNode = lastPromotion ? replacedPrimary(lastPromotion.verdict) : null;
   const primaries = members
-    .filter((m) => m.lastGood?.role === 'primary' && m.name !== fromNode)
-    .sort((a, b) => b.lastGood!.observedAt.getTime() - a.lastGood!.observedAt.getTime());
+    .map((m) => ({ name: m.name, seen: primarySighting(m.lastGood) }))
+    .filter((m): m is { name: string; seen: NonNullable<ReturnType<typeof primarySighting>> } => m.seen !== null && m.name !== fromNode && !replaced.includes(m.name))
+    .sort((a, b) => b.seen.at.getTime() - a.seen.at.getTime());
   let expected = primaries[0]?.name ?? null;
-  if (lastPromotion && (!primaries[0] || (lastPromotion.finishedAt && lastPromotion.finishedAt > primaries[0].lastGood!.observedAt))) {
+  if (lastPromotion && (!primaries[0] || (lastPromotion.finishedAt && lastPromotion.finishedAt > primaries[0].seen.at))) {
     expected = members.find((m) => m.name === lastPromotion.candidate)?.name ?? expected;
   }
   return expected;
@@ -58,7 +108,7 @@ export function expectedPrimaryName(members: Array<{ name: string; lastGood: TLa
 
 /** When the node was last seen ok as primary: its latest observation if that is one, or its last good one as primary. */
 export function lastSeenOkAsPrimary(observation: TSeenAs | null, lastGood: TLastGood | null): Date | null {
-  const candidates = [observation && isOkPrimary(observation) ? observation.observedAt : null, lastGood?.role === 'primary' ? lastGood.observedAt : null];
+  const candidates = [observation && isOkPrimary(observation) ? observation.observedAt : null, primarySighting(lastGood)?.at ?? null];
   return candidates.filter((d): d is Date => d instanceof Date).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
 }
 
@@ -106,7 +156,8 @@ export function expectedPrimaryHistory(p: {
   lastGood: TLastGood | null;
   samples: TStatusSample[];
 }): Pick<TClusterHistory, 'expectedPrimary' | 'primaryDownSince'> & { primaryDownEvents: Date[] } {
-  const asPrimary = p.lastGood?.role === 'primary' ? p.lastGood : null;
+  // its last sighting as primary, even when it answers as a replica now (an old primary restarted read-only)
+  const asPrimary = primarySighting(p.lastGood);
   const lastSeenOkAt = lastSeenOkAsPrimary(p.observation, p.lastGood);
   const points = p.samples.map((s) => ({ at: s.at, ok: isOkPrimary(s) }));
   return {

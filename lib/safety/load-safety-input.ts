@@ -6,13 +6,13 @@
 // One batch loader with a fixed number of queries whatever the number of clusters; the single-cluster
 // loader is a batch of one. The rules (expected primary, outage start, fork point, context policy) are
 // pure functions in history.ts and context-policy.ts; this file only reads rows and calls them.
-import { db, type Prisma, type TDbClient, type TTransaction } from '@/lib/base/db';
+import { db, dbNow, type Prisma, type TDbClient, type TTransaction } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
 import { notFound } from '@/lib/base/errors';
 import { clusterKindFromDb, type TClusterKind } from '@/lib/pg';
 import { evaluateCluster, type TContextPolicy, type TMemberInput, type TSafetyInput, type TSafetyReport } from '@/lib/safety/engine';
 import { contextPolicy } from './context-policy';
-import { expectedPrimaryHistory, expectedPrimaryName, previousPromotion, sampleWindowStart, type TLastPromotion } from './history';
+import { expectedPrimaryHistory, expectedPrimaryName, previousPromotion, replacedPrimaries, sampleWindowStart, type TLastPromotion } from './history';
 import { toMemberObservation } from './observation-mapping';
 
 type TClient = TDbClient | TTransaction;
@@ -50,7 +50,8 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
   Array<{ cluster: TLoadedCluster; input: TSafetyInput }>
 > {
   const client = opts.client ?? db;
-  const now = opts.now ?? new Date();
+  // Vakt's database time drives every decision (never this process's clock)
+  const now = opts.now ?? (await dbNow(client));
   const rows: TClusterRow[] =
     opts.rows ??
     (await client.cluster.findMany({
@@ -65,26 +66,34 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
   // NodeLastGood is kept by the poller (same transaction as the observation it copies).
   // Sequential on purpose: the client may be an interactive transaction.
   const lastGoodRows = memberIds.length ? await client.nodeLastGood.findMany({ where: { memberId: { in: memberIds } } }) : [];
-  const lastPromotions = await client.$queryRawUnsafe<Array<TLastPromotion & { clusterId: string }>>(
+  // Every completed promotion (the last one is the engine's previousPromotion; all of them name the
+  // replaced primaries), each with its `promotion` event. Newest first per cluster.
+  const promotions = await client.$queryRawUnsafe<Array<TLastPromotion & { clusterId: string }>>(
     `SELECT p."clusterId", p."candidate", p."epochAfter", p."finishedAt", p."verdict", e."data" AS "eventData"
-       FROM (SELECT DISTINCT ON ("clusterId") "id", "clusterId", "candidate", "epochAfter", "finishedAt", "verdict"
-               FROM "vakt"."PromotionRequest"
-              WHERE "clusterId" = ANY($1::text[]) AND "status" = 'COMPLETED'
-              ORDER BY "clusterId", "finishedAt" DESC) p
+       FROM "vakt"."PromotionRequest" p
        LEFT JOIN LATERAL (SELECT "data" FROM "vakt"."ClusterEvent"
                            WHERE "clusterId" = p."clusterId" AND "kind" = 'promotion' AND "data"->>'promotionId' = p."id"
-                           ORDER BY "at" DESC LIMIT 1) e ON true`,
+                           ORDER BY "at" DESC LIMIT 1) e ON true
+      WHERE p."clusterId" = ANY($1::text[]) AND p."status" = 'COMPLETED'
+      ORDER BY p."clusterId", p."finishedAt" DESC, p."createdAt" DESC`,
     clusterIds,
   );
   const policies = await loadContextPoliciesByCluster(client, clusterIds);
   const lastGood = new Map(lastGoodRows.map((g) => [g.memberId, g]));
   const lastGoodOf = (id: string) => lastGood.get(id) ?? null;
-  const lastPromotionOf = new Map(lastPromotions.map((p) => [p.clusterId, p]));
+  const promotionsOf = new Map<string, TLastPromotion[]>();
+  for (const p of promotions) promotionsOf.set(p.clusterId, [...(promotionsOf.get(p.clusterId) ?? []), p]);
+  const lastPromotionOf = new Map([...promotionsOf].map(([id, ps]) => [id, ps[0]]));
+  const replacedOf = new Map([...promotionsOf].map(([id, ps]) => [id, replacedPrimaries(ps)]));
 
   // History: the last completed promotion and the last member seen ok as primary (lib/safety/history.ts).
   const expected = new Map<string, TClusterRow['members'][number]>();
   for (const c of rows) {
-    const name = expectedPrimaryName(c.members.map((m) => ({ name: m.name, lastGood: lastGoodOf(m.id) })), lastPromotionOf.get(c.id) ?? null);
+    const name = expectedPrimaryName(
+      c.members.map((m) => ({ name: m.name, lastGood: lastGoodOf(m.id) })),
+      lastPromotionOf.get(c.id) ?? null,
+      (replacedOf.get(c.id) ?? []).map((r) => r.node),
+    );
     const member = c.members.find((m) => m.name === name);
     if (member) expected.set(c.id, member);
   }
@@ -121,9 +130,9 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
     const input: TSafetyInput = {
       cluster: { name: c.name, kind, epoch: c.epoch },
       now,
-      config: { staleAfterSeconds: e.VAKT_STALE_AFTER_MS / 1000, primaryDownForSeconds: e.VAKT_PRIMARY_DOWN_FOR_SECONDS },
+      config: { staleAfterSeconds: e.VAKT_STALE_AFTER_MS / 1000, primaryDownForSeconds: e.VAKT_PRIMARY_DOWN_FOR_SECONDS, maxClockSkewMs: e.VAKT_MAX_CLOCK_SKEW_MS },
       members,
-      history: { ...primary, previousPromotion: previousPromotion(lastPromotionOf.get(c.id) ?? null) },
+      history: { ...primary, previousPromotion: previousPromotion(lastPromotionOf.get(c.id) ?? null), replacedPrimaries: replacedOf.get(c.id) ?? [] },
       contexts: policies.get(c.id) ?? [],
     };
     return {

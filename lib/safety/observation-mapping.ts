@@ -1,5 +1,8 @@
 // Pure mapping from what the poller stored (NodeObservation columns + the agent's full answer) to the
 // verdict engine's member observation. Anything missing stays null: the engine fails closed on null.
+// An 'unknown' observation carries no facts of an earlier answer as current: the stored payload is
+// the last answer the agent gave (kept for display), so role, timeline, positions, replication,
+// settings and fencing of an unknown member are null (docs/safety.md "Clocks and stale facts").
 // (The history rules, e.g. when an outage began, are in history.ts.)
 import { ZAgentStatus } from '@/lib/agent/protocol';
 import type { TNodeRole, TNodeStatus } from '@/lib/pg';
@@ -18,6 +21,7 @@ export type TStoredObservation = {
   fenced?: boolean;
   fenceEpoch?: number | null;
   lastOkAt?: Date | null;
+  clockSkewMs?: number | null;
   payload?: unknown;
 };
 
@@ -26,6 +30,8 @@ const asRole = (r: string | null | undefined): TNodeRole => (r === 'primary' || 
 
 /** NodeObservation (or a NodeLastGood snapshot) -> TMemberObservation. */
 export function toMemberObservation(o: TStoredObservation): TMemberObservation {
+  const status = asStatus(o.status);
+  if (status === 'unknown') return unknownMemberObservation(o);
   const parsed = ZAgentStatus.safeParse(o.payload);
   const p = parsed.success ? parsed.data : null;
   const pg = p?.postgres ?? null;
@@ -33,7 +39,7 @@ export function toMemberObservation(o: TStoredObservation): TMemberObservation {
   return {
     observedAt: o.observedAt,
     lastOkAt: o.lastOkAt ?? (o.status === 'ok' ? o.observedAt : null),
-    status: asStatus(o.status),
+    status,
     error: o.error ?? pg?.error ?? null,
     role,
     timeline: o.timeline ?? pg?.timeline ?? null,
@@ -71,6 +77,33 @@ export function toMemberObservation(o: TStoredObservation): TMemberObservation {
           ? { epoch: 0, fenced: true }
           : null,
     synchronousStandbyNames: pg?.settings?.synchronousStandbyNames ?? null,
-    synchronousCommit: pg?.settings?.synchronousCommit ?? null,
+    // only the server setting counts (older agents reported their own session's: not reported)
+    synchronousCommit: pg?.settings?.serverSynchronousCommit ?? null,
+    synchronousCommitOverrides: pg?.settings?.synchronousCommitOverrides ?? null,
+    clockSkewMs: o.clockSkewMs ?? null,
+  };
+}
+
+/** An unknown member: when, why, its identity and last ok time; nothing its earlier answer said is current. */
+function unknownMemberObservation(o: TStoredObservation): TMemberObservation {
+  return {
+    observedAt: o.observedAt,
+    lastOkAt: o.lastOkAt ?? null,
+    status: 'unknown',
+    error: o.error ?? null,
+    role: 'unknown',
+    timeline: null,
+    systemIdentifier: o.systemIdentifier ?? null,
+    currentLsn: null,
+    receiveLsn: null,
+    replayLsn: null,
+    lastReplayAt: null,
+    replication: [],
+    walReceiver: null,
+    fencing: null,
+    synchronousStandbyNames: null,
+    synchronousCommit: null,
+    synchronousCommitOverrides: null,
+    clockSkewMs: o.clockSkewMs ?? null,
   };
 }

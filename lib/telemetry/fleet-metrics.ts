@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import { db } from '@/lib/base/db';
+import { db, dbNow } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
 import { toMs } from '@/lib/pg';
 import { deriveClusterStateOf, type TClusterState } from '@/lib/safety/engine';
@@ -26,10 +26,10 @@ function create() {
 export async function collectFleetGauges(): Promise<void> {
   const gg = (g.vaktFleetGauges ??= create());
   const e = env();
-  const now = Date.now();
-  // Cluster state from the safety engine (the same derivation as the API, pages and /safety).
+  // Cluster state from the safety engine (the same derivation as the API, pages and /safety), judged
+  // at the database's now() like every other read (never this process's clock).
   const [inputs, lag, workers] = await Promise.all([
-    loadSafetyInputs({ now: new Date(now) }),
+    loadSafetyInputs(),
     db.$queryRawUnsafe<{ overdue: number | null; late: bigint }[]>(
       `SELECT extract(epoch FROM now() - min("nextPollAt"))::float8 AS overdue,
               count(*) FILTER (WHERE "nextPollAt" < now() - ($1::int * interval '1 millisecond')) AS late
@@ -38,6 +38,7 @@ export async function collectFleetGauges(): Promise<void> {
     ),
     db.worker.findMany({ select: { id: true, heartbeatAt: true } }),
   ]);
+  const now = (await dbNow()).getTime();
   const byStatus: Record<string, number> = { ok: 0, down: 0, unknown: 0, never: 0, stale: 0 };
   for (const { input } of inputs) {
     for (const m of input.members) {

@@ -22,6 +22,8 @@ export type TObservation = {
   fenceEpoch: number | null;
   freeBytes: number | null;
   totalBytes: number | null;
+  /** the agent's clock minus Vakt's database clock (ms, corrected by half the round trip); null/absent = not measured */
+  clockSkewMs?: number | null;
   /** Patroni only: cluster in maintenance (pause) mode */
   paused?: boolean | null;
   /** the validated answer (agent status, or {cluster, patroni, history} for Patroni); null when unknown */

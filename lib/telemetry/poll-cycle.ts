@@ -5,6 +5,8 @@ import type { TClusterKind } from '@/lib/pg';
 import { pollPatroni } from './adapter-patroni';
 import { pollVaktAgent } from './adapter-vakt-agent';
 import { claimDueNodes, type TClaimedNode } from './claim-nodes';
+import { stampObservation } from './clock-skew';
+import { createDbClock, type TDbClock } from './db-clock';
 import { metrics, reasonClass } from './metrics';
 import { unknownObservation, type TAdapter, type TObservation } from './observation';
 import { pruneHistory, storePollResults, type TPollResult } from './store-observations';
@@ -61,6 +63,7 @@ export function createPoller(o: TPollerOptions): TPoller {
     retentionHours: o.retentionHours ?? e.VAKT_HISTORY_RETENTION_HOURS,
     sampleEveryMs: o.sampleEveryMs ?? Math.max(e.VAKT_POLL_INTERVAL_MS, 15_000),
     pruneEveryMs: o.pruneEveryMs ?? 60_000,
+    maxClockSkewMs: e.VAKT_MAX_CLOCK_SKEW_MS,
   };
   configureAgentPool(Math.max(16, cfg.concurrency));
   const adapters: Record<TClusterKind, TAdapter> = { 'vakt-agent': pollVaktAgent, patroni: pollPatroni, ...o.adapters };
@@ -77,6 +80,17 @@ export function createPoller(o: TPollerOptions): TPoller {
   let lastPrune = 0;
   let flushing: Promise<void> | null = null;
   let backgroundError: unknown = null;
+  // Vakt's database clock: stamps every observation (never this worker's wall clock)
+  let clockP: Promise<TDbClock> | null = null;
+  const dbClock = async (): Promise<TDbClock> => {
+    clockP ??= createDbClock().catch((err) => {
+      clockP = null;
+      throw err;
+    });
+    const c = await clockP;
+    await c.sync();
+    return c;
+  };
 
   const acquire = () => (running < cfg.concurrency ? (running++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
   const release = () => {
@@ -85,20 +99,23 @@ export function createPoller(o: TPollerOptions): TPoller {
     else running--;
   };
 
-  async function pollOne(node: TClaimedNode): Promise<void> {
+  async function pollOne(node: TClaimedNode, clock: TDbClock): Promise<void> {
     await acquire();
     const t0 = performance.now();
     let obs: TObservation;
     try {
       if (node.tokenError) obs = unknownObservation(`cannot use the stored agent token: ${node.tokenError}`);
-      else obs = await adapters[node.kind](node, { timeoutMs: cfg.timeoutMs });
+      else obs = await adapters[node.kind](node, { timeoutMs: cfg.timeoutMs, now: clock.now });
     } catch (err) {
       // adapters do not throw; if one does, the node is unknown and the loop goes on
       obs = unknownObservation(`poll failed: ${(err as Error).message}`);
     } finally {
       release();
     }
-    const durationMs = performance.now() - t0;
+    const t1 = performance.now();
+    // database time of the request's midpoint; the agent's skew measured from its collectedAt
+    obs = stampObservation(obs, { requestStart: clock.at(t0), requestEnd: clock.at(t1), maxSkewMs: cfg.maxClockSkewMs });
+    const durationMs = t1 - t0;
     m.pollDuration.labels(node.kind).observe(durationMs / 1000);
     m.polls.labels(node.kind, obs.status).inc();
     if (obs.status === 'unknown') m.pollFailures.labels(node.kind, reasonClass(obs.error)).inc();
@@ -111,9 +128,9 @@ export function createPoller(o: TPollerOptions): TPoller {
     return nodes;
   };
 
-  function start(nodes: TClaimedNode[]) {
+  function start(nodes: TClaimedNode[], clock: TDbClock) {
     for (const n of nodes) {
-      const p = pollOne(n).finally(() => inflight.delete(p));
+      const p = pollOne(n, clock).finally(() => inflight.delete(p));
       inflight.add(p);
     }
   }
@@ -134,7 +151,7 @@ export function createPoller(o: TPollerOptions): TPoller {
     flushing = (async () => {
       const t0 = performance.now();
       try {
-        const r = await storePollResults(batch, { workerId: o.workerId, intervalMs: cfg.intervalMs, sample });
+        const r = await storePollResults(batch, { workerId: o.workerId, intervalMs: cfg.intervalMs, sample, now: (await dbClock()).now() });
         const ms = performance.now() - t0;
         m.dbWrite.observe(ms / 1000);
         for (const ev of r.events) m.events.labels(ev.kind).inc();
@@ -188,8 +205,9 @@ export function createPoller(o: TPollerOptions): TPoller {
       let full = false;
       if (capacity > 0) {
         const limit = Math.min(capacity, cfg.batchSize);
+        const clock = await dbClock(); // before claiming: a claimed node is always polled
         const nodes = await claim(limit);
-        start(nodes);
+        start(nodes, clock);
         full = nodes.length === limit;
       }
       if (buffer.length >= cfg.flushSize * 4) await flush(); // back-pressure: the database is the bottleneck
@@ -208,10 +226,11 @@ export function createPoller(o: TPollerOptions): TPoller {
       const ids: string[] = [];
       for (;;) {
         // bounded claims keep memory flat (a few rounds of concurrency, not the whole fleet at once)
+        const clock = await dbClock(); // before claiming: a claimed node is always polled
         const nodes = await claim(Math.min(cfg.batchSize, cfg.concurrency * 4), ids); // each node once per runCycle
         if (!nodes.length) break;
         ids.push(...nodes.map((n) => n.memberId));
-        start(nodes);
+        start(nodes, clock);
         while (inflight.size) {
           await Promise.race(inflight);
           if (buffer.length >= cfg.flushSize) await flush();

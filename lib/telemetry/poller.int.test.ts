@@ -168,6 +168,93 @@ describe('polling fake agents', () => {
   });
 });
 
+describe('clocks and the last primary (a second fake fleet)', () => {
+  let f2: TFakeFleet;
+  beforeAll(async () => {
+    f2 = await startFakeFleet([
+      { name: 'k1', site: 'oslo', role: 'primary', lsn: 0x5000000 },
+      { name: 'k2', site: 'oslo', role: 'replica', lsn: 0x4fff000 },
+      { name: 'k3', site: 'bergen', role: 'replica', lsn: 0x4ff0000, clockOffsetMs: -5000 },
+    ]);
+    await registerCluster({
+      actor: admin,
+      input: { name: 'fake-clock', kind: 'vakt-agent', members: [...f2.nodes.values()].map((n) => ({ name: n.name, site: n.site, agentUrl: f2.url(n.name), agentToken: f2.token })) },
+    });
+  });
+  afterAll(async () => {
+    await f2?.close();
+  });
+  const dbTime = async () => (await db.$queryRawUnsafe<{ t: Date }[]>(`SELECT clock_timestamp() AS t`))[0].t;
+  const lastGoodOf = async (name: string) =>
+    db.nodeLastGood.findUnique({ where: { memberId: (await db.clusterMember.findFirstOrThrow({ where: { name, cluster: { name: 'fake-clock' } } })).id } });
+
+  it("an agent 5 s behind is unknown with CLOCK_SKEW and its clockSkewMs is shown; the others are stamped with the database's time", async () => {
+    await makeDue('fake-clock');
+    const before = await dbTime();
+    await createPoller({ workerId: 'w-test', timeoutMs: 700 }).runCycle();
+    const after = await dbTime();
+    const m = await obs('fake-clock');
+    expect(m.k3).toMatchObject({ status: 'unknown', role: 'unknown', reachable: false });
+    expect(m.k3.error).toMatch(/^CLOCK_SKEW: agent clock is \d+ ms behind Vakt's database/);
+    expect(m.k3.clockSkewMs).toBeLessThan(-4500);
+    expect(m.k3.clockSkewMs).toBeGreaterThan(-5500);
+    expect(m.k1).toMatchObject({ status: 'ok', role: 'primary' });
+    expect(Math.abs(m.k1.clockSkewMs!)).toBeLessThan(500);
+    for (const name of ['k1', 'k2', 'k3']) {
+      const at = Date.parse(m[name].observedAt!);
+      expect(at).toBeGreaterThanOrEqual(before.getTime());
+      expect(at).toBeLessThanOrEqual(after.getTime());
+    }
+    expect(await lastGoodOf('k3')).toBeNull(); // a skewed answer is not a good one
+    const { input } = await loadSafetyInput({ name: 'fake-clock' });
+    expect(input.members.find((x) => x.name === 'k3')!.observation).toMatchObject({ status: 'unknown', fencing: null, clockSkewMs: m.k3.clockSkewMs });
+
+    // its clock is fixed: ok again, skew near 0
+    f2.set('k3', { clockOffsetMs: 0 });
+    await makeDue('fake-clock');
+    await createPoller({ workerId: 'w-test', timeoutMs: 700 }).runCycle();
+    const m2 = await obs('fake-clock');
+    expect(m2.k3).toMatchObject({ status: 'ok', role: 'replica' });
+    expect(Math.abs(m2.k3.clockSkewMs!)).toBeLessThan(500);
+  });
+
+  it('the old primary fenced and restarted read-only keeps its last sighting as primary (LSN, timeline, time); an unreachable member carries no stale fencing', async () => {
+    await makeDue('fake-clock');
+    await createPoller({ workerId: 'w-test', timeoutMs: 700 }).runCycle();
+    const asPrimary = await lastGoodOf('k1');
+    expect(asPrimary).toMatchObject({ role: 'primary', primaryTimeline: 1 });
+    expect(asPrimary!.primaryObservedAt).toEqual(asPrimary!.observedAt);
+    expect(asPrimary!.primaryLsn).toBe(asPrimary!.lsn);
+
+    // fenced, restarted with standby.signal: it answers as a replica (streaming from nobody)
+    f2.set('k1', { role: 'replica', fenced: true, epoch: 1 });
+    await makeDue('fake-clock');
+    await createPoller({ workerId: 'w-test', timeoutMs: 700 }).runCycle();
+    const after = await lastGoodOf('k1');
+    expect(after).toMatchObject({ role: 'replica', primaryLsn: asPrimary!.primaryLsn, primaryTimeline: 1 });
+    expect(after!.primaryObservedAt).toEqual(asPrimary!.primaryObservedAt);
+    expect(after!.observedAt.getTime()).toBeGreaterThan(asPrimary!.observedAt.getTime());
+    const { input } = await loadSafetyInput({ name: 'fake-clock' });
+    expect(input.history.expectedPrimary).toEqual({ node: 'k1', timeline: 1, lastLsn: asPrimary!.primaryLsn, lastSeenOkAt: asPrimary!.primaryObservedAt });
+    expect(input.history.primaryDownSince).not.toBeNull();
+    // its own WAL end as a replica is in its observation and last good observation
+    const k1 = input.members.find((x) => x.name === 'k1')!;
+    expect(k1.observation).toMatchObject({ status: 'ok', role: 'replica', fencing: { epoch: 1, fenced: true } });
+    expect(k1.observation!.replayLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(k1.lastGood!.replayLsn).toBe(k1.observation!.replayLsn);
+    expect(input.history.replacedPrimaries).toEqual([]);
+
+    // then its agent stops answering: the fenced flag of its last answer is not current
+    f2.set('k1', { behaviour: 'http500' });
+    await makeDue('fake-clock');
+    await createPoller({ workerId: 'w-test', timeoutMs: 700 }).runCycle();
+    const { input: later } = await loadSafetyInput({ name: 'fake-clock' });
+    const k1b = later.members.find((x) => x.name === 'k1')!;
+    expect(k1b.observation).toMatchObject({ status: 'unknown', role: 'unknown', fencing: null, replayLsn: null, currentLsn: null });
+    expect(later.history.expectedPrimary).toMatchObject({ node: 'k1', lastLsn: asPrimary!.primaryLsn });
+  });
+});
+
 describe('history retention', () => {
   it('prunes samples older than the retention in batches, keeps the rest', async () => {
     const m = await db.clusterMember.findFirstOrThrow({ where: { name: 'n1' } });

@@ -1,4 +1,4 @@
-import { db } from '@/lib/base/db';
+import { db, dbNow } from '@/lib/base/db';
 import type { TReplicationPeer } from '@/lib/agent/protocol';
 import { clusterEvents, clusterSignals, nodeEvents, type TEventDraft, type TMemberSignal } from './derive-events';
 import type { TClaimedNode } from './claim-nodes';
@@ -6,7 +6,13 @@ import type { TObservation } from './observation';
 import { withReplicaLag, type TPrimaryView } from './replica-lag';
 
 export type TPollResult = { node: TClaimedNode; obs: TObservation; durationMs: number };
-export type TStoreOptions = { workerId: string; intervalMs: number; sample: (memberId: string, changed: boolean, at: Date) => boolean };
+export type TStoreOptions = {
+  workerId: string;
+  intervalMs: number;
+  sample: (memberId: string, changed: boolean, at: Date) => boolean;
+  /** Vakt's database time now (the poller's database clock); absent = read with `SELECT now()` */
+  now?: Date;
+};
 export type TStoreResult = { events: (TEventDraft & { clusterId: string })[]; samples: number };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -53,7 +59,8 @@ async function primaryViews(results: TPollResult[]): Promise<Map<string, TPrimar
 export async function storePollResults(results: TPollResult[], opts: TStoreOptions): Promise<TStoreResult> {
   if (!results.length) return { events: [], samples: 0 };
   const views = await primaryViews(results);
-  const now = new Date();
+  // database time, never this worker's clock (next due times are compared with the database's now())
+  const now = opts.now ?? (await dbNow());
   const rows = results.map((r) => {
     const v = views.get(r.node.clusterId);
     const obs = withReplicaLag(r.obs, r.node.name, v && v.name !== r.node.name ? v : null);
@@ -96,9 +103,9 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
   await db.$transaction([
     db.$executeRawUnsafe(
       `INSERT INTO "vakt"."NodeObservation" ("memberId","observedAt","status","error","role","timeline","systemIdentifier","lsn","receiveLsn","replayLsn",
-                                            "lagBytes","lagSeconds","syncState","fenced","fenceEpoch","lastOkAt","payload")
+                                            "lagBytes","lagSeconds","syncState","fenced","fenceEpoch","lastOkAt","payload","clockSkewMs")
        SELECT t.* FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[],
-                              $11::float8[], $12::float8[], $13::text[], $14::bool[], $15::int[], $16::timestamptz[], $17::jsonb[]) AS t
+                              $11::float8[], $12::float8[], $13::text[], $14::bool[], $15::int[], $16::timestamptz[], $17::jsonb[], $18::float8[]) AS t
        ON CONFLICT ("memberId") DO UPDATE SET
          "observedAt" = EXCLUDED."observedAt", "status" = EXCLUDED."status", "error" = EXCLUDED."error", "role" = EXCLUDED."role",
          "timeline" = COALESCE(EXCLUDED."timeline", CASE WHEN EXCLUDED."status" = 'ok' THEN NULL ELSE "NodeObservation"."timeline" END),
@@ -108,7 +115,8 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
          "fenced" = CASE WHEN EXCLUDED."status" = 'unknown' THEN "NodeObservation"."fenced" ELSE EXCLUDED."fenced" END,
          "fenceEpoch" = COALESCE(EXCLUDED."fenceEpoch", "NodeObservation"."fenceEpoch"),
          "lastOkAt" = COALESCE(EXCLUDED."lastOkAt", "NodeObservation"."lastOkAt"),
-         "payload" = COALESCE(EXCLUDED."payload", "NodeObservation"."payload")
+         "payload" = COALESCE(EXCLUDED."payload", "NodeObservation"."payload"),
+         "clockSkewMs" = EXCLUDED."clockSkewMs"
        WHERE "NodeObservation"."observedAt" <= EXCLUDED."observedAt"`,
       col((r) => r.node.memberId),
       col((r) => iso(r.obs.observedAt)),
@@ -127,18 +135,26 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
       col((r) => r.obs.fenceEpoch),
       col((r) => (r.obs.status === 'ok' ? iso(r.obs.observedAt) : null)),
       col((r) => (r.obs.payload === null || r.obs.payload === undefined ? null : JSON.stringify(r.obs.payload))),
+      col((r) => r.obs.clockSkewMs ?? null),
     ),
     // The last good observation of each node answering ok (the engine judges a member that went down
     // by it): copied from the row just stored, so it matches what NodeObservation kept. Newer wins.
     ...(okIds.length
       ? [
           db.$executeRawUnsafe(
-            `INSERT INTO "vakt"."NodeLastGood" ("memberId","observedAt","role","timeline","systemIdentifier","lsn","payload")
-             SELECT o."memberId", o."observedAt", o."role", o."timeline", o."systemIdentifier", o."lsn", o."payload"
+            `INSERT INTO "vakt"."NodeLastGood" ("memberId","observedAt","role","timeline","systemIdentifier","lsn","payload",
+                                                "primaryObservedAt","primaryLsn","primaryTimeline")
+             SELECT o."memberId", o."observedAt", o."role", o."timeline", o."systemIdentifier", o."lsn", o."payload",
+                    CASE WHEN o."role" = 'primary' THEN o."observedAt" END, CASE WHEN o."role" = 'primary' THEN o."lsn" END,
+                    CASE WHEN o."role" = 'primary' THEN o."timeline" END
                FROM "vakt"."NodeObservation" o
               WHERE o."memberId" = ANY($1::text[]) AND o."status" = 'ok'
              ON CONFLICT ("memberId") DO UPDATE SET "observedAt" = EXCLUDED."observedAt", "role" = EXCLUDED."role",
-               "timeline" = EXCLUDED."timeline", "systemIdentifier" = EXCLUDED."systemIdentifier", "lsn" = EXCLUDED."lsn", "payload" = EXCLUDED."payload"
+               "timeline" = EXCLUDED."timeline", "systemIdentifier" = EXCLUDED."systemIdentifier", "lsn" = EXCLUDED."lsn", "payload" = EXCLUDED."payload",
+               -- the last sighting as primary: only a primary answer moves it; a replica answer never clears it
+               "primaryObservedAt" = COALESCE(EXCLUDED."primaryObservedAt", "NodeLastGood"."primaryObservedAt"),
+               "primaryLsn" = CASE WHEN EXCLUDED."primaryObservedAt" IS NOT NULL THEN EXCLUDED."primaryLsn" ELSE "NodeLastGood"."primaryLsn" END,
+               "primaryTimeline" = CASE WHEN EXCLUDED."primaryObservedAt" IS NOT NULL THEN EXCLUDED."primaryTimeline" ELSE "NodeLastGood"."primaryTimeline" END
              WHERE "NodeLastGood"."observedAt" < EXCLUDED."observedAt"`,
             okIds,
           ),
@@ -176,7 +192,7 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
              SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::jsonb[])`,
             events.map((e) => e.clusterId),
             events.map((e) => e.memberName),
-            events.map(() => now.toISOString()),
+            events.map(() => now.toISOString()), // database time
             events.map((e) => e.kind),
             events.map((e) => e.severity),
             events.map((e) => e.message),

@@ -53,7 +53,7 @@ function status(i: number) {
             }))
           : [],
       archiver: { archivedCount: Math.floor(t), lastArchivedWal: '000000010000000000000003', lastArchivedAt: iso, failedCount: 0, lastFailedWal: null, lastFailedAt: null },
-      settings: { synchronousStandbyNames: 'FIRST 1 (*)', synchronousCommit: 'on', archiveMode: 'on', fsync: true, fullPageWrites: true, dataChecksums: true },
+      settings: { synchronousStandbyNames: 'FIRST 1 (*)', synchronousCommit: 'on', serverSynchronousCommit: 'on', synchronousCommitOverrides: [], archiveMode: 'on', fsync: true, fullPageWrites: true, dataChecksums: true },
       databases: [{ name: 'app', bytes: 1_000_000_000 + c }],
     },
     storage: { totalBytes: 500e9, freeBytes: 200e9 - (t * 1000 + i), dataBytes: 1e9 },

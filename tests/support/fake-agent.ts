@@ -7,7 +7,18 @@ import { bytesToLsn, type TNodeRole } from '@/lib/pg';
 // path prefix (http://127.0.0.1:PORT/<node>/v1/status) with a behaviour that tests can switch.
 export type TFakeBehaviour = 'ok' | 'garbage' | 'http500' | 'hang' | 'wrong-name';
 export type TFakeRole = Exclude<TNodeRole, 'unknown'>;
-export type TFakeNode = { name: string; site: string; role: TFakeRole; timeline: number; lsn: number; behaviour: TFakeBehaviour; fenced?: boolean; epoch?: number };
+export type TFakeNode = {
+  name: string;
+  site: string;
+  role: TFakeRole;
+  timeline: number;
+  lsn: number;
+  behaviour: TFakeBehaviour;
+  fenced?: boolean;
+  epoch?: number;
+  /** this agent's clock runs this many ms ahead (negative: behind) of the real one: its collectedAt shows it */
+  clockOffsetMs?: number;
+};
 export type TFakeFleet = {
   url(node: string): string;
   token: string;
@@ -20,7 +31,7 @@ export type TFakeFleet = {
 const hex = bytesToLsn;
 
 export function fakeStatus(n: TFakeNode, all: TFakeNode[]): TAgentStatus {
-  const now = new Date().toISOString();
+  const now = new Date(Date.now() + (n.clockOffsetMs ?? 0)).toISOString();
   const primary = n.role === 'primary';
   return {
     protocol: 'vakt.agent/v1',
@@ -56,7 +67,16 @@ export function fakeStatus(n: TFakeNode, all: TFakeNode[]): TAgentStatus {
             }))
         : [],
       archiver: null,
-      settings: { synchronousStandbyNames: '', synchronousCommit: 'on', archiveMode: 'off', fsync: true, fullPageWrites: true, dataChecksums: true },
+      settings: {
+        synchronousStandbyNames: '',
+        synchronousCommit: 'on',
+        serverSynchronousCommit: 'on',
+        synchronousCommitOverrides: [],
+        archiveMode: 'off',
+        fsync: true,
+        fullPageWrites: true,
+        dataChecksums: true,
+      },
     },
     storage: { totalBytes: 100e9, freeBytes: 40e9, dataBytes: 1e9 },
     backups: null,

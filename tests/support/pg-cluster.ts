@@ -29,8 +29,11 @@ export type TNodeSpec = { name: string; site: string };
 export type TPgClusterOptions = {
   primary: TNodeSpec;
   replicas?: TNodeSpec[];
-  /** replica names for synchronous_standby_names (set once they stream); default method FIRST, num 1 */
-  sync?: string[] | { names: string[]; method?: 'FIRST' | 'ANY'; num?: number };
+  /**
+   * replica names for synchronous_standby_names (set once they stream); default method FIRST, num 1;
+   * a string is used as the setting's value as is, e.g. 'FIRST 1 (r1, r2)' or '2 (a, b)'
+   */
+  sync?: string[] | { names: string[]; method?: 'FIRST' | 'ANY'; num?: number } | string;
   /** true: archive to a directory with cp; 'pgbackrest': a pgBackRest repo + stanza + full backup */
   archive?: boolean | 'pgbackrest';
   walKeepSize?: string;
@@ -42,6 +45,11 @@ export type TPgClusterOptions = {
   agentDbRole?: 'minimal' | 'superuser';
   /** pgBackRest stanza name (archive: 'pgbackrest'); default 'vakt' */
   stanza?: string;
+  /**
+   * node name -> libfaketime offset (e.g. '+30s', '-5m', '+1h'): that node's agent runs as a child
+   * process whose clock is shifted by the offset (LD_PRELOAD libfaketime; see faketimeEnv)
+   */
+  agentFaketime?: Record<string, string>;
 };
 
 export type TAgentRequest = { method?: string; body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string> };
@@ -88,6 +96,13 @@ export type TPgNode = {
   isRunning(): Promise<boolean>;
   /** one query over a fresh superuser connection; returns the rows */
   psql<R = any>(sql: string, params?: unknown[]): Promise<R[]>;
+  /**
+   * replica: stop streaming (primary_conninfo = '' + reload; the value is kept for reconnect) and wait
+   * until its WAL receiver is gone. The primary then no longer lists it in pg_stat_replication.
+   */
+  disconnectReplication(): Promise<void>;
+  /** replica: restore the primary_conninfo saved by disconnectReplication (+ reload) and wait until it streams */
+  reconnectReplication(): Promise<void>;
 };
 
 export type TPgCluster = {
@@ -242,6 +257,7 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
       const pgUrl = `postgresql://postgres@127.0.0.1:${port}/postgres`;
       const agentPgUrl = opts.agentDbRole === 'superuser' ? pgUrl : `postgresql://${AGENT_DB_ROLE}@127.0.0.1:${port}/postgres`;
       const pgCtl = path.join(bin.bin, 'pg_ctl');
+      let savedConninfo: string | null = null; // primary_conninfo kept by disconnectReplication
       const node: TPgNode = {
         name: spec.name,
         site: spec.site,
@@ -271,6 +287,19 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
           );
         },
         psql: (sql, params) => pgQuery(pgUrl, sql, params),
+        async disconnectReplication() {
+          const [{ conninfo }] = await node.psql<{ conninfo: string }>(`SELECT current_setting('primary_conninfo') AS conninfo`);
+          if (conninfo) savedConninfo = conninfo;
+          await node.psql(`ALTER SYSTEM SET primary_conninfo = ''`);
+          await node.psql(`SELECT pg_reload_conf()`);
+          await waitFor(async () => (await node.psql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_wal_receiver`))[0].n === 0, 15_000, `${spec.name}: WAL receiver stopped`);
+        },
+        async reconnectReplication() {
+          if (!savedConninfo) throw new Error(`${spec.name}: reconnectReplication without an earlier disconnectReplication`);
+          await node.psql(`ALTER SYSTEM SET primary_conninfo = '${savedConninfo.replace(/'/g, "''")}'`);
+          await node.psql(`SELECT pg_reload_conf()`);
+          await waitFor(async () => (await node.psql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_wal_receiver WHERE status = 'streaming'`))[0].n === 1, 15_000, `${spec.name}: streaming again`);
+        },
       };
       entry.nodes.push({ dataDir });
       return node;
@@ -355,7 +384,7 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
 
     if (opts.sync) {
       const s = Array.isArray(opts.sync) ? { names: opts.sync } : opts.sync;
-      const value = `${s.method ?? 'FIRST'} ${s.num ?? 1} (${s.names.map((n) => `"${n}"`).join(', ')})`;
+      const value = typeof s === 'string' ? s : `${s.method ?? 'FIRST'} ${s.num ?? 1} (${s.names.map((n) => `"${n}"`).join(', ')})`;
       await primary.psql(`ALTER SYSTEM SET synchronous_standby_names = '${value.replace(/'/g, "''")}'`);
       await primary.psql(`SELECT pg_reload_conf()`);
       await waitFor(async () => {
@@ -388,7 +417,9 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
             VAKT_AGENT_PG_TIMEOUT_MS: '3000',
             ...(pgbackrest ? { VAKT_AGENT_PGBACKREST_STANZA: pgbackrest.stanza, VAKT_AGENT_PGBACKREST_CONFIG: pgbackrest.configPath } : {}),
           };
-          n.agent = createHarnessAgent({ mode, env, baseDir, name: n.name, children: entry.children });
+          const offset = opts.agentFaketime?.[n.name];
+          if (offset) Object.assign(env, faketimeEnv(offset));
+          n.agent = createHarnessAgent({ mode: offset ? 'child-process' : mode, env, baseDir, name: n.name, children: entry.children });
           n.agentUrl = n.agent.url;
           n.agentToken = n.agent.token;
           await n.agent.start();
@@ -428,6 +459,36 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
     await cleanup();
     throw new Error(`createPgCluster failed: ${(e as Error).message}\n${logs}`);
   }
+}
+
+// ---------------------------------------------------------------- clocks (libfaketime)
+
+/** libfaketime's preload library (Debian package libfaketime, pulled in by `faketime`); null when not installed. */
+function libfaketimePath(): string | null {
+  const given = process.env.VAKT_TEST_LIBFAKETIME;
+  if (given) return fs.existsSync(given) ? given : null;
+  const dirs = ['/usr/lib/faketime', '/usr/local/lib/faketime'];
+  try {
+    for (const d of fs.readdirSync('/usr/lib')) dirs.push(path.join('/usr/lib', d, 'faketime'));
+  } catch {
+    /* no /usr/lib */
+  }
+  for (const d of dirs) {
+    const f = path.join(d, 'libfaketime.so.1');
+    if (fs.existsSync(f)) return f;
+  }
+  return null;
+}
+
+/**
+ * Environment that runs a process with its wall clock shifted by `offset` (libfaketime syntax:
+ * '+30s', '-2m', '+1h'); monotonic clocks stay real so timers behave. Throws when libfaketime is
+ * missing (install the `faketime` apt package; `npm test` does when root).
+ */
+export function faketimeEnv(offset: string): Record<string, string> {
+  const lib = libfaketimePath();
+  if (!lib) throw new Error('libfaketime not found: apt-get install faketime (or set VAKT_TEST_LIBFAKETIME)');
+  return { LD_PRELOAD: lib, FAKETIME: offset, FAKETIME_DONT_FAKE_MONOTONIC: '1' };
 }
 
 // ---------------------------------------------------------------- agents

@@ -35,6 +35,9 @@ export function observation(p: Partial<TMemberObservation> = {}): TMemberObserva
     fencing: { epoch: 1, fenced: false },
     synchronousStandbyNames: null,
     synchronousCommit: 'on',
+    // The agent reported the role/database settings of synchronous_commit: none.
+    synchronousCommitOverrides: [],
+    clockSkewMs: 0,
     ...p,
   };
 }
@@ -53,9 +56,13 @@ export function rep(name: string, syncState: string, flushBytes: number, lagSeco
   };
 }
 
-/** A primary that answers right now. */
+/** synchronous_standby_names listing `names` (quoted, as PostgreSQL needs for names with '-'); '' = none. */
+export const standbyNames = (names: string[], method: 'FIRST' | 'ANY' = 'FIRST', num = 1): string =>
+  names.length === 0 ? '' : `${method} ${num} (${names.map((n) => `"${n}"`).join(', ')})`;
+
+/** A primary that answers right now (synchronous_standby_names: FIRST 1 over its non-async standbys, unless given). */
 export function primaryUp(name: string, site: string, atBytes: number, replication: TReplicationEntry[], p: Partial<TMemberObservation> = {}): TMemberInput {
-  const o = observation({ role: 'primary', currentLsn: lsn(atBytes), replication, synchronousStandbyNames: replication.filter((r) => r.syncState !== 'async').map((r) => r.applicationName).join(','), ...p });
+  const o = observation({ role: 'primary', currentLsn: lsn(atBytes), replication, synchronousStandbyNames: standbyNames(replication.filter((r) => r.syncState !== 'async').map((r) => r.applicationName)), ...p });
   return { name, site, observation: o, lastGood: o };
 }
 
@@ -68,9 +75,9 @@ export function primaryLost(
   site: string,
   atBytes: number,
   replication: TReplicationEntry[],
-  opts: { lastSeenOkAgo?: number; now?: 'down' | 'unknown'; fenced?: boolean } = {},
+  opts: { lastSeenOkAgo?: number; now?: 'down' | 'unknown'; fenced?: boolean; last?: Partial<TMemberObservation> } = {},
 ): TMemberInput {
-  const lastGood = primaryUp(name, site, atBytes, replication, { observedAt: ago(opts.lastSeenOkAgo ?? 35) }).observation!;
+  const lastGood = primaryUp(name, site, atBytes, replication, { observedAt: ago(opts.lastSeenOkAgo ?? 35), ...opts.last }).observation!;
   const latest = observation({
     observedAt: ago(2),
     lastOkAt: lastGood.observedAt,

@@ -24,10 +24,15 @@ export interface TDeriveStateInput {
   config: TSafetyConfig;
 }
 
-/** A claimant that history says was replaced: the node a promotion replaced, or an agent with an older epoch. */
+/**
+ * A claimant that history says was replaced: the node the last promotion replaced, any earlier primary a
+ * promotion replaced (history.replacedPrimaries: a known loser by epoch and timeline), or an agent with
+ * an older epoch.
+ */
 function isSuperseded(m: TMemberInput, input: TDeriveStateInput): boolean {
   if (m.name === input.history.expectedPrimary?.node) return false;
   if (m.name === input.history.previousPromotion?.fromNode) return true;
+  if ((input.history.replacedPrimaries ?? []).some((r) => r.node === m.name)) return true;
   const epoch = m.observation?.fencing?.epoch;
   return epoch !== undefined && epoch < input.clusterEpoch;
 }
@@ -52,7 +57,10 @@ export function primaryStreamingEvidence(input: TDeriveStateInput, primaryNode: 
     if (!o || o.status !== 'ok' || !isFresh(o, input.nowMs, input.config) || !o.walReceiver) continue;
     const wr = o.walReceiver;
     if (wr.senderNode && wr.senderNode !== primaryNode) continue; // cascading from another replica
-    const receiptAge = secondsSince(wr.lastMsgReceiptTime ?? null, input.nowMs);
+    // The receipt time is the agent's clock: one in the future counts as "just now" (evidence that the
+    // primary lives is never discarded for a clock fault; that direction fails closed).
+    const receiptMs = toMs(wr.lastMsgReceiptTime ?? null);
+    const receiptAge = receiptMs === null ? null : Math.max(0, (input.nowMs - receiptMs) / 1000);
     if (wr.status === 'streaming') {
       out.push(`${m.name} still streams WAL from it${receiptAge === null ? '' : ` (last message ${Math.round(receiptAge)} s ago)`}`);
     } else if (receiptAge !== null && receiptAge <= input.config.streamingEvidenceSeconds) {
@@ -76,7 +84,7 @@ export function deriveClusterState(input: TDeriveStateInput): TClusterView {
     const o = returned.observation!;
     alarms.push({
       code: 'OLD_PRIMARY_RETURNED',
-      message: `${returned.name}, the primary replaced at epoch ${history.previousPromotion!.epoch}, is back (${o.status}, role ${o.role}${o.fencing?.fenced ? ', fenced' : ', not fenced'}).`,
+      message: `${returned.name}, the primary replaced at epoch ${history.previousPromotion!.epoch}, is back (${o.status}, role ${o.role}${o.status === 'unknown' ? '' : o.fencing?.fenced ? ', fenced' : ', not fenced'}).`,
     });
   }
 
@@ -151,10 +159,10 @@ export function deriveClusterState(input: TDeriveStateInput): TClusterView {
     alarms.push({ code: 'PRIMARY_STILL_STREAMING', message: `Vakt cannot reach the primary ${primaryNode}, but ${evidence.join('; ')}: it is probably alive.` });
     return { state: 'DEGRADED', primaryNode, primaryHealthy: false, claimants: [], streamingEvidence: evidence, fenceTarget: null, alarms };
   }
-  const downSince = toMs(history.primaryDownSince);
+  const downFor = secondsSince(history.primaryDownSince, nowMs, config);
   alarms.push({
     code: 'PRIMARY_DOWN',
-    message: `The primary ${primaryNode} is not answering as primary${downSince === null ? '' : ` (down for ${Math.round((nowMs - downSince) / 1000)} s)`}.`,
+    message: `The primary ${primaryNode} is not answering as primary${downFor === null ? '' : ` (down for ${Math.round(downFor)} s)`}.`,
   });
   return { state: 'PRIMARY_DOWN', primaryNode, primaryHealthy: false, claimants: [], streamingEvidence: [], fenceTarget: primaryNode, alarms };
 }

@@ -1,47 +1,64 @@
 // Data-loss estimate for promoting one candidate (docs/safety.md).
 //
 // What is measured and what is not:
-// - bytes: the best known position the primary reached (its last ok observation, the LSN history
-//   recorded, and anything other replicas received from it) minus what the candidate has received
-//   (received WAL is replayed before promotion completes). Never negative.
+// - bytes: the most advanced position known for ANY member (the primary's last LSN from history and
+//   its last sightings as primary, what its pg_stat_replication showed, and every member's WAL end:
+//   written, received, flushed or replayed, latest and last good observation) minus what the
+//   candidate has received (received WAL is replayed before promotion completes). Never negative.
 // - seconds: the candidate's lag at the primary's last ok observation (flush lag, else replay lag,
 //   from pg_stat_replication); without one, the age of its last replayed commit at that moment
 //   (overstates on an idle primary, never understates). 0 when bytes is 0, and 0 when the
 //   candidate holds the primary's last observed LSN (the missing bytes were then written inside
 //   the unknown window, which is accounted separately). null when it cannot be measured.
-// - unknownWindowSeconds: now − last time the primary was seen ok. Vakt cannot see writes in that
-//   window, and an unreachable primary may still be taking them, so the conservative total
-//   (worstCaseSeconds) adds the whole window to the measured seconds.
+// - unknownWindowSeconds: now − last time the primary was seen ok AS PRIMARY. Vakt cannot see writes
+//   in that window, and an unreachable primary may still be taking them, so the conservative total
+//   (worstCaseSeconds) adds the whole window to the measured seconds. A last-seen time in the future
+//   (beyond futureToleranceSeconds) is a fault: the window is unknown, never 0.
 // - The window is covered (not added) only when synchronous replication proves the candidate holds
-//   every acknowledged commit: the candidate was 'sync'/'quorum' at the last primary observation,
-//   has received at least the primary's last LSN, the primary's synchronous_commit waited for
-//   standbys, and every other standby that could have acknowledged commits instead
-//   (sync/quorum/potential) is freshly observed and has received no more than the candidate.
-import type { TDataLoss, TInstant, TReplicationEntry } from './types';
+//   every acknowledged commit (syncCoverage below): synchronous_standby_names semantics, not the
+//   sync_state of one pg_stat_replication snapshot.
+import type { TDataLoss, TInstant, TMemberObservation, TReplicationEntry } from './types';
 import { lsnBytes, lsnValue, maxLsn, toMs } from '@/lib/pg';
-import { secondsSince } from './helpers';
+import { DEFAULT_SAFETY_CONFIG, fmtBytes, secondsSince } from './helpers';
+import { describeSyncStandbyNames, mayAcknowledge, parseSyncStandbyNames } from './sync-standby-names';
 
 export interface TDataLossInput {
   now: Date | number;
+  /** A timestamp more than this after `now` is a fault (default 1 s). */
+  futureToleranceSeconds?: number;
   candidate: { name: string; receiveLsn: string | null; replayLsn: string | null; lastReplayAt: TInstant | null };
-  /** What is known about the primary from its last ok observation and history; null = nothing. */
+  /** What is known about the primary from its last sighting as primary and history; null = nothing. */
   primary: {
+    /** The primary's member name: never one of its own acknowledgers. */
+    node?: string | null;
     lastLsn: string | null;
     lastSeenOkAt: TInstant | null;
     replication: TReplicationEntry[];
     synchronousCommit?: string | null;
+    synchronousStandbyNames?: string | null;
+    synchronousCommitOverrides?: TMemberObservation['synchronousCommitOverrides'];
   } | null;
-  /** Other positions the primary is known to have reached (e.g. what other replicas received). */
-  knownPrimaryLsns: Array<string | null>;
-  /** The other standbys, to prove no one else could have acknowledged commits the candidate lacks. */
-  peers: Array<{ name: string; fresh: boolean; receivedLsn: string | null }>;
+  /** Every other position known for any member (their WAL ends). */
+  memberWalEnds: Array<string | null>;
+  /**
+   * Every other standby member (not the candidate, not the primary), to prove no one else could have
+   * acknowledged commits the candidate lacks. `fresh` = freshly observed, answered ok, clock not skewed;
+   * `walEnd` = the most advanced position known for it.
+   */
+  peers: Array<{ name: string; fresh: boolean; walEnd: string | null; notFresh?: string }>;
 }
 
-const SYNCHRONOUS = new Set(['sync', 'quorum']);
-const MAY_ACKNOWLEDGE = new Set(['sync', 'quorum', 'potential']);
+/** synchronous_commit values whose commits wait for the synchronous standbys. */
+const WAITS_FOR_STANDBY = new Set(['on', 'remote_write', 'remote_apply']);
 
 export function estimateDataLoss(input: TDataLossInput): TDataLoss {
+  return explainDataLoss(input).loss;
+}
+
+/** The estimate plus, when the window is not covered by sync, why not (for the SYNC_NOT_PROVEN reason). */
+export function explainDataLoss(input: TDataLossInput): { loss: TDataLoss; syncNotProven: string | null } {
   const nowMs = toMs(input.now) ?? NaN;
+  const tolerance = { futureToleranceSeconds: input.futureToleranceSeconds ?? DEFAULT_SAFETY_CONFIG.futureToleranceSeconds };
   const { candidate, primary } = input;
   const replication = primary?.replication ?? [];
   const entry = replication.find((r) => r.applicationName === candidate.name) ?? null;
@@ -50,9 +67,9 @@ export function estimateDataLoss(input: TDataLossInput): TDataLoss {
   const referenceLsn = maxLsn([
     primary?.lastLsn,
     ...replication.flatMap((r) => [r.sentLsn, r.flushLsn, r.replayLsn]),
-    ...input.knownPrimaryLsns,
+    ...input.memberWalEnds,
   ]);
-  const unknownWindowSeconds = primary ? secondsSince(primary.lastSeenOkAt, nowMs) : null;
+  const unknownWindowSeconds = primary ? secondsSince(primary.lastSeenOkAt, nowMs, tolerance) : null;
 
   const diff = lsnBytes(referenceLsn, candidateLsn);
   const bytes = diff === null ? null : Math.max(0, diff);
@@ -64,7 +81,8 @@ export function estimateDataLoss(input: TDataLossInput): TDataLoss {
   else seconds = measuredLagSeconds(entry, candidate.lastReplayAt, primary?.lastSeenOkAt ?? null);
 
   const syncState = entry?.syncState ?? null;
-  const windowCoveredBySync = isCoveredBySync(input, entry, candidateLsn) && unknownWindowSeconds !== null;
+  const syncNotProven = unknownWindowSeconds === null ? 'the primary was never seen ok as primary (or only at a time in the future), so the window is unbounded' : syncCoverage(input, candidateLsn);
+  const windowCoveredBySync = syncNotProven === null;
 
   let worstCaseSeconds: number | null;
   if (seconds === null) worstCaseSeconds = null;
@@ -72,14 +90,8 @@ export function estimateDataLoss(input: TDataLossInput): TDataLoss {
   else worstCaseSeconds = unknownWindowSeconds === null ? null : seconds + unknownWindowSeconds;
 
   return {
-    bytes,
-    seconds,
-    unknownWindowSeconds,
-    windowCoveredBySync,
-    worstCaseSeconds,
-    referenceLsn,
-    candidateLsn,
-    syncState,
+    loss: { bytes, seconds, unknownWindowSeconds, windowCoveredBySync, worstCaseSeconds, referenceLsn, candidateLsn, syncState },
+    syncNotProven,
   };
 }
 
@@ -104,20 +116,65 @@ function atOrAbove(a: string | null, b: string | null): boolean {
   return va !== null && vb !== null && va >= vb;
 }
 
-function isCoveredBySync(input: TDataLossInput, entry: TReplicationEntry | null, candidateLsn: string | null): boolean {
-  const primary = input.primary;
-  if (!primary || !entry || !SYNCHRONOUS.has(entry.syncState ?? '')) return false;
-  const commit = (primary.synchronousCommit ?? 'on').toLowerCase();
-  if (commit === 'off' || commit === 'local') return false;
-  const cand = lsnValue(candidateLsn);
-  const last = lsnValue(primary.lastLsn);
-  if (cand === null || last === null || cand < last) return false;
-  for (const other of primary.replication) {
-    if (other.applicationName === input.candidate.name || !MAY_ACKNOWLEDGE.has(other.syncState ?? '')) continue;
-    const peer = input.peers.find((p) => p.name === other.applicationName);
-    if (!peer || !peer.fresh) return false;
-    const peerLsn = lsnValue(peer.receivedLsn);
-    if (peerLsn === null || peerLsn > cand) return false;
+/**
+ * Null when synchronous replication proves the candidate holds every acknowledged commit, else why not:
+ * (a) the primary's synchronous_commit waits for standbys (on/remote_write/remote_apply) and the
+ *     role/database overrides were reported, none of them local/off (or anything else that does not wait);
+ * (b) synchronous_standby_names parses and every standby that could have acknowledged commits (every
+ *     listed member, or every standby for '*') is a member, freshly observed, answering, clock not skewed;
+ * (c) the candidate has received at least the primary's last LSN and at least as much as each of them;
+ * (d) the candidate is itself one of the possible acknowledgers.
+ * Priorities and FIRST/ANY only decide which of the listed standbys acknowledged at a given moment;
+ * any of them may have, as the standby set changes between polls, so all of them count.
+ * A transaction that lowers its own synchronous_commit (SET LOCAL) cannot be seen by anyone.
+ */
+function syncCoverage(input: TDataLossInput, candidateLsn: string | null): string | null {
+  const { primary, candidate } = input;
+  if (!primary) return 'nothing is known about the primary';
+  const who = primary.node ?? 'the primary';
+  const commit = primary.synchronousCommit == null ? null : primary.synchronousCommit.trim().toLowerCase();
+  if (commit === null) return `the synchronous_commit setting of ${who} is not known`;
+  if (!WAITS_FOR_STANDBY.has(commit)) return `synchronous_commit on ${who} is ${commit}: commits did not wait for a standby`;
+  const overrides = primary.synchronousCommitOverrides;
+  if (!Array.isArray(overrides)) return `the role and database settings of synchronous_commit on ${who} were not reported, so some commits may not have waited for a standby`;
+  const local = overrides.find((o) => !WAITS_FOR_STANDBY.has(String(o.value).trim().toLowerCase()));
+  if (local) {
+    const scope = [local.role ? `role ${local.role}` : null, local.database ? `database ${local.database}` : null].filter(Boolean).join(' in ') || 'a role or database';
+    return `${scope} sets synchronous_commit = ${local.value} on ${who}: its commits did not wait for a standby`;
   }
-  return true;
+  const config = parseSyncStandbyNames(primary.synchronousStandbyNames);
+  if (!config) {
+    const raw = primary.synchronousStandbyNames;
+    return raw == null || raw.trim() === ''
+      ? `synchronous_standby_names on ${who} is ${raw == null ? 'not known' : 'empty'}: no standby acknowledged commits`
+      : `synchronous_standby_names on ${who} ('${raw}') cannot be parsed`;
+  }
+  const names = describeSyncStandbyNames(config);
+  if (!mayAcknowledge(config, candidate.name)) return `${candidate.name} is not listed in synchronous_standby_names (${names}), so no commit waited for it`;
+  const cand = lsnValue(candidateLsn);
+  if (cand === null) return `the position of ${candidate.name} is not known`;
+  const last = lsnValue(primary.lastLsn);
+  if (last === null) return `the last LSN of ${who} is not known`;
+  if (cand < last) return `${candidate.name} has not received ${who}'s last observed LSN ${primary.lastLsn} (${fmtBytes(lsnBytes(primary.lastLsn, candidateLsn) ?? 0)} short)`;
+
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  const isPrimary = (n: string) => !!primary.node && same(n, primary.node);
+  const acknowledgers =
+    config.names === '*'
+      ? input.peers
+      : input.peers.filter((p) => mayAcknowledge(config, p.name));
+  if (config.names !== '*') {
+    const unknown = config.names.find((n) => !same(n, candidate.name) && !isPrimary(n) && !input.peers.some((p) => same(p.name, n)));
+    if (unknown) return `synchronous_standby_names (${names}) lists ${unknown}, which is not a member Vakt observes: it may have acknowledged commits`;
+  } else {
+    const stranger = primary.replication.find((r) => !same(r.applicationName, candidate.name) && !isPrimary(r.applicationName) && !input.peers.some((p) => same(p.name, r.applicationName)));
+    if (stranger) return `synchronous_standby_names is '*' and ${stranger.applicationName}, which is not a member Vakt observes, streamed from ${who}: it may have acknowledged commits`;
+  }
+  for (const p of acknowledgers) {
+    if (!p.fresh) return `${p.name} could have acknowledged commits (${names}) but is not freshly observed${p.notFresh ? ` (${p.notFresh})` : ''}`;
+    const v = lsnValue(p.walEnd);
+    if (v === null) return `${p.name} could have acknowledged commits (${names}) but its position is not known`;
+    if (v > cand) return `${p.name} could have acknowledged commits (${names}) and holds ${fmtBytes(lsnBytes(p.walEnd, candidateLsn) ?? 0)} more WAL than ${candidate.name}`;
+  }
+  return null;
 }

@@ -2,10 +2,10 @@
 import type { TCandidateVerdict, TMemberInput, TMemberObservation, TSafetyConfig, TSafetyInput, TVerdict } from './types';
 import type { TClusterView } from './derive-cluster-state';
 import type { TStrictestPolicy } from './strictest-policy';
-import { estimateDataLoss, type TDataLossInput } from './estimate-data-loss';
+import { explainDataLoss, type TDataLossInput } from './estimate-data-loss';
 import { reasons, type TCheck } from './reasons';
-import { maxLsn, toMs } from '@/lib/pg';
-import { isFresh, receivedLsn, repointFork, secondsSince } from './helpers';
+import { lsnBytes, toMs } from '@/lib/pg';
+import { answeredNow, isClockSkewed, isFresh, receivedLsn, repointFork, secondsSince, walEnd } from './helpers';
 
 /** Everything computed once per evaluation and shared by all candidates. */
 export interface TEvaluationFrame {
@@ -19,8 +19,8 @@ export interface TEvaluationFrame {
   expectedTimeline: number | null;
   expectedSystemIdentifier: string | null;
   primaryKnowledge: TDataLossInput['primary'];
-  /** Members whose WAL history matches the primary's (same system identifier and timeline). */
-  consistent: Set<string>;
+  /** Members whose WAL end is a position every candidate must reach (same database system, not left on an older timeline). */
+  walCounted: Set<string>;
 }
 
 const effectOrder = { block: 0, manual: 1, gate: 2, info: 3 } as const;
@@ -34,12 +34,12 @@ export function clusterChecks(f: TEvaluationFrame): TCheck[] {
 
   if (view.state === 'SPLIT_BRAIN') out.push(reasons.splitBrain(view.claimants));
   else if (view.primaryHealthy && primary) {
-    out.push(reasons.primaryHealthy(primary, secondsSince(f.primaryMember?.observation?.observedAt, nowMs)));
+    out.push(reasons.primaryHealthy(primary, secondsSince(f.primaryMember?.observation?.observedAt, nowMs, config)));
   } else if (!primary) out.push(reasons.noPrimaryHistory());
   else if (view.streamingEvidence.length > 0) out.push(reasons.primaryStillStreaming(primary, view.streamingEvidence));
   else {
     out.push(fenceabilityCheck(f, primary));
-    const downFor = secondsSince(input.history.primaryDownSince, nowMs);
+    const downFor = secondsSince(input.history.primaryDownSince, nowMs, config);
     // Unknown down-time counts as "just went down": the flap guard fails closed.
     if (downFor === null || downFor < config.primaryDownForSeconds) {
       out.push(reasons.primaryDownTooShort(primary, downFor, config.primaryDownForSeconds, approvals));
@@ -65,12 +65,13 @@ function fenceabilityCheck(f: TEvaluationFrame, primary: string): TCheck {
   const { input, nowMs, config } = f;
   if (input.cluster.kind === 'patroni') return reasons.fencedByPatroni(primary);
   const o = f.primaryMember?.observation ?? null;
-  // Only fresh evidence counts: a stale "fenced" report is stale data, and stale data is never SAFE.
-  if (o && isFresh(o, nowMs, config)) {
-    if (o.fencing?.fenced) return reasons.oldPrimaryFenced(primary, o.fencing.epoch, secondsSince(o.observedAt, nowMs));
-    if (o.status === 'ok' || o.status === 'down') return reasons.oldPrimaryFenceable(primary, input.cluster.epoch + 1);
+  // Only an answer now counts: the agent answered (ok or down) in a fresh observation with a clock Vakt
+  // trusts. An unknown or stale member keeps the payload of an earlier answer; its "fenced" is history.
+  if (answeredNow(o, nowMs, config, { down: true })) {
+    if (o!.fencing?.fenced) return reasons.oldPrimaryFenced(primary, o!.fencing.epoch, secondsSince(o!.observedAt, nowMs, config));
+    return reasons.oldPrimaryFenceable(primary, input.cluster.epoch + 1);
   }
-  return reasons.oldPrimaryNotFenceable(primary, secondsSince(f.primaryKnowledge?.lastSeenOkAt ?? null, nowMs));
+  return reasons.oldPrimaryNotFenceable(primary, secondsSince(f.primaryKnowledge?.lastSeenOkAt ?? null, nowMs, config));
 }
 
 /** Positions come from the latest observation, or the last good one when the latest has none. */
@@ -80,12 +81,39 @@ function positions(m: TMemberInput): TMemberObservation | null {
   return m.lastGood ?? o;
 }
 
+/** Why a member may never be promoted as a replica: it was the primary (it may hold WAL nobody else has). */
+function oldPrimaryWhy(f: TEvaluationFrame, m: TMemberInput): string | null {
+  const h = f.input.history;
+  if (m.name === h.expectedPrimary?.node) return 'was the primary Vakt last saw';
+  const replaced = [...(h.replacedPrimaries ?? [])];
+  if (h.previousPromotion?.fromNode) replaced.push({ node: h.previousPromotion.fromNode, epoch: h.previousPromotion.epoch, timeline: h.previousPromotion.previousTimeline ?? null });
+  const entry = replaced.find((r) => r.node === m.name);
+  if (!entry) return null;
+  // Rebuilt and rejoined (pg_rewind or a base backup, then unfenced): it answers now as an unfenced
+  // replica on the expected timeline, later than the one it was replaced on. Anything else, or anything
+  // unknown, is the old primary itself.
+  const o = m.observation;
+  const rebuilt =
+    answeredNow(o, f.nowMs, f.config) &&
+    o!.role === 'replica' &&
+    o!.fencing?.fenced !== true &&
+    entry.timeline !== null &&
+    o!.timeline !== null &&
+    f.expectedTimeline !== null &&
+    o!.timeline === f.expectedTimeline &&
+    o!.timeline > entry.timeline;
+  return rebuilt ? null : `is a primary replaced at epoch ${entry.epoch}${entry.timeline === null ? '' : ` on timeline ${entry.timeline}`} and has not been rebuilt onto the current timeline`;
+}
+
 function candidateChecks(f: TEvaluationFrame, m: TMemberInput): TCheck[] {
   const { config, nowMs, input } = f;
   const o = m.observation;
   const out: TCheck[] = [];
-  if (!o) return [reasons.candidateNeverObserved(m.name)];
-  if (!isFresh(o, nowMs, config)) out.push(reasons.candidateStale(m.name, secondsSince(o.observedAt, nowMs), config.staleAfterSeconds));
+  const oldPrimary = oldPrimaryWhy(f, m);
+  if (oldPrimary) out.push(reasons.candidateIsOldPrimary(m.name, oldPrimary));
+  if (!o) return [...out, reasons.candidateNeverObserved(m.name)];
+  if (isClockSkewed(o, config)) out.push(reasons.clockSkew(m.name, o.clockSkewMs, config.maxClockSkewMs, o.error));
+  if (!isFresh(o, nowMs, config)) out.push(reasons.candidateStale(m.name, secondsSince(o.observedAt, nowMs, config), config.staleAfterSeconds));
   if (o.status !== 'ok') {
     out.push(reasons.candidateUnreachable(m.name, o.status, o.error));
     return out;
@@ -103,20 +131,49 @@ function candidateChecks(f: TEvaluationFrame, m: TMemberInput): TCheck[] {
   return out;
 }
 
+/** Why a peer's observation is no evidence that it could not have acknowledged more (null = it is). */
+function notFresh(f: TEvaluationFrame, x: TMemberInput): string | null {
+  const o = x.observation;
+  if (!o) return 'never observed';
+  if (isClockSkewed(o, f.config)) return 'its clock is skewed';
+  if (!isFresh(o, f.nowMs, f.config)) return 'stale';
+  if (o.status !== 'ok') return `status ${o.status}`;
+  return null;
+}
+
+/**
+ * The reachable member holding the most WAL beyond the candidate: fresh, answered ok now (whatever its
+ * role or clock: positions are not times), and its WAL end counted. Null when none is ahead.
+ */
+function aheadOf(f: TEvaluationFrame, m: TMemberInput, candidateLsn: string | null): { node: string; bytes: number } | null {
+  let best: { node: string; bytes: number } | null = null;
+  for (const x of f.input.members) {
+    if (x.name === m.name || !f.walCounted.has(x.name)) continue;
+    const o = x.observation;
+    if (!o || o.status !== 'ok' || !isFresh(o, f.nowMs, f.config)) continue;
+    const bytes = lsnBytes(walEnd(x), candidateLsn);
+    if (bytes !== null && bytes > 0 && (!best || bytes > best.bytes)) best = { node: x.name, bytes };
+  }
+  return best;
+}
+
 export function evaluateCandidate(f: TEvaluationFrame, m: TMemberInput, shared: TCheck[]): Omit<TCandidateVerdict, 'rank'> {
   const { input, nowMs, config, policy } = f;
   const pos = positions(m);
-  const others = input.members.filter((x) => x.name !== m.name && x.name !== f.view.primaryNode);
-  const dataLoss = estimateDataLoss({
+  const others = input.members.filter((x) => x.name !== m.name);
+  const { loss: dataLoss, syncNotProven } = explainDataLoss({
     now: nowMs,
+    futureToleranceSeconds: config.futureToleranceSeconds,
     candidate: { name: m.name, receiveLsn: receivedLsn(pos), replayLsn: pos?.replayLsn ?? null, lastReplayAt: pos?.lastReplayAt ?? null },
     primary: f.primaryKnowledge,
-    knownPrimaryLsns: others.filter((x) => f.consistent.has(x.name)).map((x) => maxLsn([receivedLsn(x.observation), receivedLsn(x.lastGood)])),
-    peers: others.map((x) => ({
-      name: x.name,
-      fresh: !!x.observation && x.observation.status === 'ok' && isFresh(x.observation, nowMs, config),
-      receivedLsn: receivedLsn(x.observation),
-    })),
+    // Every member's WAL end, the old primary's included (it may have come back as a replica).
+    memberWalEnds: others.filter((x) => f.walCounted.has(x.name)).map(walEnd),
+    peers: others
+      .filter((x) => x.name !== f.view.primaryNode)
+      .map((x) => {
+        const why = notFresh(f, x);
+        return { name: x.name, fresh: why === null, walEnd: walEnd(x), ...(why ? { notFresh: why } : {}) };
+      }),
   });
   const crossSite = f.primarySite === null || m.site !== f.primarySite;
   const checks: TCheck[] = [...shared, ...candidateChecks(f, m)];
@@ -128,13 +185,19 @@ export function evaluateCandidate(f: TEvaluationFrame, m: TMemberInput, shared: 
   else if (bound !== null && worst > bound) checks.push(reasons.exceedsRpo(dataLoss, bound, policy.strictestContext!));
   else if (bound !== null) checks.push(reasons.withinRpo(dataLoss, bound, policy.strictestContext!));
   if (dataLoss.windowCoveredBySync && dataLoss.bytes === 0) checks.push(reasons.syncStandbyCaughtUp(m.name, dataLoss.syncState));
+  if (syncNotProven) checks.push(reasons.syncNotProven(m.name, syncNotProven));
+  // A reachable member holds WAL the candidate lacks: never SAFE (two operators may still choose it).
+  const ahead = aheadOf(f, m, dataLoss.candidateLsn);
+  if (ahead) checks.push(reasons.candidateBehindReplica(m.name, ahead.node, ahead.bytes));
 
   // Cross-site stance of every context.
   if (crossSite) {
     const notAssumed = input.contexts.filter((c) => c.crossSite === 'not-assumed');
     if (notAssumed.length > 0) checks.push(reasons.crossSiteNotAllowed(m.name, m.site, notAssumed.map((c) => c.slug)));
     for (const c of input.contexts) {
-      if (c.crossSite === 'not-assumed' || c.replication.crossSite === 'sync') continue;
+      if (c.crossSite === 'not-assumed') continue;
+      // A declared cross-site sync skips the accepted window only while the observed state proves it.
+      if (c.replication.crossSite === 'sync' && dataLoss.windowCoveredBySync) continue;
       const accepted = c.acceptedCrossSiteDataLossSeconds ?? null;
       if (accepted === null || worst === null || worst > accepted) checks.push(reasons.crossSiteLossNotAccepted(c.slug, worst, accepted));
       else checks.push(reasons.crossSiteLossAccepted(c.slug, worst, accepted));

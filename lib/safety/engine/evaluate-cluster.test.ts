@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCluster } from './evaluate-cluster';
-import type { TSafetyInput, TVerdict } from './types';
-import { MiB, ago, ctx, lsn, observation, primaryLost, primaryUp, rep, replica, scenario } from '../../../tests/support/safety-fixtures';
+import type { TDataLoss, TMemberInput, TSafetyInput, TVerdict } from './types';
+import { lsnValue, toMs } from '@/lib/pg';
+import { MiB, NOW, SYS, ago, ctx, lsn, observation, primaryLost, primaryUp, rep, replica, scenario, standbyNames } from '../../../tests/support/safety-fixtures';
 
 // The usual shape: oslo-1 primary, oslo-2 synchronous standby, bergen-1 async standby in another site.
 const P = 160 * MiB;
@@ -37,6 +38,9 @@ interface Row {
   absentAlarms?: string[];
   needsRebuild?: string[];
   needsRepoint?: string[];
+  loss?: Record<string, Partial<TDataLoss>>;
+  /** Texts each candidate's reasons must contain ("CODE: message"). */
+  messages?: Record<string, string[]>;
 }
 
 // bergen-1 stayed on timeline 1 at `atBytes` after the promotion (fork point `forkLsn`, default P), where it cannot follow the new primary.
@@ -71,12 +75,13 @@ const rows: Row[] = [
     fenceTarget: null,
   },
   {
-    name: 'automatic mode, everything fine: SAFE (sync standby and async within RPO and accepted window)',
+    // Stricter under "a candidate behind another reachable replica is never SAFE": bergen-1 was SAFE.
+    name: 'automatic mode, everything fine: the caught-up sync standby is SAFE; the async one 10 MiB behind it is GATED (CANDIDATE_BEHIND_REPLICA)',
     input: scenario({ members: [lostPrimary(), oslo2(), bergen1()] }),
     state: 'PRIMARY_DOWN',
-    verdicts: { 'oslo-2': 'SAFE', 'bergen-1': 'SAFE' },
-    codes: { 'oslo-2': ['SYNC_STANDBY_CAUGHT_UP', 'OLD_PRIMARY_FENCEABLE', 'WITHIN_RPO'], 'bergen-1': ['WITHIN_RPO', 'CROSS_SITE_LOSS_ACCEPTED'] },
-    approvals: { 'oslo-2': 0 },
+    verdicts: { 'oslo-2': 'SAFE', 'bergen-1': 'GATED' },
+    codes: { 'oslo-2': ['SYNC_STANDBY_CAUGHT_UP', 'OLD_PRIMARY_FENCEABLE', 'WITHIN_RPO'], 'bergen-1': ['WITHIN_RPO', 'CROSS_SITE_LOSS_ACCEPTED', 'CANDIDATE_BEHIND_REPLICA', 'SYNC_NOT_PROVEN'] },
+    approvals: { 'oslo-2': 0, 'bergen-1': 2 },
     fenceTarget: 'oslo-1',
     alarms: ['PRIMARY_DOWN'],
   },
@@ -241,11 +246,13 @@ const rows: Row[] = [
     codes: { 'oslo-3': ['CANDIDATE_STALE'] },
   },
   {
-    name: 'replica on a diverged timeline: BLOCKED and listed for rebuild',
+    // Stricter under "count every member's WAL end": oslo-2 (newer timeline, reachable) is 10 MiB ahead of bergen-1, which was SAFE.
+    name: 'replica on a diverged timeline: BLOCKED and listed for rebuild; the replica 10 MiB behind it is GATED',
     input: scenario({ members: [lostPrimary(), oslo2({ timeline: 2 }), bergen1()] }),
     state: 'PRIMARY_DOWN',
-    verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'SAFE' },
-    codes: { 'oslo-2': ['TIMELINE_DIVERGED'] },
+    verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'GATED' },
+    codes: { 'oslo-2': ['TIMELINE_DIVERGED'], 'bergen-1': ['CANDIDATE_BEHIND_REPLICA'] },
+    approvals: { 'bergen-1': 2 },
     needsRebuild: ['oslo-2'],
   },
   {
@@ -304,11 +311,14 @@ const rows: Row[] = [
     absent: { 'oslo-2': ['CROSS_SITE_NOT_ALLOWED'] },
   },
   {
-    name: 'cross-site declared sync needs no accepted window (the measured estimate still counts)',
+    // Stricter under class 8: the declaration says sync, the observed state (bergen-1 async, not in
+    // synchronous_standby_names) does not prove it, so the accepted-window check applies. Was SAFE.
+    name: 'cross-site declared sync while bergen-1 replicates asynchronously: the accepted-window check applies, GATED 2',
     input: crossOnly({ replication: { local: 'sync', crossSite: 'sync' }, acceptedCrossSiteDataLossSeconds: undefined }),
     state: 'PRIMARY_DOWN',
-    verdicts: { 'bergen-1': 'SAFE' },
-    absent: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED'] },
+    verdicts: { 'bergen-1': 'GATED' },
+    codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED', 'SYNC_NOT_PROVEN'] },
+    approvals: { 'bergen-1': 2 },
   },
   {
     name: 'manual failover mode: MANUAL with runbook',
@@ -404,9 +414,342 @@ const rows: Row[] = [
   },
 ];
 
-describe('evaluateCluster scenarios', () => {
-  it.each(rows)('$name', (row) => {
+// ---------- acknowledged WAL: one or more scenarios per class of the issue ----------
+
+// Three local nodes: oslo-1 primary, oslo-2 and oslo-3 standbys, synchronous_standby_names FIRST 1 ("oslo-2", "oslo-3").
+const first1 = standbyNames(['oslo-2', 'oslo-3']);
+const oslo3 = (atBytes = P, p = {}) => replica('oslo-3', 'oslo', atBytes, p);
+/** oslo-1 lost 35 s ago; at its last good poll oslo-2 was disconnected, so oslo-3 was the sync standby. */
+const lostWithOslo3Sync = (opts: Parameters<typeof primaryLost>[4] = {}, names = first1) =>
+  primaryLost('oslo-1', 'oslo', P, [rep('oslo-3', 'sync', P)], { ...opts, last: { synchronousStandbyNames: names, ...opts.last } });
+const rpo1 = [ctx({ rpoClass: 'RPO-1', rpoBoundSeconds: 5 })];
+/** oslo-1 fenced and restarted read-only (standby.signal): it answers as a fresh replica and its last-good record is that replica answer. */
+const oldPrimaryReadOnly = (atBytes: number, fenced = true): TMemberInput => {
+  const o = observation({ role: 'replica', receiveLsn: lsn(atBytes), replayLsn: lsn(atBytes), walReceiver: { status: 'waiting', lastMsgReceiptTime: null }, fencing: { epoch: 1, fenced } });
+  return { name: 'oslo-1', site: 'oslo', observation: o, lastGood: o };
+};
+/** The history the loader keeps for it: last seen as primary 300 s ago at `lastLsnBytes`. */
+const keptHistory = (lastLsnBytes: number) => ({
+  expectedPrimary: { node: 'oslo-1', timeline: 1, lastLsn: lsn(lastLsnBytes), lastSeenOkAt: ago(300) },
+  primaryDownSince: ago(290),
+  primaryDownEvents: [ago(290)],
+});
+// Two promotions: oslo-1 replaced at epoch 2 (timeline 1), oslo-2 replaced at epoch 3 (timeline 2); oslo-3 is the primary on timeline 3.
+const twoPromotions = {
+  previousPromotion: { node: 'oslo-3', fromNode: 'oslo-2', epoch: 3 },
+  replacedPrimaries: [
+    { node: 'oslo-1', epoch: 2, timeline: 1 },
+    { node: 'oslo-2', epoch: 3, timeline: 2 },
+  ],
+};
+const oslo3Tl3Lost = () =>
+  primaryLost('oslo-3', 'oslo', 300 * MiB, [rep('oslo-2', 'sync', 300 * MiB)], { last: { timeline: 3, fencing: { epoch: 3, fenced: false } } });
+const withObservation = (m: TMemberInput, p: Partial<TMemberInput['observation'] & object>): TMemberInput => ({ ...m, observation: { ...m.observation!, ...p } });
+/** bergen-1 as the one synchronous standby of oslo-1, caught up (cross-site sync). */
+const bergenSync = (p: Partial<TMemberInput['observation'] & object> = {}) =>
+  scenario({
+    members: [primaryLost('oslo-1', 'oslo', P, [rep('bergen-1', 'sync', P)], { last: p }), replica('bergen-1', 'bergen', P)],
+    contexts: [ctx({ replication: { local: 'sync', crossSite: 'sync' }, acceptedCrossSiteDataLossSeconds: undefined })],
+  });
+
+const acknowledgedRows: Row[] = [
+  // Class 1: coverage follows synchronous_standby_names; loss against the most advanced member.
+  {
+    name: 'FIRST 1 (oslo-2, oslo-3): oslo-2 reconnected in the window and is 10 MiB ahead: oslo-3 is not covered and not SAFE',
+    input: scenario({ members: [lostWithOslo3Sync(), oslo2({}), oslo3()].map((m) => (m.name === 'oslo-2' ? replica('oslo-2', 'oslo', P + 10 * MiB) : m)) }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-3': 'GATED', 'oslo-2': 'SAFE' },
+    codes: { 'oslo-3': ['CANDIDATE_BEHIND_REPLICA', 'SYNC_NOT_PROVEN'], 'oslo-2': ['SYNC_STANDBY_CAUGHT_UP'] },
+    absent: { 'oslo-3': ['SYNC_STANDBY_CAUGHT_UP'] },
+    approvals: { 'oslo-3': 2 },
+    loss: { 'oslo-3': { bytes: 10 * MiB, windowCoveredBySync: false, worstCaseSeconds: 35 }, 'oslo-2': { bytes: 0, windowCoveredBySync: true, worstCaseSeconds: 0 } },
+    messages: { 'oslo-3': ['CANDIDATE_BEHIND_REPLICA: oslo-2 answers now and holds 10485760 bytes (10.0 MiB) more WAL than oslo-3', 'oslo-2 could have acknowledged commits (FIRST 1 (oslo-2, oslo-3))'] },
+  },
+  {
+    name: 'FIRST 1 (oslo-2, oslo-3): oslo-2 is 10 MiB ahead but unreachable now: oslo-3 is not covered, its 10 MiB and the whole window count (RPO-1: GATED)',
+    input: scenario({
+      members: [lostWithOslo3Sync(), { ...replica('oslo-2', 'oslo', P + 10 * MiB, { observedAt: ago(6) }), observation: observation({ status: 'unknown', role: 'unknown', error: 'timeout', lastOkAt: ago(6), fencing: null }) }, oslo3()],
+      contexts: rpo1,
+    }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-3': 'GATED', 'oslo-2': 'BLOCKED' },
+    codes: { 'oslo-3': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+    loss: { 'oslo-3': { bytes: 10 * MiB, windowCoveredBySync: false, worstCaseSeconds: 35 } },
+  },
+  {
+    name: 'FIRST 1 (oslo-2, oslo-3): both fresh at the same position: each is covered and SAFE',
+    input: scenario({ members: [lostWithOslo3Sync(), oslo2(), oslo3()] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'SAFE', 'oslo-3': 'SAFE' },
+    codes: { 'oslo-2': ['SYNC_STANDBY_CAUGHT_UP'], 'oslo-3': ['SYNC_STANDBY_CAUGHT_UP'] },
+  },
+  {
+    name: 'ANY 1 (oslo-2, oslo-3): oslo-2 holds 1 MiB more: oslo-3 is GATED, oslo-2 SAFE',
+    input: scenario({ members: [lostWithOslo3Sync({}, standbyNames(['oslo-2', 'oslo-3'], 'ANY')), replica('oslo-2', 'oslo', P + MiB), oslo3()] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'SAFE', 'oslo-3': 'GATED' },
+    codes: { 'oslo-3': ['CANDIDATE_BEHIND_REPLICA'] },
+    loss: { 'oslo-3': { bytes: MiB, windowCoveredBySync: false } },
+  },
+  {
+    name: "synchronous_standby_names '*' while bergen-1 (async in the snapshot) received 2 MiB more: oslo-2 is not covered and not SAFE",
+    input: scenario({ members: [lostPrimary({ last: { synchronousStandbyNames: '*' } }), oslo2(), replica('bergen-1', 'bergen', P + 2 * MiB)] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED', 'bergen-1': 'SAFE' },
+    codes: { 'oslo-2': ['CANDIDATE_BEHIND_REPLICA', 'SYNC_NOT_PROVEN'] },
+  },
+  {
+    name: 'FIRST 1 (oslo-2, oslo-9): oslo-9 is listed but is no member Vakt observes: not covered (RPO-1: GATED)',
+    input: scenario({ members: [lostPrimary({ last: { synchronousStandbyNames: standbyNames(['oslo-2', 'oslo-9']) } }), oslo2()], contexts: rpo1 }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+    messages: { 'oslo-2': ['lists oslo-9, which is not a member Vakt observes'] },
+  },
+  {
+    name: 'synchronous_standby_names empty although the snapshot said sync: no coverage (RPO-1: GATED)',
+    input: scenario({ members: [lostPrimary({ last: { synchronousStandbyNames: '' } }), oslo2()], contexts: rpo1 }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+  },
+  // Class 2: the old primary comes back read-only.
+  {
+    name: 'old primary fenced and restarted read-only with 4 MiB more WAL than oslo-2: its WAL end counts, the window runs from its last sighting as primary, oslo-2 is not SAFE',
+    input: scenario({ members: [oldPrimaryReadOnly(P + 4 * MiB), oslo2()], primary: null, history: keptHistory(P + 4 * MiB) }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['CANDIDATE_BEHIND_REPLICA', 'EXCEEDS_RPO', 'OLD_PRIMARY_FENCED'] },
+    approvals: { 'oslo-2': 2 },
+    loss: { 'oslo-2': { bytes: 4 * MiB, unknownWindowSeconds: 300, worstCaseSeconds: 300, windowCoveredBySync: false } },
+    messages: { 'oslo-2': ['oslo-1 answers now and holds 4194304 bytes (4.0 MiB) more WAL than oslo-2'] },
+  },
+  {
+    name: 'old primary restarted read-only at the same position as oslo-2: the unknown window does not shrink to seconds (300 s > RPO 60 s: GATED)',
+    input: scenario({ members: [oldPrimaryReadOnly(P), oslo2()], primary: null, history: keptHistory(P) }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+    loss: { 'oslo-2': { bytes: 0, unknownWindowSeconds: 300, worstCaseSeconds: 300 } },
+  },
+  {
+    name: 'a replaced primary answering as a fenced replica on the current timeline is never a candidate (CANDIDATE_IS_OLD_PRIMARY)',
+    input: scenario({
+      members: [oslo3Tl3Lost(), replica('oslo-2', 'oslo', 300 * MiB, { timeline: 3, fencing: { epoch: 3, fenced: true } }), replica('oslo-1', 'oslo', 250 * MiB, { timeline: 1, fencing: { epoch: 2, fenced: true } })],
+      epoch: 3,
+      history: twoPromotions,
+    }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED', 'oslo-1': 'BLOCKED' },
+    codes: { 'oslo-2': ['CANDIDATE_IS_OLD_PRIMARY', 'CANDIDATE_FENCED'], 'oslo-1': ['CANDIDATE_IS_OLD_PRIMARY'] },
+  },
+  {
+    name: 'a replaced primary still on the timeline it was replaced on, unfenced, answering as a replica: CANDIDATE_IS_OLD_PRIMARY',
+    input: scenario({
+      members: [oslo3Tl3Lost(), replica('oslo-2', 'oslo', 300 * MiB, { timeline: 2, fencing: { epoch: 3, fenced: false } })],
+      epoch: 3,
+      history: twoPromotions,
+    }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED' },
+    codes: { 'oslo-2': ['CANDIDATE_IS_OLD_PRIMARY'] },
+  },
+  {
+    name: 'a replaced primary rebuilt onto the current timeline and unfenced is a candidate again (covered sync standby: SAFE)',
+    input: scenario({
+      members: [oslo3Tl3Lost(), replica('oslo-2', 'oslo', 300 * MiB, { timeline: 3, fencing: { epoch: 3, fenced: false } })],
+      epoch: 3,
+      history: twoPromotions,
+    }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'SAFE' },
+    absent: { 'oslo-2': ['CANDIDATE_IS_OLD_PRIMARY'] },
+  },
+  // Class 3: clocks.
+  {
+    name: 'candidate observation stamped 30 s in the future: not fresh, BLOCKED',
+    input: scenario({ members: [lostPrimary(), oslo2({ observedAt: NOW + 30_000 })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED' },
+    codes: { 'oslo-2': ['CANDIDATE_STALE'] },
+  },
+  {
+    name: 'primary last seen ok 60 s in the future (clock fault): the window is unknown, DATA_LOSS_UNKNOWN, never SAFE',
+    input: scenario({
+      members: [lostPrimary(), oslo2()],
+      history: { expectedPrimary: { node: 'oslo-1', timeline: 1, lastLsn: lsn(P), lastSeenOkAt: NOW + 60_000 } },
+    }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['DATA_LOSS_UNKNOWN'] },
+    approvals: { 'oslo-2': 2 },
+    loss: { 'oslo-2': { unknownWindowSeconds: null, worstCaseSeconds: null, windowCoveredBySync: false } },
+  },
+  {
+    name: 'outage start in the future: unknown down time, PRIMARY_DOWN_TOO_SHORT',
+    input: scenario({ members: [lostPrimary(), oslo2()], history: { primaryDownSince: NOW + 120_000 } }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['PRIMARY_DOWN_TOO_SHORT'] },
+  },
+  {
+    name: "candidate's agent clock 5 s ahead of the database clock: CLOCK_SKEW, BLOCKED",
+    input: scenario({ members: [lostPrimary(), oslo2({ clockSkewMs: 5000 })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED' },
+    codes: { 'oslo-2': ['CLOCK_SKEW'] },
+    messages: { 'oslo-2': ['5000 ms off'] },
+  },
+  {
+    name: 'candidate the poller stored unknown for clock skew: CLOCK_SKEW, BLOCKED',
+    input: scenario({ members: [lostPrimary(), oslo2({ status: 'unknown', error: 'CLOCK_SKEW: agent clock 3100 ms ahead', clockSkewMs: 3100 })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED' },
+    codes: { 'oslo-2': ['CLOCK_SKEW', 'CANDIDATE_UNREACHABLE'] },
+  },
+  {
+    name: 'FIRST 1 (oslo-2, oslo-3): oslo-3 answers with a skewed clock: no evidence, oslo-2 is not covered (RPO-1: GATED)',
+    input: scenario({ members: [lostWithOslo3Sync(), oslo2(), oslo3(P, { clockSkewMs: -4000 })], contexts: rpo1 }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED', 'oslo-3': 'BLOCKED' },
+    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'], 'oslo-3': ['CLOCK_SKEW'] },
+    messages: { 'oslo-2': ['its clock is skewed'] },
+  },
+  {
+    name: 'old primary answers "down" from an agent with a skewed clock: not evidence it can be fenced, attestation required',
+    input: scenario({ members: [withObservation(lostPrimary(), { clockSkewMs: 9000 }), oslo2()] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['OLD_PRIMARY_NOT_FENCEABLE'] },
+    attestation: { 'oslo-2': true },
+  },
+  // Class 4: a stale "fenced" flag.
+  {
+    name: "old primary's agent unreachable, its last payload said fenced: not OLD_PRIMARY_FENCED, attestation required",
+    input: scenario({ members: [withObservation(lostPrimary({ now: 'unknown' }), { fencing: { epoch: 1, fenced: true } }), oslo2()] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['OLD_PRIMARY_NOT_FENCEABLE'] },
+    absent: { 'oslo-2': ['OLD_PRIMARY_FENCED'] },
+    attestation: { 'oslo-2': true },
+  },
+  {
+    name: "old primary's fenced report is 60 s old: stale, attestation required",
+    input: scenario({ members: [withObservation(lostPrimary({ fenced: true }), { observedAt: ago(60) }), oslo2()] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    absent: { 'oslo-2': ['OLD_PRIMARY_FENCED'] },
+    attestation: { 'oslo-2': true },
+  },
+  // Class 5: every earlier primary is a known loser.
+  {
+    name: 'the primary replaced two promotions ago writes again while the current one is unreachable: SPLIT_BRAIN, every candidate BLOCKED, fence it',
+    input: scenario({
+      members: [oslo3Tl3Lost(), replica('oslo-2', 'oslo', 300 * MiB, { timeline: 3 }), primaryUp('oslo-1', 'oslo', 250 * MiB, [], { timeline: 1, fencing: null })],
+      epoch: 3,
+      history: twoPromotions,
+    }),
+    state: 'SPLIT_BRAIN',
+    verdicts: { 'oslo-1': 'BLOCKED', 'oslo-2': 'BLOCKED' },
+    codes: { 'oslo-2': ['SPLIT_BRAIN'] },
+    fenceTarget: 'oslo-1',
+    alarms: ['SPLIT_BRAIN'],
+    absentAlarms: ['PRIMARY_CHANGED'],
+  },
+  {
+    name: 'the primary replaced two promotions ago writes beside the healthy current primary: SPLIT_BRAIN, fence the old one',
+    input: scenario({
+      members: [primaryUp('oslo-3', 'oslo', 300 * MiB, [], { timeline: 3, fencing: { epoch: 3, fenced: false } }), primaryUp('oslo-1', 'oslo', 250 * MiB, [], { timeline: 1, fencing: null })],
+      epoch: 3,
+      history: twoPromotions,
+    }),
+    state: 'SPLIT_BRAIN',
+    verdicts: { 'oslo-1': 'BLOCKED' },
+    fenceTarget: 'oslo-1',
+  },
+  // Class 6: synchronous_commit per role and database.
+  {
+    name: 'role app_rw with synchronous_commit = local: coverage not claimed (RPO-1: GATED)',
+    input: scenario({ members: [lostPrimary({ last: { synchronousCommitOverrides: [{ role: 'app_rw', database: null, value: 'local' }] } }), oslo2()], contexts: rpo1 }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+    absent: { 'oslo-2': ['SYNC_STANDBY_CAUGHT_UP'] },
+    messages: { 'oslo-2': ['role app_rw sets synchronous_commit = local'] },
+  },
+  {
+    name: 'the agent did not report role/database overrides: coverage not claimed (RPO-1: GATED)',
+    input: scenario({ members: [lostPrimary({ last: { synchronousCommitOverrides: null } }), oslo2()], contexts: rpo1 }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+  },
+  {
+    name: 'server synchronous_commit = local: coverage not claimed (RPO-1: GATED)',
+    input: scenario({ members: [lostPrimary({ last: { synchronousCommit: 'local' } }), oslo2()], contexts: rpo1 }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+  },
+  // Class 8: declared cross-site sync.
+  {
+    name: 'cross-site declared sync and observed: bergen-1 is the listed sync standby, caught up: the accepted window is skipped, SAFE',
+    input: bergenSync(),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'bergen-1': 'SAFE' },
+    codes: { 'bergen-1': ['SYNC_STANDBY_CAUGHT_UP'] },
+    absent: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED'] },
+  },
+  {
+    name: 'cross-site declared sync, bergen-1 listed but the overrides were not reported: not proven, the accepted-window check applies (GATED 2)',
+    input: bergenSync({ synchronousCommitOverrides: null }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'bergen-1': 'GATED' },
+    codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED', 'SYNC_NOT_PROVEN'] },
+    approvals: { 'bergen-1': 2 },
+  },
+];
+
+/** The most advanced position a member is known to hold (written, received, flushed, replayed), computed here independently of the engine. */
+function memberWalEnd(m: TMemberInput): bigint | null {
+  const vals = [m.observation, m.lastGood]
+    .flatMap((o) => (o ? [o.currentLsn, o.receiveLsn, o.walReceiver?.flushedLsn, o.replayLsn] : []))
+    .map((v) => lsnValue(v))
+    .filter((v): v is bigint => v !== null);
+  return vals.length ? vals.reduce((a, b) => (a > b ? a : b)) : null;
+}
+
+/**
+ * The property of every scenario: no SAFE candidate lacks WAL that another reachable member (fresh,
+ * answering ok, same database system, not left on an older timeline) holds, none is SAFE with an
+ * unknown worst case, and a window claimed covered by sync leaves no reachable listed standby ahead.
+ */
+function expectNoSafeWithoutAcknowledgedWal(input: TSafetyInput, report: ReturnType<typeof evaluateCluster>) {
+  const now = input.now as number;
+  for (const c of report.candidates.filter((x) => x.verdict === 'SAFE')) {
+    expect(c.dataLoss.worstCaseSeconds, `${c.node}: SAFE needs a known worst case`).not.toBeNull();
+    const cand = lsnValue(c.dataLoss.candidateLsn);
+    expect(cand, `${c.node}: SAFE needs a known position`).not.toBeNull();
+    for (const m of input.members) {
+      const o = m.observation;
+      if (m.name === c.node || !o || o.status !== 'ok' || now - (toMs(o.observedAt) ?? -Infinity) > 15_000 || (toMs(o.observedAt) ?? 0) > now + 1000) continue;
+      if (o.systemIdentifier !== null && o.systemIdentifier !== SYS) continue;
+      const end = memberWalEnd(m);
+      expect(end !== null && end > cand!, `${c.node} is SAFE while ${m.name} answers with more WAL`).toBe(false);
+    }
+  }
+}
+
+function checkRow(row: Row) {
     const report = evaluateCluster(row.input);
+    expectNoSafeWithoutAcknowledgedWal(row.input, report);
+    for (const [node, loss] of Object.entries(row.loss ?? {})) {
+      expect(report.candidates.find((c) => c.node === node)?.dataLoss, node).toMatchObject(loss);
+    }
+    for (const [node, texts] of Object.entries(row.messages ?? {})) {
+      const all = report.candidates.find((c) => c.node === node)!.reasons.map((r) => `${r.code}: ${r.message}`).join('\n');
+      for (const t of texts) expect(all, node).toContain(t);
+    }
     expect(report.state).toBe(row.state);
     const byNode = Object.fromEntries(report.candidates.map((c) => [c.node, c]));
     for (const [node, verdict] of Object.entries(row.verdicts)) {
@@ -438,7 +781,14 @@ describe('evaluateCluster scenarios', () => {
     if (report.state === 'SPLIT_BRAIN' || report.state === 'UNKNOWN') {
       expect(report.candidates.every((c) => c.verdict === 'BLOCKED')).toBe(true);
     }
-  });
+}
+
+describe('evaluateCluster scenarios', () => {
+  it.each(rows)('$name', checkRow);
+});
+
+describe('evaluateCluster: acknowledged WAL (never SAFE for a candidate that lacks it)', () => {
+  it.each(acknowledgedRows)('$name', checkRow);
 });
 
 describe('evaluateCluster output', () => {

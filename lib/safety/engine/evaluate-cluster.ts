@@ -6,7 +6,7 @@ import { strictestPolicy } from './strictest-policy';
 import { clusterChecks, evaluateCandidate, type TEvaluationFrame } from './evaluate-candidate';
 import { rankCandidates } from './rank-candidates';
 import { maxLsn, toIso, toMs } from '@/lib/pg';
-import { isFresh, repointFork, resolveConfig, secondsSince } from './helpers';
+import { answeredNow, isFresh, repointFork, resolveConfig, secondsSince } from './helpers';
 
 export function evaluateCluster(input: TSafetyInput): TSafetyReport {
   const config = resolveConfig(input.config);
@@ -34,33 +34,45 @@ export function evaluateCluster(input: TSafetyInput): TSafetyReport {
 function buildFrame(input: TSafetyInput, view: TClusterView, nowMs: number, config: TEvaluationFrame['config']): TEvaluationFrame {
   const primaryMember = input.members.find((m) => m.name === view.primaryNode) ?? null;
   const hist = input.history.expectedPrimary?.node === view.primaryNode ? input.history.expectedPrimary : null;
-  // While the primary answers, judge against what it says now; otherwise against its last good state.
-  const ref = view.primaryHealthy ? primaryMember?.observation ?? null : primaryMember?.lastGood ?? null;
+  // While the primary answers, judge against what it says now; otherwise against its last sighting AS
+  // PRIMARY. An old primary that came back read-only (fenced, standby.signal) answers as a replica:
+  // that answer says nothing about what it wrote as primary, its replication or its settings.
+  const lastGood = primaryMember?.lastGood ?? null;
+  const ref = view.primaryHealthy ? primaryMember?.observation ?? null : lastGood?.role === 'primary' ? lastGood : null;
   const expectedTimeline = view.primaryHealthy ? ref?.timeline ?? null : hist?.timeline ?? ref?.timeline ?? null;
-  const expectedSystemIdentifier = ref?.systemIdentifier ?? primaryMember?.observation?.systemIdentifier ?? commonSystemIdentifier(input.members);
+  const expectedSystemIdentifier =
+    ref?.systemIdentifier ?? lastGood?.systemIdentifier ?? primaryMember?.observation?.systemIdentifier ?? commonSystemIdentifier(input.members);
 
+  // Only sightings as primary bound the unknown window (a replica answer must not shrink it).
+  const obs = primaryMember?.observation ?? null;
   const seenOk = [
     toMs(hist?.lastSeenOkAt),
-    toMs(primaryMember?.lastGood?.observedAt),
-    toMs(primaryMember?.observation?.lastOkAt),
-    primaryMember?.observation?.status === 'ok' ? toMs(primaryMember.observation.observedAt) : null,
+    lastGood?.role === 'primary' ? toMs(lastGood.observedAt) : null,
+    obs?.status === 'ok' && obs.role === 'primary' ? toMs(obs.observedAt) : null,
   ].filter((v): v is number => v !== null);
   const primaryKnowledge = view.primaryNode
     ? {
+        node: view.primaryNode,
         lastLsn: maxLsn([ref?.currentLsn, hist?.lastLsn]),
         lastSeenOkAt: seenOk.length > 0 ? Math.max(...seenOk) : null,
         replication: ref?.replication ?? [],
         synchronousCommit: ref?.synchronousCommit ?? null,
+        synchronousStandbyNames: ref?.synchronousStandbyNames ?? null,
+        synchronousCommitOverrides: ref?.synchronousCommitOverrides ?? null,
       }
     : null;
 
-  const consistent = new Set(
+  // Whose WAL end counts as a position a candidate must reach: every member of this database system
+  // (system identifier equal or unknown), except one on a known timeline older than the expected one
+  // (it stopped before the current timeline forked, or diverged from it: its WAL is not the primary's).
+  // A member on a newer or unknown timeline counts (fail closed).
+  const walCounted = new Set(
     input.members
       .filter((m) => {
-        const o = m.observation?.status === 'ok' ? m.observation : m.lastGood;
-        if (!o) return false;
+        const o = m.observation?.status === 'ok' ? m.observation : m.lastGood ?? m.observation;
+        if (!o) return true;
         if (expectedSystemIdentifier !== null && o.systemIdentifier !== null && o.systemIdentifier !== expectedSystemIdentifier) return false;
-        return expectedTimeline === null || o.timeline === null || o.timeline === expectedTimeline;
+        return expectedTimeline === null || o.timeline === null || o.timeline >= expectedTimeline;
       })
       .map((m) => m.name),
   );
@@ -76,7 +88,7 @@ function buildFrame(input: TSafetyInput, view: TClusterView, nowMs: number, conf
     expectedTimeline,
     expectedSystemIdentifier,
     primaryKnowledge,
-    consistent,
+    walCounted,
   };
 }
 
@@ -106,12 +118,13 @@ function summarizePrimary(f: TEvaluationFrame): TPrimarySummary | null {
     status,
     role: o?.role ?? null,
     observedAt: toIso(o?.observedAt),
-    ageSeconds: secondsSince(o?.observedAt, f.nowMs),
+    ageSeconds: secondsSince(o?.observedAt, f.nowMs, f.config),
     lastSeenOkAt: toIso(lastSeenOkAt),
-    downForSeconds: f.view.primaryHealthy ? null : secondsSince(f.input.history.primaryDownSince, f.nowMs),
+    downForSeconds: f.view.primaryHealthy ? null : secondsSince(f.input.history.primaryDownSince, f.nowMs, f.config),
     timeline: o?.timeline ?? m?.lastGood?.timeline ?? null,
     lsn: o?.currentLsn ?? f.primaryKnowledge?.lastLsn ?? null,
-    fenced: o?.fencing?.fenced ?? null,
+    // Only an answer now says whether it is fenced; an unknown or stale member's flag is history.
+    fenced: answeredNow(o, f.nowMs, f.config, { down: true }) ? o?.fencing?.fenced ?? null : null,
   };
 }
 

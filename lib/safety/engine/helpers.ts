@@ -21,16 +21,48 @@ export function resolveConfig(partial: Partial<TSafetyConfig> | undefined): TSaf
   return merged;
 }
 
-/** Seconds from `from` to `now`, never negative (clock skew); null when `from` is unknown. */
-export function secondsSince(from: TInstant | null | undefined, nowMs: number): number | null {
+/**
+ * Seconds from `from` to `now`; null when `from` is unknown or lies more than
+ * `futureToleranceSeconds` after `now` (a timestamp from the future is a fault: it is never "0 s ago",
+ * so it never makes anything fresh and never shortens a window). Within the tolerance it counts as 0.
+ */
+export function secondsSince(
+  from: TInstant | null | undefined,
+  nowMs: number,
+  cfg: Pick<TSafetyConfig, 'futureToleranceSeconds'> = DEFAULT_SAFETY_CONFIG,
+): number | null {
   const ms = toMs(from);
-  return ms === null ? null : Math.max(0, (nowMs - ms) / 1000);
+  if (ms === null) return null;
+  const s = (nowMs - ms) / 1000;
+  if (s < -cfg.futureToleranceSeconds) return null;
+  return Math.max(0, s);
 }
 
 export function isFresh(obs: TMemberObservation | null, nowMs: number, cfg: TSafetyConfig): boolean {
   if (!obs) return false;
-  const age = secondsSince(obs.observedAt, nowMs);
+  const age = secondsSince(obs.observedAt, nowMs, cfg);
   return age !== null && age <= cfg.staleAfterSeconds;
+}
+
+/**
+ * The member's clock differs from Vakt's database clock by more than maxClockSkewMs: the poller stores
+ * it as unknown with an error starting 'CLOCK_SKEW'; the engine also checks the measured skew itself.
+ */
+export function isClockSkewed(obs: TMemberObservation | null, cfg: TSafetyConfig): boolean {
+  if (!obs) return false;
+  if (typeof obs.error === 'string' && obs.error.startsWith('CLOCK_SKEW')) return true;
+  const skew = obs.clockSkewMs;
+  return typeof skew === 'number' && (!Number.isFinite(skew) || Math.abs(skew) > cfg.maxClockSkewMs);
+}
+
+/**
+ * An observation that may serve as evidence for a positive conclusion (fenced, fenceable, could not
+ * have acknowledged more): fresh, the agent answered now (ok, or down when `down` is allowed), and its
+ * clock is not skewed. Evidence against promoting (a writer, a live stream) does not need this.
+ */
+export function answeredNow(obs: TMemberObservation | null, nowMs: number, cfg: TSafetyConfig, opts: { down?: boolean } = {}): boolean {
+  if (!obs || !isFresh(obs, nowMs, cfg) || isClockSkewed(obs, cfg)) return false;
+  return obs.status === 'ok' || (opts.down === true && obs.status === 'down');
 }
 
 /** A fresh observation in which PostgreSQL answered as a writable primary. */
@@ -43,6 +75,14 @@ export function claimsPrimary(m: TMemberInput, nowMs: number, cfg: TSafetyConfig
 export function receivedLsn(obs: TMemberObservation | null): string | null {
   if (!obs) return null;
   return maxLsn([obs.receiveLsn, obs.walReceiver?.flushedLsn, obs.replayLsn]);
+}
+
+/**
+ * The most advanced WAL position a member is known to hold: written (currentLsn), received, flushed by
+ * its WAL receiver or replayed, from its latest observation and its last good one.
+ */
+export function walEnd(m: TMemberInput): string | null {
+  return maxLsn([m.observation, m.lastGood].flatMap((o) => (o ? [o.currentLsn, o.receiveLsn, o.walReceiver?.flushedLsn, o.replayLsn] : [])));
 }
 
 /**

@@ -70,6 +70,25 @@ export const reasons = {
       'block',
       `${node} is still on timeline ${fork.previousTimeline} and received WAL up to ${fork.receivedLsn}, not past ${fork.forkLsn} where timeline ${fork.newTimeline} forked: it has not diverged, but it follows no primary. Point it at ${primary ?? 'the new primary'} before it can be promoted.`,
     ),
+  clockSkew: (node: string, skewMs: number | null | undefined, limitMs: number, error: string | null | undefined) =>
+    mk(
+      'CLOCK_SKEW',
+      'block',
+      typeof skewMs === 'number'
+        ? `The clock of ${node}'s agent is ${Math.round(skewMs)} ms off Vakt's database clock (limit ${limitMs} ms); its times cannot be trusted, so it is treated as unknown.`
+        : `The clock of ${node}'s agent is off Vakt's database clock by more than ${limitMs} ms${error ? ` (${error})` : ''}; it is treated as unknown.`,
+    ),
+  candidateIsOldPrimary: (node: string, why: string) =>
+    mk('CANDIDATE_IS_OLD_PRIMARY', 'block', `${node} ${why}; an old primary may hold WAL no other member has and is never promoted as a replica. Rebuild it from the current primary first.`),
+  candidateBehindReplica: (node: string, ahead: string, bytes: number) =>
+    mk(
+      'CANDIDATE_BEHIND_REPLICA',
+      'gate',
+      `${ahead} answers now and holds ${fmtBytes(bytes)} more WAL than ${node}: promoting ${node} would lose what ${ahead} has. Promote ${ahead} instead, or two operators must approve the loss; automatic failover never does this.`,
+      { approvals: 2 },
+    ),
+  syncNotProven: (node: string, cause: string) =>
+    mk('SYNC_NOT_PROVEN', 'info', `Synchronous replication does not prove ${node} holds every acknowledged commit: ${cause}. The unknown window counts in the worst case.`),
   oldPrimaryFenceable: (primary: string, nextEpoch: number) =>
     mk('OLD_PRIMARY_FENCEABLE', 'info', `The agent on the old primary ${primary} answers: the promotion fences it with epoch ${nextEpoch} before promoting.`),
   oldPrimaryFenced: (primary: string, epoch: number, ageS: number | null) =>
