@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { normalisePgBackRestInfo } from './read-backup-catalog.ts';
 import { timelineFromWalFile } from './read-postgres-status.ts';
 import { tokenMatches } from './server.ts';
-import { fenceDataDir } from './fence-data-dir.ts';
+import { fenceDataDir, readDataDirFence } from './fence-data-dir.ts';
+import { readAgentState } from './read-agent-state.ts';
+import { readStateForEpoch } from './epoch-guard.ts';
+import { actionTimeouts } from './action-timeouts.ts';
+import type { TAgentConfig } from './config.ts';
+import { pino } from 'pino';
 import { readFencingState, writeFencingState, stateFilePath, StateCorruptError } from './fencing-state.ts';
 import { ZBackupCatalog } from './protocol.ts';
 
@@ -93,5 +98,70 @@ describe('fencing state file', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('readDataDirFence and readAgentState (state file lost on a fenced node)', () => {
+  function ctxFor(stateDir: string, dataDir: string) {
+    const logged: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => logged.push(JSON.parse(line).msg) });
+    return { ctx: { config: { stateDir, dataDir } as TAgentConfig, log, caches: new Map() }, logged };
+  }
+
+  it('the marker wins over a missing state file: fenced at the marker epoch, inconsistency reported and logged once', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'vakt-marker-'));
+    const dataDir = path.join(base, 'data');
+    const stateDir = path.join(base, 'state');
+    fs.mkdirSync(dataDir);
+    fs.mkdirSync(stateDir);
+    try {
+      const { ctx, logged } = ctxFor(stateDir, dataDir);
+      expect(await readDataDirFence(dataDir)).toBeNull();
+      expect(await readAgentState(ctx)).toMatchObject({ source: 'none', inconsistency: null, state: { epoch: 0, fenced: false } });
+
+      fs.writeFileSync(path.join(dataDir, 'postgresql.auto.conf'), "primary_conninfo = 'host=x'\n");
+      await fenceDataDir(dataDir, 6);
+      expect(await readDataDirFence(dataDir)).toEqual({ epoch: 6 });
+      const s = await readAgentState(ctx);
+      expect(s).toMatchObject({ source: 'marker', unreadable: null, state: { epoch: 6, fenced: true } });
+      expect(s.inconsistency).toBe('state file missing; data directory carries the fence marker (epoch 6)');
+      await readAgentState(ctx);
+      expect(logged.filter((m) => m.startsWith('fencing state inconsistent'))).toHaveLength(1);
+      // refused until resolved
+      await expect(readStateForEpoch(ctx, 7, 'refusing to promote')).rejects.toMatchObject({ code: 'STATE_INCONSISTENT', status: 409 });
+
+      // an unreadable file with the marker: fenced at the marker's epoch, STATE_UNREADABLE for promote/unfence
+      fs.writeFileSync(stateFilePath(stateDir), '{"epoch":');
+      const u = await readAgentState(ctx);
+      expect(u).toMatchObject({ source: 'marker', state: { epoch: 6, fenced: true } });
+      expect(u.inconsistency).toMatch(/^state file unreadable \(fencing\.json is not valid agent state\); data directory carries the fence marker \(epoch 6\)$/);
+      await expect(readStateForEpoch(ctx, 7)).rejects.toMatchObject({ code: 'STATE_UNREADABLE' });
+
+      // a state file (here: the one a new fence writes) wins again, also when it says unfenced (after unfence)
+      await writeFencingState(stateDir, { epoch: 8, fenced: false, since: null, reason: 'rejoined', promotion: null });
+      expect(await readAgentState(ctx)).toMatchObject({ source: 'file', inconsistency: null, state: { epoch: 8, fenced: false } });
+      expect(logged).toContain('fencing state inconsistency resolved');
+
+      // the node deliberately pointed at a primary after the marker: no longer carries the fence
+      fs.rmSync(stateFilePath(stateDir));
+      fs.appendFileSync(path.join(dataDir, 'postgresql.auto.conf'), "primary_conninfo = 'host=new-primary'\n");
+      expect(await readDataDirFence(dataDir)).toBeNull();
+      // standby.signal gone: no fence either
+      await fenceDataDir(dataDir, 9);
+      expect(await readDataDirFence(dataDir)).toEqual({ epoch: 9 });
+      fs.rmSync(path.join(dataDir, 'standby.signal'));
+      expect(await readDataDirFence(dataDir)).toBeNull();
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('actionTimeouts', () => {
+  it('derives the longest fence and promote from the agent settings', () => {
+    const cfg = { stopTimeoutSeconds: 60, immediateStopTimeoutSeconds: 30, promoteWaitSeconds: 30, pgTimeoutMs: 5_000 };
+    // 3 pg_ctl status x 15 s + (60 + 10) + (30 + 10) + 5 s of file work
+    expect(actionTimeouts(cfg)).toEqual({ fenceSeconds: 160, promoteSeconds: 5 + 5 * 6 + 41 + 5 });
+    expect(actionTimeouts({ ...cfg, stopTimeoutSeconds: 2, immediateStopTimeoutSeconds: 2, promoteWaitSeconds: 3 })).toEqual({ fenceSeconds: 74, promoteSeconds: 5 + 30 + 14 + 5 });
   });
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgCluster, startWriteLoad, waitFor, type TPgCluster, type TPgNode } from '@/tests/support/pg-cluster';
+import { createPgCluster, freezeProcess, makeDirUnwritable, postmasterPid, startWriteLoad, waitFor, type TPgCluster, type TPgNode } from '@/tests/support/pg-cluster';
 import { ZActionResult, ZAgentError } from './protocol.ts';
 import { lsnDiff } from '../pg/lsn.ts';
 
@@ -241,6 +241,48 @@ describe('POST /v1/fence', () => {
   });
 });
 
+describe('lost state file (the data directory carries the fence marker)', () => {
+  it('state file removed on a fenced node: still fenced, inconsistency reported', async () => {
+    const a = n1.agent!;
+    const stateFile = path.join(a.stateDir, 'fencing.json');
+    expect((await a.status()).fencing).toMatchObject({ epoch: 2, fenced: true });
+    expect(fs.existsSync(path.join(n1.dataDir, 'standby.signal'))).toBe(true);
+    fs.rmSync(stateFile);
+    await a.stop();
+    await a.start(); // a fresh agent process state: nothing but the disk
+    const s = await a.status();
+    expect(s.fencing).toMatchObject({ epoch: 2, fenced: true, inconsistency: 'state file missing; data directory carries the fence marker (epoch 2)' });
+    // promote and unfence are refused until an operator resolves it; refusals write nothing
+    for (const [p, body] of [['/v1/promote', { epoch: 3 }], ['/v1/unfence', { epoch: 3, reason: 'try' }]] as const) {
+      const r = await a.request(p, { method: 'POST', body });
+      expect(r.status).toBe(409);
+      expect(ZAgentError.parse(r.body).error.code).toBe('STATE_INCONSISTENT');
+      expect(r.body.error.message).toContain('data directory carries the fence marker');
+    }
+    // the marker's epoch still counts
+    const stale = await a.fence(1, 'old executor');
+    expect(stale.status).toBe(409);
+    expect(stale.body.error?.code).toBe('STALE_EPOCH');
+    expect(fs.existsSync(stateFile)).toBe(false);
+    // a manual start still comes up read-only
+    await n1.startPg();
+    try {
+      expect((await n1.psql<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0].r).toBe(true);
+      expect((await a.status()).fencing).toMatchObject({ fenced: true, inconsistency: expect.stringContaining('fence marker') });
+    } finally {
+      await n1.stopPg('fast');
+    }
+    // resolved by fencing again (the safe direction): the state file records the fence
+    const again = await a.fence(2, 'state file restored by fencing again');
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ ok: true, epoch: 2, alreadyDone: false });
+    const after = await a.status();
+    expect(after.fencing).toMatchObject({ epoch: 2, fenced: true, reason: 'state file restored by fencing again' });
+    expect(after.fencing.inconsistency).toBeUndefined();
+    expect((await a.promote(3)).body.error?.code).toBe('FENCED');
+  });
+});
+
 describe('POST /v1/promote', () => {
   let forkLsn: string;
   it('promotes a replica onto a new timeline and answers the fork point', async () => {
@@ -287,5 +329,81 @@ describe('POST /v1/promote', () => {
     // it received nothing past the fork point: it has not diverged from the new timeline
     expect(lsnDiff(forkLsn, s.postgres.receiveLsn!)).toBeGreaterThanOrEqual(0);
     expect(s.postgres.systemIdentifier).toBe((await n2.agent!.status()).postgres.systemIdentifier);
+  });
+});
+
+describe('a fence that cannot complete', () => {
+  // n2 is the primary now (promoted above). Short stop waits on its agent so the frozen stop is quick.
+  it('reports its timeouts, derived from its settings', async () => {
+    const a = n2.agent!;
+    await a.stop();
+    a.env.VAKT_AGENT_STOP_TIMEOUT_SECONDS = '2';
+    a.env.VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS = '2';
+    await a.start();
+    // 3 x pg_ctl status (15 s) + (2 + 10) + (2 + 10) + 5; connect 3 s + 5 x (3 + 1) + (30 + 11) + 5
+    expect((await a.status()).timeouts).toEqual({ fenceSeconds: 74, promoteSeconds: 69 });
+    expect((await n3.agent!.status()).timeouts).toEqual({ fenceSeconds: 160, promoteSeconds: 69 });
+  });
+
+  it('unwritable state directory: 500 STATE_WRITE_FAILED, nothing changed, the primary not claimed fenced', async () => {
+    const a = n2.agent!;
+    const before = (await a.status()).fencing;
+    expect(before).toMatchObject({ epoch: 2, fenced: false });
+    const lock = makeDirUnwritable(a.stateDir);
+    let r;
+    try {
+      r = await a.fence(3, 'drill');
+    } finally {
+      lock.restore();
+    }
+    expect(r.status).toBe(500);
+    expect(ZAgentError.parse(r.body).error.code).toBe('STATE_WRITE_FAILED');
+    expect(r.body.error!.message).toMatch(/nothing was changed/);
+    expect(await n2.isRunning()).toBe(true);
+    expect(fs.existsSync(path.join(n2.dataDir, 'standby.signal'))).toBe(false);
+    const s = await a.status();
+    expect(s.fencing).toEqual(before); // not fenced, epoch not advanced
+    expect(s.postgres.role).toBe('primary');
+    await n2.psql('INSERT INTO after_promotion VALUES (1)');
+  });
+
+  it('postmaster frozen with SIGSTOP: 500 FENCE_FAILED within the timeouts; after the thaw it is not a writable primary', async () => {
+    const a = n2.agent!;
+    const { fenceSeconds } = (await a.status()).timeouts!;
+    const ice = freezeProcess(postmasterPid(n2));
+    let r;
+    let elapsed = 0;
+    const t0 = Date.now();
+    try {
+      r = await a.fence(3, 'frozen drill');
+    } finally {
+      elapsed = Date.now() - t0;
+      ice.thaw();
+    }
+    expect(r.status).toBe(500);
+    expect(ZAgentError.parse(r.body).error.code).toBe('FENCE_FAILED');
+    expect(r.body.error!.message).toMatch(/still running after pg_ctl stop -m fast -t 2 and -m immediate -t 2/);
+    expect(elapsed).toBeGreaterThanOrEqual(4_000); // both waits ran out
+    expect(elapsed).toBeLessThan(fenceSeconds * 1000);
+    // the fence was recorded first: the agent says fenced, and the data directory is fenced on disk
+    expect((await a.status()).fencing).toMatchObject({ epoch: 3, fenced: true });
+    expect(fs.existsSync(path.join(n2.dataDir, 'standby.signal'))).toBe(true);
+    // thawed, the postmaster handles the pending stop signals
+    await waitFor(async () => !(await n2.isRunning()), 30_000, 'n2 stopped after the thaw');
+    // started again (an init system, a person): read-only, streaming from nobody
+    await n2.startPg();
+    try {
+      expect((await n2.psql<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0].r).toBe(true);
+      await expect(n2.psql('INSERT INTO after_promotion VALUES (2)')).rejects.toThrow(/read-only/);
+    } finally {
+      await n2.stopPg('fast');
+    }
+    // the retry completes
+    const retry = await a.fence(3, 'frozen drill');
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ ok: true, epoch: 3 });
+    // no node of the cluster accepts writes now
+    for (const n of [n1, n2]) expect(await n.isRunning()).toBe(false);
+    expect((await n3.psql<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0].r).toBe(true);
   });
 });

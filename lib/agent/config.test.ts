@@ -31,6 +31,10 @@ describe('loadAgentConfig', () => {
     expect(c.runAs).toBe('postgres');
     expect(c.pgbackrest).toBeNull();
     expect(c.node).toBe('oslo-1');
+    expect([c.stopTimeoutSeconds, c.immediateStopTimeoutSeconds, c.promoteWaitSeconds]).toEqual([60, 30, 30]);
+    const short = loadAgentConfig({ env: { ...good, VAKT_AGENT_STOP_TIMEOUT_SECONDS: '2', VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS: '1', VAKT_AGENT_PROMOTE_WAIT_SECONDS: '3' }, argv: [] });
+    expect([short.stopTimeoutSeconds, short.immediateStopTimeoutSeconds, short.promoteWaitSeconds]).toEqual([2, 1, 3]);
+    expect(problemsOf(() => loadAgentConfig({ env: { ...good, VAKT_AGENT_STOP_TIMEOUT_SECONDS: '0' }, argv: [] })).join('\n')).toContain('VAKT_AGENT_STOP_TIMEOUT_SECONDS');
   });
 
   it.each([

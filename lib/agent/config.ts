@@ -47,6 +47,10 @@ export const ZAgentEnv = z.object({
   VAKT_AGENT_PG_TIMEOUT_MS: ZMs(5_000),
   /** how long pg_promote may wait (seconds, passed to pg_promote(wait_seconds)) */
   VAKT_AGENT_PROMOTE_WAIT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /** fence: how long `pg_ctl stop -m fast` may wait for the server to stop (seconds, `-t`) */
+  VAKT_AGENT_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  /** fence: how long the fallback `pg_ctl stop -m immediate` may wait (seconds, `-t`) */
+  VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
 });
 
 export type TAgentConfig = {
@@ -63,6 +67,8 @@ export type TAgentConfig = {
   logLevel: (typeof LOG_LEVELS)[number];
   pgTimeoutMs: number;
   promoteWaitSeconds: number;
+  stopTimeoutSeconds: number;
+  immediateStopTimeoutSeconds: number;
 };
 
 export class AgentConfigError extends Error {
@@ -153,5 +159,7 @@ export function loadAgentConfig(opts: { env?: Record<string, string | undefined>
     logLevel: e.VAKT_AGENT_LOG_LEVEL,
     pgTimeoutMs: e.VAKT_AGENT_PG_TIMEOUT_MS,
     promoteWaitSeconds: e.VAKT_AGENT_PROMOTE_WAIT_SECONDS,
+    stopTimeoutSeconds: e.VAKT_AGENT_STOP_TIMEOUT_SECONDS,
+    immediateStopTimeoutSeconds: e.VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS,
   };
 }

@@ -30,11 +30,7 @@ export async function fenceDataDir(dataDir: string, epoch: number): Promise<stri
 
   // postgresql.auto.conf is read last, so an empty primary_conninfo here overrides postgresql.conf.
   const auto = path.join(dataDir, 'postgresql.auto.conf');
-  const text = await fs.readFile(auto, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return '';
-    throw e;
-  });
-  const lines = text.split('\n');
+  const lines = await readAutoConfLines(auto);
   const kept = lines.filter((l) => !/^\s*(primary_conninfo|primary_slot_name)\s*=/.test(l) && !l.startsWith(NEUTRAL_MARK));
   while (kept.length && kept[kept.length - 1] === '') kept.pop();
   const desired = [...kept, `${NEUTRAL_MARK} fenced at epoch ${epoch}; stream from nobody until told`, `primary_conninfo = ''`, `primary_slot_name = ''`, ''].join('\n');
@@ -49,4 +45,42 @@ export async function fenceDataDir(dataDir: string, epoch: number): Promise<stri
   const dir = await fs.open(dataDir, 'r');
   await dir.sync().finally(() => dir.close());
   return changed;
+}
+
+export type TDataDirFence = {
+  /** the epoch the last fence marker records (null: a marker without a readable epoch) */
+  epoch: number | null;
+};
+
+/**
+ * Whether the data directory still carries this agent's fence: standby.signal is present, and
+ * postgresql.auto.conf holds the `# vakt-agent fence:` marker with no non-empty primary_conninfo
+ * set after it (someone pointing the node at a primary is the deliberate "until told"). Null = no
+ * fence marker. Errors other than a missing file are thrown (the caller fails closed).
+ */
+export async function readDataDirFence(dataDir: string): Promise<TDataDirFence | null> {
+  const hasSignal = await fs.access(path.join(dataDir, 'standby.signal')).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return false;
+      throw e;
+    },
+  );
+  if (!hasSignal) return null;
+  const lines = await readAutoConfLines(path.join(dataDir, 'postgresql.auto.conf'));
+  let markerAt = -1;
+  for (let i = 0; i < lines.length; i++) if (lines[i].startsWith(NEUTRAL_MARK)) markerAt = i;
+  if (markerAt < 0) return null;
+  if (lines.slice(markerAt + 1).some((l) => /^\s*primary_conninfo\s*=\s*'.+'/.test(l))) return null;
+  const m = /fenced at epoch (\d+)/.exec(lines[markerAt]);
+  return { epoch: m ? Number(m[1]) : null };
+}
+
+/** postgresql.auto.conf split into lines; a missing file reads as empty, other read errors are thrown. */
+async function readAutoConfLines(file: string): Promise<string[]> {
+  const text = await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return '';
+    throw e;
+  });
+  return text.split('\n');
 }

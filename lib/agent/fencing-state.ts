@@ -45,11 +45,16 @@ export class StateCorruptError extends Error {}
 
 /** Missing file -> empty state; unreadable or invalid file -> StateCorruptError (callers fail closed). */
 export async function readFencingState(stateDir: string): Promise<TFencingState> {
+  return (await readFencingStateFile(stateDir)) ?? { ...EMPTY_STATE };
+}
+
+/** Missing file -> null; unreadable or invalid file -> StateCorruptError. */
+export async function readFencingStateFile(stateDir: string): Promise<TFencingState | null> {
   let text: string;
   try {
     text = await fs.readFile(stateFilePath(stateDir), 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ...EMPTY_STATE };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new StateCorruptError(`cannot read ${STATE_FILE}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   try {

@@ -8,7 +8,7 @@ import type { TActionResult } from './protocol.ts';
 /** POST /v1/promote: pg_promote(wait => true) on a replica, guarded by epoch and fencing state. */
 export async function promoteNode(ctx: TAgentContext, req: { epoch: number }): Promise<TActionResult> {
   return ctx.exclusive(async () => {
-    const state = await readStateForEpoch(ctx.config.stateDir, req.epoch, 'refusing to promote');
+    const state = await readStateForEpoch(ctx, req.epoch, 'refusing to promote');
     if (state.fenced) {
       throw new AgentError('FENCED', 409, `node is fenced (epoch ${state.epoch}${state.reason ? `: ${state.reason}` : ''})`);
     }
@@ -27,7 +27,12 @@ export async function promoteNode(ctx: TAgentContext, req: { epoch: number }): P
         const requestedAt = new Date().toISOString();
         await writeFencingState(ctx.config.stateDir, { ...state, epoch: req.epoch, promotion: { epoch: req.epoch, requestedAt } });
         ctx.log.warn({ epoch: req.epoch }, 'promote: pg_promote requested');
-        const done: boolean = (await c.query('SELECT pg_promote(wait => true, wait_seconds => $1) AS done', [waitSeconds])).rows[0].done;
+        // only pg_promote gets the long timeout; the other queries keep VAKT_AGENT_PG_TIMEOUT_MS (action-timeouts.ts)
+        const promoteTimeoutMs = (waitSeconds + 10) * 1000;
+        await c.query(`SET statement_timeout = ${promoteTimeoutMs}`);
+        const promoteQuery = { text: 'SELECT pg_promote(wait => true, wait_seconds => $1) AS done', values: [waitSeconds], query_timeout: promoteTimeoutMs + 1_000 } as import('pg').QueryConfig;
+        const done: boolean = (await c.query(promoteQuery)).rows[0].done;
+        await c.query(`SET statement_timeout = ${ctx.config.pgTimeoutMs}`);
         if (!done) throw new AgentError('PROMOTE_FAILED', 500, `pg_promote did not finish within ${waitSeconds}s`);
         const timeline = await currentTimeline(c);
         const forkLsn = await lastReplayedLsn(c);
@@ -39,7 +44,6 @@ export async function promoteNode(ctx: TAgentContext, req: { epoch: number }): P
         ctx.log.warn({ epoch: req.epoch, timeline, forkLsn }, 'promote: done');
         return { ok: true, epoch: req.epoch, alreadyDone: false, timeline, forkLsn };
       },
-      { statementTimeoutMs: (waitSeconds + 10) * 1000 },
     ).catch((e) => {
       if (e instanceof AgentError) throw e;
       throw new AgentError('PG_UNAVAILABLE', 503, `PostgreSQL: ${pgErrorMessage(e)}`);

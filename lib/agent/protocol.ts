@@ -117,6 +117,21 @@ export const ZFencing = z.object({
   fenced: z.boolean(),
   since: z.string().nullable().optional(),
   reason: z.string().nullable().optional(),
+  /**
+   * Set when the agent's state file is missing or unreadable while the data directory carries its
+   * fence marker: the node is reported fenced (at the marker's epoch) and promote/unfence are refused
+   * until an operator resolves it. Absent = consistent (or an older agent).
+   */
+  inconsistency: z.string().optional(),
+});
+
+/**
+ * The longest a call can take on this agent, from its own settings (whole seconds, rounded up): Vakt
+ * derives its HTTP timeouts for fence and promote from these, never shorter. Absent = older agent.
+ */
+export const ZAgentTimeouts = z.object({
+  fenceSeconds: z.number().int().min(1),
+  promoteSeconds: z.number().int().min(1),
 });
 
 export const ZAgentStatus = z.object({
@@ -129,8 +144,10 @@ export const ZAgentStatus = z.object({
   storage: z.object({ totalBytes: z.number(), freeBytes: z.number(), dataBytes: z.number().nullable() }).nullable(),
   backups: ZBackupCatalog.nullable(),
   fencing: ZFencing,
+  timeouts: ZAgentTimeouts.optional(),
 });
 export type TAgentStatus = z.infer<typeof ZAgentStatus>;
+export type TAgentTimeouts = z.infer<typeof ZAgentTimeouts>;
 export type TPostgresStatus = z.infer<typeof ZPostgresStatus>;
 export type TReplicationPeer = z.infer<typeof ZReplicationPeer>;
 export type TBackupCatalog = z.infer<typeof ZBackupCatalog>;

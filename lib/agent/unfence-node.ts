@@ -10,7 +10,7 @@ import type { TActionResult } from './protocol.ts';
  */
 export async function unfenceNode(ctx: TAgentContext, req: { epoch: number; reason: string }): Promise<TActionResult> {
   return ctx.exclusive(async () => {
-    const state = await readStateForEpoch(ctx.config.stateDir, req.epoch);
+    const state = await readStateForEpoch(ctx, req.epoch, 'refusing to unfence');
     const alreadyDone = !state.fenced;
     await writeFencingState(ctx.config.stateDir, { ...state, epoch: req.epoch, fenced: false, since: null, reason: req.reason });
     ctx.log.warn({ epoch: req.epoch, reason: req.reason }, 'unfence: fenced flag cleared');

@@ -2,7 +2,10 @@
 // Order (docs/safety.md, "Epochs and fencing"): re-evaluate on fresh data -> claim epoch N+1 by
 // compare-and-set (the claim is the lock) -> fence the old primary with N+1 (or rely on the audited
 // attestation when it is unreachable) -> promote with N+1 -> verify role and timeline. Every step is
-// recorded; any failure stops in FAILED with the reason. A resumed execution reuses its epoch and the
+// recorded; any failure stops in FAILED with the reason, except a promote call that ended without saying
+// whether it finished: that step is `unknown`, the request stays EXECUTING (CANDIDATE_PROMOTING blocks
+// every other promotion of the cluster) and later runs watch the candidate's observed role until it
+// is the primary (then verify and complete). A resumed execution reuses its epoch and the
 // drivers' idempotent fence/promote, so a crash never promotes twice. How a step talks to the cluster
 // is its kind's driver (./drivers); the order, epoch, lease, step records and audit live here.
 import { db, dbNow } from '@/lib/base/db';
@@ -13,7 +16,7 @@ import { evaluateClusterNow, type TLoadedCluster } from '@/lib/safety/load-safet
 import { approvalCounts, bindingChanges, readApprovalRecord } from './approval-binding';
 import { driverFor, type TFork } from './drivers';
 import { lossGrewDetail, returnToPendingLossGrew } from './loss-grew';
-import { approvedEstimate, checkLossGrowth, exceedsRpo, type TLossCheck } from './rules';
+import { approvedEstimate, checkLossGrowth, exceedsRpo, PROMOTE_OVERDUE_MS, promoteOverdue, type TLossCheck } from './rules';
 import { findCandidate, readSnapshot, snapshotOf, type TVerdictSnapshot } from './snapshot';
 
 export type TCrashPoint = 'claim-epoch' | 'fence' | 'promote-call';
@@ -21,11 +24,19 @@ export type TExecutorOptions = {
   executorId: string;
   leaseMs?: number;
   verifyTimeoutMs?: number;
+  /** while a promote step is `unknown`: how soon the next run looks at the candidate's role again (ms) */
+  promoteRecheckMs?: number;
+  /** while a promote step is `unknown`: after how long the watch records that it is overdue (ms; the cluster stays blocked) */
+  promoteOverdueMs?: number;
   /** fault injection for tests: stop dead (no cleanup, lease left to expire) right after this point */
   crashAfter?: TCrashPoint;
 };
-/** LOSS_GREW: the fresh loss outgrew the approvals; the request went back to PENDING (approvals lapsed). */
-export type TExecutionOutcome = { id: string; status: 'COMPLETED' | 'FAILED' | 'LEASE_LOST' | 'CRASHED' | 'LOSS_GREW'; detail?: string };
+/**
+ * LOSS_GREW: the fresh loss outgrew the approvals; the request went back to PENDING (approvals lapsed).
+ * PROMOTING: the promote step is `unknown` (the call ended without saying whether it finished) and the
+ * candidate was not observed as the primary yet; the request stays EXECUTING and a later run looks again.
+ */
+export type TExecutionOutcome = { id: string; status: 'COMPLETED' | 'FAILED' | 'LEASE_LOST' | 'CRASHED' | 'LOSS_GREW' | 'PROMOTING'; detail?: string };
 
 export class ExecutorCrash extends Error {}
 class LeaseLost extends Error {}
@@ -42,6 +53,7 @@ class StepFailed extends Error {
 
 const DEFAULT_LEASE_MS = 60_000;
 const VERIFY_TIMEOUT_MS = 30_000;
+const PROMOTE_RECHECK_MS = 2_000;
 const actorFor = (automatic: boolean) => systemActor(automatic ? 'vakt-automatic' : 'vakt-executor');
 
 /** Takes one APPROVED request (or an EXECUTING one whose lease expired) and executes it. Null when there is none. */
@@ -55,8 +67,11 @@ export async function runExecutorOnce(opts: TExecutorOptions): Promise<TExecutio
     const row = rows[0];
     if (!row) return null;
     const resumed = row.status === 'EXECUTING';
+    const watching = resumed && (await promoteStepStatus(tx, row.id)) === 'unknown';
     // The lease is in the database's time, as the takeover comparison above (never the app's clock).
     await tx.$executeRaw`UPDATE "vakt"."PromotionRequest" SET "status" = 'EXECUTING', "executorId" = ${opts.executorId}, "executorLeaseUntil" = now() + make_interval(secs => ${leaseMs / 1000}), "updatedAt" = now() WHERE "id" = ${row.id}`;
+    // Watching a promote whose outcome is unknown is one look per run: not a new execution each time.
+    if (watching) return row.id;
     await tx.promotionStep.create({
       data: { promotionId: row.id, name: 'execution', status: resumed ? 'resumed' : 'started', detail: resumed ? `resumed by ${opts.executorId} (the lease of ${row.executorId ?? 'a previous executor'} expired)` : `started by ${opts.executorId}` },
     });
@@ -66,6 +81,12 @@ export async function runExecutorOnce(opts: TExecutorOptions): Promise<TExecutio
   });
   if (!claimed) return null;
   return executeClaimed(claimed, opts);
+}
+
+/** The status of the latest `promote` step of a request (null: none). */
+async function promoteStepStatus(client: Pick<typeof db, 'promotionStep'>, id: string): Promise<string | null> {
+  const s = await client.promotionStep.findFirst({ where: { promotionId: id, name: 'promote' }, orderBy: { id: 'desc' }, select: { status: true } });
+  return s?.status ?? null;
 }
 
 const loadRequest = (id: string) => db.promotionRequest.findUniqueOrThrow({ where: { id }, include: { steps: true, approvals: true, cluster: true } });
@@ -107,6 +128,8 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
     };
     const oldPrimary = x.snap.primary?.node ?? null;
     const promoteAttempted = req.steps.some((s) => s.name === 'promote' && s.status === 'started');
+    const promoteSteps = req.steps.filter((s) => s.name === 'promote').sort((a, b) => (a.id < b.id ? -1 : 1));
+    const unknownSince = promoteSteps.at(-1)?.status === 'unknown' ? promoteSteps.at(-1)!.at : null;
     let cluster: TLoadedCluster;
     let epoch: number;
 
@@ -133,6 +156,7 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
     if (!candidate) throw new StepFailed('promote', `${req.candidate} is not a member any more`);
     const oldTimeline = x.snap.binding.candidateTimeline ?? x.snap.primary?.timeline ?? null;
     const fork: TFork = { forkLsn: null, previousTimeline: oldTimeline, newTimeline: null };
+    if (unknownSince) return await watchPromote(x, driver, candidate, oldTimeline, fork, unknownSince, renew, epoch, oldPrimary);
     const promoted = await driver.promote({
       cluster,
       candidate,
@@ -142,26 +166,15 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
       resumed: promoteAttempted,
       afterCall: () => x.crashPoint('promote-call', 'crash after the promote call'),
     });
+    if (!promoted.ok && promoted.unknown) {
+      // PostgreSQL may go on promoting: never FAILED (a later request would fence only the old primary).
+      await x.step('promote', 'unknown', `${promoted.message}; every other promotion of the cluster is blocked (CANDIDATE_PROMOTING) until ${req.candidate}'s role is observed`);
+      await releaseFor(x, opts.promoteRecheckMs ?? PROMOTE_RECHECK_MS);
+      return { id, status: 'PROMOTING', detail: promoted.message };
+    }
     if (!promoted.ok) throw new StepFailed('promote', promoted.message);
     await x.step('promote', 'ok', promoted.detail);
-
-    // 5. verify role and timeline
-    const verified = await driver.verify({
-      candidate,
-      oldTimeline,
-      fork: promoted.fork,
-      deadline: Date.now() + (opts.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS),
-      wait: async () => {
-        await renew();
-        await sleep(500);
-      },
-    });
-    if (!verified.ok) throw new StepFailed('verify', `${req.candidate} did not show up as the new primary in time (${verified.seen})`);
-    await x.step('verify', 'ok', verified.detail);
-
-    // 6. done: COMPLETED, the promotion event (with the fork point) and the audit, in one transaction
-    await complete(x, epoch, oldPrimary, verified.fork);
-    return { id, status: 'COMPLETED' };
+    return await verifyAndComplete(x, driver, candidate, oldTimeline, promoted.fork, renew, epoch, oldPrimary);
   } catch (e) {
     if (e instanceof ExecutorCrash) return { id, status: 'CRASHED', detail: e.message };
     if (e instanceof LeaseLost) return { id, status: 'LEASE_LOST', detail: e.message };
@@ -174,6 +187,74 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
     await failPromotion(id, opts.executorId, stepName, message);
     return { id, status: 'FAILED', detail: message };
   }
+}
+
+/** Steps 5 and 6: verify role and timeline, then COMPLETED, the promotion event (with the fork point) and the audit. */
+async function verifyAndComplete(
+  x: TExecution,
+  driver: ReturnType<typeof driverFor>,
+  candidate: TLoadedCluster['members'][number],
+  oldTimeline: number | null,
+  fork: TFork,
+  renew: () => Promise<void>,
+  epoch: number,
+  oldPrimary: string | null,
+): Promise<TExecutionOutcome> {
+  const verified = await driver.verify({
+    candidate,
+    oldTimeline,
+    fork,
+    deadline: Date.now() + (x.opts.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS),
+    wait: async () => {
+      await renew();
+      await sleep(500);
+    },
+  });
+  if (!verified.ok) throw new StepFailed('verify', `${x.req.candidate} did not show up as the new primary in time (${verified.seen})`);
+  await x.step('verify', 'ok', verified.detail);
+  await complete(x, epoch, oldPrimary, verified.fork);
+  return { id: x.id, status: 'COMPLETED' };
+}
+
+/**
+ * A promote step `unknown`: one look at the candidate's observed role. The primary on a newer timeline:
+ * the promote step completes on what was observed, then verify and complete. Otherwise the request
+ * stays EXECUTING (the cluster stays blocked, CANDIDATE_PROMOTING); past the overdue bound the watch
+ * says so once. Never a second promote call, never FAILED on a guess.
+ */
+async function watchPromote(
+  x: TExecution,
+  driver: ReturnType<typeof driverFor>,
+  candidate: TLoadedCluster['members'][number],
+  oldTimeline: number | null,
+  fork: TFork,
+  since: Date,
+  renew: () => Promise<void>,
+  epoch: number,
+  oldPrimary: string | null,
+): Promise<TExecutionOutcome> {
+  const seen = await driver.verify({ candidate, oldTimeline, fork, deadline: 0, wait: async () => {} });
+  if (seen.ok) {
+    await x.step('promote', 'ok', `observed after the unknown promote: ${seen.detail}`);
+    return verifyAndComplete(x, driver, candidate, oldTimeline, seen.fork, renew, epoch, oldPrimary);
+  }
+  const now = await dbNow();
+  const bound = x.opts.promoteOverdueMs ?? PROMOTE_OVERDUE_MS;
+  if (promoteOverdue(since.getTime(), now.getTime(), bound) && !x.req.steps.some((s) => s.name === 'promote-watch' && s.status === 'overdue')) {
+    await x.step(
+      'promote-watch',
+      'overdue',
+      `${x.req.candidate} is still not the primary ${Math.round((now.getTime() - since.getTime()) / 1000)} s after the promote call (${seen.seen}); it may still promote, so every other promotion of the cluster stays blocked (CANDIDATE_PROMOTING). Check its recovery on the host.`,
+    );
+  }
+  await releaseFor(x, x.opts.promoteRecheckMs ?? PROMOTE_RECHECK_MS);
+  return { id: x.id, status: 'PROMOTING', detail: `${x.req.candidate} not observed as the primary yet (${seen.seen})` };
+}
+
+/** Keeps the request EXECUTING but lets the next run (any executor) pick it up after `ms`. */
+async function releaseFor({ id, opts }: TExecution, ms: number): Promise<void> {
+  const n = await db.$executeRaw`UPDATE "vakt"."PromotionRequest" SET "executorLeaseUntil" = now() + make_interval(secs => ${ms / 1000}), "updatedAt" = now() WHERE "id" = ${id} AND "executorId" = ${opts.executorId} AND "status" = 'EXECUTING'`;
+  if (n !== 1) throw new LeaseLost('lease lost');
 }
 
 /**

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { TActor } from '@/lib/auth/actor';
 import {
+  agentCallTimeoutMs,
+  AGENT_TIMEOUT_MARGIN_SECONDS,
+  attestationCoversFence,
+  DEFAULT_AGENT_FENCE_SECONDS,
+  DEFAULT_AGENT_PROMOTE_SECONDS,
+  fenceAttempted,
+  PROMOTE_OVERDUE_MS,
+  promoteOutcome,
+  promoteOverdue,
   acknowledgmentCovers,
   approvalsRequiredForRequest,
   approvedEstimate,
@@ -154,5 +163,66 @@ describe('the estimate a set of approvals was given', () => {
     ['an old approval and an unknown request estimate: unknown', [{}], null, null],
   ])('%s', (_scenario, approvals, fallback, expected) => {
     expect(approvedEstimate(approvals as Array<{ dataLossBytes?: number | null }>, fallback)).toBe(expected);
+  });
+});
+
+describe('a fence is attempted vs the old primary is unreachable', () => {
+  // [scenario, answered status, connected, attempted]
+  it.each([
+    ['200 fenced', 200, true, true],
+    ['500 FENCE_FAILED (the stop did not finish)', 500, true, true],
+    ['500 STATE_WRITE_FAILED', 500, true, true],
+    ['503 PG_UNAVAILABLE', 503, true, true],
+    ['409 STALE_EPOCH', 409, true, true],
+    ['401 (wrong token: the agent answered)', 401, true, true],
+    ['200 with a garbage body', 200, true, true],
+    ['read timeout: sent, no answer in time', null, true, true],
+    ['connection reset after connecting', null, true, true],
+    ['connection refused', null, false, false],
+    ['DNS failure', null, false, false],
+    ['connect timeout', null, false, false],
+  ])('%s', (_scenario, answeredStatus, connected, attempted) => {
+    const c = { answeredStatus, connected };
+    expect(fenceAttempted(c)).toBe(attempted);
+    // an attestation covers only an old primary that was never reached
+    expect(attestationCoversFence(c, 'fenced db-a')).toBe(!attempted);
+    expect(attestationCoversFence(c, null)).toBe(false);
+    expect(attestationCoversFence(c, '  ')).toBe(false);
+  });
+});
+
+describe('a promote that did not succeed: failed or unknown', () => {
+  it.each([
+    ['409 FENCED: refused before promoting', 409, true, 'failed'],
+    ['409 NOT_IN_RECOVERY', 409, true, 'failed'],
+    ['422 validation', 422, true, 'failed'],
+    ['500 PROMOTE_FAILED: pg_promote did not finish within the wait', 500, true, 'unknown'],
+    ['503 PG_UNAVAILABLE (may be mid pg_promote)', 503, true, 'unknown'],
+    ['200 with a garbage body', 200, true, 'unknown'],
+    ['read timeout', null, true, 'unknown'],
+    ['connection refused: never reached the agent', null, false, 'failed'],
+  ])('%s', (_scenario, answeredStatus, connected, outcome) => {
+    expect(promoteOutcome({ answeredStatus, connected })).toBe(outcome);
+  });
+});
+
+describe('fence and promote HTTP timeouts come from the agent', () => {
+  it.each([
+    ["fence, not reported: a default agent's 160 s + margin", undefined, DEFAULT_AGENT_FENCE_SECONDS, 190_000],
+    ["promote, not reported: a default agent's 81 s + margin", undefined, DEFAULT_AGENT_PROMOTE_SECONDS, 111_000],
+    ['reported 8 s', 8, DEFAULT_AGENT_FENCE_SECONDS, 38_000],
+    ['reported 200 s', 200, DEFAULT_AGENT_FENCE_SECONDS, 230_000],
+    ['garbage counts as not reported', 'x', DEFAULT_AGENT_FENCE_SECONDS, 190_000],
+    ['zero counts as not reported', 0, DEFAULT_AGENT_PROMOTE_SECONDS, 111_000],
+  ])('%s', (_scenario, reported, fallback, ms) => {
+    const t = agentCallTimeoutMs(reported, fallback);
+    expect(t).toBe(ms);
+    // never shorter than the agent's own bound
+    expect(t).toBeGreaterThanOrEqual(((typeof reported === 'number' && reported > 0 ? reported : fallback) + AGENT_TIMEOUT_MARGIN_SECONDS) * 1000);
+  });
+  it('a promote step unknown for longer than the bound is overdue', () => {
+    expect(promoteOverdue(0, PROMOTE_OVERDUE_MS - 1)).toBe(false);
+    expect(promoteOverdue(0, PROMOTE_OVERDUE_MS)).toBe(true);
+    expect(promoteOverdue(0, 3000, 2000)).toBe(true);
   });
 });

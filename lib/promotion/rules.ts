@@ -95,3 +95,56 @@ export function approvedEstimate(approvals: ReadonlyArray<{ dataLossBytes?: numb
   }
   return out;
 }
+
+/**
+ * How a call to an agent ended, as far as "did it reach the agent" goes: the HTTP status it answered
+ * (null: no answer), and whether the connection was established (the request may have been received).
+ */
+export type TAgentCallEnd = { answeredStatus: number | null; connected: boolean };
+
+/**
+ * docs/safety.md "Epochs and fencing": a fence is attempted as soon as the agent answered anything
+ * (any status, a FENCE_FAILED or STATE_WRITE_FAILED included) or the request went out and its answer
+ * did not come in time. Only a connection that never reached the agent (DNS failure, refused, connect
+ * timeout) leaves the old primary unreachable.
+ */
+export const fenceAttempted = (c: TAgentCallEnd) => c.answeredStatus !== null || c.connected;
+
+/** An attestation covers an old primary that is unreachable at execution time; never a fence that was attempted and failed. */
+export const attestationCoversFence = (c: TAgentCallEnd, attestation: string | null | undefined) => !fenceAttempted(c) && Boolean(attestation?.trim());
+
+/**
+ * A promote call that did not succeed: 'failed' when the agent certainly did not promote (it refused
+ * with a 4xx before promoting, or the request never reached it); otherwise 'unknown' (a 5xx such as
+ * pg_promote not finishing within its wait, a bad answer, a read timeout): PostgreSQL may go on
+ * promoting, so the request stays EXECUTING with its promote step `unknown` (CANDIDATE_PROMOTING).
+ */
+export function promoteOutcome(c: TAgentCallEnd): 'failed' | 'unknown' {
+  if (c.answeredStatus !== null) return c.answeredStatus >= 400 && c.answeredStatus < 500 ? 'failed' : 'unknown';
+  return c.connected ? 'unknown' : 'failed';
+}
+
+/** What Vakt waits on top of the agent's own bound for a fence or promote answer. */
+export const AGENT_TIMEOUT_MARGIN_SECONDS = 30;
+/**
+ * The agent's fence bound when it does not report one: what an agent with default settings can take
+ * (state checks, `pg_ctl stop -m fast -t 60`, then `-m immediate -t 30`, each with headroom;
+ * lib/agent/action-timeouts.ts gives 160 s for the defaults).
+ */
+export const DEFAULT_AGENT_FENCE_SECONDS = 160;
+/** The agent's promote bound when it does not report one: 81 s for the default pg_promote wait (30 s) and query timeouts. */
+export const DEFAULT_AGENT_PROMOTE_SECONDS = 81;
+
+/**
+ * The HTTP timeout of a fence or promote call: the agent's own bound (as its latest status reported
+ * it, `status.timeouts.fenceSeconds` / `promoteSeconds`; the default when absent or not a positive
+ * number) plus a margin, so Vakt never gives up before the agent does.
+ */
+export function agentCallTimeoutMs(reportedSeconds: unknown, fallbackSeconds: number): number {
+  const s = typeof reportedSeconds === 'number' && Number.isFinite(reportedSeconds) && reportedSeconds > 0 ? reportedSeconds : fallbackSeconds;
+  return Math.ceil((s + AGENT_TIMEOUT_MARGIN_SECONDS) * 1000);
+}
+
+/** How long a promote step may stay `unknown` before the executor says it is overdue (the cluster stays blocked). */
+export const PROMOTE_OVERDUE_MS = 5 * 60_000;
+export const promoteOverdue = (sinceMs: number, nowMs: number, boundMs = PROMOTE_OVERDUE_MS) => nowMs - sinceMs >= boundMs;

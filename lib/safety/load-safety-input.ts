@@ -78,6 +78,18 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
       ORDER BY p."clusterId", p."finishedAt" DESC, p."createdAt" DESC`,
     clusterIds,
   );
+  // Promotions whose promote call ended without saying whether it finished (promote step `unknown`
+  // as the latest promote step of an EXECUTING request): the engine blocks CANDIDATE_PROMOTING.
+  const promotingRows = await client.$queryRawUnsafe<Array<{ clusterId: string; id: string; candidate: string; since: Date }>>(
+    `SELECT p."clusterId", p."id", p."candidate", s."at" AS "since"
+       FROM "vakt"."PromotionRequest" p
+       JOIN LATERAL (SELECT "status", "at" FROM "vakt"."PromotionStep"
+                      WHERE "promotionId" = p."id" AND "name" = 'promote'
+                      ORDER BY "id" DESC LIMIT 1) s ON s."status" = 'unknown'
+      WHERE p."clusterId" = ANY($1::text[]) AND p."status" = 'EXECUTING'`,
+    clusterIds,
+  );
+  const promotingOf = new Map(promotingRows.map((r) => [r.clusterId, { node: r.candidate, since: r.since.toISOString(), promotionId: r.id }]));
   const policies = await loadContextPoliciesByCluster(client, clusterIds);
   const lastGood = new Map(lastGoodRows.map((g) => [g.memberId, g]));
   const lastGoodOf = (id: string) => lastGood.get(id) ?? null;
@@ -113,8 +125,8 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
       return {
         name: m.name,
         site: m.site.name,
-        observation: m.observation ? toMemberObservation(m.observation) : null,
-        lastGood: g ? toMemberObservation({ ...g, status: 'ok', lastOkAt: g.observedAt }) : null,
+        observation: m.observation ? toMemberObservation(m.observation, m.name) : null,
+        lastGood: g ? toMemberObservation({ ...g, status: 'ok', lastOkAt: g.observedAt }, m.name) : null,
       };
     });
     const expectedMember = expected.get(c.id) ?? null;
@@ -132,7 +144,7 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
       now,
       config: { staleAfterSeconds: e.VAKT_STALE_AFTER_MS / 1000, primaryDownForSeconds: e.VAKT_PRIMARY_DOWN_FOR_SECONDS, maxClockSkewMs: e.VAKT_MAX_CLOCK_SKEW_MS },
       members,
-      history: { ...primary, previousPromotion: previousPromotion(lastPromotionOf.get(c.id) ?? null), replacedPrimaries: replacedOf.get(c.id) ?? [] },
+      history: { ...primary, previousPromotion: previousPromotion(lastPromotionOf.get(c.id) ?? null), replacedPrimaries: replacedOf.get(c.id) ?? [], promoting: promotingOf.get(c.id) ?? null },
       contexts: policies.get(c.id) ?? [],
     };
     return {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fakeStatus } from '@/tests/support/fake-agent';
 import { toMemberObservation, type TStoredObservation } from './observation-mapping';
 
@@ -86,4 +88,19 @@ describe('toMemberObservation: synchronous_commit is the server setting, with ev
     },
     { name: 'pg_db_role_setting not readable: overrides not reported', settings: { serverSynchronousCommit: 'on', synchronousCommitOverrides: null }, want: { synchronousCommit: 'on', synchronousCommitOverrides: null } },
   ])('$name', ({ settings, want }) => expect(toMemberObservation(stored({ payload: primaryAnswer(settings) }))).toMatchObject(want));
+});
+
+describe('toMemberObservation: a Patroni answer', () => {
+  const patroni = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../tests/fixtures/telemetry/patroni-4-replica.json'), 'utf8'));
+  it('carries its streaming evidence (walReceiver from the leader its /cluster names) and its Patroni facts', () => {
+    const m = toMemberObservation(stored({ role: 'replica', lsn: '0/5000148', fenced: false, fenceEpoch: null, payload: patroni }), 'pg2');
+    expect(m.walReceiver).toEqual({ status: 'streaming', senderNode: 'pg1', receivedTimeline: 3, flushedLsn: '0/5000148', lastMsgReceiptTime: null });
+    expect(m.patroni).toMatchObject({ paused: true, state: 'running' });
+    expect(m.fencing).toBeNull();
+  });
+  it('unknown: nothing of it is current', () => {
+    const m = toMemberObservation(stored({ status: 'unknown', role: 'unknown', payload: patroni }), 'pg2');
+    expect(m.walReceiver).toBeNull();
+    expect(m.patroni).toBeUndefined();
+  });
 });

@@ -7,6 +7,7 @@
 import { ZAgentStatus } from '@/lib/agent/protocol';
 import type { TNodeRole, TNodeStatus } from '@/lib/pg';
 import type { TMemberObservation } from '@/lib/safety/engine';
+import { patroniFacts } from '@/lib/telemetry/adapter-patroni';
 
 export type TStoredObservation = {
   observedAt: Date;
@@ -29,13 +30,16 @@ const asStatus = (s: string): TNodeStatus => (s === 'ok' || s === 'down' ? s : '
 const asRole = (r: string | null | undefined): TNodeRole => (r === 'primary' || r === 'replica' ? r : 'unknown');
 
 /** NodeObservation (or a NodeLastGood snapshot) -> TMemberObservation. */
-export function toMemberObservation(o: TStoredObservation): TMemberObservation {
+/** `memberName` lets a Patroni answer say which /cluster entry is this member (streaming evidence). */
+export function toMemberObservation(o: TStoredObservation, memberName?: string): TMemberObservation {
   const status = asStatus(o.status);
   if (status === 'unknown') return unknownMemberObservation(o);
   const parsed = ZAgentStatus.safeParse(o.payload);
   const p = parsed.success ? parsed.data : null;
   const pg = p?.postgres ?? null;
   const role = asRole(o.role);
+  // a Patroni answer: its streaming evidence and facts (lib/telemetry/adapter-patroni)
+  const pf = p ? null : patroniFacts(o.payload, memberName ?? '');
   return {
     observedAt: o.observedAt,
     lastOkAt: o.lastOkAt ?? (o.status === 'ok' ? o.observedAt : null),
@@ -59,7 +63,9 @@ export function toMemberObservation(o: TStoredObservation): TMemberObservation {
       replayLagSeconds: r.replayLagSeconds,
       replayLagBytes: r.replayLagBytes,
     })),
-    walReceiver: pg?.walReceiver
+    walReceiver: pf
+      ? pf.walReceiver
+      : pg?.walReceiver
       ? {
           status: pg.walReceiver.status,
           // sender host:port is PostgreSQL's address, which Vakt does not map to members: unknown = the primary (fail closed)
@@ -81,6 +87,7 @@ export function toMemberObservation(o: TStoredObservation): TMemberObservation {
     synchronousCommit: pg?.settings?.serverSynchronousCommit ?? null,
     synchronousCommitOverrides: pg?.settings?.synchronousCommitOverrides ?? null,
     clockSkewMs: o.clockSkewMs ?? null,
+    ...(pf ? { patroni: pf.patroni } : {}),
   };
 }
 

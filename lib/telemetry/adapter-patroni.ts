@@ -101,6 +101,60 @@ function roleOf(r: string | undefined): TNodeRole {
   return 'unknown';
 }
 
+/** PostgreSQL states in which Patroni's own answer proves PostgreSQL is not running (not starting, not stopping). */
+export const PATRONI_STOPPED_STATES = ['stopped', 'crashed', 'start failed', 'stop failed'] as const;
+const LEADER_ROLES = ['leader', 'master', 'primary', 'standby_leader'];
+
+/** What one member's Patroni says, as the safety engine reads it (lib/safety/engine TPatroniFacts). */
+export type TPatroniFacts = {
+  paused: boolean | null;
+  /** PostgreSQL's state per this member's /patroni (running, stopped, crashed, starting, ...) */
+  state: string | null;
+  /** every member as this member's /cluster lists it (role and state from the DCS) */
+  members: Array<{ name: string; role: string | null; state: string | null }>;
+};
+export type TPatroniWalReceiver = {
+  status: string | null;
+  senderNode: string | null;
+  receivedTimeline: number | null;
+  flushedLsn: string | null;
+  lastMsgReceiptTime: null;
+};
+
+/**
+ * Streaming evidence and Patroni facts from a stored Patroni payload ({cluster, patroni, history}; pure).
+ * A replica whose Patroni says it streams (/patroni replication_state, or its own /cluster entry in
+ * state "streaming") gets a walReceiver-like record: status streaming, the sender the leader its
+ * /cluster names (or its replicatefrom tag; none named = null, which the engine counts as the
+ * expected primary: fail closed). Null when the payload is not a Patroni answer.
+ */
+export function patroniFacts(payload: unknown, memberName: string): { patroni: TPatroniFacts; walReceiver: TPatroniWalReceiver | null } | null {
+  const pl = payload as { cluster?: unknown; patroni?: unknown } | null;
+  if (!pl || typeof pl !== 'object' || !('cluster' in pl) || !('patroni' in pl)) return null;
+  const c = ZPatroniCluster.safeParse(pl.cluster);
+  const p = ZPatroniNode.safeParse(pl.patroni);
+  if (!c.success || !p.success) return null;
+  const node = p.data;
+  const members = c.data.members.map((m) => ({ name: m.name, role: m.role ?? null, state: m.state ?? null }));
+  const facts: TPatroniFacts = { paused: Boolean(c.data.pause ?? node.pause ?? false), state: node.state ?? null, members };
+  const me = c.data.members.find((m) => m.name === memberName);
+  const running = node.state === 'running' || node.state === 'streaming';
+  const streams = running && roleOf(node.role) === 'replica' && (node.replication_state === 'streaming' || me?.state === 'streaming');
+  if (!streams) return { patroni: facts, walReceiver: null };
+  const tag = me?.tags?.replicatefrom;
+  const leader = c.data.members.find((m) => m.name !== memberName && LEADER_ROLES.includes(m.role));
+  return {
+    patroni: facts,
+    walReceiver: {
+      status: 'streaming',
+      senderNode: typeof tag === 'string' && tag ? tag : (leader?.name ?? null),
+      receivedTimeline: node.timeline ?? me?.timeline ?? null,
+      flushedLsn: lsnOf(node.xlog?.received_location) ?? lsnOf(me?.receive_lsn) ?? null,
+      lastMsgReceiptTime: null,
+    },
+  };
+}
+
 /** Map the three Patroni answers of one member (pure; table-tested against 3.0 and 4.x fixtures). */
 export function mapPatroni(target: Pick<TPollTarget, 'name'>, answers: TPatroniAnswers, at: Date): TObservation {
   const c = ZPatroniCluster.safeParse(answers.cluster);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mapAgentStatus } from './adapter-vakt-agent';
-import { mapPatroni } from './adapter-patroni';
+import { mapPatroni, patroniFacts } from './adapter-patroni';
 import { bytesToLsn } from '@/lib/pg';
 import { withReplicaLag } from './replica-lag';
 
@@ -48,6 +48,37 @@ describe('Patroni mapping (3.0 and 4.x answers)', () => {
   it('keeps the history in the payload', () => {
     const o = mapPatroni({ name: 'pg1' }, fx('patroni-4-leader.json'), at);
     expect((o.payload as { history: unknown[] }).history).toHaveLength(2);
+  });
+});
+
+describe('Patroni streaming evidence and facts (patroniFacts)', () => {
+  it('a 4.x replica that says it streams: walReceiver streaming from the leader its /cluster names', () => {
+    expect(patroniFacts(fx('patroni-4-replica.json'), 'pg2')).toEqual({
+      patroni: { paused: true, state: 'running', members: [{ name: 'pg1', role: 'leader', state: 'running' }, { name: 'pg2', role: 'sync_standby', state: 'streaming' }] },
+      walReceiver: { status: 'streaming', senderNode: 'pg1', receivedTimeline: 3, flushedLsn: '0/5000148', lastMsgReceiptTime: null },
+    });
+  });
+  it('a 3.0.2 replica reports no replication state: no walReceiver, but its /cluster lists the leader (real answer shape)', () => {
+    expect(patroniFacts(fx('patroni-3.0-replica.json'), 'pg2')).toMatchObject({ walReceiver: null, patroni: { paused: false, members: expect.arrayContaining([{ name: 'pg1', role: 'leader', state: 'running' }]) } });
+  });
+  it('a real 3.0.2 replica after the leader key expired in pause mode: no leader listed, no walReceiver', () => {
+    expect(patroniFacts(fx('patroni-3.0-replica-unlocked.json'), 'pg2')).toEqual({
+      patroni: { paused: true, state: 'running', members: [{ name: 'pg2', role: 'replica', state: 'running' }] },
+      walReceiver: null,
+    });
+  });
+  it('streaming with no leader listed: sender unknown (the engine counts it as the expected primary); replicatefrom names the sender', () => {
+    const a = fx('patroni-4-replica.json');
+    a.cluster.members = a.cluster.members.filter((m: { name: string }) => m.name !== 'pg1');
+    expect(patroniFacts(a, 'pg2')!.walReceiver).toMatchObject({ status: 'streaming', senderNode: null });
+    a.cluster.members[0].tags = { replicatefrom: 'pg3' };
+    expect(patroniFacts(a, 'pg2')!.walReceiver).toMatchObject({ senderNode: 'pg3' });
+  });
+  it('a stopped member: its state, no walReceiver; an agent payload or garbage: null', () => {
+    expect(patroniFacts(fx('patroni-4-stopped.json'), 'pg2')).toMatchObject({ walReceiver: null, patroni: { state: 'stopped' } });
+    expect(patroniFacts(fx('agent-primary.json'), 'pg1')).toBeNull();
+    expect(patroniFacts(null, 'pg1')).toBeNull();
+    expect(patroniFacts({ cluster: 'x', patroni: {} }, 'pg1')).toBeNull();
   });
 });
 

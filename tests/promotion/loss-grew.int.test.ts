@@ -5,7 +5,7 @@
 // hundred bytes behind; then the primary comes back, writes ~2 MB that the candidate never receives,
 // and dies again. The executor must send the request back to PENDING with LOSS_GREW and both numbers;
 // the approvals lapse; approving again for the new estimate executes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { db } from '@/lib/base/db';
 import { cliActor } from '@/lib/auth/actor';
 import { createApiToken } from '@/lib/auth/tokens';
@@ -17,20 +17,10 @@ import { getPromotion, type TPromotionView } from '@/lib/promotion/get-promotion
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { WAL_PAGE_BYTES } from '@/lib/promotion/rules';
 import { GET as promotionRoute } from '@/app/api/v1/promotions/[id]/route';
-import { waitFor, type TPgCluster } from '../support/pg-cluster';
-import { declareContext, executeToCompletion, makeOperator, PASSWORD, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from '../support/promotion-support';
+import { waitFor } from '../support/pg-cluster';
+import { executeToCompletion, makeOperator, PASSWORD, promotionTestSuite, startRealCluster, waitForHealthy, waitForVerdict } from '../support/promotion-support';
 
-const clusters: TPgCluster[] = [];
-let poller: { stop: () => Promise<void> };
-
-beforeAll(async () => {
-  await declareContext('loss-ctx');
-  poller = runPoller();
-});
-afterAll(async () => {
-  await poller?.stop();
-  await Promise.all(clusters.map((c) => c.cleanup()));
-});
+const { clusters } = promotionTestSuite('loss-ctx');
 
 describe('LOSS_GREW: approvals are bound to the size of the loss', () => {
   it('approved for a few hundred bytes, the primary returns and writes 2 MB the candidate never receives, dies again -> the executor does not promote, PENDING with LOSS_GREW and both numbers, approvals lapse; approving again executes', async () => {

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/lib/base/db';
 import { cliActor } from '@/lib/auth/actor';
@@ -7,7 +6,7 @@ import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { getContextFindings } from '@/lib/findings/get-context-findings';
 import { registerCluster } from '@/lib/registry/register-cluster';
-import { createPatroniCluster, type TPatroniCluster, type TPatroniNode } from '../support/patroni';
+import { createPatroniCluster, patroniSql, type TPatroniCluster, type TPatroniNode } from '../support/patroni';
 import { waitFor } from '../support/pg-cluster';
 import {
   crashAfterPromoteCall,
@@ -24,23 +23,13 @@ import {
 
 // Vakt's approved promotion on real Patroni clusters (Patroni 3.0 + etcd on loopback): the context
 // declares operator-approved failover, so Patroni must be paused (a finding otherwise); the leader's
-// PostgreSQL crashes, paused Patroni does nothing on its own, Vakt gates the replica (Patroni's leader
-// lock fences: no attestation), two operators approve and the executor fails over through Patroni's
+// PostgreSQL crashes, paused Patroni does nothing on its own, Vakt gates the replica (paused, the leader
+// lock fences nothing, but the old leader's Patroni answers with PostgreSQL stopped: no attestation), two operators approve and the executor fails over through Patroni's
 // POST /failover {candidate}. Two clusters, created in parallel: the plain path, and an executor that
 // dies right after POST /failover (Patroni's failover is not idempotent, so the resume must notice).
 type TSetup = { name: string; context: string; p: TPatroniCluster };
 const setups: TSetup[] = [];
 let poller: { stop: () => Promise<void> } | undefined;
-
-async function sql<T = Record<string, unknown>>(node: TPatroniNode, text: string): Promise<T[]> {
-  const c = new pg.Client({ host: '127.0.0.1', port: node.pgPort, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5000 });
-  await c.connect();
-  try {
-    return (await c.query(text)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
 
 type TPatroniClusterView = { pause?: boolean; members: Array<{ name: string; role: string; state: string; timeline?: number }> };
 const clusterView = async (p: TPatroniCluster, via: TPatroniNode) => (await p.api<TPatroniClusterView>(via, '/cluster')).body;
@@ -70,9 +59,9 @@ async function crashLeaderUntilGated(s: TSetup) {
   const { p, name } = s;
   const leader = await p.leader();
   const replica = p.nodes.find((n) => n !== leader)!;
-  await sql(leader, 'CREATE TABLE t (id int)');
-  await sql(leader, 'INSERT INTO t SELECT generate_series(1, 100)');
-  await waitFor(async () => (await sql<{ n: number }>(replica, 'SELECT count(*)::int AS n FROM t').catch(() => [{ n: 0 }]))[0].n === 100, 20_000, 'rows replayed on the replica', 200);
+  await patroniSql(leader, 'CREATE TABLE t (id int)');
+  await patroniSql(leader, 'INSERT INTO t SELECT generate_series(1, 100)');
+  await waitFor(async () => (await patroniSql<{ n: number }>(replica, 'SELECT count(*)::int AS n FROM t').catch(() => [{ n: 0 }]))[0].n === 100, 20_000, 'rows replayed on the replica', 200);
   await waitForHealthy(name);
   const healthy = await waitForVerdict(name, replica.name, 'BLOCKED');
   expect(healthy.kind).toBe('patroni');
@@ -86,14 +75,17 @@ async function crashLeaderUntilGated(s: TSetup) {
   const cand = safety.candidates.find((c) => c.node === replica.name)!;
   expect(cand.approvalsRequired).toBe(2);
   const codes = cand.reasons.map((r) => r.code);
-  expect(codes).toContain('FENCED_BY_PATRONI');
+  // Paused, the leader lock fences nothing (docs/safety.md): the old leader's Patroni answers now that
+  // its PostgreSQL is stopped, which proves it (PATRONI_LEADER_STOPPED; was FENCED_BY_PATRONI).
+  expect(codes).toContain('PATRONI_LEADER_STOPPED');
+  expect(codes).not.toContain('FENCED_BY_PATRONI');
   expect(codes).toContain('OPERATOR_APPROVAL');
   expect(codes).not.toContain('OLD_PRIMARY_NOT_FENCEABLE');
   expect(cand.requiresAttestation).toBe(false);
   const view = await clusterView(p, replica);
   expect(view.pause).toBe(true);
   expect(view.members.find((m) => m.name === replica.name)?.role).toBe('replica');
-  expect((await sql<{ r: boolean }>(replica, 'SELECT pg_is_in_recovery() AS r'))[0].r).toBe(true);
+  expect((await patroniSql<{ r: boolean }>(replica, 'SELECT pg_is_in_recovery() AS r'))[0].r).toBe(true);
   return { leader, replica, timelineBefore };
 }
 
@@ -111,11 +103,11 @@ async function expectPatroniPromoted(p: TPatroniCluster, leader: TPatroniNode, r
   expect(leaders(after).map((m) => m.name)).toEqual([replica.name]);
   expect(leaders(after)[0].timeline).toBeGreaterThan(timelineBefore);
   expect(after.pause).toBe(true);
-  expect((await sql<{ r: boolean }>(replica, 'SELECT pg_is_in_recovery() AS r'))[0].r).toBe(false);
-  expect((await sql<{ n: number }>(replica, 'SELECT count(*)::int AS n FROM t'))[0].n).toBe(100);
-  await sql(replica, 'INSERT INTO t VALUES (101)');
+  expect((await patroniSql<{ r: boolean }>(replica, 'SELECT pg_is_in_recovery() AS r'))[0].r).toBe(false);
+  expect((await patroniSql<{ n: number }>(replica, 'SELECT count(*)::int AS n FROM t'))[0].n).toBe(100);
+  await patroniSql(replica, 'INSERT INTO t VALUES (101)');
   // the crashed old leader stayed down (paused Patroni does not restart it)
-  await expect(sql(leader, 'SELECT 1')).rejects.toThrow();
+  await expect(patroniSql(leader, 'SELECT 1')).rejects.toThrow();
   return leaders(after)[0].timeline!;
 }
 
@@ -136,7 +128,7 @@ afterAll(async () => {
 });
 
 describe('promotion through Patroni on a real Patroni cluster', () => {
-  it('pause finding -> leader PostgreSQL crashes -> GATED (leader lock fences) -> two approvals -> POST /failover -> new leader on a new timeline', async () => {
+  it('pause finding -> leader PostgreSQL crashes -> GATED (its Patroni says PostgreSQL stopped) -> two approvals -> POST /failover -> new leader on a new timeline', async () => {
     const t0 = Date.now();
     const lap = (what: string) => console.log(`  ${what}: ${Date.now() - t0} ms`);
     const s = setups.find((x) => x.name === 'patroni-promo')!;
@@ -158,7 +150,7 @@ describe('promotion through Patroni on a real Patroni cluster', () => {
     lap('executor done');
     const ok = view.steps.filter((x) => x.status === 'ok');
     for (const n of ['evaluate', 'claim-epoch', 'fence', 'promote', 'verify', 'done']) expect(ok.map((x) => x.name)).toContain(n);
-    expect(ok.find((x) => x.name === 'fence')!.detail).toMatch(/leader lock/);
+    expect(ok.find((x) => x.name === 'fence')!.detail).toMatch(new RegExp(`^Patroni is paused; Patroni on ${leader.name} answers that PostgreSQL is (stopped|crashed)`));
     expect(ok.find((x) => x.name === 'promote')!.detail).toMatch(new RegExp(`Patroni failover to ${replica.name} accepted`));
     expect(ok.find((x) => x.name === 'verify')!.detail).toMatch(new RegExp(`${replica.name} as leader on timeline \\d+`));
     expect((await db.cluster.findUniqueOrThrow({ where: { name } })).epoch).toBe(1);

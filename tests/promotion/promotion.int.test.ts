@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { db } from '@/lib/base/db';
 import { cliActor } from '@/lib/auth/actor';
 import { createApiToken } from '@/lib/auth/tokens';
@@ -11,31 +11,20 @@ import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { POST as approveRoute } from '@/app/api/v1/promotions/[id]/approvals/route';
-import { waitFor, type TPgCluster } from '../support/pg-cluster';
+import { waitFor } from '../support/pg-cluster';
 import {
   crashAfterPromoteCall,
-  declareContext,
   executeToCompletion,
   makeOperator,
   PASSWORD,
+  promotionTestSuite,
   resumeAfterLease,
-  runPoller,
   startRealCluster,
   waitForHealthy,
   waitForVerdict,
 } from '../support/promotion-support';
 
-const clusters: TPgCluster[] = [];
-let poller: { stop: () => Promise<void> };
-
-beforeAll(async () => {
-  await declareContext('promo-ctx');
-  poller = runPoller();
-});
-afterAll(async () => {
-  await poller?.stop();
-  await Promise.all(clusters.map((c) => c.cleanup()));
-});
+const { clusters } = promotionTestSuite('promo-ctx');
 
 const errorOf = async (p: Promise<unknown>) => {
   try {

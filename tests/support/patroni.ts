@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import pg from 'pg';
 import { findPgBinaries } from '../../scripts/pglocal/binaries.ts';
 import { getFreePort } from '../../scripts/pglocal/ports.ts';
 import { waitFor } from '../../scripts/pglocal/wait-for.ts';
@@ -23,6 +24,13 @@ export type TPatroniCluster = {
   leader(): Promise<TPatroniNode>;
   /** Stops a node's PostgreSQL behind Patroni's back (`pg_ctl stop -m immediate`, a crash). In pause mode Patroni does not restart it. */
   stopPostgres(node: TPatroniNode): void;
+  /**
+   * Kills a node's Patroni process (the python process and its runuser wrapper, found by the node's
+   * config file in their arguments), not its PostgreSQL. In pause mode Patroni neither stops PostgreSQL
+   * on exit nor hands the leader lock over: the postmaster keeps running and its replicas keep streaming.
+   * Resolves once the processes are gone.
+   */
+  killPatroni(node: TPatroniNode, signal?: NodeJS.Signals): Promise<number[]>;
   cleanup(): Promise<void>;
 };
 
@@ -30,6 +38,17 @@ const IS_ROOT = process.getuid?.() === 0;
 const PG_USER = IS_ROOT ? 'postgres' : os.userInfo().username;
 const live = new Set<() => void>();
 let exitHooked = false;
+
+/** One query on a Patroni node's PostgreSQL, as the postgres user over TCP (a fresh connection, 5 s to connect). */
+export async function patroniSql<T = Record<string, unknown>>(node: TPatroniNode, text: string): Promise<T[]> {
+  const c = new pg.Client({ host: '127.0.0.1', port: node.pgPort, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    return (await c.query(text)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
 
 export function patroniAvailable(): boolean {
   return ['patroni', 'etcd'].every((b) => {
@@ -241,6 +260,31 @@ export async function createPatroniCluster(opts: { nodes?: number; scope?: strin
       },
       stopPostgres(node) {
         execFileSync(...asPg(path.join(bin, 'pg_ctl'), ['-D', node.dataDir, 'stop', '-m', 'immediate', '-w']), { stdio: 'ignore', timeout: 30_000, env: { ...process.env, ...findPgBinaries().env } });
+      },
+      async killPatroni(node, signal = 'SIGKILL') {
+        const pids = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+          .split('\n')
+          .map((l) => l.trim().match(/^(\d+)\s+(.*)$/))
+          .filter((m): m is RegExpMatchArray => Boolean(m && m[2].includes(node.configFile) && /patroni/.test(m[2])))
+          .map((m) => Number(m[1]));
+        if (pids.length === 0) throw new Error(`no Patroni process for ${node.name}`);
+        for (const pid of pids) {
+          try {
+            process.kill(pid, signal);
+          } catch {
+            /* gone */
+          }
+        }
+        // gone = no /proc entry, or a zombie nobody reaped yet
+        const alive = (pid: number) => {
+          try {
+            return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+          } catch {
+            return false;
+          }
+        };
+        await waitFor(async () => pids.every((pid) => !alive(pid)), 15_000, `Patroni of ${node.name} gone`);
+        return pids;
       },
       cleanup,
     };

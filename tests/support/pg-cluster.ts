@@ -50,6 +50,11 @@ export type TPgClusterOptions = {
    * process whose clock is shifted by the offset (LD_PRELOAD libfaketime; see faketimeEnv)
    */
   agentFaketime?: Record<string, string>;
+  /**
+   * node name -> extra agent settings, e.g. { n1: { VAKT_AGENT_STOP_TIMEOUT_SECONDS: '2' } } (short
+   * fence/promote waits for fault tests). `node.agent.env` can also be changed before a restart.
+   */
+  agentEnv?: Record<string, Record<string, string>>;
 };
 
 export type TAgentRequest = { method?: string; body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string> };
@@ -135,6 +140,7 @@ function chownToPg(p: string) {
 // ---------------------------------------------------------------- cleanup (always)
 
 function stopAllSync(entry: { baseDir: string; nodes: { dataDir: string }[]; children: Set<ChildProcess>; bin: TPgBinaries }) {
+  thawAll(); // a frozen postmaster (freezeProcess) would never stop
   for (const ch of entry.children) {
     try {
       ch.kill('SIGKILL');
@@ -235,6 +241,7 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
+    thawAll(); // a frozen postmaster (freezeProcess) would never stop
     await Promise.all(nodes.map((n) => n.agent?.stop().catch(() => {})));
     await Promise.all(
       nodes.map(async (n) => {
@@ -417,6 +424,7 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
             VAKT_AGENT_PG_TIMEOUT_MS: '3000',
             ...(pgbackrest ? { VAKT_AGENT_PGBACKREST_STANZA: pgbackrest.stanza, VAKT_AGENT_PGBACKREST_CONFIG: pgbackrest.configPath } : {}),
           };
+          Object.assign(env, opts.agentEnv?.[n.name] ?? {});
           const offset = opts.agentFaketime?.[n.name];
           if (offset) Object.assign(env, faketimeEnv(offset));
           n.agent = createHarnessAgent({ mode: offset ? 'child-process' : mode, env, baseDir, name: n.name, children: entry.children });
@@ -596,4 +604,99 @@ function createHarnessAgent(o: { mode: 'in-process' | 'child-process'; env: Reco
     promote: (epoch) => request('/v1/promote', { method: 'POST', body: { epoch } }),
   };
   return agent;
+}
+
+// ---------------------------------------------------------------- real faults: frozen processes, unwritable directories
+
+const frozen = new Set<number>();
+
+/** The postmaster's pid (first line of postmaster.pid); throws when the node is not running. */
+export function postmasterPid(node: Pick<TPgNode, 'dataDir' | 'name'>): number {
+  const file = path.join(node.dataDir, 'postmaster.pid');
+  if (!fs.existsSync(file)) throw new Error(`${node.name}: no postmaster.pid (not running)`);
+  const pid = Number(fs.readFileSync(file, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${node.name}: bad postmaster.pid`);
+  return pid;
+}
+
+/**
+ * The pid of one of the postmaster's children by its process title, e.g. 'startup' (the recovery
+ * process of a replica), 'walreceiver', 'checkpointer' (read from /proc; Linux only).
+ */
+export function auxiliaryPid(node: Pick<TPgNode, 'dataDir' | 'name'>, kind: string): number {
+  const parent = postmasterPid(node);
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parent) continue;
+      const title = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (title.startsWith(`postgres: ${kind}`) || new RegExp(`^postgres: .*\\b${kind}\\b`).test(title)) return Number(d);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  throw new Error(`${node.name}: no '${kind}' process under postmaster ${parent}`);
+}
+
+/**
+ * Freezes a process with SIGSTOP (a real hang: it keeps its sockets and pid, handles no signal
+ * until thawed; signals sent meanwhile stay pending). Returns thaw() (SIGCONT). Cluster cleanup
+ * thaws anything still frozen.
+ */
+export function freezeProcess(pid: number): { pid: number; thaw(): void } {
+  process.kill(pid, 'SIGSTOP');
+  frozen.add(pid);
+  return {
+    pid,
+    thaw() {
+      frozen.delete(pid);
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        /* gone */
+      }
+    },
+  };
+}
+
+function thawAll() {
+  for (const pid of frozen) {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      /* gone */
+    }
+  }
+  frozen.clear();
+}
+
+/**
+ * Makes a directory refuse new files for whoever runs the tests: as root `chattr +i` (root ignores
+ * mode bits, not the immutable flag), otherwise chmod 0500. Proves it with a probe write and throws
+ * when writing still works (e.g. a file system without the immutable flag). Returns restore().
+ */
+export function makeDirUnwritable(dir: string): { restore(): void } {
+  const mode = fs.statSync(dir).mode & 0o777;
+  if (IS_ROOT) execFileSync('chattr', ['+i', dir], { stdio: 'pipe' });
+  else fs.chmodSync(dir, 0o500);
+  const restore = () => {
+    if (IS_ROOT) execFileSync('chattr', ['-i', dir], { stdio: 'pipe' });
+    else fs.chmodSync(dir, mode);
+  };
+  const probe = path.join(dir, `.probe-${process.pid}`);
+  let writable = false;
+  try {
+    fs.writeFileSync(probe, 'x');
+    writable = true;
+    fs.rmSync(probe, { force: true });
+  } catch {
+    /* refused, as wanted */
+  }
+  if (writable) {
+    restore();
+    throw new Error(`makeDirUnwritable: ${dir} still accepts new files`);
+  }
+  return { restore };
 }

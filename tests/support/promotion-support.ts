@@ -1,7 +1,7 @@
 // Shared setup for the promotion integration tests: real clusters from the harness, registered in
 // Vakt, a real poller running, operators with passwords.
 import { randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { db } from '@/lib/base/db';
 import { sleep } from '@/lib/base/sleep';
 import { cliActor, type TActor } from '@/lib/auth/actor';
@@ -72,6 +72,24 @@ export async function startRealCluster(name: string, replicas: number, context: 
   return pg;
 }
 
+/**
+ * A promotion test file's lifecycle: declares `context` and runs the real poller before the file's tests;
+ * after them stops the poller and cleans up every cluster pushed onto the returned `clusters`.
+ */
+export function promotionTestSuite(context: string): { clusters: TPgCluster[] } {
+  const clusters: TPgCluster[] = [];
+  let poller: { stop: () => Promise<void> } | undefined;
+  beforeAll(async () => {
+    await declareContext(context);
+    poller = runPoller();
+  });
+  afterAll(async () => {
+    await poller?.stop();
+    await Promise.all(clusters.map((c) => c.cleanup()));
+  });
+  return { clusters };
+}
+
 /** The real poller, polling every member about every 300 ms until stopped. */
 export function runPoller(): { stop: () => Promise<void> } {
   const poller = createPoller({ workerId: `test-poller-${randomBytes(3).toString('hex')}`, intervalMs: 300, sampleEveryMs: 300 });
@@ -90,14 +108,15 @@ export function runPoller(): { stop: () => Promise<void> } {
   };
 }
 
-export async function waitForVerdict(cluster: string, candidate: string, verdict: string, timeoutMs = 30_000) {
+export async function waitForVerdict(cluster: string, candidate: string, verdict: string, timeoutMs = 30_000, opts: { reason?: string } = {}) {
   let last = '';
   await waitFor(async () => {
     const s = await getClusterSafety(cluster);
     const c = s.candidates.find((x) => x.node === candidate);
     last = `${s.state} ${c?.verdict} ${c?.reasons.map((r) => r.code).join(',')}`;
-    return c?.verdict === verdict;
-  }, timeoutMs, `${candidate} ${verdict} (last: ${() => last})`, 250).catch((e) => {
+    // with a reason: until the verdict carries it (the poller may not have seen every change yet)
+    return c?.verdict === verdict && (!opts.reason || c.reasons.some((r) => r.code === opts.reason));
+  }, timeoutMs, `${candidate} ${verdict}${opts.reason ? ` with ${opts.reason}` : ''} (last: ${() => last})`, 250).catch((e) => {
     throw new Error(`${(e as Error).message}; last seen: ${last}`);
   });
   return getClusterSafety(cluster);
@@ -143,4 +162,24 @@ export async function resumeAfterLease(id: string) {
   expect(view.steps.some((s) => s.name === 'execution' && s.status === 'resumed')).toBe(true);
   expect(view.steps.find((s) => s.name === 'promote' && s.status === 'ok')?.detail).toMatch(/already done/);
   expect(view.steps.filter((s) => s.name === 'promote' && s.status === 'started')).toHaveLength(1);
+}
+
+/** Restarts a node's agent (same port and token) with extra settings, e.g. short stop timeouts. */
+export async function restartAgentWith(node: TPgCluster['nodes'][number], settings: Record<string, string>) {
+  await node.agent!.stop();
+  Object.assign(node.agent!.env, settings);
+  await node.agent!.start();
+}
+
+/** The nodes that accept writes right now (answer and are not in recovery); a node that does not answer accepts none. */
+export async function writableNodes(pg: TPgCluster): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of pg.nodes) {
+    const r = await Promise.race([
+      n.psql<{ rec: boolean }>('SELECT pg_is_in_recovery() AS rec').then((rows) => rows[0].rec === false, () => false),
+      sleep(5_000).then(() => false),
+    ]);
+    if (r) out.push(n.name);
+  }
+  return out;
 }

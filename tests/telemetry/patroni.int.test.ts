@@ -3,6 +3,7 @@ import { db } from '@/lib/base/db';
 import { systemActor } from '@/lib/auth/actor';
 import { registerCluster } from '@/lib/registry/register-cluster';
 import { getCluster } from '@/lib/registry/read-clusters';
+import { toMemberObservation } from '@/lib/safety/observation-mapping';
 import { createPoller } from '@/lib/telemetry/poll-cycle';
 import { createPatroniCluster, type TPatroniCluster } from '../support/patroni';
 import { ensureSites, onlyDue } from '../support/cluster-setup';
@@ -44,6 +45,12 @@ describe('a real Patroni cluster', () => {
     const o = await db.nodeObservation.findFirstOrThrow({ where: { member: { name: leader, cluster: { name: 'patroni-real' } } } });
     expect(o.systemIdentifier).toMatch(/^\d+$/);
     expect((o.payload as { patroni: { patroni: { version: string } } }).patroni.patroni.version).toMatch(/^\d+\.\d+/);
+    // what the engine reads from the replica's stored answer: its /cluster lists the leader running;
+    // Patroni 3.0.2 reports no replication state for a replica, so no walReceiver (3.0.4+ would)
+    const r = await db.nodeObservation.findFirstOrThrow({ where: { member: { name: replica, cluster: { name: 'patroni-real' } } } });
+    const em = toMemberObservation(r, replica);
+    expect(em.patroni).toMatchObject({ paused: false, state: 'running', members: expect.arrayContaining([{ name: leader, role: 'leader', state: 'running' }]) });
+    expect(em.walReceiver).toBeNull();
   });
 
   it('reads the pause state', async () => {

@@ -12,7 +12,11 @@ import { isAddressAllowed, normaliseAddress, parseAllowList, type TAllowList } f
 // redirects are refused, answers are size-capped, and every request has a deadline.
 export type TAgentHttpErrorKind = 'bad_url' | 'not_allowed' | 'timeout' | 'redirect' | 'too_large' | 'network';
 export class AgentHttpError extends Error {
-  constructor(readonly kind: TAgentHttpErrorKind, message: string) {
+  /**
+   * `connected`: the connection to the agent was established (the request may have reached it) before
+   * the error; false = it never reached the agent (DNS failure, refused, connect timeout, not allowed).
+   */
+  constructor(readonly kind: TAgentHttpErrorKind, message: string, readonly connected = false) {
     super(message);
   }
 }
@@ -136,6 +140,7 @@ export async function agentRequest(rawUrl: string, opts: TAgentRequestOptions = 
   const started = performance.now();
   return new Promise<TAgentResponse>((resolve, reject) => {
     let done = false;
+    let connected = false;
     const finish = (e: Error | null, r?: TAgentResponse) => {
       if (done) return;
       done = true;
@@ -159,12 +164,12 @@ export async function agentRequest(rawUrl: string, opts: TAgentRequestOptions = 
         if (status >= 300 && status < 400) {
           res.resume();
           req.destroy();
-          return finish(new AgentHttpError('redirect', `answered ${status} redirect${res.headers.location ? ` to ${res.headers.location}` : ''}; redirects are not followed`));
+          return finish(new AgentHttpError('redirect', `answered ${status} redirect${res.headers.location ? ` to ${res.headers.location}` : ''}; redirects are not followed`, true));
         }
         const declared = Number(res.headers['content-length'] ?? NaN);
         if (declared > maxBytes) {
           req.destroy();
-          return finish(new AgentHttpError('too_large', `answer of ${declared} bytes exceeds the ${maxBytes}-byte cap`));
+          return finish(new AgentHttpError('too_large', `answer of ${declared} bytes exceeds the ${maxBytes}-byte cap`, true));
         }
         const chunks: Buffer[] = [];
         let size = 0;
@@ -172,22 +177,27 @@ export async function agentRequest(rawUrl: string, opts: TAgentRequestOptions = 
           size += c.length;
           if (size > maxBytes) {
             req.destroy();
-            finish(new AgentHttpError('too_large', `answer exceeds the ${maxBytes}-byte cap`));
+            finish(new AgentHttpError('too_large', `answer exceeds the ${maxBytes}-byte cap`, true));
           } else chunks.push(c);
         });
         res.on('end', () => finish(null, { status, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers, durationMs: performance.now() - started }));
         res.on('error', (e) => finish(e));
-        res.on('aborted', () => finish(new AgentHttpError('network', 'connection closed mid-answer')));
+        res.on('aborted', () => finish(new AgentHttpError('network', 'connection closed mid-answer', true)));
       },
     );
+    // A pooled socket is connected already; a new one once it emits 'connect' (TLS: before the handshake).
+    req.on('socket', (s) => {
+      if (!s.connecting) connected = true;
+      else s.once('connect', () => (connected = true));
+    });
     const timer = setTimeout(() => {
       req.destroy();
-      finish(new AgentHttpError('timeout', `no complete answer within ${timeoutMs} ms`));
+      finish(new AgentHttpError('timeout', connected ? `no complete answer within ${timeoutMs} ms` : `could not connect within ${timeoutMs} ms`, connected));
     }, timeoutMs);
     req.on('error', (e) => {
       if (e instanceof AgentHttpError) return finish(e);
       const code = (e as NodeJS.ErrnoException).code;
-      finish(new AgentHttpError('network', code ? `${code}: ${e.message}` : e.message));
+      finish(new AgentHttpError('network', code ? `${code}: ${e.message}` : e.message, connected));
     });
     if (payload) req.end(payload);
     else req.end();

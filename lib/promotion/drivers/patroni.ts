@@ -1,10 +1,12 @@
 // The promotion driver for Patroni clusters: Patroni's REST API (POST /failover, GET /cluster,
-// GET /history) through the SSRF-guarded client. Patroni's leader lock fences the old leader, so
-// Vakt does not fence; its timeline history gives the fork point.
+// GET /history) through the SSRF-guarded client. Outside pause mode Patroni's leader lock fences the
+// old leader; paused, the fence step proves it stopped (its REST API) or relies on an attestation
+// while it is unreachable. Its timeline history gives the fork point.
 import { agentRequest } from '@/lib/base/net/agent-http';
 import { joinUrl } from '@/lib/base/net/join-url';
 import { bytesToLsn } from '@/lib/pg';
-import type { TLoadedMember } from '@/lib/safety/load-safety-input';
+import type { TLoadedCluster, TLoadedMember } from '@/lib/safety/load-safety-input';
+import { PATRONI_STOPPED_STATES } from '@/lib/telemetry/adapter-patroni';
 import { memberToken } from './member-token';
 import type { TPromotionDriver } from './types';
 
@@ -50,6 +52,39 @@ export async function patroniFork(m: TLoadedMember, newTimeline: number, timeout
   }
 }
 
+/** Pause mode per the first member whose /cluster answers; null when none does. */
+async function patroniPausedNow(cluster: TLoadedCluster, timeoutMs = 5_000): Promise<boolean | null> {
+  for (const m of cluster.members) {
+    try {
+      const res = await agentRequest(joinUrl(m.agentUrl, '/cluster'), { auth: { basic: memberToken(m) }, timeoutMs });
+      if (res.status !== 200) continue;
+      const body = JSON.parse(res.body) as { pause?: boolean };
+      return Boolean(body.pause);
+    } catch {
+      /* next member */
+    }
+  }
+  return null;
+}
+
+/** PostgreSQL's state as the member's own Patroni reports it (GET /patroni answers 200 or 503 with the state). */
+async function patroniState(m: TLoadedMember, timeoutMs = 5_000): Promise<{ answered: true; state: string | null } | { answered: false; error: string }> {
+  let res: Awaited<ReturnType<typeof agentRequest>>;
+  try {
+    res = await agentRequest(joinUrl(m.agentUrl, '/patroni'), { auth: { basic: memberToken(m) }, timeoutMs });
+  } catch (e) {
+    return { answered: false, error: (e as Error).message };
+  }
+  // something answers: unless it says PostgreSQL is stopped, it is not proven stopped (never "unreachable")
+  if (res.status !== 200 && res.status !== 503) return { answered: true, state: null };
+  try {
+    const body = JSON.parse(res.body) as { state?: unknown };
+    return { answered: true, state: typeof body.state === 'string' ? body.state : null };
+  } catch {
+    return { answered: true, state: null };
+  }
+}
+
 type TLeader = NonNullable<Awaited<ReturnType<typeof patroniLeader>>>;
 /** Patroni names `candidate` the leader, on a timeline newer than the old one (when both are known). */
 const leads = (s: TLeader, candidate: string, oldTimeline: number | null) =>
@@ -58,8 +93,21 @@ const leads = (s: TLeader, candidate: string, oldTimeline: number | null) =>
 export const patroniDriver: TPromotionDriver = {
   kind: 'patroni',
 
-  async fence({ oldPrimary }) {
-    return { ok: true, detail: `Patroni's leader lock fences ${oldPrimary ?? 'the old leader'}` };
+  async fence({ cluster, oldPrimary, attestation }) {
+    // Outside pause mode Patroni demotes a leader that cannot renew its lock. Paused (or pause unknown),
+    // it does not: the old leader's REST API must answer now with PostgreSQL stopped, or the old leader
+    // is unreachable and the operators' attestation stands in. Reachable and not stopped: fail.
+    const paused = await patroniPausedNow(cluster);
+    if (paused === false) return { ok: true, detail: `Patroni's leader lock fences ${oldPrimary ?? 'the old leader'} (not paused)` };
+    const old = cluster.members.find((m) => m.name === oldPrimary);
+    if (!old) return { ok: false, message: `Patroni is ${paused ? 'paused' : 'of unknown pause state'} and the old leader ${oldPrimary ?? '(none recorded)'} is not a registered member: Vakt cannot prove it stopped` };
+    const state = await patroniState(old);
+    if (state.answered && state.state !== null && (PATRONI_STOPPED_STATES as readonly string[]).includes(state.state)) {
+      return { ok: true, detail: `Patroni is paused; Patroni on ${old.name} answers that PostgreSQL is ${state.state}` };
+    }
+    if (state.answered) return { ok: false, message: `Patroni is paused and Patroni on ${old.name} answers with PostgreSQL ${state.state ?? 'in an unknown state'}, not stopped: it may still accept writes (an attestation covers only an unreachable old leader)` };
+    if (attestation) return { ok: true, detail: `Patroni is paused and ${old.name} does not answer (${state.error}): relying on the attestation`, attested: { oldPrimary: old.name, error: state.error } };
+    return { ok: false, message: `Patroni is paused and ${old.name} does not answer (${state.error}); nobody attested it is fenced` };
   },
 
   async promote({ cluster, candidate, oldTimeline, fork, resumed, afterCall }) {

@@ -38,7 +38,8 @@ export type TPromoteInput = {
   /** call right after each promote call reached the cluster (fault injection for tests) */
   afterCall: () => void;
 };
-export type TPromoteResult = { ok: true; detail: string; fork: TFork } | { ok: false; message: string };
+/** `unknown`: the call may have reached PostgreSQL and not finished (it may still promote): the step is `unknown`, not failed. */
+export type TPromoteResult = { ok: true; detail: string; fork: TFork } | { ok: false; message: string; unknown?: boolean };
 
 export type TVerifyInput = {
   candidate: TLoadedMember;

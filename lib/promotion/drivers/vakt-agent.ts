@@ -2,15 +2,20 @@
 // (docs/agent-protocol.md: POST /v1/fence, POST /v1/promote, GET /v1/status), through the SSRF-guarded client.
 // The agent's fence and promote are idempotent for the same epoch, so a resumed execution repeats them safely.
 import { ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus } from '@/lib/agent/protocol';
+import { db } from '@/lib/base/db';
 import { agentRequest, AgentHttpError } from '@/lib/base/net/agent-http';
 import { joinUrl } from '@/lib/base/net/join-url';
 import type { TLoadedMember } from '@/lib/safety/load-safety-input';
+import { agentCallTimeoutMs, attestationCoversFence, DEFAULT_AGENT_FENCE_SECONDS, DEFAULT_AGENT_PROMOTE_SECONDS, fenceAttempted, promoteOutcome, type TAgentCallEnd } from '../rules';
 import { memberToken } from './member-token';
 import type { TPromotionDriver } from './types';
 
 export type TAgentCallResult =
   | { ok: true; result: TActionResult }
-  | { ok: false; reachable: boolean; status: number | null; code: string; message: string };
+  /** `status`: what the agent answered (null: no answer); `connected`: the request may have reached it (rules.ts fenceAttempted) */
+  | { ok: false; status: number | null; connected: boolean; code: string; message: string };
+
+const callEnd = (r: Extract<TAgentCallResult, { ok: false }>): TAgentCallEnd => ({ answeredStatus: r.status, connected: r.connected });
 
 async function post(m: TLoadedMember, path: string, body: unknown, timeoutMs: number): Promise<TAgentCallResult> {
   try {
@@ -24,24 +29,35 @@ async function post(m: TLoadedMember, path: string, body: unknown, timeoutMs: nu
     if (res.status >= 200 && res.status < 300) {
       const r = ZActionResult.safeParse(json);
       if (r.success && r.data.ok) return { ok: true, result: r.data };
-      return { ok: false, reachable: true, status: res.status, code: 'BAD_ANSWER', message: `unexpected answer: ${res.body.slice(0, 300)}` };
+      return { ok: false, status: res.status, connected: true, code: 'BAD_ANSWER', message: `unexpected answer: ${res.body.slice(0, 300)}` };
     }
     const err = ZAgentError.safeParse(json);
     return {
       ok: false,
-      reachable: res.status < 500,
       status: res.status,
+      connected: true,
       code: err.success ? err.data.error.code : `HTTP_${res.status}`,
       message: err.success ? err.data.error.message : res.body.slice(0, 300),
     };
   } catch (e) {
+    // Anything but the HTTP client's own "never connected" counts as possibly received (fail closed).
     const kind = e instanceof AgentHttpError ? e.kind : 'network';
-    return { ok: false, reachable: false, status: null, code: kind.toUpperCase(), message: (e as Error).message };
+    const connected = e instanceof AgentHttpError ? e.connected : true;
+    return { ok: false, status: null, connected, code: kind.toUpperCase(), message: (e as Error).message };
   }
 }
 
-export const fenceMember = (m: TLoadedMember, epoch: number, reason: string, timeoutMs = 60_000) => post(m, '/v1/fence', { epoch, reason }, timeoutMs);
-export const promoteMember = (m: TLoadedMember, epoch: number, timeoutMs = 90_000) => post(m, '/v1/promote', { epoch }, timeoutMs);
+/** The agent's own fence/promote bounds as its latest stored status reported them (`timeouts`, optional). */
+async function reportedTimeouts(m: TLoadedMember): Promise<{ fenceSeconds?: unknown; promoteSeconds?: unknown }> {
+  const o = await db.nodeObservation.findUnique({ where: { memberId: m.id }, select: { payload: true } }).catch(() => null);
+  const t = (o?.payload as { timeouts?: unknown } | null | undefined)?.timeouts;
+  return t && typeof t === 'object' ? (t as { fenceSeconds?: unknown; promoteSeconds?: unknown }) : {};
+}
+
+export const fenceMember = async (m: TLoadedMember, epoch: number, reason: string, timeoutMs?: number) =>
+  post(m, '/v1/fence', { epoch, reason }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).fenceSeconds, DEFAULT_AGENT_FENCE_SECONDS));
+export const promoteMember = async (m: TLoadedMember, epoch: number, timeoutMs?: number) =>
+  post(m, '/v1/promote', { epoch }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).promoteSeconds, DEFAULT_AGENT_PROMOTE_SECONDS));
 
 export async function memberStatus(m: TLoadedMember, timeoutMs = 5_000): Promise<TAgentStatus | null> {
   try {
@@ -59,24 +75,34 @@ const failure = (r: Extract<TAgentCallResult, { ok: false }>) => `(${r.code}${r.
 export const vaktAgentDriver: TPromotionDriver = {
   kind: 'vakt-agent',
 
-  // The old primary's agent fences it with the new epoch; an unreachable one only with the operators' attestation.
+  // The old primary's agent fences it with the new epoch. Only an agent that was never reached leaves the
+  // old primary to the operators' attestation; an attempted fence that failed or timed out stops here.
   async fence({ promotionId, cluster, oldPrimary, candidate, epoch, attestation }) {
     if (!oldPrimary) return { ok: false, message: 'no old primary is known, so it cannot be fenced' };
     const member = cluster.members.find((m) => m.name === oldPrimary);
     if (!member) return { ok: false, message: `old primary ${oldPrimary} is not a member any more` };
     const r = await fenceMember(member, epoch, `vakt promotion ${promotionId}: ${candidate} becomes primary at epoch ${epoch}`);
     if (r.ok) return { ok: true, detail: `${oldPrimary} fenced with epoch ${epoch}: ${r.result.detail ?? (r.result.alreadyDone ? 'already fenced' : 'fenced')}` };
-    if (!r.reachable && attestation) {
+    if (attestationCoversFence(callEnd(r), attestation)) {
       return { ok: true, detail: `${oldPrimary} unreachable (${r.message}); relying on the operators' attestation "${attestation}"`, attested: { oldPrimary, error: r.message } };
     }
-    return { ok: false, message: `fencing ${oldPrimary} failed ${failure(r)}` };
+    const attempted = fenceAttempted(callEnd(r));
+    return {
+      ok: false,
+      message: `fencing ${oldPrimary} failed ${failure(r)}${attempted && attestation ? '; the fence was attempted, so the attestation (which covers only an unreachable old primary) does not stand in' : ''}`,
+    };
   },
 
   // The candidate's agent promotes it with the new epoch and answers the new timeline and its fork point.
   async promote({ candidate, epoch, oldTimeline, fork, afterCall }) {
     const r = await promoteMember(candidate, epoch);
     afterCall();
-    if (!r.ok) return { ok: false, message: `promoting ${candidate.name} failed ${failure(r)}` };
+    if (!r.ok) {
+      if (promoteOutcome(callEnd(r)) === 'unknown') {
+        return { ok: false, unknown: true, message: `the promote call to ${candidate.name} ended without saying whether it finished ${failure(r)}; PostgreSQL may still be promoting` };
+      }
+      return { ok: false, message: `promoting ${candidate.name} failed ${failure(r)}` };
+    }
     const forked = { ...fork, forkLsn: r.result.forkLsn ?? null, newTimeline: r.result.timeline ?? null };
     return {
       ok: true,

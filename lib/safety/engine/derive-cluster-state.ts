@@ -48,13 +48,25 @@ function keepOrder(a: TMemberInput, b: TMemberInput, expected: string | undefine
   return (b.name === expected ? 1 : 0) - (a.name === expected ? 1 : 0);
 }
 
-/** Replicas that still stream from (or very recently heard from) a primary Vakt cannot reach. */
+const PATRONI_LEADER_ROLES = ['leader', 'master', 'primary', 'standby_leader'];
+
+/**
+ * Replicas that still stream from (or very recently heard from) a primary Vakt cannot reach; for
+ * Patroni also any member whose /cluster lists that leader with PostgreSQL running or streaming.
+ */
 export function primaryStreamingEvidence(input: TDeriveStateInput, primaryNode: string): string[] {
   const out: string[] = [];
   for (const m of input.members) {
     if (m.name === primaryNode) continue;
     const o = m.observation;
-    if (!o || o.status !== 'ok' || !isFresh(o, input.nowMs, input.config) || !o.walReceiver) continue;
+    if (!o || o.status === 'unknown' || !isFresh(o, input.nowMs, input.config)) continue;
+    // Patroni: a member whose /cluster lists the old leader as leader with PostgreSQL running or streaming
+    // (the DCS member key its Patroni last wrote: stale by at most a TTL; fail closed).
+    const listed = o.patroni?.members.find((x) => x.name === primaryNode);
+    if (listed && PATRONI_LEADER_ROLES.includes(listed.role ?? '') && ['running', 'streaming'].includes(listed.state ?? '')) {
+      out.push(`${m.name}'s Patroni lists it as ${listed.role} with PostgreSQL ${listed.state}`);
+    }
+    if (o.status !== 'ok' || !o.walReceiver) continue;
     const wr = o.walReceiver;
     if (wr.senderNode && wr.senderNode !== primaryNode) continue; // cascading from another replica
     // The receipt time is the agent's clock: one in the future counts as "just now" (evidence that the
@@ -62,6 +74,10 @@ export function primaryStreamingEvidence(input: TDeriveStateInput, primaryNode: 
     const receiptMs = toMs(wr.lastMsgReceiptTime ?? null);
     const receiptAge = receiptMs === null ? null : Math.max(0, (input.nowMs - receiptMs) / 1000);
     if (wr.status === 'streaming') {
+      if (o.patroni) {
+        out.push(`${m.name}'s Patroni says it streams WAL ${wr.senderNode ? `from ${wr.senderNode}` : 'from a leader it does not name'}`);
+        continue;
+      }
       out.push(`${m.name} still streams WAL from it${receiptAge === null ? '' : ` (last message ${Math.round(receiptAge)} s ago)`}`);
     } else if (receiptAge !== null && receiptAge <= input.config.streamingEvidenceSeconds) {
       out.push(`${m.name} received WAL from it ${Math.round(receiptAge)} s ago`);

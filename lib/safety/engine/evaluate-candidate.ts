@@ -32,6 +32,7 @@ export function clusterChecks(f: TEvaluationFrame): TCheck[] {
   const primary = view.primaryNode;
   const approvals = Math.max(policy.approvals, config.approvalsDefault, 1);
 
+  if (input.history.promoting) out.push(reasons.candidatePromoting(input.history.promoting.node, secondsSince(input.history.promoting.since, nowMs, config)));
   if (view.state === 'SPLIT_BRAIN') out.push(reasons.splitBrain(view.claimants));
   else if (view.primaryHealthy && primary) {
     out.push(reasons.primaryHealthy(primary, secondsSince(f.primaryMember?.observation?.observedAt, nowMs, config)));
@@ -63,8 +64,18 @@ export function clusterChecks(f: TEvaluationFrame): TCheck[] {
 
 function fenceabilityCheck(f: TEvaluationFrame, primary: string): TCheck {
   const { input, nowMs, config } = f;
-  if (input.cluster.kind === 'patroni') return reasons.fencedByPatroni(primary);
   const o = f.primaryMember?.observation ?? null;
+  if (input.cluster.kind === 'patroni') {
+    // Outside pause mode Patroni demotes a leader that cannot renew its lock. In pause mode (or when no
+    // fresh member says which) it does not: the old leader must be proven stopped by its own REST API
+    // answering now with PostgreSQL stopped, or attested (the registry links no Vakt agent to a member).
+    if (patroniPaused(f) === false) return reasons.fencedByPatroni(primary);
+    const state = o?.patroni?.state ?? null;
+    if (answeredNow(o, nowMs, config, { down: true }) && o!.status === 'down' && state !== null && PATRONI_STOPPED.includes(state)) {
+      return reasons.patroniLeaderStopped(primary, state, secondsSince(o!.observedAt, nowMs, config));
+    }
+    return reasons.patroniLeaderNotProvenStopped(primary, answeredNow(o, nowMs, config, { down: true }) ? state ?? o!.status : null);
+  }
   // Only an answer now counts: the agent answered (ok or down) in a fresh observation with a clock Vakt
   // trusts. An unknown or stale member keeps the payload of an earlier answer; its "fenced" is history.
   if (answeredNow(o, nowMs, config, { down: true })) {
@@ -72,6 +83,17 @@ function fenceabilityCheck(f: TEvaluationFrame, primary: string): TCheck {
     return reasons.oldPrimaryFenceable(primary, input.cluster.epoch + 1);
   }
   return reasons.oldPrimaryNotFenceable(primary, secondsSince(f.primaryKnowledge?.lastSeenOkAt ?? null, nowMs, config));
+}
+
+const PATRONI_STOPPED = ['stopped', 'crashed', 'start failed', 'stop failed'];
+
+/** Pause mode as the fresh Patroni answers say: any paused -> true; none tells -> null (unknown). */
+function patroniPaused(f: TEvaluationFrame): boolean | null {
+  const said = f.input.members
+    .map((m) => m.observation)
+    .filter((o) => o && o.status !== 'unknown' && isFresh(o, f.nowMs, f.config) && o.patroni && o.patroni.paused !== null)
+    .map((o) => o!.patroni!.paused);
+  return said.length === 0 ? null : said.some(Boolean);
 }
 
 /** Positions come from the latest observation, or the last good one when the latest has none. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCluster } from './evaluate-cluster';
-import type { TDataLoss, TMemberInput, TSafetyInput, TVerdict } from './types';
+import type { TDataLoss, TMemberInput, TMemberObservation, TSafetyInput, TVerdict } from './types';
 import { lsnValue, toMs } from '@/lib/pg';
 import { MiB, NOW, SYS, ago, ctx, lsn, observation, primaryLost, primaryUp, rep, replica, scenario, standbyNames } from '../../../tests/support/safety-fixtures';
 
@@ -24,6 +24,25 @@ const bergenTl1 = (atBytes: number) => replica('bergen-1', 'bergen', atBytes, { 
 const fencedOld = () => returnedOld({ status: 'down', role: 'unknown', lastOkAt: null, currentLsn: null, fencing: { epoch: 2, fenced: true } });
 const returnedOld = (p = {}) => ({ name: 'oslo-1', site: 'oslo', lastGood: null, observation: observation({ role: 'primary', currentLsn: lsn(170 * MiB), fencing: { epoch: 1, fenced: false }, ...p }) });
 
+// Patroni facts a member reports: pause mode and the members its /cluster lists (oslo-2 as a replica by default).
+const patroniSays = (paused: boolean, members: Array<{ name: string; role: string | null; state: string | null }> = []) => ({
+  paused,
+  state: 'running',
+  members: [...members, { name: 'oslo-2', role: 'replica', state: 'running' }],
+});
+// The old Patroni leader whose Patroni answers (fresh) that PostgreSQL there is `state`.
+const patroniLeaderDown = (state: string, p: Partial<TMemberObservation> = {}): TMemberInput => {
+  const m = lostPrimary({ now: 'down' });
+  return { ...m, observation: { ...m.observation!, fencing: null, error: `Patroni reports PostgreSQL ${state}`, patroni: { paused: true, state, members: [] }, ...p } };
+};
+// A Patroni cluster whose old leader oslo-1 does not answer at all, with oslo-2 as given.
+const patroniLeaderGone = (oslo2Obs = {}) => scenario({ members: [lostPrimary({ now: 'unknown' }), oslo2(oslo2Obs)], kind: 'patroni' });
+// A paused Patroni cluster whose old leader's Patroni answers that PostgreSQL is `state`; oslo-2 receives no WAL.
+const pausedLeaderDown = (state: string, p: Partial<TMemberObservation> = {}, more: Partial<Parameters<typeof scenario>[0]> = {}) =>
+  scenario({ members: [patroniLeaderDown(state, p), oslo2({ walReceiver: null, patroni: patroniSays(true) })], kind: 'patroni', ...more });
+// oslo-2's WAL receiver streams from `senderNode` (null: a sender its Patroni does not name), caught up to P.
+const streamsFrom = (senderNode: string | null) => ({ status: 'streaming', senderNode, flushedLsn: lsn(P), lastMsgReceiptTime: null });
+
 interface Row {
   name: string;
   input: TSafetyInput;
@@ -43,6 +62,26 @@ interface Row {
   messages?: Record<string, string[]>;
 }
 
+// The old primary is seen streaming to oslo-2: the cluster DEGRADED, oslo-2 BLOCKED (PRIMARY_STILL_STREAMING).
+const stillStreaming: Pick<Row, 'state' | 'verdicts' | 'codes'> = { state: 'DEGRADED', verdicts: { 'oslo-2': 'BLOCKED' }, codes: { 'oslo-2': ['PRIMARY_STILL_STREAMING'] } };
+// Nothing proves the old primary stopped: oslo-2 GATED on an attestation (OLD_PRIMARY_NOT_FENCEABLE).
+const needsAttestation: Pick<Row, 'state' | 'verdicts' | 'codes' | 'attestation'> = {
+  state: 'PRIMARY_DOWN',
+  verdicts: { 'oslo-2': 'GATED' },
+  codes: { 'oslo-2': ['OLD_PRIMARY_NOT_FENCEABLE'] },
+  attestation: { 'oslo-2': true },
+};
+// Synchronous coverage not proven under RPO-1: oslo-2 GATED (EXCEEDS_RPO, SYNC_NOT_PROVEN).
+const rpo1SyncNotProven: Pick<Row, 'state' | 'verdicts' | 'codes'> = { state: 'PRIMARY_DOWN', verdicts: { 'oslo-2': 'GATED' }, codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] } };
+// Cross-site declared sync that the observed state does not prove: the accepted-window check applies, GATED with 2 approvals.
+const crossSyncNotProven = (name: string, input: TSafetyInput): Row => ({
+  name,
+  input,
+  state: 'PRIMARY_DOWN',
+  verdicts: { 'bergen-1': 'GATED' },
+  codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED', 'SYNC_NOT_PROVEN'] },
+  approvals: { 'bergen-1': 2 },
+});
 // bergen-1 stayed on timeline 1 at `atBytes` after the promotion (fork point `forkLsn`, default P), where it cannot follow the new primary.
 const bergenDiverged = (name: string, atBytes: number, forkLsn: string | null | undefined, more: Partial<Row> = {}): Row => ({
   name,
@@ -310,16 +349,12 @@ const rows: Row[] = [
     verdicts: { 'oslo-2': 'SAFE', 'bergen-1': 'BLOCKED' },
     absent: { 'oslo-2': ['CROSS_SITE_NOT_ALLOWED'] },
   },
-  {
-    // Stricter under class 8: the declaration says sync, the observed state (bergen-1 async, not in
-    // synchronous_standby_names) does not prove it, so the accepted-window check applies. Was SAFE.
-    name: 'cross-site declared sync while bergen-1 replicates asynchronously: the accepted-window check applies, GATED 2',
-    input: crossOnly({ replication: { local: 'sync', crossSite: 'sync' }, acceptedCrossSiteDataLossSeconds: undefined }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'bergen-1': 'GATED' },
-    codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED', 'SYNC_NOT_PROVEN'] },
-    approvals: { 'bergen-1': 2 },
-  },
+  // Stricter under class 8: the declaration says sync, the observed state (bergen-1 async, not in
+  // synchronous_standby_names) does not prove it, so the accepted-window check applies. Was SAFE.
+  crossSyncNotProven(
+    'cross-site declared sync while bergen-1 replicates asynchronously: the accepted-window check applies, GATED 2',
+    crossOnly({ replication: { local: 'sync', crossSite: 'sync' }, acceptedCrossSiteDataLossSeconds: undefined }),
+  ),
   {
     name: 'manual failover mode: MANUAL with runbook',
     input: scenario({ members: [lostPrimary(), oslo2()], contexts: [ctx({ failover: 'manual' })] }),
@@ -383,12 +418,99 @@ const rows: Row[] = [
     attestation: { 'oslo-2': false },
   },
   {
+    // Input now says "not paused" (a pause state nobody reports counts as paused: fail closed).
     name: 'Patroni cluster: the leader lock fences an unreachable old primary',
-    input: scenario({ members: [lostPrimary({ now: 'unknown' }), oslo2()], kind: 'patroni' }),
+    input: patroniLeaderGone({ patroni: patroniSays(false) }),
     state: 'PRIMARY_DOWN',
     verdicts: { 'oslo-2': 'SAFE' },
     codes: { 'oslo-2': ['FENCED_BY_PATRONI'] },
     attestation: { 'oslo-2': false },
+  },
+  {
+    name: 'Patroni paused, leader unreachable, the replica\'s Patroni says it streams from it: BLOCKED (PRIMARY_STILL_STREAMING)',
+    input: scenario({
+      members: [lostPrimary({ now: 'unknown' }), oslo2({ walReceiver: streamsFrom('oslo-1'), patroni: patroniSays(true) })],
+      kind: 'patroni',
+      contexts: [ctx({ failover: 'operator-approved' })],
+    }),
+    ...stillStreaming,
+    absent: { 'oslo-2': ['FENCED_BY_PATRONI', 'OLD_PRIMARY_NOT_FENCEABLE'] },
+    alarms: ['PRIMARY_STILL_STREAMING'],
+    fenceTarget: null,
+    messages: { 'oslo-2': ["PRIMARY_STILL_STREAMING: Vakt cannot reach the primary oslo-1, but oslo-2's Patroni says it streams WAL from oslo-1"] },
+  },
+  {
+    name: 'Patroni paused, leader unreachable, the replica streams from a leader its /cluster does not name: BLOCKED (unknown sender = the old leader)',
+    input: patroniLeaderGone({ walReceiver: streamsFrom(null), patroni: patroniSays(true) }),
+    ...stillStreaming,
+  },
+  {
+    name: 'Patroni paused, leader unreachable, a member\'s /cluster lists it as leader with PostgreSQL running: BLOCKED (PRIMARY_STILL_STREAMING)',
+    input: patroniLeaderGone({ walReceiver: null, patroni: patroniSays(true, [{ name: 'oslo-1', role: 'leader', state: 'running' }]) }),
+    ...stillStreaming,
+    messages: { 'oslo-2': ["oslo-2's Patroni lists it as leader with PostgreSQL running"] },
+  },
+  {
+    name: 'Patroni not paused, but the replica streams from the unreachable leader: BLOCKED (streaming evidence holds outside pause mode too)',
+    input: patroniLeaderGone({ walReceiver: streamsFrom('oslo-1'), patroni: patroniSays(false) }),
+    ...stillStreaming,
+  },
+  {
+    name: 'Patroni paused, the replica streams from another member (cascading): no evidence against the old leader; unreachable -> attestation',
+    input: scenario({
+      members: [
+        lostPrimary({ now: 'unknown' }),
+        oslo2({ walReceiver: streamsFrom('bergen-1'), patroni: patroniSays(true, [{ name: 'oslo-1', role: 'leader', state: 'stopped' }]) }),
+      ],
+      kind: 'patroni',
+    }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['OLD_PRIMARY_NOT_FENCEABLE'] },
+    absent: { 'oslo-2': ['PRIMARY_STILL_STREAMING', 'FENCED_BY_PATRONI'] },
+    attestation: { 'oslo-2': true },
+  },
+  {
+    name: 'Patroni paused, the leader\'s Patroni does not answer, nobody streams: the leader lock does not fence -> GATED, attestation (OLD_PRIMARY_NOT_FENCEABLE)',
+    input: patroniLeaderGone({ walReceiver: null, patroni: patroniSays(true) }),
+    ...needsAttestation,
+    absent: { 'oslo-2': ['FENCED_BY_PATRONI'] },
+    approvals: { 'oslo-2': 1 },
+    messages: { 'oslo-2': ['OLD_PRIMARY_NOT_FENCEABLE: Patroni is paused (or its pause state is unknown), so its leader lock does not fence the old leader oslo-1, and Patroni on oslo-1 does not answer'] },
+  },
+  {
+    name: 'Patroni, pause state unknown (no fresh member reports it): treated as paused -> attestation',
+    input: patroniLeaderGone({ walReceiver: null }),
+    ...needsAttestation,
+  },
+  {
+    name: 'Patroni paused, the leader\'s REST API answers now with PostgreSQL stopped: proven stopped (PATRONI_LEADER_STOPPED), no attestation',
+    input: pausedLeaderDown('stopped'),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'SAFE' },
+    codes: { 'oslo-2': ['PATRONI_LEADER_STOPPED'] },
+    absent: { 'oslo-2': ['FENCED_BY_PATRONI', 'OLD_PRIMARY_NOT_FENCEABLE'] },
+    attestation: { 'oslo-2': false },
+  },
+  {
+    name: 'Patroni paused, the leader\'s REST API answers with PostgreSQL crashed: proven stopped',
+    input: pausedLeaderDown('crashed', {}, { contexts: [ctx({ failover: 'operator-approved' })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED' },
+    codes: { 'oslo-2': ['PATRONI_LEADER_STOPPED', 'OPERATOR_APPROVAL'] },
+    attestation: { 'oslo-2': false },
+  },
+  {
+    name: 'Patroni paused, the leader\'s REST API answers with PostgreSQL starting: not proven stopped -> attestation',
+    input: pausedLeaderDown('starting'),
+    ...needsAttestation,
+    absent: { 'oslo-2': ['PATRONI_LEADER_STOPPED'] },
+    messages: { 'oslo-2': ['Patroni on oslo-1 answers with PostgreSQL starting, not stopped'] },
+  },
+  {
+    name: 'Patroni paused, the leader said "stopped" in a stale answer: not proven stopped now -> attestation',
+    input: pausedLeaderDown('stopped', { observedAt: ago(40) }),
+    ...needsAttestation,
   },
   {
     name: 'RPO class without a numeric bound: GATED, never SAFE',
@@ -423,6 +545,8 @@ const oslo3 = (atBytes = P, p = {}) => replica('oslo-3', 'oslo', atBytes, p);
 const lostWithOslo3Sync = (opts: Parameters<typeof primaryLost>[4] = {}, names = first1) =>
   primaryLost('oslo-1', 'oslo', P, [rep('oslo-3', 'sync', P)], { ...opts, last: { synchronousStandbyNames: names, ...opts.last } });
 const rpo1 = [ctx({ rpoClass: 'RPO-1', rpoBoundSeconds: 5 })];
+/** oslo-1 lost with these settings at its last good poll, oslo-2 its sync standby, under RPO-1. */
+const rpo1Lost = (last: Partial<TMemberObservation>) => scenario({ members: [lostPrimary({ last }), oslo2()], contexts: rpo1 });
 /** oslo-1 fenced and restarted read-only (standby.signal): it answers as a fresh replica and its last-good record is that replica answer. */
 const oldPrimaryReadOnly = (atBytes: number, fenced = true): TMemberInput => {
   const o = observation({ role: 'replica', receiveLsn: lsn(atBytes), replayLsn: lsn(atBytes), walReceiver: { status: 'waiting', lastMsgReceiptTime: null }, fencing: { epoch: 1, fenced } });
@@ -442,6 +566,9 @@ const twoPromotions = {
     { node: 'oslo-2', epoch: 3, timeline: 2 },
   ],
 };
+/** After twoPromotions, beside `members`: oslo-1 (replaced at epoch 2) answers as a writable primary on timeline 1 again. */
+const oslo1WritesAgain = (members: TMemberInput[]) =>
+  scenario({ members: [...members, primaryUp('oslo-1', 'oslo', 250 * MiB, [], { timeline: 1, fencing: null })], epoch: 3, history: twoPromotions });
 const oslo3Tl3Lost = () =>
   primaryLost('oslo-3', 'oslo', 300 * MiB, [rep('oslo-2', 'sync', 300 * MiB)], { last: { timeline: 3, fencing: { epoch: 3, fenced: false } } });
 const withObservation = (m: TMemberInput, p: Partial<TMemberInput['observation'] & object>): TMemberInput => ({ ...m, observation: { ...m.observation!, ...p } });
@@ -500,18 +627,14 @@ const acknowledgedRows: Row[] = [
   },
   {
     name: 'FIRST 1 (oslo-2, oslo-9): oslo-9 is listed but is no member Vakt observes: not covered (RPO-1: GATED)',
-    input: scenario({ members: [lostPrimary({ last: { synchronousStandbyNames: standbyNames(['oslo-2', 'oslo-9']) } }), oslo2()], contexts: rpo1 }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'oslo-2': 'GATED' },
-    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+    input: rpo1Lost({ synchronousStandbyNames: standbyNames(['oslo-2', 'oslo-9']) }),
+    ...rpo1SyncNotProven,
     messages: { 'oslo-2': ['lists oslo-9, which is not a member Vakt observes'] },
   },
   {
     name: 'synchronous_standby_names empty although the snapshot said sync: no coverage (RPO-1: GATED)',
-    input: scenario({ members: [lostPrimary({ last: { synchronousStandbyNames: '' } }), oslo2()], contexts: rpo1 }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'oslo-2': 'GATED' },
-    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+    input: rpo1Lost({ synchronousStandbyNames: '' }),
+    ...rpo1SyncNotProven,
   },
   // Class 2: the old primary comes back read-only.
   {
@@ -618,20 +741,14 @@ const acknowledgedRows: Row[] = [
   {
     name: 'old primary answers "down" from an agent with a skewed clock: not evidence it can be fenced, attestation required',
     input: scenario({ members: [withObservation(lostPrimary(), { clockSkewMs: 9000 }), oslo2()] }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'oslo-2': 'GATED' },
-    codes: { 'oslo-2': ['OLD_PRIMARY_NOT_FENCEABLE'] },
-    attestation: { 'oslo-2': true },
+    ...needsAttestation,
   },
   // Class 4: a stale "fenced" flag.
   {
     name: "old primary's agent unreachable, its last payload said fenced: not OLD_PRIMARY_FENCED, attestation required",
     input: scenario({ members: [withObservation(lostPrimary({ now: 'unknown' }), { fencing: { epoch: 1, fenced: true } }), oslo2()] }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'oslo-2': 'GATED' },
-    codes: { 'oslo-2': ['OLD_PRIMARY_NOT_FENCEABLE'] },
+    ...needsAttestation,
     absent: { 'oslo-2': ['OLD_PRIMARY_FENCED'] },
-    attestation: { 'oslo-2': true },
   },
   {
     name: "old primary's fenced report is 60 s old: stale, attestation required",
@@ -644,11 +761,7 @@ const acknowledgedRows: Row[] = [
   // Class 5: every earlier primary is a known loser.
   {
     name: 'the primary replaced two promotions ago writes again while the current one is unreachable: SPLIT_BRAIN, every candidate BLOCKED, fence it',
-    input: scenario({
-      members: [oslo3Tl3Lost(), replica('oslo-2', 'oslo', 300 * MiB, { timeline: 3 }), primaryUp('oslo-1', 'oslo', 250 * MiB, [], { timeline: 1, fencing: null })],
-      epoch: 3,
-      history: twoPromotions,
-    }),
+    input: oslo1WritesAgain([oslo3Tl3Lost(), replica('oslo-2', 'oslo', 300 * MiB, { timeline: 3 })]),
     state: 'SPLIT_BRAIN',
     verdicts: { 'oslo-1': 'BLOCKED', 'oslo-2': 'BLOCKED' },
     codes: { 'oslo-2': ['SPLIT_BRAIN'] },
@@ -658,11 +771,7 @@ const acknowledgedRows: Row[] = [
   },
   {
     name: 'the primary replaced two promotions ago writes beside the healthy current primary: SPLIT_BRAIN, fence the old one',
-    input: scenario({
-      members: [primaryUp('oslo-3', 'oslo', 300 * MiB, [], { timeline: 3, fencing: { epoch: 3, fenced: false } }), primaryUp('oslo-1', 'oslo', 250 * MiB, [], { timeline: 1, fencing: null })],
-      epoch: 3,
-      history: twoPromotions,
-    }),
+    input: oslo1WritesAgain([primaryUp('oslo-3', 'oslo', 300 * MiB, [], { timeline: 3, fencing: { epoch: 3, fenced: false } })]),
     state: 'SPLIT_BRAIN',
     verdicts: { 'oslo-1': 'BLOCKED' },
     fenceTarget: 'oslo-1',
@@ -670,26 +779,20 @@ const acknowledgedRows: Row[] = [
   // Class 6: synchronous_commit per role and database.
   {
     name: 'role app_rw with synchronous_commit = local: coverage not claimed (RPO-1: GATED)',
-    input: scenario({ members: [lostPrimary({ last: { synchronousCommitOverrides: [{ role: 'app_rw', database: null, value: 'local' }] } }), oslo2()], contexts: rpo1 }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'oslo-2': 'GATED' },
-    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+    input: rpo1Lost({ synchronousCommitOverrides: [{ role: 'app_rw', database: null, value: 'local' }] }),
+    ...rpo1SyncNotProven,
     absent: { 'oslo-2': ['SYNC_STANDBY_CAUGHT_UP'] },
     messages: { 'oslo-2': ['role app_rw sets synchronous_commit = local'] },
   },
   {
     name: 'the agent did not report role/database overrides: coverage not claimed (RPO-1: GATED)',
-    input: scenario({ members: [lostPrimary({ last: { synchronousCommitOverrides: null } }), oslo2()], contexts: rpo1 }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'oslo-2': 'GATED' },
-    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+    input: rpo1Lost({ synchronousCommitOverrides: null }),
+    ...rpo1SyncNotProven,
   },
   {
     name: 'server synchronous_commit = local: coverage not claimed (RPO-1: GATED)',
-    input: scenario({ members: [lostPrimary({ last: { synchronousCommit: 'local' } }), oslo2()], contexts: rpo1 }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'oslo-2': 'GATED' },
-    codes: { 'oslo-2': ['EXCEEDS_RPO', 'SYNC_NOT_PROVEN'] },
+    input: rpo1Lost({ synchronousCommit: 'local' }),
+    ...rpo1SyncNotProven,
   },
   // Class 8: declared cross-site sync.
   {
@@ -700,14 +803,10 @@ const acknowledgedRows: Row[] = [
     codes: { 'bergen-1': ['SYNC_STANDBY_CAUGHT_UP'] },
     absent: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED'] },
   },
-  {
-    name: 'cross-site declared sync, bergen-1 listed but the overrides were not reported: not proven, the accepted-window check applies (GATED 2)',
-    input: bergenSync({ synchronousCommitOverrides: null }),
-    state: 'PRIMARY_DOWN',
-    verdicts: { 'bergen-1': 'GATED' },
-    codes: { 'bergen-1': ['CROSS_SITE_LOSS_NOT_ACCEPTED', 'SYNC_NOT_PROVEN'] },
-    approvals: { 'bergen-1': 2 },
-  },
+  crossSyncNotProven(
+    'cross-site declared sync, bergen-1 listed but the overrides were not reported: not proven, the accepted-window check applies (GATED 2)',
+    bergenSync({ synchronousCommitOverrides: null }),
+  ),
 ];
 
 /** The most advanced position a member is known to hold (written, received, flushed, replayed), computed here independently of the engine. */

@@ -20,6 +20,12 @@ const age = (s: number | null) => (s === null ? 'an unknown time' : fmtSeconds(s
 export const reasons = {
   primaryHealthy: (primary: string, ageS: number | null) =>
     mk('PRIMARY_HEALTHY', 'block', `The primary ${primary} is healthy (seen ok ${age(ageS)} ago). Failover is not needed; planned switchover is not supported yet.`),
+  candidatePromoting: (node: string, ageS: number | null) =>
+    mk(
+      'CANDIDATE_PROMOTING',
+      'block',
+      `${node} was told to promote ${age(ageS)} ago and did not say whether it finished; it may become primary at any moment. Every other promotion is blocked until Vakt observes its role.`,
+    ),
   splitBrain: (claimants: string[]) =>
     mk('SPLIT_BRAIN', 'block', `More than one node accepts writes (${claimants.join(', ')}). Every promotion is blocked until all but one are fenced.`),
   noPrimaryHistory: () =>
@@ -95,6 +101,15 @@ export const reasons = {
     mk('OLD_PRIMARY_FENCED', 'info', `The old primary ${primary} reported itself fenced at epoch ${epoch} (${age(ageS)} ago).`),
   fencedByPatroni: (primary: string) =>
     mk('FENCED_BY_PATRONI', 'info', `Patroni's leader lock fences the old primary ${primary}: it demotes itself when it cannot renew the lock.`),
+  patroniLeaderStopped: (primary: string, state: string, ageS: number | null) =>
+    mk('PATRONI_LEADER_STOPPED', 'info', `Patroni is paused, so its leader lock does not fence ${primary}; but Patroni on ${primary} answered ${age(ageS)} ago that PostgreSQL there is ${state}. The promotion checks again before promoting.`),
+  patroniLeaderNotProvenStopped: (primary: string, answered: string | null) =>
+    mk(
+      'OLD_PRIMARY_NOT_FENCEABLE',
+      'gate',
+      `Patroni is paused (or its pause state is unknown), so its leader lock does not fence the old leader ${primary}, and ${answered === null ? `Patroni on ${primary} does not answer` : `Patroni on ${primary} answers with PostgreSQL ${answered}, not stopped`}. An operator must attest it is fenced (powered off or isolated) before promoting; an attestation covers it only while it stays unreachable. Patroni before 3.0.4 does not report whether a replica streams: check pg_stat_wal_receiver on the replicas first.`,
+      { attestation: true, approvals: 1 },
+    ),
   oldPrimaryNotFenceable: (primary: string, ageS: number | null) =>
     mk(
       'OLD_PRIMARY_NOT_FENCEABLE',

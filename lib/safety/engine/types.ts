@@ -61,6 +61,16 @@ export interface TMemberObservation {
   synchronousCommitOverrides?: Array<{ role: string | null; database: string | null; value: string }> | null;
   /** The agent's clock minus Vakt's database clock (ms), corrected by half the round trip; null = not measured. */
   clockSkewMs?: number | null;
+  /** Patroni members only: what this member's Patroni said (null/absent for Vakt agents). */
+  patroni?: TPatroniFacts | null;
+}
+
+/** One Patroni member's answer as evidence: pause mode, its PostgreSQL state, and every member as its /cluster lists it. */
+export interface TPatroniFacts {
+  paused: boolean | null;
+  /** PostgreSQL's state per this member's /patroni: running, stopped, crashed, starting, ... */
+  state: string | null;
+  members: Array<{ name: string; role: string | null; state: string | null }>;
 }
 
 export interface TMemberInput {
@@ -104,6 +114,12 @@ export interface TClusterHistory {
    * epoch and timeline. One of them answering as a writable primary is SPLIT_BRAIN (not DEGRADED).
    */
   replacedPrimaries?: Array<{ node: string; epoch: number; timeline: number | null }>;
+  /**
+   * A promotion whose promote call did not say whether it finished (pg_promote timed out): the node
+   * may still become primary at any moment, so every other promotion of the cluster is blocked
+   * (CANDIDATE_PROMOTING) until its role is observed. Null/absent = none.
+   */
+  promoting?: { node: string; since: TInstant | null; promotionId?: string } | null;
 }
 
 export interface TContextPolicy {
