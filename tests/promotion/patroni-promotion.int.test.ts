@@ -70,7 +70,8 @@ async function crashLeaderUntilGated(s: TSetup) {
 
   // The leader's PostgreSQL crashes; paused Patroni neither restarts it nor fails over.
   p.stopPostgres(leader);
-  const safety = await waitForVerdict(name, replica.name, 'GATED');
+  // until a poll has seen the leader's Patroni report its PostgreSQL stopped (GATED may come first)
+  const safety = await waitForVerdict(name, replica.name, 'GATED', 30_000, { reason: 'PATRONI_LEADER_STOPPED' });
   expect(safety.state).toBe('PRIMARY_DOWN');
   const cand = safety.candidates.find((c) => c.node === replica.name)!;
   expect(cand.approvalsRequired).toBe(2);
