@@ -115,7 +115,9 @@ describe('two workers', () => {
     await new Promise((r) => child.once('exit', r));
     const killedAt = Date.now();
     expect(() => process.kill(child.pid!, 0)).toThrow(); // really gone
-    const leases = await db.clusterMember.findMany({ where: { name: { in: hanging } }, select: { id: true, leaseUntil: true } });
+    // this cluster's hanging members only (other test files may use the same member names)
+    const leases = await db.clusterMember.findMany({ where: { id: { in: [...ids.keys()] }, name: { in: hanging } }, select: { id: true, leaseUntil: true } });
+    expect(leases.length).toBe(hanging.length);
     expect(await db.worker.count({ where: { id: 'w-child' } })).toBe(1); // it did not get to clean up
     for (const n of hanging) fleet.set(n, { behaviour: 'ok' });
 
@@ -132,7 +134,7 @@ describe('two workers', () => {
       expect(first).toBeGreaterThanOrEqual(l.leaseUntil!.getTime() - 50);
       expect(first - killedAt).toBeLessThanOrEqual(leaseMs + 1500);
     }
-    const hung = await db.nodeObservation.findMany({ where: { member: { name: { in: hanging } } } });
+    const hung = await db.nodeObservation.findMany({ where: { memberId: { in: [...ids.keys()] }, member: { name: { in: hanging } } } });
     expect(hung.every((o) => o.status === 'ok')).toBe(true);
   });
 });
