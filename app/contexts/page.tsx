@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { pageActor } from '@/lib/auth/session';
-import { listContexts } from '@/lib/registry/contexts';
+import { readContexts } from '@/lib/readmodel/read';
 import { FindingCounts } from '@/components/ui/FindingList';
 
 export const dynamic = 'force-dynamic';
@@ -8,7 +8,7 @@ export const metadata = { title: 'Contexts · Vakt' };
 
 export default async function ContextsPage() {
   await pageActor('viewer', '/contexts');
-  const contexts = await listContexts();
+  const contexts = await readContexts();
   return (
     <>
       <h1>Bounded contexts</h1>

@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { pageActor } from '@/lib/auth/session';
 import { hasRole } from '@/lib/auth/roles';
-import { listClusters } from '@/lib/registry/read-clusters';
+import { readClusters } from '@/lib/readmodel/read';
 import { listSites } from '@/lib/registry/sites';
 import { FleetOverview } from '@/components/fleet/FleetOverview';
 
@@ -12,7 +12,7 @@ export const metadata = { title: 'Fleet · Vakt' };
 
 export default async function FleetPage() {
   const actor = await pageActor('viewer', '/fleet');
-  const [clusters, sites] = await Promise.all([listClusters(), listSites()]);
+  const [clusters, sites] = await Promise.all([readClusters(), listSites()]);
   return (
     <>
       <div className="spread">

@@ -7,6 +7,7 @@ import { ZListAuditQuery } from '@/lib/audit/list-audit';
 import { ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
 import { ZRegisterClusterInput } from '@/lib/registry/register-cluster';
 import { ZTeamName } from '@/lib/registry/teams';
+import { ZClusterKind } from '@/lib/pg';
 import { ZIdParams, ZNameParams, ZSlugParams } from './params';
 
 // The OpenAPI 3.1 document served at /api/v1/openapi.json, built from the same zod schemas the
@@ -36,6 +37,8 @@ const toSchema = (s: z.ZodType | TJson): TJson =>
 const ZError = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.object({ fields: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).catchall(z.unknown()).optional() }) });
 const ZFindingCounts = z.object({ error: z.number(), warning: z.number(), info: z.number() });
 const ZClass = z.object({ id: z.string(), kind: z.enum(['RPO', 'RTO']), name: z.string(), boundSeconds: z.number().int().nullable(), description: z.string().nullable(), sortOrder: z.number().int() });
+/** Every read of the read model (lib/readmodel) carries when the worker computed it and whether that is older than the stale limit. */
+const ZFreshness = z.object({ computedAt: z.string().nullable().describe("Vakt's database time the worker computed this at; null = not yet"), stale: z.boolean().describe('older than VAKT_STALE_AFTER_MS: verdicts read UNKNOWN/BLOCKED, never healthy') });
 const ZSpecChange = z.object({ path: z.string(), before: z.unknown(), after: z.unknown() });
 /** The parameters of a params or query schema withApi validates (one per key of its shape). */
 const paramsOf = (schema: z.ZodObject, where: 'path' | 'query', descriptions: Record<string, string> = {}) =>
@@ -57,7 +60,7 @@ registerOpenApiPath('/api/v1/teams', 'post', { summary: 'Create a team', role: '
 registerOpenApiPath('/api/v1/contexts', 'get', {
   summary: 'Bounded contexts with their classes and open findings',
   role: 'viewer',
-  response: z.array(z.object({ slug: z.string(), name: z.string(), team: z.string(), currentVersion: z.number().int(), rpoClass: z.string().nullable(), rtoClass: z.string().nullable(), failover: z.string().nullable(), crossSite: z.string().nullable(), findingCounts: ZFindingCounts })),
+  response: z.array(z.object({ slug: z.string(), name: z.string(), team: z.string(), currentVersion: z.number().int(), rpoClass: z.string().nullable(), rtoClass: z.string().nullable(), failover: z.string().nullable(), crossSite: z.string().nullable(), findingCounts: ZFindingCounts, ...ZFreshness.shape })),
 });
 registerOpenApiPath('/api/v1/contexts/{slug}', 'get', { summary: 'A context: current declaration, history, findings', role: 'viewer', params: [slug] });
 registerOpenApiPath('/api/v1/contexts/{slug}/declaration', 'put', {
@@ -74,14 +77,28 @@ registerOpenApiPath('/api/v1/contexts/{slug}/declarations', 'get', {
   response: z.object({ slug: z.string(), currentVersion: z.number().int(), versions: z.array(z.object({ version: z.number().int(), spec: ZDeclarationSpec, authorLabel: z.string(), reason: z.string().nullable(), createdAt: z.string(), diff: z.array(ZSpecChange) })) }),
 });
 registerOpenApiPath('/api/v1/contexts/{slug}/findings', 'get', { summary: 'Static lint and live compliance findings', role: 'viewer', params: [slug], response: z.object({ findings: z.array(ZFinding) }) });
-registerOpenApiPath('/api/v1/clusters', 'get', { summary: 'Clusters with members and state (the safety engine\'s cluster state)', role: 'viewer' });
+registerOpenApiPath('/api/v1/clusters', 'get', {
+  summary: "Clusters with members and state (the safety engine's cluster state, from the read model the worker keeps)",
+  role: 'viewer',
+  response: z.array(z.object({ name: z.string(), kind: ZClusterKind, epoch: z.number().int(), state: z.enum(['HEALTHY', 'DEGRADED', 'PRIMARY_DOWN', 'SPLIT_BRAIN', 'UNKNOWN']), paused: z.boolean().nullable(), contexts: z.array(z.unknown()), members: z.array(z.unknown()), ...ZFreshness.shape })),
+});
 registerOpenApiPath('/api/v1/clusters', 'post', { summary: 'Register a cluster (agent tokens are stored encrypted, never returned)', role: 'admin', requestBody: { schema: ZRegisterClusterInput } });
 registerOpenApiPath('/api/v1/clusters/{name}', 'get', {
   summary: 'A cluster with members, state and latest events',
   role: 'viewer',
   params: [nameParam, { name: 'history', in: 'query', description: 'minutes of chart history to include (1 to 44640)' }],
 });
-registerOpenApiPath('/api/v1/clusters/{name}/safety', 'get', { summary: 'Promotion-safety verdict', role: 'viewer', params: [nameParam] });
+registerOpenApiPath('/api/v1/clusters/{name}/safety', 'get', {
+  summary: 'Promotion-safety verdict (the engine report the worker stored; stale reads state UNKNOWN, every candidate BLOCKED with READ_MODEL_STALE)',
+  role: 'viewer',
+  params: [nameParam],
+  response: z.object({ cluster: z.string(), state: z.string(), epoch: z.number().int(), evaluatedAt: z.string(), candidates: z.array(z.object({ node: z.string(), verdict: z.enum(['SAFE', 'GATED', 'MANUAL', 'BLOCKED']) }).loose()), ...ZFreshness.shape }).loose(),
+});
+registerOpenApiPath('/api/v1/stream', 'get', {
+  summary: 'Server-sent events (text/event-stream): `change` {kind: "cluster", name} | {kind: "context", slug} when what pages show changed, `reset` after the server reconnected to the database (re-read everything), `ready` once',
+  role: 'viewer',
+  responseDescription: 'an event stream that stays open',
+});
 registerOpenApiPath('/api/v1/clusters/{name}/promotions', 'get', { summary: "The cluster's promotion requests, newest first", role: 'viewer', params: [nameParam] });
 registerOpenApiPath('/api/v1/clusters/{name}/promotions', 'post', { summary: 'Request a promotion', role: 'operator', params: [nameParam], requestBody: { schema: ZRequestPromotionBody } });
 registerOpenApiPath('/api/v1/promotions', 'get', {

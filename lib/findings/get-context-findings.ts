@@ -22,8 +22,11 @@ export function lintStoredSpec(spec: unknown, catalog: TClassCatalog): TFinding[
   return lintDeclaration(parsed.data, catalog);
 }
 
-/** Static lint of the current declaration plus live compliance findings. 404 when the context does not exist. */
-export async function getContextFindings(slug: string, catalog?: TClassCatalog): Promise<TFinding[]> {
+/**
+ * Static lint of the current declaration plus live compliance findings (computed now, or given by
+ * `live`: the read model's stored ones). 404 when the context does not exist.
+ */
+export async function getContextFindings(slug: string, catalog?: TClassCatalog, live?: (contextId: string) => Promise<TFinding[]>): Promise<TFinding[]> {
   const ctx = await db.boundedContext.findUnique({
     where: { slug },
     include: { declarations: { orderBy: { version: 'desc' }, take: 1 } },
@@ -31,5 +34,5 @@ export async function getContextFindings(slug: string, catalog?: TClassCatalog):
   if (!ctx) throw notFound(`context ${slug}`);
   const current = ctx.declarations.find((d) => d.version === ctx.currentVersion) ?? null;
   const lint = lintStoredSpec(current?.spec ?? null, catalog ?? (await getClassCatalog()));
-  return sortFindings([...lint, ...(await loadLiveFindings(slug))]);
+  return sortFindings([...lint, ...(await (live ? live(ctx.id) : loadLiveFindings(slug)))]);
 }

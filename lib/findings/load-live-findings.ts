@@ -9,18 +9,17 @@ import type { TLiveCluster, TLiveFindingsInput, TLiveMember } from '@/lib/findin
 import type { TAgentStatus } from '@/lib/agent/protocol';
 import type { TFinding } from '@/lib/findings/types';
 
-// Gathers, for one bounded context, what lib/findings/live-compliance.ts needs from the registry and
-// the latest stored observations (gatherLiveInputs), and evaluates it (loadLiveFindings, which
-// lib/findings/get-context-findings.ts calls).
+// Gathers, for bounded contexts, what lib/findings/live-compliance.ts needs from the registry and
+// the latest stored observations (gatherLiveInputsBatch: a fixed number of queries for any number of
+// contexts; gatherLiveInputs: one), and evaluates it (loadLiveFindings, which
+// lib/findings/get-context-findings.ts calls; the read model's worker evaluates batches).
 
 type TPatroniPayload = { cluster?: { pause?: boolean; members?: { host?: string; port?: number }[] }; patroni?: { pause?: boolean } };
 
-async function currentSpec(contextId: string, version: number): Promise<TDeclarationSpec | null> {
-  if (!version) return null;
-  const d = await db.declaration.findUnique({ where: { contextId_version: { contextId, version } } });
-  const parsed = ZDeclarationSpec.safeParse(d?.spec);
+const parseSpec = (spec: unknown): TDeclarationSpec | null => {
+  const parsed = ZDeclarationSpec.safeParse(spec);
   return parsed.success ? parsed.data : null;
-}
+};
 
 const normHost = (h: string) => {
   const x = h.replace(/^\[|\]$/g, '').toLowerCase();
@@ -100,25 +99,36 @@ function liveMember(m: {
   };
 }
 
-/** Everything evaluateLiveCompliance needs for one context; null when it has no valid current declaration. */
-export async function gatherLiveInputs(slug: string, now: Date = new Date()): Promise<TLiveFindingsInput | null> {
-  const ctx = await db.boundedContext.findUnique({ where: { slug }, select: { id: true, slug: true, currentVersion: true } });
-  if (!ctx) return null;
-  const spec = await currentSpec(ctx.id, ctx.currentVersion);
-  if (!spec) return null;
+const holdingInclude = {
+  cluster: {
+    include: {
+      members: { include: { site: true, observation: true }, orderBy: { name: 'asc' as const } },
+      contexts: { include: { context: { select: { id: true, slug: true, currentVersion: true } } } },
+    },
+  },
+};
+
+/**
+ * Everything evaluateLiveCompliance needs, for many contexts with a fixed number of queries (the
+ * read model's worker computes them in batches); keyed by context id. A context without a valid
+ * current declaration maps to null.
+ */
+export async function gatherLiveInputsBatch(where: { ids?: string[]; slugs?: string[] }, now: Date = new Date()): Promise<Map<string, TLiveFindingsInput | null>> {
+  const ctxs = await db.boundedContext.findMany({
+    where: where.ids ? { id: { in: where.ids } } : { slug: { in: where.slugs ?? [] } },
+    select: { id: true, slug: true, currentVersion: true },
+  });
+  const out = new Map<string, TLiveFindingsInput | null>();
+  if (!ctxs.length) return out;
+  const holdings = await db.clusterContext.findMany({ where: { contextId: { in: ctxs.map((c) => c.id) } }, include: holdingInclude });
+  // every current declaration needed: the contexts' own and those of the other contexts on their clusters
+  const versions = new Map<string, number>(ctxs.map((c) => [c.id, c.currentVersion]));
+  for (const h of holdings) for (const oc of h.cluster.contexts) versions.set(oc.context.id, oc.context.currentVersion);
+  const wanted = [...versions].filter(([, v]) => v > 0).map(([contextId, version]) => ({ contextId, version }));
+  const decls = wanted.length ? await db.declaration.findMany({ where: { OR: wanted }, select: { contextId: true, spec: true } }) : [];
+  const specOf = new Map(decls.map((d) => [d.contextId, parseSpec(d.spec)]));
   const classes = await db.recoveryClass.findMany();
   const bound = (kind: 'RPO' | 'RTO', name: string) => classes.find((c) => c.kind === kind && c.name === name)?.boundSeconds ?? null;
-  const holdings = await db.clusterContext.findMany({
-    where: { contextId: ctx.id },
-    include: {
-      cluster: {
-        include: {
-          members: { include: { site: true, observation: true }, orderBy: { name: 'asc' } },
-          contexts: { include: { context: { select: { id: true, slug: true, currentVersion: true } } } },
-        },
-      },
-    },
-  });
   let dbUrl: string | null = null;
   try {
     dbUrl = databaseUrl();
@@ -126,35 +136,50 @@ export async function gatherLiveInputs(slug: string, now: Date = new Date()): Pr
     dbUrl = null;
   }
   const ownSysId = holdings.length ? await vaktSystemIdentifier() : null;
-  const clusters: TLiveCluster[] = [];
-  for (const h of holdings) {
-    const c = h.cluster;
-    const others: TLiveCluster['otherContexts'] = [];
-    for (const oc of c.contexts) {
-      if (oc.context.id === ctx.id) continue;
-      const os = await currentSpec(oc.context.id, oc.context.currentVersion);
-      others.push({ slug: oc.context.slug, rpoClass: os?.rpoClass ?? '', rpoBoundSeconds: os ? bound('RPO', os.rpoClass) : null, database: oc.database, schema: oc.schema });
+  const e = env();
+  for (const ctx of ctxs) {
+    const spec = specOf.get(ctx.id) ?? null;
+    if (!spec) {
+      out.set(ctx.id, null);
+      continue;
     }
-    clusters.push({
-      name: c.name,
-      kind: clusterKindFromDb(c.kind),
-      patroniPaused: c.kind === 'patroni' ? patroniPaused(c.members.map((m) => m.observation)) : null,
-      members: c.members.map(liveMember),
-      database: h.database,
-      schema: h.schema,
-      otherContexts: others,
-      vaktDatabaseHere: databaseOnMembers(dbUrl, ownSysId, c.members.map((m) => ({ systemIdentifier: m.observation?.systemIdentifier ?? null, payload: m.observation?.payload ?? null }))),
+    const clusters: TLiveCluster[] = holdings
+      .filter((h) => h.contextId === ctx.id)
+      .map((h) => {
+        const c = h.cluster;
+        const others: TLiveCluster['otherContexts'] = c.contexts
+          .filter((oc) => oc.context.id !== ctx.id)
+          .map((oc) => {
+            const os = specOf.get(oc.context.id) ?? null;
+            return { slug: oc.context.slug, rpoClass: os?.rpoClass ?? '', rpoBoundSeconds: os ? bound('RPO', os.rpoClass) : null, database: oc.database, schema: oc.schema };
+          });
+        return {
+          name: c.name,
+          kind: clusterKindFromDb(c.kind),
+          patroniPaused: c.kind === 'patroni' ? patroniPaused(c.members.map((m) => m.observation)) : null,
+          members: c.members.map(liveMember),
+          database: h.database,
+          schema: h.schema,
+          otherContexts: others,
+          vaktDatabaseHere: databaseOnMembers(dbUrl, ownSysId, c.members.map((m) => ({ systemIdentifier: m.observation?.systemIdentifier ?? null, payload: m.observation?.payload ?? null }))),
+        };
+      });
+    out.set(ctx.id, {
+      context: { slug: ctx.slug },
+      spec,
+      bounds: { rpoBoundSeconds: bound('RPO', spec.rpoClass), rtoBoundSeconds: bound('RTO', spec.rtoClass) },
+      clusters,
+      config: { staleAfterSeconds: e.VAKT_STALE_AFTER_MS / 1000, storageRiskPercent: e.VAKT_STORAGE_RISK_PERCENT },
+      now,
     });
   }
-  const e = env();
-  return {
-    context: { slug: ctx.slug },
-    spec,
-    bounds: { rpoBoundSeconds: bound('RPO', spec.rpoClass), rtoBoundSeconds: bound('RTO', spec.rtoClass) },
-    clusters,
-    config: { staleAfterSeconds: e.VAKT_STALE_AFTER_MS / 1000, storageRiskPercent: e.VAKT_STORAGE_RISK_PERCENT },
-    now,
-  };
+  return out;
+}
+
+/** Everything evaluateLiveCompliance needs for one context; null when it has no valid current declaration. */
+export async function gatherLiveInputs(slug: string, now: Date = new Date()): Promise<TLiveFindingsInput | null> {
+  const [one] = [...(await gatherLiveInputsBatch({ slugs: [slug] }, now)).values()];
+  return one ?? null;
 }
 
 /** Live compliance findings of one context, from the registry and the latest observations (none without a valid declaration). */

@@ -47,6 +47,10 @@ export type TClusterSafety = {
   needsRepoint: Array<{ node: string; reason: string; repoint: TRepointInstructions | null }>;
   candidates: TSafetyCandidate[];
   openRequests: TOpenRequest[];
+  /** read model (lib/readmodel): when the worker computed the report; null = not computed yet */
+  computedAt?: string | null;
+  /** read model: older than the stale limit, so the state is UNKNOWN and every candidate BLOCKED (READ_MODEL_STALE) */
+  stale?: boolean;
 };
 
 type TRejoinFacts = { dataDirectory: string | null; pgBin: string | null; port: number | null; rewindPossible: boolean | null };
@@ -74,8 +78,17 @@ async function rejoinFacts(memberIds: string[]): Promise<Map<string, TRejoinFact
   return out;
 }
 
+/** The safety answer of a fresh evaluation (execution-side reads and tests; the API reads the stored one: lib/readmodel). */
 export async function getClusterSafety(name: string, opts: { now?: Date } = {}): Promise<TClusterSafety> {
   const { cluster, report } = await evaluateClusterNow({ name, now: opts.now });
+  return safetyAnswer(cluster, report);
+}
+
+/** The cluster the safety answer needs besides the report: its members' ids and agent addresses (rejoin commands). */
+export type TSafetyCluster = { id: string; name: string; kind: TClusterKind; members: Array<{ id: string; name: string; agentUrl: string }> };
+
+/** Shapes an engine report (fresh, or the one the read model stored) as the API answers it, with open requests and rejoin commands. */
+export async function safetyAnswer(cluster: TSafetyCluster, report: TSafetyReport): Promise<TClusterSafety> {
   const memberId = (node: string) => cluster.members.find((m) => m.name === node)?.id ?? '';
   const open = await db.promotionRequest.findMany({
     where: { clusterId: cluster.id, status: { in: [...OPEN_STATUSES] } },

@@ -18,7 +18,22 @@ export type TContextSummary = {
   failover: string | null;
   crossSite: string | null;
   findingCounts: TFindingCounts;
+  /** read model (lib/readmodel): when the worker computed the live findings; null = not computed yet */
+  computedAt?: string | null;
+  /** read model: older than the stale limit (a READ_MODEL_STALE error finding is counted) */
+  stale?: boolean;
 };
+
+/**
+ * Where live compliance findings come from, per context: computed now (the default: writes, the CLI,
+ * tests) or the read model's stored ones (lib/readmodel: what the API and pages serve), with their freshness.
+ */
+export type TLiveSource = (contexts: Array<{ id: string; slug: string }>) => Promise<Map<string, { findings: TFinding[]; computedAt?: string | null; stale?: boolean }>>;
+
+/** Live findings computed now, context by context. */
+export const liveNow: TLiveSource = async (contexts) => new Map(await Promise.all(contexts.map(async (c) => [c.id, { findings: await loadLiveFindings(c.slug) }] as const)));
+
+const freshnessOf = (l: { computedAt?: string | null; stale?: boolean } | undefined) => (l && l.stale !== undefined ? { computedAt: l.computedAt ?? null, stale: l.stale } : {});
 
 const countFindings = (f: TFinding[]): TFindingCounts => ({
   error: f.filter((x) => x.severity === 'error').length,
@@ -28,7 +43,7 @@ const countFindings = (f: TFinding[]): TFindingCounts => ({
 
 const specOf = (v: unknown) => (v && typeof v === 'object' ? (v as Partial<TDeclarationSpec>) : null);
 
-export async function listContexts(): Promise<TContextSummary[]> {
+export async function listContexts(opts: { live?: TLiveSource } = {}): Promise<TContextSummary[]> {
   const [rows, catalog] = await Promise.all([
     db.boundedContext.findMany({ orderBy: { slug: 'asc' }, include: { team: true } }),
     getClassCatalog(),
@@ -37,24 +52,24 @@ export async function listContexts(): Promise<TContextSummary[]> {
     where: { OR: rows.filter((r) => r.currentVersion > 0).map((r) => ({ contextId: r.id, version: r.currentVersion })) },
   });
   const byContext = new Map(current.map((d) => [d.contextId, d]));
-  return Promise.all(
-    rows.map(async (r) => {
-      const spec = byContext.get(r.id)?.spec ?? null;
-      const s = specOf(spec);
-      const findings = [...lintStoredSpec(spec, catalog), ...(await loadLiveFindings(r.slug))];
-      return {
-        slug: r.slug,
-        name: r.name,
-        team: r.team.name,
-        currentVersion: r.currentVersion,
-        rpoClass: s?.rpoClass ?? null,
-        rtoClass: s?.rtoClass ?? null,
-        failover: s?.failover ?? null,
-        crossSite: s?.crossSite ?? null,
-        findingCounts: countFindings(findings),
-      };
-    }),
-  );
+  const live = await (opts.live ?? liveNow)(rows.map((r) => ({ id: r.id, slug: r.slug })));
+  return rows.map((r) => {
+    const spec = byContext.get(r.id)?.spec ?? null;
+    const s = specOf(spec);
+    const findings = [...lintStoredSpec(spec, catalog), ...(live.get(r.id)?.findings ?? [])];
+    return {
+      slug: r.slug,
+      name: r.name,
+      team: r.team.name,
+      currentVersion: r.currentVersion,
+      rpoClass: s?.rpoClass ?? null,
+      rtoClass: s?.rtoClass ?? null,
+      failover: s?.failover ?? null,
+      crossSite: s?.crossSite ?? null,
+      findingCounts: countFindings(findings),
+      ...freshnessOf(live.get(r.id)),
+    };
+  });
 }
 
 export type TContextDetail = {
@@ -66,16 +81,20 @@ export type TContextDetail = {
   current: { version: number; spec: TDeclarationSpec; authorLabel: string; reason: string | null; createdAt: Date } | null;
   history: { version: number; authorLabel: string; reason: string | null; createdAt: Date; changes: number }[];
   findings: TFinding[];
+  /** read model: see TContextSummary */
+  computedAt?: string | null;
+  stale?: boolean;
 };
 
-export async function getContext(slug: string): Promise<TContextDetail> {
+export async function getContext(slug: string, opts: { live?: TLiveSource } = {}): Promise<TContextDetail> {
   const ctx = await db.boundedContext.findUnique({
     where: { slug },
     include: { team: true, declarations: { orderBy: { version: 'asc' } } },
   });
   if (!ctx) throw notFound(`context ${slug}`);
   const cur = ctx.declarations.find((d) => d.version === ctx.currentVersion) ?? null;
-  const findings = sortFindings([...lintStoredSpec(cur?.spec ?? null, await getClassCatalog()), ...(await loadLiveFindings(slug))]);
+  const live = (await (opts.live ?? liveNow)([{ id: ctx.id, slug: ctx.slug }])).get(ctx.id);
+  const findings = sortFindings([...lintStoredSpec(cur?.spec ?? null, await getClassCatalog()), ...(live?.findings ?? [])]);
   const history = ctx.declarations
     .map((d, i) => ({
       version: d.version,
@@ -94,6 +113,7 @@ export async function getContext(slug: string): Promise<TContextDetail> {
     current: cur ? { version: cur.version, spec: cur.spec as TDeclarationSpec, authorLabel: cur.authorLabel, reason: cur.reason, createdAt: cur.createdAt } : null,
     history,
     findings,
+    ...freshnessOf(live),
   };
 }
 

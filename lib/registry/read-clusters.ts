@@ -48,13 +48,20 @@ export type TClusterView = {
   members: TClusterMemberView[];
   events: TClusterEventView[];
   history?: TClusterHistory;
+  /** read model (lib/readmodel): when the worker computed `state` (Vakt's database time); null = not computed yet */
+  computedAt?: string | null;
+  /** read model: the computation is older than the stale limit, so `state` reads UNKNOWN (never healthy) */
+  stale?: boolean;
 };
 
-const include = {
+/** The rows a cluster view is shaped from (members with sites and latest observations, contexts). */
+export const clusterViewInclude = {
   ...safetyClusterInclude,
   contexts: { include: { context: { select: { slug: true } } } },
 };
-type TClusterRow = NonNullable<Awaited<ReturnType<typeof loadCluster>>>;
+const include = clusterViewInclude;
+export type TClusterViewRow = NonNullable<Awaited<ReturnType<typeof loadCluster>>>;
+type TClusterRow = TClusterViewRow;
 const loadCluster = (name: string) => db.cluster.findUnique({ where: { name }, include });
 
 type TBackupPayload = { backups?: { backups?: Array<{ stoppedAt?: unknown; error?: unknown }> } | null };
@@ -72,12 +79,21 @@ export function backupSummary(payload: unknown): { lastBackupAt: string | null; 
   return { lastBackupAt: newest === null ? null : new Date(newest).toISOString(), backupCount: list.length };
 }
 
+/** A member's age and staleness at `nowMs` (from its observedAt). */
+export function memberAge(observedAt: string | null, nowMs: number, staleMs: number = env().VAKT_STALE_AFTER_MS): Pick<TClusterMemberView, 'ageSeconds' | 'stale'> {
+  const ageMs = observedAt === null ? null : nowMs - Date.parse(observedAt);
+  return { ageSeconds: ageMs === null ? null : Math.max(0, Math.round(ageMs / 100) / 10), stale: ageMs === null || ageMs > staleMs };
+}
+
 function shape(c: TClusterRow, input: TSafetyInput, events: TClusterEventView[], nowMs: number): TClusterView {
-  const staleMs = env().VAKT_STALE_AFTER_MS;
+  return shapeClusterView(c, deriveClusterStateOf(input).state, events, nowMs);
+}
+
+/** The cluster view of stored rows with a given state (the read model stores it; fresh reads derive the state now). */
+export function shapeClusterView(c: TClusterRow, state: TClusterState, events: TClusterEventView[], nowMs: number): TClusterView {
   const members = c.members.map((m): TClusterMemberView => {
     const o = m.observation;
     const payload = o?.payload as { storage?: { freeBytes?: number; totalBytes?: number } } | null | undefined;
-    const ageMs = o ? nowMs - o.observedAt.getTime() : null;
     return {
       name: m.name,
       site: m.site.name,
@@ -92,8 +108,7 @@ function shape(c: TClusterRow, input: TSafetyInput, events: TClusterEventView[],
       syncState: o?.syncState ?? null,
       fenced: o?.fenced ?? false,
       observedAt: o?.observedAt.toISOString() ?? null,
-      ageSeconds: ageMs === null ? null : Math.max(0, Math.round(ageMs / 100) / 10),
-      stale: ageMs === null || ageMs > staleMs,
+      ...memberAge(o?.observedAt.toISOString() ?? null, nowMs),
       agentUrl: m.agentUrl,
       freeBytes: payload?.storage?.freeBytes ?? null,
       totalBytes: payload?.storage?.totalBytes ?? null,
@@ -101,7 +116,6 @@ function shape(c: TClusterRow, input: TSafetyInput, events: TClusterEventView[],
       clockSkewMs: o?.clockSkewMs ?? null,
     };
   });
-  const state = deriveClusterStateOf(input).state;
   const paused = c.kind === 'patroni' ? patroniPaused(c.members.map((m) => m.observation)) : null;
   return {
     name: c.name,
@@ -132,6 +146,11 @@ export async function listClusters(): Promise<TClusterView[]> {
   return rows.map((c, i) => shape(c, inputs[i].input, [], new Date(inputs[i].input.now).getTime()));
 }
 
+/** A cluster's latest events, newest first. */
+export async function clusterEvents(clusterId: string, limit = 50): Promise<TClusterEventView[]> {
+  return (await db.clusterEvent.findMany({ where: { clusterId }, orderBy: { id: 'desc' }, take: limit })).map(eventView);
+}
+
 /** GET /api/v1/clusters/{name} query: `?history=<minutes of chart history>`, 1 to 31 days. */
 export const ZClusterViewQuery = z.object({ history: z.coerce.number().int().min(1).max(60 * 24 * 31).optional() });
 export const invalidHistory = () => new AppError('VALIDATION', 'history: minutes, 1 to 44640', { fields: [{ path: 'history', message: 'minutes, 1 to 44640' }] });
@@ -140,9 +159,9 @@ export const invalidHistory = () => new AppError('VALIDATION', 'history: minutes
 export async function getCluster(name: string, opts: { historyMinutes?: number; eventLimit?: number } = {}): Promise<TClusterView> {
   const c = await loadCluster(name);
   if (!c) throw notFound(`cluster ${name}`);
-  const events = await db.clusterEvent.findMany({ where: { clusterId: c.id }, orderBy: { id: 'desc' }, take: opts.eventLimit ?? 50 });
+  const events = await clusterEvents(c.id, opts.eventLimit);
   const [{ input }] = await loadSafetyInputs({ rows: [c] }); // judged at the database's now()
-  const view = shape(c, input, events.map(eventView), new Date(input.now).getTime());
+  const view = shape(c, input, events, new Date(input.now).getTime());
   if (opts.historyMinutes) view.history = await getClusterHistory(name, { sinceMinutes: opts.historyMinutes });
   return view;
 }

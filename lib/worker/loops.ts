@@ -2,6 +2,7 @@
 // instrumentation.ts, `npm run worker`) passes this list to startWorker, so a loop added here runs
 // everywhere and a loop left out of it runs nowhere (there is no registry to forget an import for).
 import { promotionLoop } from '@/lib/promotion/promotion-loop';
+import { readModelLoop } from '@/lib/readmodel/loop';
 import { pollerLoop } from './poller-loop';
 import type { TWorkerLoopFactory } from './types';
 
@@ -9,5 +10,6 @@ export function defaultWorkerLoops(): TWorkerLoopFactory[] {
   return [
     pollerLoop(), // telemetry: polls every member's agent (or Patroni) and stores observations
     promotionLoop(), // promotion: last-good snapshots, expiry, split brain, automatic mode, executor
+    readModelLoop(), // read model: verdicts, state and live findings for pages and the API, on every input change and once per poll interval
   ];
 }

@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { pageActor } from '@/lib/auth/session';
 import { AppError } from '@/lib/base/errors';
-import { getCluster } from '@/lib/registry/read-clusters';
+import { readCluster } from '@/lib/readmodel/read';
 import { ClusterLive, HISTORY_MINUTES } from '@/components/fleet/ClusterLive';
 import { SafetyPanel } from '@/components/promotion/SafetyPanel';
 
@@ -17,7 +17,7 @@ export async function generateMetadata({ params }: { params: Promise<{ name: str
 export default async function ClusterPage({ params }: { params: Promise<{ name: string }> }) {
   const name = decodeURIComponent((await params).name);
   const actor = await pageActor('viewer', `/clusters/${encodeURIComponent(name)}`);
-  const cluster = await getCluster(name, { historyMinutes: HISTORY_MINUTES }).catch((e) => {
+  const cluster = await readCluster(name, { historyMinutes: HISTORY_MINUTES }).catch((e) => {
     if (e instanceof AppError && e.status === 404) notFound();
     throw e;
   });

@@ -2,7 +2,8 @@ import Link from 'next/link';
 import { cookies } from 'next/headers';
 import { pageActor } from '@/lib/auth/session';
 import { canWriteContext } from '@/lib/auth/roles';
-import { getContext, getDeclarationHistory } from '@/lib/registry/contexts';
+import { getDeclarationHistory } from '@/lib/registry/contexts';
+import { readContext } from '@/lib/readmodel/read';
 import { FindingList } from '@/components/ui/FindingList';
 import { TimeAgo } from '@/components/ui/TimeAgo';
 import { DeclarationView } from '@/components/registry/DeclarationView';
@@ -21,7 +22,7 @@ export async function generateMetadata({ params }: { params: Promise<{ slug: str
 export default async function ContextPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const actor = await pageActor('viewer', `/contexts/${slug}`);
-  const [ctx, history] = await Promise.all([orNotFound(getContext(slug)), orNotFound(getDeclarationHistory(slug))]);
+  const [ctx, history] = await Promise.all([orNotFound(readContext(slug)), orNotFound(getDeclarationHistory(slug))]);
   const canEdit = canWriteContext(actor, ctx.team);
   const flash = parseSavedFlash((await cookies()).get(SAVED_COOKIE)?.value);
   const saved = flash && flash.slug === slug && flash.version === ctx.currentVersion ? flash : null;

@@ -1,6 +1,6 @@
 import { withApi } from '@/lib/api/handler';
-import { listContexts } from '@/lib/registry/contexts';
+import { readContexts } from '@/lib/readmodel/read';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApi({ role: 'viewer' }, async () => listContexts());
+export const GET = withApi({ role: 'viewer' }, async () => readContexts());

@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { pageActor } from '@/lib/auth/session';
 import { canWriteContext } from '@/lib/auth/roles';
-import { getContext } from '@/lib/registry/contexts';
+import { readContext } from '@/lib/readmodel/read';
 import { listClasses } from '@/lib/registry/classes';
 import { specToValues } from '@/components/registry/declaration-form-values';
 import { DeclarationForm } from '@/components/registry/DeclarationForm';
@@ -14,7 +14,7 @@ export const dynamic = 'force-dynamic';
 export default async function EditDeclarationPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const actor = await pageActor('viewer', `/contexts/${slug}/edit`);
-  const ctx = await orNotFound(getContext(slug));
+  const ctx = await orNotFound(readContext(slug));
   if (!canWriteContext(actor, ctx.team)) redirect('/forbidden');
   const classes = await listClasses();
   const findingsByField: Record<string, string[]> = {};

@@ -1,7 +1,7 @@
 import { withApi } from '@/lib/api/handler';
 import { ZNameParams } from '@/lib/api/params';
-import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
+import { readClusterSafety } from '@/lib/readmodel/read';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = withApi({ role: 'viewer', params: ZNameParams }, async ({ params }) => getClusterSafety(params.name));
+export const GET = withApi({ role: 'viewer', params: ZNameParams }, async ({ params }) => readClusterSafety(params.name));

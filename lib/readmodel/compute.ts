@@ -1,0 +1,95 @@
+// What the worker computes for the read model, in batches with a fixed number of queries whatever
+// the batch size: per cluster the engine's report over the stored observations (the same loader the
+// executor uses, lib/safety/load-safety-input.ts), its state and the member view; per context the
+// live compliance findings. Pure decisions stay in lib/safety/engine and lib/findings.
+import { db } from '@/lib/base/db';
+import { evaluateCluster, type TSafetyReport } from '@/lib/safety/engine';
+import { loadSafetyInputs } from '@/lib/safety/load-safety-input';
+import { evaluateLiveCompliance } from '@/lib/findings/live-compliance';
+import { gatherLiveInputsBatch } from '@/lib/findings/load-live-findings';
+import type { TFinding } from '@/lib/findings/types';
+import { clusterViewInclude, shapeClusterView, type TClusterView } from '@/lib/registry/read-clusters';
+import { clusterDigest, findingsDigest } from './freshness';
+
+/** What a computation was made from (stored beside it, shown to no one but operators reading the table). */
+export type TClusterInputs = {
+  maxObservedAt: string | null;
+  epoch: number;
+  members: number;
+  contexts: Array<{ slug: string; version: number }>;
+  classesUpdatedAt: string | null;
+  promotionSteps: number;
+};
+export type TComputedCluster = { id: string; name: string; computedAt: Date; inputs: TClusterInputs; report: TSafetyReport; view: TClusterView; digest: string };
+export type TComputedContext = { id: string; slug: string; computedAt: Date; inputs: { version: number; clusters: string[]; maxObservedAt: string | null; classesUpdatedAt: string | null }; findings: TFinding[]; digest: string };
+
+const maxIso = (dates: Array<Date | null | undefined>) => {
+  const ms = dates.filter((d): d is Date => !!d).map((d) => d.getTime());
+  return ms.length ? new Date(Math.max(...ms)).toISOString() : null;
+};
+
+async function classesUpdatedAt(): Promise<string | null> {
+  const [row] = await db.$queryRawUnsafe<{ at: Date | null }[]>(`SELECT max("updatedAt") AS at FROM "vakt"."RecoveryClass"`);
+  return row?.at ? row.at.toISOString() : null;
+}
+
+/** Evaluates the clusters `ids` at database time `now` (clusters that no longer exist are left out). */
+export async function computeClusters(ids: string[], now: Date): Promise<TComputedCluster[]> {
+  if (!ids.length) return [];
+  const rows = await db.cluster.findMany({ where: { id: { in: ids } }, include: clusterViewInclude, orderBy: { name: 'asc' } });
+  if (!rows.length) return [];
+  const inputs = await loadSafetyInputs({ rows, now });
+  const versions = await db.clusterContext.findMany({ where: { clusterId: { in: rows.map((r) => r.id) } }, select: { clusterId: true, context: { select: { slug: true, currentVersion: true } } } });
+  const steps = await db.$queryRawUnsafe<{ clusterId: string; n: number }[]>(
+    `SELECT p."clusterId", count(s.id)::int AS n FROM "vakt"."PromotionRequest" p JOIN "vakt"."PromotionStep" s ON s."promotionId" = p.id
+      WHERE p."clusterId" = ANY($1::text[]) GROUP BY p."clusterId"`,
+    rows.map((r) => r.id),
+  );
+  const classesAt = await classesUpdatedAt();
+  return rows.map((row, i) => {
+    const report = evaluateCluster(inputs[i].input);
+    const view = shapeClusterView(row, report.state, [], now.getTime());
+    return {
+      id: row.id,
+      name: row.name,
+      computedAt: now,
+      inputs: {
+        maxObservedAt: maxIso(row.members.map((m) => m.observation?.observedAt)),
+        epoch: row.epoch,
+        members: row.members.length,
+        contexts: versions.filter((v) => v.clusterId === row.id).map((v) => ({ slug: v.context.slug, version: v.context.currentVersion })).sort((a, b) => a.slug.localeCompare(b.slug)),
+        classesUpdatedAt: classesAt,
+        promotionSteps: steps.find((s) => s.clusterId === row.id)?.n ?? 0,
+      },
+      report,
+      view,
+      digest: clusterDigest(report, view.members, view.paused),
+    };
+  });
+}
+
+/** Live compliance findings of the contexts `ids` at database time `now`. */
+export async function computeContexts(ids: string[], now: Date): Promise<TComputedContext[]> {
+  if (!ids.length) return [];
+  const contexts = await db.boundedContext.findMany({ where: { id: { in: ids } }, select: { id: true, slug: true, currentVersion: true } });
+  if (!contexts.length) return [];
+  const live = await gatherLiveInputsBatch({ ids: contexts.map((c) => c.id) }, now);
+  const classesAt = await classesUpdatedAt();
+  return contexts.map((c) => {
+    const input = live.get(c.id) ?? null;
+    const findings = input ? evaluateLiveCompliance(input) : [];
+    return {
+      id: c.id,
+      slug: c.slug,
+      computedAt: now,
+      inputs: {
+        version: c.currentVersion,
+        clusters: input?.clusters.map((x) => x.name) ?? [],
+        maxObservedAt: maxIso(input?.clusters.flatMap((x) => x.members.map((m) => (m.observedAt ? new Date(m.observedAt) : null))) ?? []),
+        classesUpdatedAt: classesAt,
+      },
+      findings,
+      digest: findingsDigest(findings),
+    };
+  });
+}

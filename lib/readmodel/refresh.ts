@@ -1,0 +1,109 @@
+// Keeps the read model current (called by the worker loop, ./loop.ts). One round per kind:
+//  1. rows for new clusters/contexts (never computed: they read as stale until computed);
+//  2. claim up to `batch` rows that are due — changed inputs first (ReadModelChange rows, appended by
+//     database triggers in every writer's own transaction), then the oldest computation once it is older
+//     than `refreshMs` (time alone changes verdicts) — FOR UPDATE SKIP LOCKED, so several workers share
+//     the work and never compute the same row at once; a dead worker's locks go with its connection;
+//  3. note the newest change id per row BEFORE reading the inputs, compute, store, and delete the
+//     changes up to that id (a change committed meanwhile stays, so the row is due again);
+//  4. NOTIFY the stream (./listener.ts) for rows whose digest (what pages show) changed.
+import { db, dbNow } from '@/lib/base/db';
+import { computeClusters, computeContexts } from './compute';
+
+export const NOTIFY_CHANNEL = 'vakt_readmodel';
+export type TChangeKind = 'cluster' | 'context';
+/** A NOTIFY payload (and a stream event): which cluster or context pages should re-read. */
+export type TReadModelEvent = { kind: 'cluster'; name: string } | { kind: 'context'; slug: string };
+
+const TABLE = { cluster: { table: 'ClusterReadModel', key: 'clusterId', source: 'Cluster' }, context: { table: 'ContextReadModel', key: 'contextId', source: 'BoundedContext' } } as const;
+
+export type TRefreshResult = { computed: number; notified: number };
+
+/** One round for one kind: claim, compute, store, notify. Returns how many rows were computed. */
+export async function refreshDue(kind: TChangeKind, opts: { refreshMs: number; batch: number }): Promise<TRefreshResult> {
+  const t = TABLE[kind];
+  // 1. never-computed rows (computedAt = epoch 0: stale until the first computation), and changes of
+  //    clusters/contexts that no longer exist
+  await db.$executeRawUnsafe(
+    `INSERT INTO "vakt"."${t.table}" ("${t.key}", "computedAt", "inputs", ${kind === 'cluster' ? `"state", "report", "view", ` : `"findings", `}"digest")
+     SELECT s.id, 'epoch', '{}', ${kind === 'cluster' ? `'UNKNOWN', 'null', 'null', ` : `'[]', `}'' FROM "vakt"."${t.source}" s
+      WHERE NOT EXISTS (SELECT 1 FROM "vakt"."${t.table}" r WHERE r."${t.key}" = s.id)
+     ON CONFLICT DO NOTHING`,
+  );
+  await db.$executeRawUnsafe(
+    `DELETE FROM "vakt"."ReadModelChange" ch WHERE ch.kind = $1 AND NOT EXISTS (SELECT 1 FROM "vakt"."${t.table}" r WHERE r."${t.key}" = ch.key)`,
+    kind,
+  );
+  return db.$transaction(
+    async (tx) => {
+      const claimed = await tx.$queryRawUnsafe<{ key: string }[]>(
+        `SELECT r."${t.key}" AS key FROM "vakt"."${t.table}" r
+          WHERE r."computedAt" < now() - ($2::int * interval '1 millisecond')
+             OR EXISTS (SELECT 1 FROM "vakt"."ReadModelChange" ch WHERE ch.kind = $1 AND ch.key = r."${t.key}")
+          ORDER BY EXISTS (SELECT 1 FROM "vakt"."ReadModelChange" ch WHERE ch.kind = $1 AND ch.key = r."${t.key}") DESC, r."computedAt" ASC
+          LIMIT $3
+          FOR UPDATE OF r SKIP LOCKED`,
+        kind,
+        opts.refreshMs,
+        opts.batch,
+      );
+      if (!claimed.length) return { computed: 0, notified: 0 };
+      const keys = claimed.map((c) => c.key);
+      const seen = await tx.$queryRawUnsafe<{ key: string; upto: bigint }[]>(
+        `SELECT key, max(id) AS upto FROM "vakt"."ReadModelChange" WHERE kind = $1 AND key = ANY($2::text[]) GROUP BY key`,
+        kind,
+        keys,
+      );
+      const before = await tx.$queryRawUnsafe<{ key: string; digest: string }[]>(`SELECT "${t.key}" AS key, digest FROM "vakt"."${t.table}" WHERE "${t.key}" = ANY($1::text[])`, keys);
+      const digestBefore = new Map(before.map((b) => [b.key, b.digest]));
+      // Vakt's database time, read now (statement time, not the transaction's start)
+      const now = await dbNow();
+      const events: TReadModelEvent[] = [];
+      if (kind === 'cluster') {
+        const out = await computeClusters(keys, now);
+        if (out.length) {
+          await tx.$executeRawUnsafe(
+            `UPDATE "vakt"."ClusterReadModel" r SET "computedAt" = t.at, "inputs" = t.inputs, "state" = t.state, "report" = t.report, "view" = t.view, "digest" = t.digest
+               FROM unnest($1::text[], $2::timestamptz[], $3::jsonb[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[]) AS t(id, at, inputs, state, report, view, digest)
+              WHERE r."clusterId" = t.id`,
+            out.map((o) => o.id),
+            out.map((o) => o.computedAt.toISOString()),
+            out.map((o) => JSON.stringify(o.inputs)),
+            out.map((o) => o.report.state),
+            out.map((o) => JSON.stringify(o.report)),
+            out.map((o) => JSON.stringify(o.view)),
+            out.map((o) => o.digest),
+          );
+        }
+        for (const o of out) if (digestBefore.get(o.id) !== o.digest) events.push({ kind: 'cluster', name: o.name });
+      } else {
+        const out = await computeContexts(keys, now);
+        if (out.length) {
+          await tx.$executeRawUnsafe(
+            `UPDATE "vakt"."ContextReadModel" r SET "computedAt" = t.at, "inputs" = t.inputs, "findings" = t.findings, "digest" = t.digest
+               FROM unnest($1::text[], $2::timestamptz[], $3::jsonb[], $4::jsonb[], $5::text[]) AS t(id, at, inputs, findings, digest)
+              WHERE r."contextId" = t.id`,
+            out.map((o) => o.id),
+            out.map((o) => o.computedAt.toISOString()),
+            out.map((o) => JSON.stringify(o.inputs)),
+            out.map((o) => JSON.stringify(o.findings)),
+            out.map((o) => o.digest),
+          );
+        }
+        for (const o of out) if (digestBefore.get(o.id) !== o.digest) events.push({ kind: 'context', slug: o.slug });
+      }
+      if (seen.length) {
+        await tx.$executeRawUnsafe(
+          `DELETE FROM "vakt"."ReadModelChange" ch USING unnest($2::text[], $3::bigint[]) AS s(key, upto) WHERE ch.kind = $1 AND ch.key = s.key AND ch.id <= s.upto`,
+          kind,
+          seen.map((s) => s.key),
+          seen.map((s) => String(s.upto)),
+        );
+      }
+      // delivered on commit, to every app process LISTENing (one connection each: ./listener.ts)
+      if (events.length) await tx.$executeRawUnsafe(`SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, NOTIFY_CHANNEL, events.map((e) => JSON.stringify(e)));
+      return { computed: claimed.length, notified: events.length };
+    },
+    { timeout: 60_000, maxWait: 10_000 },
+  );
+}
