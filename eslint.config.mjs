@@ -188,6 +188,11 @@ const config = [
             zone('./lib', './scripts', 'lib/ never imports dev tooling in scripts/'),
             zone(['./app', './components', './lib', './scripts', './instrumentation.ts'], './tests', 'product code must not import test code; move shared helpers to lib/'),
             zone(PURE.map((p) => `./${p}`), ['./lib/base/db.ts', './lib/generated', './lib/agent'], 'the pure engine, pure findings and lib/pg import no database and nothing from lib/agent (docs/architecture.md)'),
+            zone(
+              ['./lib/promotion', './lib/safety', './lib/telemetry', './lib/findings', './lib/registry', './lib/auth', './lib/audit', './lib/base', './lib/pg', './lib/agent'],
+              './lib/readmodel',
+              'the read model is what pages read: nothing that decides or executes may act on a stored verdict; re-evaluate on fresh data (lib/readmodel/README.md)',
+            ),
           ],
         },
       ],

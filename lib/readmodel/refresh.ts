@@ -20,7 +20,7 @@ const TABLE = { cluster: { table: 'ClusterReadModel', key: 'clusterId', source: 
 export type TRefreshResult = { computed: number; notified: number };
 
 /** One round for one kind: claim, compute, store, notify. Returns how many rows were computed. */
-export async function refreshDue(kind: TChangeKind, opts: { refreshMs: number; batch: number }): Promise<TRefreshResult> {
+export async function refreshDue(kind: TChangeKind, opts: { refreshMs: number; batch: number; computedBefore?: Date }): Promise<TRefreshResult> {
   const t = TABLE[kind];
   // 1. never-computed rows (computedAt = epoch 0: stale until the first computation), and changes of
   //    clusters/contexts that no longer exist
@@ -38,7 +38,7 @@ export async function refreshDue(kind: TChangeKind, opts: { refreshMs: number; b
     async (tx) => {
       const claimed = await tx.$queryRawUnsafe<{ key: string }[]>(
         `SELECT r."${t.key}" AS key FROM "vakt"."${t.table}" r
-          WHERE r."computedAt" < now() - ($2::int * interval '1 millisecond')
+          WHERE r."computedAt" < COALESCE($4::timestamptz, now() - ($2::int * interval '1 millisecond'))
              OR EXISTS (SELECT 1 FROM "vakt"."ReadModelChange" ch WHERE ch.kind = $1 AND ch.key = r."${t.key}")
           ORDER BY EXISTS (SELECT 1 FROM "vakt"."ReadModelChange" ch WHERE ch.kind = $1 AND ch.key = r."${t.key}") DESC, r."computedAt" ASC
           LIMIT $3
@@ -46,6 +46,7 @@ export async function refreshDue(kind: TChangeKind, opts: { refreshMs: number; b
         kind,
         opts.refreshMs,
         opts.batch,
+        opts.computedBefore?.toISOString() ?? null,
       );
       if (!claimed.length) return { computed: 0, notified: 0 };
       const keys = claimed.map((c) => c.key);
@@ -106,4 +107,15 @@ export async function refreshDue(kind: TChangeKind, opts: { refreshMs: number; b
     },
     { timeout: 60_000, maxWait: 10_000 },
   );
+}
+
+/** Recomputes every row now, round by round (what the worker's loop does over time), until none is left; for tests and scripts that read right after writing. */
+export async function refreshUntilIdle(opts: { batch?: number } = {}): Promise<void> {
+  const batch = opts.batch ?? 50;
+  const computedBefore = await dbNow();
+  for (;;) {
+    const a = await refreshDue('cluster', { refreshMs: 0, batch, computedBefore });
+    const b = await refreshDue('context', { refreshMs: 0, batch, computedBefore });
+    if (a.computed < batch && b.computed < batch) return;
+  }
 }

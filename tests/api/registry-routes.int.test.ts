@@ -18,6 +18,7 @@ import * as auditRoute from '@/app/api/v1/audit/route';
 import * as openapi from '@/app/api/v1/openapi.json/route';
 import * as clustersRoute from '@/app/api/v1/clusters/route';
 import { createSite } from '@/lib/registry/sites';
+import { refreshUntilIdle } from '@/lib/readmodel/refresh';
 
 const sfx = () => randomBytes(4).toString('hex');
 const admin = cliActor();
@@ -146,6 +147,8 @@ describe('/api/v1 registry routes', () => {
   });
 
   it('reads: classes, contexts, context, history, findings, audit with filters and cursor', async () => {
+    // the routes serve the read model: the worker's round computes it (no worker runs in this file)
+    await refreshUntilIdle();
     const c = await call(classes.GET, 'GET', '/api/v1/classes', { token: viewerToken });
     expect(c.body.rpo.length).toBeGreaterThanOrEqual(5);
     const list = await call(contexts.GET, 'GET', '/api/v1/contexts', { token: viewerToken });
@@ -202,6 +205,7 @@ describe('GET /api/v1/contexts/{slug}/findings: live findings', () => {
       body: JSON.stringify({ name, kind: 'vakt-agent', contexts: [held], members: [{ name: 'm1', site, agentUrl: 'http://127.0.0.1:9', agentToken: 'agent-token' }] }),
     });
     expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+    await refreshUntilIdle(); // the worker's round: the route serves what it computed
     const f = await call(findings.GET, 'GET', `/api/v1/contexts/${held}/findings`, { token: viewerToken, params: { slug: held } });
     expect(f.status).toBe(200);
     const live = f.body.findings.filter((x: { source: string }) => x.source === 'live');

@@ -54,6 +54,8 @@ describe('eslint.config.mjs borders', () => {
     ['lib/findings/live-compliance.ts', "import { x } from 'next/server';", 'no-restricted-imports'],
     ['lib/safety/engine/__x.ts', "import { x } from '@prisma/client';", 'no-restricted-imports'],
     ['lib/safety/engine/__x.ts', "import { x } from '@/lib/agent/protocol';", 'import-x/no-restricted-paths'],
+    ['lib/promotion/__x.ts', "import { x } from '@/lib/readmodel/read';", 'import-x/no-restricted-paths'],
+    ['lib/safety/__x.ts', "import { x } from '../readmodel/freshness';", 'import-x/no-restricted-paths'],
   ])('%s: %s is reported by %s', async (file, code, rule) => {
     const results = await eslint.lintText(`${code}\nexport const y = x;\n`, { filePath: path.join(ROOT, file) });
     expect(messagesOf(results).map((m) => m.ruleId)).toContain(rule);
