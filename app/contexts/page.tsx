@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { pageActor } from '@/lib/auth/session';
 import { readContexts } from '@/lib/readmodel/read';
 import { FindingCounts } from '@/components/ui/FindingList';
+import { LiveRefresh } from '@/components/lib/live-stream';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Contexts · Vakt' };
@@ -11,6 +12,7 @@ export default async function ContextsPage() {
   const contexts = await readContexts();
   return (
     <>
+      <LiveRefresh />
       <h1>Bounded contexts</h1>
       <p className="muted">Each context declares how much data it may lose and how fast it must be back. Open one to see its declaration, findings and history.</p>
       {contexts.length === 0 ? (

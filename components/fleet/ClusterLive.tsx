@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { TClusterView } from '@/lib/registry/read-clusters';
 import { fetchJson } from '@/components/lib/fetch-json';
 import { formatBytes, formatDuration } from '@/components/lib/format';
-import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
+import { useLiveRefetchMs } from '@/components/lib/live-stream';
 import { STATE_LABEL, maxLag, primaries } from './health';
 import { LiveStatus } from './LiveStatus';
 import { MembersTable } from './MembersTable';
@@ -21,7 +21,7 @@ export function ClusterLive({ initial, initialAt, safety }: { initial: TClusterV
     queryFn: ({ signal }) => fetchJson<TClusterView>(`/api/v1/clusters/${encodeURIComponent(name)}?history=${HISTORY_MINUTES}`, { signal }),
     initialData: initial,
     initialDataUpdatedAt: initialAt,
-    refetchInterval: LIVE_REFRESH_MS,
+    refetchInterval: useLiveRefetchMs(),
   });
   const c = q.data ?? initial;
   const nowMs = q.dataUpdatedAt || initialAt;
@@ -29,6 +29,11 @@ export function ClusterLive({ initial, initialAt, safety }: { initial: TClusterV
   const lag = maxLag(c);
   return (
     <>
+      {c.stale && (
+        <div role="status" className="notice warn" data-testid="cluster-stale">
+          <strong>Not current:</strong> Vakt&apos;s worker has not evaluated this cluster recently, so its state reads unknown (is a worker running?).
+        </div>
+      )}
       {c.state === 'SPLIT_BRAIN' && (
         <div role="alert" className="notice bad alarm-banner">
           <strong>Split-brain:</strong> {prim.length >= 2 ? `${prim.map((m) => m.name).join(' and ')} both answer as primary` : 'members disagree on timeline or system identifier'}.

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { TClusterMemberView, TClusterView } from '@/lib/registry/read-clusters';
 import { fetchJson } from '@/components/lib/fetch-json';
 import { formatAge, formatBytes, formatDuration } from '@/components/lib/format';
-import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
+import { useLiveRefetchMs } from '@/components/lib/live-stream';
 import { STATE_LABEL, fleetSites, maxLag, memberTone, primaries, roleBadge, sortClustersWorstFirst, stateTone, statusBadge, worstTone } from './health';
 import { LiveStatus } from './LiveStatus';
 
@@ -16,7 +16,7 @@ export function FleetOverview({ initial, sites, initialAt }: { initial: TCluster
     queryFn: ({ signal }) => fetchJson<TClusterView[]>('/api/v1/clusters', { signal }),
     initialData: initial,
     initialDataUpdatedAt: initialAt,
-    refetchInterval: LIVE_REFRESH_MS,
+    refetchInterval: useLiveRefetchMs(),
     refetchIntervalInBackground: false,
   });
   const clusters = sortClustersWorstFirst(q.data ?? []);
@@ -26,6 +26,11 @@ export function FleetOverview({ initial, sites, initialAt }: { initial: TCluster
 
   return (
     <div data-testid="fleet-overview">
+      {clusters.some((c) => c.stale) && (
+        <div role="status" className="notice warn" data-testid="fleet-stale">
+          <strong>Not current:</strong> {clusters.filter((c) => c.stale).length} cluster(s) have not been evaluated by Vakt&apos;s worker recently and read unknown (is a worker running?).
+        </div>
+      )}
       {splitBrain.length > 0 && (
         <div role="alert" className="notice bad alarm-banner">
           <strong>Split-brain:</strong> {splitBrain.map((c) => c.name).join(', ')} — two members claim to be primary (or their histories diverge). Every

@@ -7,20 +7,21 @@ import type { TClusterSafety, TSafetyCandidate } from '@/lib/promotion/get-clust
 import { hasRole, type TRole } from '@/lib/auth/roles';
 import { errorMessage, fetchJson, fieldInvalid } from '@/components/lib/fetch-json';
 import { formatBound, formatBytes, formatClock, formatDuration } from '@/components/lib/format';
-import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
+import { useLiveRefetchMs } from '@/components/lib/live-stream';
 
 export type TSafetyPanelProps = {
   clusterName: string;
   /** the signed-in person's role (from the server page); request buttons only for operator and admin */
   role: TRole;
-  /** refetch interval, default LIVE_REFRESH_MS */
+  /** refetch interval; default: useLiveRefetchMs() (events from the live stream, polling while it is down) */
   refreshMs?: number;
 };
 
 /** Promotion safety of one cluster: per candidate the verdict, reasons, data loss vs RPO, approvals; live. */
-export function SafetyPanel({ clusterName, role, refreshMs = LIVE_REFRESH_MS }: TSafetyPanelProps) {
+export function SafetyPanel({ clusterName, role, refreshMs }: TSafetyPanelProps) {
+  const liveMs = useLiveRefetchMs();
   const url = `/api/v1/clusters/${encodeURIComponent(clusterName)}/safety`;
-  const q = useQuery({ queryKey: ['safety', clusterName], queryFn: ({ signal }) => fetchJson<TClusterSafety>(url, { signal }), refetchInterval: refreshMs });
+  const q = useQuery({ queryKey: ['safety', clusterName], queryFn: ({ signal }) => fetchJson<TClusterSafety>(url, { signal }), refetchInterval: refreshMs ?? liveMs });
   if (q.isPending) return <section className="card" aria-busy="true">Loading promotion safety…</section>;
   if (q.isError) return <section className="card notice bad" role="alert">Promotion safety unavailable: {errorMessage(q.error)}</section>;
   const s = q.data;
@@ -35,6 +36,11 @@ export function SafetyPanel({ clusterName, role, refreshMs = LIVE_REFRESH_MS }: 
           epoch {s.epoch} · evaluated {formatClock(s.evaluatedAt)}
         </span>
       </div>
+      {s.stale && (
+        <p className="notice warn" role="status" data-testid="safety-stale">
+          <strong>Not current:</strong> Vakt&apos;s worker last evaluated this cluster {s.computedAt ? `at ${formatClock(s.computedAt)}` : 'never'}; every candidate is blocked until it evaluates again (is a worker running?).
+        </p>
+      )}
       {s.alarms.map((a, i) => (
         <p key={`${a.code}-${i}`} className={`notice ${a.code === 'SPLIT_BRAIN' ? 'bad' : 'warn'}`} role={a.code === 'SPLIT_BRAIN' ? 'alert' : undefined}>
           <strong>{a.code}</strong>: {a.message}

@@ -9,6 +9,7 @@ import { TimeAgo } from '@/components/ui/TimeAgo';
 import { DeclarationView } from '@/components/registry/DeclarationView';
 import { ContextClusters } from '@/components/registry/ContextClusters';
 import { VersionHistory } from '@/components/registry/VersionHistory';
+import { LiveRefresh } from '@/components/lib/live-stream';
 import { orNotFound, parseSavedFlash, SAVED_COOKIE } from './load';
 
 export const dynamic = 'force-dynamic';
@@ -32,6 +33,7 @@ export default async function ContextPage({ params }: { params: Promise<{ slug: 
 
   return (
     <>
+      <LiveRefresh slug={slug} />
       <p className="small">
         <Link href="/contexts">← All contexts</Link>
       </p>
@@ -65,6 +67,11 @@ export default async function ContextPage({ params }: { params: Promise<{ slug: 
             ({plural(counts.error, 'error')}, {plural(counts.warning, 'warning')}, {counts.info} info)
           </span>
         </h2>
+        {ctx.stale && (
+          <p className="notice warn" role="status">
+            Live findings are not current: Vakt&apos;s worker has not evaluated this context recently (is a worker running?).
+          </p>
+        )}
         <FindingList findings={ctx.findings} />
       </section>
 
