@@ -97,6 +97,11 @@ export function LiveStreamProvider({ children }: { children: ReactNode }) {
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 
+/** Whether the tab's live stream is connected (false outside a LiveStreamProvider). */
+export function useLiveConnected(): boolean {
+  return useContext(LiveContext)?.connected ?? false;
+}
+
 /** Keeps the tab's stream open while mounted; the refetch interval to use: a slow safety net while the stream is up, LIVE_REFRESH_MS while it is down. */
 export function useLiveRefetchMs(): number {
   const live = useContext(LiveContext);
