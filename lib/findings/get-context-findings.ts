@@ -22,6 +22,25 @@ export function lintStoredSpec(spec: unknown, catalog: TClassCatalog): TFinding[
   return lintDeclaration(parsed.data, catalog);
 }
 
+const lintCache = new Map<string, TFinding[]>();
+const catalogKey = (c: TClassCatalog) => JSON.stringify([[...c.rpo], [...c.rto]]);
+
+/**
+ * Lint of a stored declaration version, remembered per (declaration id, class catalog): versions are
+ * never overwritten, so the same pair always lints the same (lists of many contexts lint each once).
+ */
+export function lintDeclarationVersion(declarationId: string | null, spec: unknown, catalog: TClassCatalog): TFinding[] {
+  if (!declarationId) return lintStoredSpec(spec, catalog);
+  const key = `${declarationId}|${catalogKey(catalog)}`;
+  let found = lintCache.get(key);
+  if (!found) {
+    if (lintCache.size >= 10_000) lintCache.clear();
+    found = lintStoredSpec(spec, catalog);
+    lintCache.set(key, found);
+  }
+  return found;
+}
+
 /**
  * Static lint of the current declaration plus live compliance findings (computed now, or given by
  * `live`: the read model's stored ones). 404 when the context does not exist.

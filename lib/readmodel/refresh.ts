@@ -109,13 +109,13 @@ export async function refreshDue(kind: TChangeKind, opts: { refreshMs: number; b
   );
 }
 
-/** Recomputes every row now, round by round (what the worker's loop does over time), until none is left; for tests and scripts that read right after writing. */
-export async function refreshUntilIdle(opts: { batch?: number } = {}): Promise<void> {
+/** Recomputes every row (of `kinds`, default both) now, round by round (what the worker's loop does over time), until none is left; for tests, scripts and benchmarks that read right after writing. */
+export async function refreshUntilIdle(opts: { batch?: number; kinds?: TChangeKind[] } = {}): Promise<void> {
   const batch = opts.batch ?? 50;
+  const kinds = opts.kinds ?? ['cluster', 'context'];
   const computedBefore = await dbNow();
-  for (;;) {
-    const a = await refreshDue('cluster', { refreshMs: 0, batch, computedBefore });
-    const b = await refreshDue('context', { refreshMs: 0, batch, computedBefore });
-    if (a.computed < batch && b.computed < batch) return;
+  for (let busy = true; busy; ) {
+    busy = false;
+    for (const kind of kinds) if ((await refreshDue(kind, { refreshMs: 0, batch, computedBefore })).computed >= batch) busy = true;
   }
 }

@@ -4,7 +4,7 @@ import { sortFindings, type TFinding } from '@/lib/findings/types';
 import { getClassCatalog } from './classes';
 import type { TDeclarationSpec } from './declaration-schema';
 import { diffSpecs, type TSpecChange } from './diff-declarations';
-import { lintStoredSpec } from '../findings/get-context-findings';
+import { lintDeclarationVersion, lintStoredSpec } from '../findings/get-context-findings';
 import { loadLiveFindings } from '../findings/load-live-findings';
 
 export type TFindingCounts = { error: number; warning: number; info: number };
@@ -44,23 +44,24 @@ const countFindings = (f: TFinding[]): TFindingCounts => ({
 const specOf = (v: unknown) => (v && typeof v === 'object' ? (v as Partial<TDeclarationSpec>) : null);
 
 export async function listContexts(opts: { live?: TLiveSource } = {}): Promise<TContextSummary[]> {
+  // one query for the contexts, their teams and current declarations (never one per context)
   const [rows, catalog] = await Promise.all([
-    db.boundedContext.findMany({ orderBy: { slug: 'asc' }, include: { team: true } }),
+    db.$queryRaw<Array<{ id: string; slug: string; name: string; currentVersion: number; team: string; declarationId: string | null; spec: unknown }>>`
+      SELECT b.id, b.slug, b.name, b."currentVersion", t.name AS team, d.id AS "declarationId", d.spec
+        FROM "vakt"."BoundedContext" b JOIN "vakt"."Team" t ON t.id = b."teamId"
+        LEFT JOIN "vakt"."Declaration" d ON d."contextId" = b.id AND d.version = b."currentVersion"
+       ORDER BY b.slug`,
     getClassCatalog(),
   ]);
-  const current = await db.declaration.findMany({
-    where: { OR: rows.filter((r) => r.currentVersion > 0).map((r) => ({ contextId: r.id, version: r.currentVersion })) },
-  });
-  const byContext = new Map(current.map((d) => [d.contextId, d]));
   const live = await (opts.live ?? liveNow)(rows.map((r) => ({ id: r.id, slug: r.slug })));
   return rows.map((r) => {
-    const spec = byContext.get(r.id)?.spec ?? null;
+    const spec = r.spec ?? null;
     const s = specOf(spec);
-    const findings = [...lintStoredSpec(spec, catalog), ...(live.get(r.id)?.findings ?? [])];
+    const findings = [...lintDeclarationVersion(r.declarationId, spec, catalog), ...(live.get(r.id)?.findings ?? [])];
     return {
       slug: r.slug,
       name: r.name,
-      team: r.team.name,
+      team: r.team,
       currentVersion: r.currentVersion,
       rpoClass: s?.rpoClass ?? null,
       rtoClass: s?.rtoClass ?? null,
