@@ -63,17 +63,12 @@ export async function refreshDue(kind: TChangeKind, opts: { refreshMs: number; b
       if (kind === 'cluster') {
         const out = await computeClusters(keys, now);
         if (out.length) {
+          // one JSON document for the batch (no per-element array escaping of large values)
           await tx.$executeRawUnsafe(
             `UPDATE "vakt"."ClusterReadModel" r SET "computedAt" = t.at, "inputs" = t.inputs, "state" = t.state, "report" = t.report, "view" = t.view, "digest" = t.digest
-               FROM unnest($1::text[], $2::timestamptz[], $3::jsonb[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[]) AS t(id, at, inputs, state, report, view, digest)
+               FROM jsonb_to_recordset($1::jsonb) AS t(id text, at timestamptz, inputs jsonb, state text, report jsonb, view jsonb, digest text)
               WHERE r."clusterId" = t.id`,
-            out.map((o) => o.id),
-            out.map((o) => o.computedAt.toISOString()),
-            out.map((o) => JSON.stringify(o.inputs)),
-            out.map((o) => o.report.state),
-            out.map((o) => JSON.stringify(o.report)),
-            out.map((o) => JSON.stringify(o.view)),
-            out.map((o) => o.digest),
+            JSON.stringify(out.map((o) => ({ id: o.id, at: o.computedAt.toISOString(), inputs: o.inputs, state: o.report.state, report: o.report, view: o.view, digest: o.digest }))),
           );
         }
         for (const o of out) if (digestBefore.get(o.id) !== o.digest) events.push({ kind: 'cluster', name: o.name });
@@ -82,13 +77,9 @@ export async function refreshDue(kind: TChangeKind, opts: { refreshMs: number; b
         if (out.length) {
           await tx.$executeRawUnsafe(
             `UPDATE "vakt"."ContextReadModel" r SET "computedAt" = t.at, "inputs" = t.inputs, "findings" = t.findings, "digest" = t.digest
-               FROM unnest($1::text[], $2::timestamptz[], $3::jsonb[], $4::jsonb[], $5::text[]) AS t(id, at, inputs, findings, digest)
+               FROM jsonb_to_recordset($1::jsonb) AS t(id text, at timestamptz, inputs jsonb, findings jsonb, digest text)
               WHERE r."contextId" = t.id`,
-            out.map((o) => o.id),
-            out.map((o) => o.computedAt.toISOString()),
-            out.map((o) => JSON.stringify(o.inputs)),
-            out.map((o) => JSON.stringify(o.findings)),
-            out.map((o) => o.digest),
+            JSON.stringify(out.map((o) => ({ id: o.id, at: o.computedAt.toISOString(), inputs: o.inputs, findings: o.findings, digest: o.digest }))),
           );
         }
         for (const o of out) if (digestBefore.get(o.id) !== o.digest) events.push({ kind: 'context', slug: o.slug });
