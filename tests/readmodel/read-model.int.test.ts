@@ -1,3 +1,4 @@
+import { Client as PgClient } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '@/lib/base/db';
 import { cliActor } from '@/lib/auth/actor';
@@ -5,6 +6,7 @@ import { updateClass } from '@/lib/registry/classes';
 import { readCluster, readClusters, readClusterSafety, readContext, readContexts } from '@/lib/readmodel/read';
 import { listenerConnections, subscribe, type TStreamMessage } from '@/lib/readmodel/listener';
 import { readModelLoop } from '@/lib/readmodel/loop';
+import { refreshUntilIdle } from '@/lib/readmodel/refresh';
 import { startWorker, type TWorker } from '@/lib/worker';
 import { pollerLoop } from '@/lib/worker/poller-loop';
 import { createPgCluster, waitFor, type TPgCluster } from '../support/pg-cluster';
@@ -166,5 +168,25 @@ describe('the read model follows every input', () => {
     const ctx = await readContext(CONTEXT);
     expect(ctx.findings.find((f) => f.code === 'READ_MODEL_STALE')).toMatchObject({ severity: 'error', source: 'live' });
     expect((await readContexts()).find((c) => c.slug === CONTEXT)?.findingCounts.error).toBeGreaterThan(0);
+  });
+
+  it('workers do not fight: a row another worker is computing (locked) is skipped, never waited for or computed twice', async () => {
+    const other = new PgClient({ connectionString: process.env.DATABASE_URL });
+    await other.connect();
+    try {
+      // another worker in the middle of computing this cluster: its claim holds the row lock
+      await other.query('BEGIN');
+      await other.query(`SELECT 1 FROM "vakt"."ClusterReadModel" r JOIN "vakt"."Cluster" c ON c.id = r."clusterId" WHERE c.name = $1 FOR UPDATE OF r`, [CLUSTER]);
+      const before = await computedAt();
+      // every row is due for this round; it completes while the lock is held, without this one
+      await refreshUntilIdle();
+      expect(await computedAt()).toBe(before);
+      await other.query('ROLLBACK');
+    } finally {
+      await other.end();
+    }
+    await refreshUntilIdle();
+    expect(Date.parse(await computedAt())).toBeGreaterThan(0);
+    expect(await readClusterSafety(CLUSTER)).toMatchObject({ stale: false });
   });
 });
