@@ -3,6 +3,7 @@
 // executor uses, lib/safety/load-safety-input.ts), its state and the member view; per context the
 // live compliance findings. Pure decisions stay in lib/safety/engine and lib/findings.
 import { db } from '@/lib/base/db';
+import { logger } from '@/lib/base/log';
 import { evaluateCluster, type TSafetyReport } from '@/lib/safety/engine';
 import { loadSafetyInputs } from '@/lib/safety/load-safety-input';
 import { evaluateLiveCompliance } from '@/lib/findings/live-compliance';
@@ -46,10 +47,11 @@ export async function computeClusters(ids: string[], now: Date): Promise<TComput
     rows.map((r) => r.id),
   );
   const classesAt = await classesUpdatedAt();
-  return rows.map((row, i) => {
-    const report = evaluateCluster(inputs[i].input);
+  return rows.flatMap((row, i): TComputedCluster[] => {
+    const report = evaluated(row.name, () => evaluateCluster(inputs[i].input));
+    if (!report) return [];
     const view = shapeClusterView(row, report.state, [], now.getTime());
-    return {
+    return [{
       id: row.id,
       name: row.name,
       computedAt: now,
@@ -64,8 +66,21 @@ export async function computeClusters(ids: string[], now: Date): Promise<TComput
       report,
       view,
       digest: clusterDigest(report, view.members, view.paused),
-    };
+    }];
   });
+}
+
+/**
+ * One row's evaluation; a row that throws is left out (logged): its stored computation only ages, so
+ * it reads stale (UNKNOWN), never healthy, and the rest of the batch is stored.
+ */
+function evaluated<T>(what: string, f: () => T): T | null {
+  try {
+    return f();
+  } catch (e) {
+    logger.error({ row: what, err: (e as Error).message }, 'read model: evaluation failed; the stored one ages into stale');
+    return null;
+  }
 }
 
 /** Live compliance findings of the contexts `ids` at database time `now`. */
@@ -75,10 +90,11 @@ export async function computeContexts(ids: string[], now: Date): Promise<TComput
   if (!contexts.length) return [];
   const live = await gatherLiveInputsBatch({ ids: contexts.map((c) => c.id) }, now);
   const classesAt = await classesUpdatedAt();
-  return contexts.map((c) => {
+  return contexts.flatMap((c): TComputedContext[] => {
     const input = live.get(c.id) ?? null;
-    const findings = input ? evaluateLiveCompliance(input) : [];
-    return {
+    const findings = evaluated(c.slug, () => (input ? evaluateLiveCompliance(input) : []));
+    if (!findings) return [];
+    return [{
       id: c.id,
       slug: c.slug,
       computedAt: now,
@@ -90,6 +106,6 @@ export async function computeContexts(ids: string[], now: Date): Promise<TComput
       },
       findings,
       digest: findingsDigest(findings),
-    };
+    }];
   });
 }
