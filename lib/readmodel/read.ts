@@ -97,12 +97,12 @@ export async function readClusterSafety(name: string): Promise<TClusterSafety> {
   return { ...answer, computedAt: f.computedAt, stale: f.stale };
 }
 
-type TContextReadRow = { contextId: string; computedAt: Date; findings: TFinding[]; dbNow: Date };
+type TContextReadRow = { contextId: string; computedAt: Date | null; findings: string | null; dbNow: Date };
 
 /** The stored live findings of contexts (one query), each with its freshness. */
 export const storedLiveFindings: TLiveSource = async (contexts) => {
   const rows = await db.$queryRawUnsafe<TContextReadRow[]>(
-    `SELECT b.id AS "contextId", r."computedAt", r."findings", now() AS "dbNow"
+    `SELECT b.id AS "contextId", r."computedAt", r."findings"::text AS "findings", now() AS "dbNow"
        FROM "vakt"."BoundedContext" b LEFT JOIN "vakt"."ContextReadModel" r ON r."contextId" = b.id
       WHERE b.id = ANY($1::text[])`,
     contexts.map((c) => c.id),
@@ -110,7 +110,8 @@ export const storedLiveFindings: TLiveSource = async (contexts) => {
   return new Map(
     rows.map((r) => {
       const f = freshness(r.computedAt, r.dbNow, staleAfterMs());
-      return [r.contextId, { findings: servedLiveFindings(r.findings ?? [], f), computedAt: f.computedAt, stale: f.stale }];
+      const stored = r.findings ? (JSON.parse(r.findings) as TFinding[]) : [];
+      return [r.contextId, { findings: servedLiveFindings(stored, f), computedAt: f.computedAt, stale: f.stale }];
     }),
   );
 };
