@@ -203,20 +203,3 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
   ]);
   return { events, samples: sampled.length };
 }
-
-/** Delete history older than the retention, in bounded batches (never one huge delete). */
-export async function pruneHistory(opts: { retentionHours: number; batch?: number; maxBatches?: number }): Promise<number> {
-  const batch = opts.batch ?? 10_000;
-  let total = 0;
-  for (let i = 0; i < (opts.maxBatches ?? 20); i++) {
-    const n = await db.$executeRawUnsafe(
-      `DELETE FROM "vakt"."ObservationSample" WHERE id IN (
-         SELECT id FROM "vakt"."ObservationSample" WHERE "at" < now() - ($1::float8 * interval '1 hour') LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      opts.retentionHours,
-      batch,
-    );
-    total += n;
-    if (n < batch) break;
-  }
-  return total;
-}
