@@ -130,9 +130,15 @@ export function createPoller(o: TPollerOptions): TPoller {
     return nodes;
   };
 
+  // resolved whenever a poll finishes (waiting for "any poll" without racing every in-flight promise)
+  let wake: () => void = () => undefined;
+  const anyFinished = () => new Promise<void>((r) => (wake = r));
   function start(nodes: TClaimedNode[], clock: TDbClock) {
     for (const n of nodes) {
-      const p = pollOne(n, clock).finally(() => inflight.delete(p));
+      const p = pollOne(n, clock).finally(() => {
+        inflight.delete(p);
+        wake();
+      });
       inflight.add(p);
     }
   }
@@ -237,21 +243,37 @@ export function createPoller(o: TPollerOptions): TPoller {
       await flush();
     },
     async runCycle() {
+      // A pipeline, like the worker loop: claims keep the concurrency busy (at most two rounds of
+      // work claimed), finished results are stored in the background (one write in flight) while
+      // the next polls run; back-pressure when the buffer grows. Each node once per runCycle.
       const ids: string[] = [];
+      let exhausted = false;
       for (;;) {
-        // bounded claims keep memory flat (a few rounds of concurrency, not the whole fleet at once)
-        const clock = await dbClock(); // before claiming: a claimed node is always polled
-        const nodes = await claim(Math.min(cfg.batchSize, cfg.concurrency * 4), ids); // each node once per runCycle
-        if (!nodes.length) break;
-        ids.push(...nodes.map((n) => n.memberId));
-        start(nodes, clock);
-        while (inflight.size) {
-          await Promise.race(inflight);
-          if (buffer.length >= cfg.flushSize) await flush();
+        if (backgroundError) {
+          const e = backgroundError;
+          backgroundError = null;
+          throw e;
         }
-        await flush();
+        const capacity = cfg.concurrency * 2 - inflight.size;
+        if (!exhausted && capacity >= Math.min(cfg.concurrency, cfg.batchSize)) {
+          const clock = await dbClock(); // before claiming: a claimed node is always polled
+          const nodes = await claim(Math.min(capacity, cfg.batchSize), ids);
+          if (!nodes.length) exhausted = true;
+          for (const n of nodes) ids.push(n.memberId);
+          start(nodes, clock);
+        }
+        if (exhausted && !inflight.size) break;
+        if (inflight.size) await anyFinished();
+        if (buffer.length >= cfg.flushSize * 4) await flush();
+        else if (!flushing && buffer.length >= cfg.flushSize) flush().catch((e) => (backgroundError = e));
       }
+      if (flushing) await flushing.catch(() => undefined);
       await flush();
+      if (backgroundError) {
+        const e = backgroundError;
+        backgroundError = null;
+        throw e;
+      }
       return { polled: ids.length, memberIds: ids };
     },
   };
