@@ -11,7 +11,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { adminQuery as adminQueryOn, printTable } from './bench/support';
 import { FLEET_TOKEN, startSimulatedFleet, type TSimulatedFleet } from './bench/fleet';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -31,15 +31,7 @@ const hardStop = setTimeout(() => {
   void cleanup().finally(() => process.exit(2));
 }, 8 * 60_000);
 
-async function adminQuery(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const adminQuery = (sql: string) => adminQueryOn(ADMIN_URL, sql);
 let cleaned = false;
 async function cleanup() {
   if (cleaned) return;
@@ -241,13 +233,6 @@ async function main() {
       [[String(TWO_WORKERS), '2', `${Math.round(polled)} (${Math.round(((polled * INTERVAL_MS) / 1000 / TWO_WORKERS) * 100)}% of N/5s)`, figs.map((f) => Math.round(f.stored / f.seconds)).join(' / '), figs.map((f) => `${f.p50}/${f.p99} ms`).join(' · '), figs.map((f) => mb(f.rssMax)).join(' / ')]],
     );
   }
-}
-function printTable(head: string[], rows: string[][]) {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
-  console.log('\n' + line(head));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const r of rows) console.log(line(r));
 }
 function require_cpus() {
   return os.availableParallelism();

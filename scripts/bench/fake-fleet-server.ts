@@ -16,6 +16,13 @@ const started = Date.now();
 const startedIso = new Date(started).toISOString();
 const hex = (n: number) => `${Math.floor(n / 2 ** 32).toString(16).toUpperCase()}/${(n % 2 ** 32).toString(16).toUpperCase()}`;
 
+const header = (i: number, iso: string) => ({
+  protocol: 'vakt.agent/v1',
+  agent: { name: `n${i}`, version: 'bench', startedAt: startedIso },
+  collectedAt: iso,
+  node: { name: `n${i}`, site: i % 3 === 2 ? 'bergen' : 'oslo' },
+});
+
 function status(i: number) {
   if (stopped.has(i)) return stoppedStatus(i);
   const c = Math.floor(i / 3);
@@ -27,10 +34,7 @@ function status(i: number) {
   const iso = new Date(now).toISOString();
   const replicas = [3 * c + 1, 3 * c + 2];
   return {
-    protocol: 'vakt.agent/v1',
-    agent: { name: `n${i}`, version: 'bench', startedAt: startedIso },
-    collectedAt: iso,
-    node: { name: `n${i}`, site: i % 3 === 2 ? 'bergen' : 'oslo' },
+    ...header(i, iso),
     postgres: {
       reachable: true,
       serverVersion: '15.6',
@@ -70,12 +74,8 @@ function status(i: number) {
 }
 
 function stoppedStatus(i: number) {
-  const iso = new Date().toISOString();
   return {
-    protocol: 'vakt.agent/v1',
-    agent: { name: `n${i}`, version: 'bench', startedAt: startedIso },
-    collectedAt: iso,
-    node: { name: `n${i}`, site: i % 3 === 2 ? 'bergen' : 'oslo' },
+    ...header(i, new Date().toISOString()),
     postgres: { reachable: false, error: 'connection refused (PostgreSQL stopped)', role: 'unknown' },
     storage: { totalBytes: 500e9, freeBytes: 200e9, dataBytes: 1e9 },
     backups: null,
