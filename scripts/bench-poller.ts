@@ -1,8 +1,9 @@
 // `npm run bench:poller`: the real poller against a simulated fleet on loopback, stored in a real,
 // fresh database (vakt_bench_<ts> on 127.0.0.1:5432, migrated, dropped at the end).
 // For 500, 2,000 and 5,000 nodes (clusters of 3): a bare HTTP fan-out over the same simulated fleet
-// (the floor: same concurrency and keep-alive, no database, no validation), a full cycle of Vakt's
-// poller with every node due at once, then a steady 5-second-interval run of the real worker loop.
+// (the floor: same concurrency and keep-alive, no database, no validation), Vakt's first cycle (every
+// node due at once, never seen before), its full cycle (every node due at once again: what a cycle of
+// a running worker is), then a steady 5-second-interval run of the real worker loop.
 // Then 10,000 nodes shared by two worker processes through the leases, at a 5 s interval.
 // Bounded in time; stops by itself.
 // Options (env): BENCH_SIZES=500,2000,5000  BENCH_STEADY_MS=12000  BENCH_TWO_WORKERS=10000 (0 = skip)
@@ -162,10 +163,16 @@ async function main() {
 
   for (const n of SIZES) {
     await registerNodes(n, base, sealed);
-    // 0) the floor: a bare HTTP fan-out over the same fleet, same concurrency
+    // 1) first cycle: every node due at once, never seen before (first-seen events for all)
+    const cold = createPoller({ workerId: 'bench-cold', intervalMs: INTERVAL_MS });
+    const c0 = performance.now();
+    await cold.runCycle();
+    const coldMs = performance.now() - c0;
+    // 2) the floor: a bare HTTP fan-out over the same fleet, same concurrency
     const bareMs = await bareFanOut(base, n, env().VAKT_POLL_CONCURRENCY);
     global.gc?.();
-    // 1) full cycle: every node due at once
+    // 3) full cycle: every node due at once again (seen before: what a worker's cycle is)
+    await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now(), "leaseOwner" = NULL, "leaseUntil" = NULL`);
     const burst = createPoller({ workerId: 'bench-burst', intervalMs: INTERVAL_MS });
     const t0 = performance.now();
     const r = await burst.runCycle();
@@ -173,7 +180,7 @@ async function main() {
     const burstDb = burst.stats.dbWriteMs;
     const okCount = burst.stats.ok;
 
-    // 2) steady state: the real worker loop, nodes spread over the interval
+    // 4) steady state: the real worker loop, nodes spread over the interval
     await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now() + random() * ($1::int * interval '1 millisecond'), "leaseOwner" = NULL, "leaseUntil" = NULL`, INTERVAL_MS);
     let stored = 0;
     let dbMs = 0;
@@ -206,6 +213,7 @@ async function main() {
       String(n),
       `${(bareMs / 1000).toFixed(2)} s`,
       `${(cycleMs / 1000).toFixed(2)} s (${(cycleMs / bareMs).toFixed(2)}x)`,
+      `${(coldMs / 1000).toFixed(2)} s`,
       `${Math.round(r.polled / (cycleMs / 1000))}`,
       `${Math.round(burstDb)} ms`,
       `${Math.round(rate)} (${Math.round((rate * INTERVAL_MS) / 1000 / n * 100)}% of N/5s)`,
@@ -216,7 +224,7 @@ async function main() {
     ]);
     console.log(`bench: ${n} nodes done`);
   }
-  const head = ['nodes', 'bare HTTP fan-out', 'Vakt full cycle (x bare)', 'polled/s (full cycle)', 'DB write (full cycle)', 'steady polled/s', 'DB write per 5 s cycle', 'lateness p50/p99', 'worker RSS max', 'ok'];
+  const head = ['nodes', 'bare HTTP fan-out', 'Vakt full cycle (x bare)', 'first cycle (first sight)', 'polled/s (full cycle)', 'DB write (full cycle)', 'steady polled/s', 'DB write per 5 s cycle', 'lateness p50/p99', 'worker RSS max', 'ok'];
   printTable(head, rows);
 
   if (TWO_WORKERS > 0) {
