@@ -12,7 +12,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { adminQuery as adminQueryOn, printTable } from './bench/support';
+import { adminQuery as adminQueryOn, once, printTable } from './bench/support';
 import { FLEET_TOKEN, startSimulatedFleet, type TSimulatedFleet } from './bench/fleet';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -33,10 +33,7 @@ const hardStop = setTimeout(() => {
 }, 8 * 60_000);
 
 const adminQuery = (sql: string) => adminQueryOn(ADMIN_URL, sql);
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
+const cleanup = once(async () => {
   if (workerMode) return;
   fleet?.stop();
   try {
@@ -46,7 +43,7 @@ async function cleanup() {
     /* not loaded */
   }
   await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((e) => console.error(`could not drop ${dbName}: ${e.message}`));
-}
+});
 process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
 const mb = (n: number) => `${Math.round(n / 1048576)} MB`;

@@ -20,7 +20,7 @@ import { chromium } from '@playwright/test';
 import { buildIfNeeded, startApp, waitForHealth, type TAppProcess } from './demo/app-server';
 import { getFreePort } from './pglocal/ports';
 import { startSimulatedFleet, type TSimulatedFleet } from './bench/fleet';
-import { adminQuery as adminQueryOn, printTable } from './bench/support';
+import { adminQuery as adminQueryOn, once, printTable } from './bench/support';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -42,14 +42,11 @@ const hardStop = setTimeout(() => {
 
 const dbUrlOf = (name: string) => Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
 const adminQuery = (sql: string) => adminQueryOn(ADMIN_URL, sql);
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
+const cleanup = once(async () => {
   await app?.stop().catch(() => undefined);
   fleet?.stop();
   for (const d of databases) await adminQuery(`DROP DATABASE IF EXISTS "${d}" WITH (FORCE)`).catch((e) => console.error(`could not drop ${d}: ${e.message}`));
-}
+});
 process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
 const say = (m: string) => console.log(`bench:web: ${m}`);

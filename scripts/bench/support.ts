@@ -20,3 +20,9 @@ export function printTable(head: string[], rows: string[][]): void {
   console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
   for (const r of rows) console.log(line(r));
 }
+
+/** `f` run at most once; later calls get the first call's promise (cleanup from several exits). */
+export function once(f: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= f());
+}
