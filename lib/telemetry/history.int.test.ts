@@ -1,7 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { db } from '@/lib/base/db';
 import { getCluster } from '../registry/read-clusters';
 import { pruneHistory, readHistory, rollupHistory } from './history';
+import { createPoller } from './poll-cycle';
 import { ensureSites } from '../../tests/support/cluster-setup';
 
 // History tiers on real PostgreSQL: raw samples rolled into minutes and hours, each tier pruned to
@@ -146,5 +147,25 @@ describe('history tiers', () => {
     expect(recent.every((r) => r.lagBytes === 500)).toBe(true);
     expect(older.length).toBeGreaterThan(15); // hourly rows for the 0.9 day older than 3.1 days
     expect(older.every((r) => r.lagBytes === 1000)).toBe(true);
+  });
+
+  it('the worker rolls up and prunes: a poller tick does it in the background, drain waits for it', async () => {
+    // nothing due: the tick polls no node (other files' clusters included, given back afterwards), it only keeps the history
+    const moved = await db.$queryRawUnsafe<{ id: string }[]>(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now() + interval '1 day' WHERE "nextPollAt" < now() + interval '1 hour' RETURNING id`);
+    onTestFinished(async () => {
+      await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now() WHERE id = ANY($1::text[])`, moved.map((m) => m.id));
+    });
+    const [{ t }] = await db.$queryRaw<{ t: Date }[]>`SELECT now() AS t`;
+    const minute = floorTo(t.getTime(), MIN) - MIN; // the last complete minute
+    await db.observationSample.create({ data: { memberId: a, at: new Date(minute + 30_000), status: 'ok', role: 'replica', lagBytes: 55_555 } });
+    await db.observationRollup.create({ data: { memberId: b, step: 3600, at: new Date(floorTo(t.getTime(), HOUR) - 95 * DAY), status: 'ok', role: 'primary', samples: 240 } });
+    const poller = createPoller({ workerId: 'history-test', retention: KEEP });
+    await poller.tick();
+    await poller.drain();
+    expect(poller.stats.polled).toBe(0);
+    const rolled = await db.observationRollup.findUnique({ where: { memberId_step_at: { memberId: a, step: 60, at: new Date(minute) } } });
+    expect(rolled?.lagBytes).toBe(55_555);
+    expect(await db.observationRollup.count({ where: { step: 3600, at: { lt: new Date(t.getTime() - 90 * DAY) } } })).toBe(0);
+    expect(poller.stats.pruned).toBeGreaterThanOrEqual(1);
   });
 });
