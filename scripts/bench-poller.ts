@@ -1,42 +1,41 @@
 // `npm run bench:poller`: the real poller against a simulated fleet on loopback, stored in a real,
 // fresh database (vakt_bench_<ts> on 127.0.0.1:5432, migrated, dropped at the end).
-// For 500, 2,000 and 5,000 nodes (clusters of 3): a full cycle with every node due at once, then a
-// steady 5-second-interval run of the real worker loop. Bounded in time; stops by itself.
-// Options (env): BENCH_SIZES=500,2000,5000  BENCH_STEADY_MS=12000  BENCH_ADMIN_URL=postgresql://postgres@127.0.0.1:5432/postgres
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+// For 500, 2,000 and 5,000 nodes (clusters of 3): a bare HTTP fan-out over the same simulated fleet
+// (the floor: same concurrency and keep-alive, no database, no validation), Vakt's first cycle (every
+// node due at once, never seen before), its full cycle (every node due at once again: what a cycle of
+// a running worker is), then a steady 5-second-interval run of the real worker loop.
+// Then 10,000 nodes shared by two worker processes through the leases, at a 5 s interval.
+// Bounded in time; stops by itself.
+// Options (env): BENCH_SIZES=500,2000,5000  BENCH_STEADY_MS=12000  BENCH_TWO_WORKERS=10000 (0 = skip)
+//                BENCH_ADMIN_URL=postgresql://postgres@127.0.0.1:5432/postgres
+import { spawn, execFileSync } from 'node:child_process';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { adminQuery as adminQueryOn, once, printTable } from './bench/support';
+import { FLEET_TOKEN, startSimulatedFleet, type TSimulatedFleet } from './bench/fleet';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const SIZES = (process.env.BENCH_SIZES ?? '500,2000,5000').split(',').map(Number);
 const STEADY_MS = Number(process.env.BENCH_STEADY_MS ?? 12_000);
 const INTERVAL_MS = 5000;
-const TOKEN = 'bench-token-0123456789';
-const dbName = `vakt_bench_${Date.now().toString(36)}`;
-const dbUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
+const TWO_WORKERS = Number(process.env.BENCH_TWO_WORKERS ?? 10_000);
+const TOKEN = FLEET_TOKEN;
+const workerMode = process.argv[2] === '--steady-worker';
+const dbName = workerMode ? '' : `vakt_bench_${Date.now().toString(36)}`;
+const dbUrl = workerMode ? process.env.DATABASE_URL! : Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
 
-let fleet: ChildProcess | null = null;
+let fleet: TSimulatedFleet | null = null;
 const hardStop = setTimeout(() => {
   console.error('bench: time limit reached, stopping');
   void cleanup().finally(() => process.exit(2));
 }, 8 * 60_000);
 
-async function adminQuery(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  fleet?.kill('SIGTERM');
+const adminQuery = (sql: string) => adminQueryOn(ADMIN_URL, sql);
+const cleanup = once(async () => {
+  if (workerMode) return;
+  fleet?.stop();
   try {
     const { disconnectDb } = await import('@/lib/base/db');
     await disconnectDb();
@@ -44,27 +43,97 @@ async function cleanup() {
     /* not loaded */
   }
   await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch((e) => console.error(`could not drop ${dbName}: ${e.message}`));
-}
+});
 process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
-
-function startFleet(): Promise<number> {
-  // `node --import tsx`: the server is this child itself (IPC disconnect ends it if we die)
-  fleet = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench/fake-fleet-server.ts'), TOKEN], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    fleet!.stdout!.on('data', (d) => {
-      buf += d;
-      const m = /\{"port":(\d+)\}/.exec(buf);
-      if (m) resolve(Number(m[1]));
-    });
-    fleet!.once('exit', (code) => reject(new Error(`fleet server exited (${code})`)));
-  });
-}
 
 const mb = (n: number) => `${Math.round(n / 1048576)} MB`;
 const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] : 0);
+
+/** The floor: GET every node's status once with the poller's concurrency over keep-alive sockets, read the body; nothing else. */
+async function bareFanOut(base: string, n: number, concurrency: number): Promise<number> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
+  const get = (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      http
+        .get(`${base}/a/${i}/v1/status`, { agent, headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/json' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => (res.statusCode === 200 && Buffer.concat(chunks).length > 0 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+        })
+        .on('error', reject);
+    });
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) await get(next++);
+  }));
+  const ms = performance.now() - t0;
+  agent.destroy();
+  return ms;
+}
+
+/** Register `n` nodes as clusters of 3 at the fleet (everything before is removed). */
+async function registerNodes(n: number, base: string, sealed: string) {
+  const { db } = await import('@/lib/base/db');
+  await db.$executeRawUnsafe(`TRUNCATE "vakt"."Cluster", "vakt"."ClusterMember", "vakt"."NodeObservation", "vakt"."ObservationSample", "vakt"."ClusterEvent" CASCADE`);
+  await db.$executeRawUnsafe(`INSERT INTO "vakt"."Cluster" (id, name, kind) SELECT 'c' || c, 'bench-' || c, 'vakt_agent' FROM generate_series(0, $1::int - 1) c`, Math.ceil(n / 3));
+  await db.$executeRawUnsafe(
+    `INSERT INTO "vakt"."ClusterMember" (id, "clusterId", name, "siteId", "agentUrl", "agentTokenEnc", "nextPollAt")
+     SELECT 'm' || i, 'c' || (i / 3), 'n' || i, CASE WHEN i % 3 = 2 THEN 'site-bergen' ELSE 'site-oslo' END, $2 || '/a/' || i, $3, now()
+       FROM generate_series(0, $1::int - 1) i`,
+    n,
+    base,
+    sealed,
+  );
+}
+
+/** Child process (two-worker run): the real worker loop for BENCH_STEADY_MS, then its figures as one JSON line. */
+async function steadyWorker(id: string) {
+  process.env.VAKT_POLL_INTERVAL_MS = String(INTERVAL_MS);
+  const { db, disconnectDb } = await import('@/lib/base/db');
+  const { startWorker } = await import('@/lib/worker');
+  const { pollerLoop } = await import('@/lib/worker/poller-loop');
+  await db.$queryRawUnsafe('SELECT 1');
+  let stored = 0;
+  const late: number[] = [];
+  let rssMax = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 200);
+  // both children start together: the parent sends "go" once both have loaded their code
+  const go = new Promise<void>((r) => process.once('message', () => r()));
+  process.send!('ready');
+  await go;
+  const w = startWorker({ id, loops: [pollerLoop({ intervalMs: INTERVAL_MS, onStored: (i) => {
+    stored += i.memberIds.length;
+    i.dueAt.forEach((d, k) => late.push(i.observedAt[k].getTime() - d.getTime()));
+  } })] });
+  const s0 = performance.now();
+  await new Promise((res) => setTimeout(res, STEADY_MS));
+  const seconds = (performance.now() - s0) / 1000;
+  await w.stop();
+  clearInterval(rssTimer);
+  process.stdout.write(JSON.stringify({ stored, seconds, p50: pct(late, 50), p99: pct(late, 99), rssMax }) + '\n');
+  await disconnectDb();
+  process.exit(0);
+}
+
+type TWorkerFigures = { stored: number; seconds: number; p50: number; p99: number; rssMax: number };
+function spawnSteadyWorker(id: string): { ready: Promise<void>; go(): void; done: Promise<TWorkerFigures> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench-poller.ts'), '--steady-worker', id], {
+    env: { ...process.env, DATABASE_URL: dbUrl },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const done = new Promise<TWorkerFigures>((resolve, reject) =>
+    child.once('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line));
+      else reject(new Error(`worker ${id} exited ${code}: ${out}`));
+    }),
+  );
+  const ready = new Promise<void>((r) => child.once('message', () => r()));
+  return { ready, go: () => child.send('go'), done };
+}
 
 async function main() {
   await adminQuery(`CREATE DATABASE "${dbName}"`);
@@ -82,27 +151,25 @@ async function main() {
   const { pollerLoop } = await import('@/lib/worker/poller-loop');
   await db.$queryRawUnsafe('SELECT 1');
   const baselineRss = process.memoryUsage().rss;
-  const port = await startFleet();
-  const base = `http://127.0.0.1:${port}`;
+  fleet = await startSimulatedFleet({ token: TOKEN });
+  const base = fleet.url;
   console.log(`bench: database ${dbName}, fleet on ${base}, concurrency ${env().VAKT_POLL_CONCURRENCY}, timeout ${env().VAKT_POLL_TIMEOUT_MS} ms, interval ${INTERVAL_MS} ms, ${require_cpus()} CPUs, RSS after loading the worker code ${mb(baselineRss)}`);
   await db.$executeRawUnsafe(`INSERT INTO "vakt"."Site" (id, name) VALUES ('site-oslo', 'oslo'), ('site-bergen', 'bergen')`);
   const sealed = sealSecret(TOKEN);
   const rows: string[][] = [];
 
   for (const n of SIZES) {
-    await db.$executeRawUnsafe(`TRUNCATE "vakt"."Cluster", "vakt"."ClusterMember", "vakt"."NodeObservation", "vakt"."ObservationSample", "vakt"."ClusterEvent" CASCADE`);
-    const clusters = Math.ceil(n / 3);
-    await db.$executeRawUnsafe(`INSERT INTO "vakt"."Cluster" (id, name, kind) SELECT 'c' || c, 'bench-' || c, 'vakt_agent' FROM generate_series(0, $1::int - 1) c`, clusters);
-    await db.$executeRawUnsafe(
-      `INSERT INTO "vakt"."ClusterMember" (id, "clusterId", name, "siteId", "agentUrl", "agentTokenEnc", "nextPollAt")
-       SELECT 'm' || i, 'c' || (i / 3), 'n' || i, CASE WHEN i % 3 = 2 THEN 'site-bergen' ELSE 'site-oslo' END, $2 || '/a/' || i, $3, now()
-         FROM generate_series(0, $1::int - 1) i`,
-      n,
-      base,
-      sealed,
-    );
+    await registerNodes(n, base, sealed);
+    // 1) first cycle: every node due at once, never seen before (first-seen events for all)
+    const cold = createPoller({ workerId: 'bench-cold', intervalMs: INTERVAL_MS });
+    const c0 = performance.now();
+    await cold.runCycle();
+    const coldMs = performance.now() - c0;
+    // 2) the floor: a bare HTTP fan-out over the same fleet, same concurrency
+    const bareMs = await bareFanOut(base, n, env().VAKT_POLL_CONCURRENCY);
     global.gc?.();
-    // 1) full cycle: every node due at once
+    // 3) full cycle: every node due at once again (seen before: what a worker's cycle is)
+    await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now(), "leaseOwner" = NULL, "leaseUntil" = NULL`);
     const burst = createPoller({ workerId: 'bench-burst', intervalMs: INTERVAL_MS });
     const t0 = performance.now();
     const r = await burst.runCycle();
@@ -110,7 +177,7 @@ async function main() {
     const burstDb = burst.stats.dbWriteMs;
     const okCount = burst.stats.ok;
 
-    // 2) steady state: the real worker loop, nodes spread over the interval
+    // 4) steady state: the real worker loop, nodes spread over the interval
     await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now() + random() * ($1::int * interval '1 millisecond'), "leaseOwner" = NULL, "leaseUntil" = NULL`, INTERVAL_MS);
     let stored = 0;
     let dbMs = 0;
@@ -141,8 +208,10 @@ async function main() {
     const rate = stored / (steadyMs / 1000);
     rows.push([
       String(n),
+      `${(bareMs / 1000).toFixed(2)} s`,
+      `${(cycleMs / 1000).toFixed(2)} s (${(cycleMs / bareMs).toFixed(2)}x)`,
+      `${(coldMs / 1000).toFixed(2)} s`,
       `${Math.round(r.polled / (cycleMs / 1000))}`,
-      `${(cycleMs / 1000).toFixed(2)} s`,
       `${Math.round(burstDb)} ms`,
       `${Math.round(rate)} (${Math.round((rate * INTERVAL_MS) / 1000 / n * 100)}% of N/5s)`,
       `${Math.round(dbMs / cycles)} ms`,
@@ -152,18 +221,35 @@ async function main() {
     ]);
     console.log(`bench: ${n} nodes done`);
   }
-  const head = ['nodes', 'polled/s (full cycle)', 'full-cycle time', 'DB write (full cycle)', 'steady polled/s', 'DB write per 5 s cycle', 'lateness p50/p99', 'worker RSS max', 'ok'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
-  console.log('\n' + line(head));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const r of rows) console.log(line(r));
+  const head = ['nodes', 'bare HTTP fan-out', 'Vakt full cycle (x bare)', 'first cycle (first sight)', 'polled/s (full cycle)', 'DB write (full cycle)', 'steady polled/s', 'DB write per 5 s cycle', 'lateness p50/p99', 'worker RSS max', 'ok'];
+  printTable(head, rows);
+
+  if (TWO_WORKERS > 0) {
+    // two worker processes share TWO_WORKERS nodes through the leases, nodes spread over the interval
+    await registerNodes(TWO_WORKERS, base, sealed);
+    await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now() + interval '4 seconds' + random() * ($1::int * interval '1 millisecond')`, INTERVAL_MS);
+    const ws = ['bench-w1', 'bench-w2'].map(spawnSteadyWorker);
+    await Promise.all(ws.map((w) => w.ready));
+    ws.forEach((w) => w.go());
+    const figs = await Promise.all(ws.map((w) => w.done));
+    const polled = figs.reduce((a, f) => a + f.stored / f.seconds, 0);
+    printTable(
+      ['nodes', 'workers', 'steady polled/s (both)', 'per worker polled/s', 'lateness p50/p99 per worker', 'worker RSS max per worker'],
+      [[String(TWO_WORKERS), '2', `${Math.round(polled)} (${Math.round(((polled * INTERVAL_MS) / 1000 / TWO_WORKERS) * 100)}% of N/5s)`, figs.map((f) => Math.round(f.stored / f.seconds)).join(' / '), figs.map((f) => `${f.p50}/${f.p99} ms`).join(' · '), figs.map((f) => mb(f.rssMax)).join(' / ')]],
+    );
+  }
 }
 function require_cpus() {
   return os.availableParallelism();
 }
 
-main()
+if (workerMode) {
+  clearTimeout(hardStop);
+  steadyWorker(process.argv[3]).catch((e) => {
+    console.error(`bench worker failed: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  });
+} else main()
   .then(async () => {
     await cleanup();
     clearTimeout(hardStop);

@@ -20,7 +20,10 @@ export const ZEnvShape = {
   VAKT_POLL_INTERVAL_MS: ms(5000, 200),
   VAKT_POLL_TIMEOUT_MS: ms(3000, 100),
   VAKT_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(2000).default(64),
-  VAKT_HISTORY_RETENTION_HOURS: z.coerce.number().min(0.01).default(72),
+  /** chart history tiers: raw samples, per-minute rollups, hourly rollups (README "History") */
+  VAKT_HISTORY_RAW_HOURS: z.coerce.number().min(0.1).default(6),
+  VAKT_HISTORY_MINUTE_DAYS: z.coerce.number().min(0.1).default(3),
+  VAKT_HISTORY_HOUR_DAYS: z.coerce.number().min(1).default(90),
   VAKT_STALE_AFTER_MS: ms(15000, 500),
   /** An agent whose clock differs from Vakt's database clock by more than this is unknown (CLOCK_SKEW). */
   VAKT_MAX_CLOCK_SKEW_MS: ms(2000, 50),

@@ -5,6 +5,7 @@ import { AppError, notFound } from '@/lib/base/errors';
 import { deriveClusterStateOf, type TClusterState, type TSafetyInput } from '@/lib/safety/engine';
 import { loadSafetyInputs, safetyClusterInclude } from '@/lib/safety/load-safety-input';
 import { clusterKindFromDb, type TClusterKind, type TNodeRole } from '@/lib/pg';
+import { readHistory } from '@/lib/telemetry/history';
 import { patroniPaused } from '@/lib/telemetry/patroni-pause';
 
 // docs/api.md "Reading a cluster". Pages and the API read stored state; nothing here calls an agent.
@@ -172,26 +173,18 @@ export type TClusterHistory = { sinceMinutes: number; members: { name: string; p
 export const MAX_HISTORY_POINTS = 300;
 
 /**
- * Samples per member for charts, downsampled in SQL to at most 300 buckets per member (max lag,
- * min free storage per bucket, so spikes and dips survive; the worst status of the bucket).
+ * History per member for charts: at most 300 buckets per member (max lag, min free storage per
+ * bucket, so spikes and dips survive; the worst status of the bucket), read from the history tier
+ * that fits the range (lib/telemetry/history.ts: raw samples, per-minute or hourly rollups).
  */
 export async function getClusterHistory(name: string, opts: { sinceMinutes: number }): Promise<TClusterHistory> {
   const sinceMinutes = Math.min(Math.max(1, Math.floor(opts.sinceMinutes)), 60 * 24 * 31);
   const c = await db.cluster.findUnique({ where: { name }, select: { id: true, members: { select: { id: true, name: true }, orderBy: { name: 'asc' } } } });
   if (!c) throw notFound(`cluster ${name}`);
-  const bucketMs = Math.max(1000, Math.ceil((sinceMinutes * 60_000) / MAX_HISTORY_POINTS));
-  const rows = await db.$queryRaw<{ memberId: string; at: Date; status: string; role: string; lagBytes: number | null; lagSeconds: number | null; freeBytes: number | null; totalBytes: number | null }[]>`
-    SELECT s."memberId",
-           to_timestamp(floor(extract(epoch FROM s."at") * 1000 / ${bucketMs}) * ${bucketMs} / 1000.0) AS "at",
-           (array_agg(s."status" ORDER BY CASE s."status" WHEN 'unknown' THEN 0 WHEN 'down' THEN 1 ELSE 2 END))[1] AS "status",
-           (array_agg(s."role" ORDER BY s."at" DESC))[1] AS "role",
-           max(s."lagBytes") AS "lagBytes", max(s."lagSeconds") AS "lagSeconds",
-           min(s."freeBytes") AS "freeBytes", max(s."totalBytes") AS "totalBytes"
-    FROM "vakt"."ObservationSample" s
-    WHERE s."memberId" IN (SELECT m.id FROM "vakt"."ClusterMember" m WHERE m."clusterId" = ${c.id})
-      AND s."at" >= now() - make_interval(mins => ${sinceMinutes}::int)
-    GROUP BY 1, 2
-    ORDER BY 1, 2`;
+  const { rows } = await readHistory(
+    c.members.map((m) => m.id),
+    { sinceMinutes, points: MAX_HISTORY_POINTS },
+  );
   return {
     sinceMinutes,
     members: c.members.map((m) => ({

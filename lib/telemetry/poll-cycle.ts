@@ -9,7 +9,8 @@ import { stampObservation } from './clock-skew';
 import { createDbClock, type TDbClock } from './db-clock';
 import { metrics, reasonClass } from './metrics';
 import { unknownObservation, type TAdapter, type TObservation } from './observation';
-import { pruneHistory, storePollResults, type TPollResult } from './store-observations';
+import { historyRetention, pruneHistory, rollupHistory, type THistoryRetention } from './history';
+import { storePollResults, type TPollResult } from './store-observations';
 
 // The poller: claim due nodes (leases), poll them with bounded concurrency, store results in
 // batches. One bad node never stops the loop: every adapter failure becomes an 'unknown' observation.
@@ -24,7 +25,8 @@ export type TPollerOptions = {
   /** flush stored results once this many are buffered (or every flushEveryMs) */
   flushSize?: number;
   flushEveryMs?: number;
-  retentionHours?: number;
+  /** chart history tiers kept (default: VAKT_HISTORY_RAW_HOURS, _MINUTE_DAYS, _HOUR_DAYS) */
+  retention?: THistoryRetention;
   /** at most one history sample per node per this many ms (plus one on every status/role/timeline change) */
   sampleEveryMs?: number;
   pruneEveryMs?: number;
@@ -32,7 +34,7 @@ export type TPollerOptions = {
   /** observer (tests, benchmark): called after each batch is stored */
   onStored?: (info: { workerId: string; memberIds: string[]; observedAt: Date[]; dueAt: Date[]; dbWriteMs: number; at: Date }) => void;
 };
-export type TPollerStats = { polled: number; ok: number; down: number; unknown: number; flushes: number; dbWriteMs: number; events: number; samples: number; pruned: number };
+export type TPollerStats = { polled: number; ok: number; down: number; unknown: number; flushes: number; dbWriteMs: number; events: number; samples: number; pruned: number; rolledUp: number };
 
 export type TPoller = {
   readonly workerId: string;
@@ -60,7 +62,7 @@ export function createPoller(o: TPollerOptions): TPoller {
     batchSize: o.batchSize ?? 500,
     flushSize: o.flushSize ?? 250,
     flushEveryMs: o.flushEveryMs ?? 250,
-    retentionHours: o.retentionHours ?? e.VAKT_HISTORY_RETENTION_HOURS,
+    retention: o.retention ?? historyRetention(e),
     sampleEveryMs: o.sampleEveryMs ?? Math.max(e.VAKT_POLL_INTERVAL_MS, 15_000),
     pruneEveryMs: o.pruneEveryMs ?? 60_000,
     maxClockSkewMs: e.VAKT_MAX_CLOCK_SKEW_MS,
@@ -68,7 +70,7 @@ export function createPoller(o: TPollerOptions): TPoller {
   configureAgentPool(Math.max(16, cfg.concurrency));
   const adapters: Record<TClusterKind, TAdapter> = { 'vakt-agent': pollVaktAgent, patroni: pollPatroni, ...o.adapters };
   const m = metrics();
-  const stats: TPollerStats = { polled: 0, ok: 0, down: 0, unknown: 0, flushes: 0, dbWriteMs: 0, events: 0, samples: 0, pruned: 0 };
+  const stats: TPollerStats = { polled: 0, ok: 0, down: 0, unknown: 0, flushes: 0, dbWriteMs: 0, events: 0, samples: 0, pruned: 0, rolledUp: 0 };
   const lastSample = new Map<string, number>();
   const inflight = new Set<Promise<void>>();
   /** claimed by this worker and not yet stored */
@@ -128,9 +130,15 @@ export function createPoller(o: TPollerOptions): TPoller {
     return nodes;
   };
 
+  // resolved whenever a poll finishes (waiting for "any poll" without racing every in-flight promise)
+  let wake: () => void = () => undefined;
+  const anyFinished = () => new Promise<void>((r) => (wake = r));
   function start(nodes: TClaimedNode[], clock: TDbClock) {
     for (const n of nodes) {
-      const p = pollOne(n, clock).finally(() => inflight.delete(p));
+      const p = pollOne(n, clock).finally(() => {
+        inflight.delete(p);
+        wake();
+      });
       inflight.add(p);
     }
   }
@@ -182,12 +190,23 @@ export function createPoller(o: TPollerOptions): TPoller {
     }
   }
 
-  async function maybePrune() {
-    if (Date.now() - lastPrune < cfg.pruneEveryMs) return;
-    lastPrune = Date.now();
-    const n = await pruneHistory({ retentionHours: cfg.retentionHours });
+  // Chart history: roll complete minutes and hours up, then prune each tier to its retention. In
+  // the background (never delays polls); a failure is logged and retried at the next period.
+  let maintaining: Promise<void> | null = null;
+  async function maintainHistory() {
+    const rolled = await rollupHistory();
+    const pruned = await pruneHistory(cfg.retention);
+    const n = pruned.raw + pruned.minute + pruned.hour;
     stats.pruned += n;
-    if (n) logger.info({ pruned: n }, 'pruned observation history');
+    stats.rolledUp += rolled.minute + rolled.hour;
+    if (n) logger.info({ pruned }, 'pruned observation history');
+  }
+  function maybePrune() {
+    if (maintaining || Date.now() - lastPrune < cfg.pruneEveryMs) return;
+    lastPrune = Date.now();
+    maintaining = maintainHistory()
+      .catch((err) => logger.warn({ err: (err as Error).message }, 'history rollup or prune failed; retrying next period'))
+      .finally(() => (maintaining = null));
   }
 
   return {
@@ -214,30 +233,47 @@ export function createPoller(o: TPollerOptions): TPoller {
       else if (!flushing && (buffer.length >= cfg.flushSize || (buffer.length && Date.now() - lastFlush >= cfg.flushEveryMs))) {
         flush().catch((e) => (backgroundError = e));
       }
-      await maybePrune();
+      maybePrune();
       return full;
     },
     async drain() {
       while (inflight.size) await Promise.race(inflight);
+      await maintaining;
       if (flushing) await flushing.catch(() => undefined);
       await flush();
     },
     async runCycle() {
+      // A pipeline, like the worker loop: claims keep the concurrency busy (at most two rounds of
+      // work claimed), finished results are stored in the background (one write in flight) while
+      // the next polls run; back-pressure when the buffer grows. Each node once per runCycle.
       const ids: string[] = [];
+      let exhausted = false;
       for (;;) {
-        // bounded claims keep memory flat (a few rounds of concurrency, not the whole fleet at once)
-        const clock = await dbClock(); // before claiming: a claimed node is always polled
-        const nodes = await claim(Math.min(cfg.batchSize, cfg.concurrency * 4), ids); // each node once per runCycle
-        if (!nodes.length) break;
-        ids.push(...nodes.map((n) => n.memberId));
-        start(nodes, clock);
-        while (inflight.size) {
-          await Promise.race(inflight);
-          if (buffer.length >= cfg.flushSize) await flush();
+        if (backgroundError) {
+          const e = backgroundError;
+          backgroundError = null;
+          throw e;
         }
-        await flush();
+        const capacity = cfg.concurrency * 2 - inflight.size;
+        if (!exhausted && capacity >= Math.min(cfg.concurrency, cfg.batchSize)) {
+          const clock = await dbClock(); // before claiming: a claimed node is always polled
+          const nodes = await claim(Math.min(capacity, cfg.batchSize), ids);
+          if (!nodes.length) exhausted = true;
+          for (const n of nodes) ids.push(n.memberId);
+          start(nodes, clock);
+        }
+        if (exhausted && !inflight.size) break;
+        if (inflight.size) await anyFinished();
+        if (buffer.length >= cfg.flushSize * 4) await flush();
+        else if (!flushing && buffer.length >= cfg.flushSize) flush().catch((e) => (backgroundError = e));
       }
+      if (flushing) await flushing.catch(() => undefined);
       await flush();
+      if (backgroundError) {
+        const e = backgroundError;
+        backgroundError = null;
+        throw e;
+      }
       return { polled: ids.length, memberIds: ids };
     },
   };

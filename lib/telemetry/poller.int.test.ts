@@ -6,7 +6,6 @@ import { AppError } from '@/lib/base/errors';
 import { registerCluster, type TRegisterClusterInput } from '../registry/register-cluster';
 import { getCluster, listClusters } from '../registry/read-clusters';
 import { createPoller } from './poll-cycle';
-import { pruneHistory } from './store-observations';
 import { deriveClusterStateOf } from '@/lib/safety/engine';
 import { loadSafetyInput } from '@/lib/safety/load-safety-input';
 import { startFakeFleet, type TFakeFleet } from '../../tests/support/fake-agent';
@@ -252,18 +251,5 @@ describe('clocks and the last primary (a second fake fleet)', () => {
     const k1b = later.members.find((x) => x.name === 'k1')!;
     expect(k1b.observation).toMatchObject({ status: 'unknown', role: 'unknown', fencing: null, replayLsn: null, currentLsn: null });
     expect(later.history.expectedPrimary).toMatchObject({ node: 'k1', lastLsn: asPrimary!.primaryLsn });
-  });
-});
-
-describe('history retention', () => {
-  it('prunes samples older than the retention in batches, keeps the rest', async () => {
-    const m = await db.clusterMember.findFirstOrThrow({ where: { name: 'n1' } });
-    await db.observationSample.createMany({
-      data: Array.from({ length: 25 }, (_, i) => ({ memberId: m.id, at: new Date(Date.now() - (3 + i) * 3600_000), status: 'ok', role: 'primary' })),
-    });
-    const recent = await db.observationSample.count({ where: { at: { gt: new Date(Date.now() - 3600_000) } } });
-    expect(await pruneHistory({ retentionHours: 2, batch: 10 })).toBe(25);
-    expect(await db.observationSample.count({ where: { at: { lt: new Date(Date.now() - 2 * 3600_000) } } })).toBe(0);
-    expect(await db.observationSample.count({ where: { at: { gt: new Date(Date.now() - 3600_000) } } })).toBe(recent);
   });
 });

@@ -51,10 +51,11 @@ async function primaryViews(results: TPollResult[]): Promise<Map<string, TPrimar
 }
 
 /**
- * Store one batch of poll results with a fixed number of statements whatever the batch size:
- * multi-row upsert of the latest observations (unnest), the last good observation of nodes that
- * answered ok (NodeLastGood; written only here), history samples, lease release + next due time, and
- * derived events — in one transaction.
+ * Store one batch of poll results with a fixed number of statements whatever the batch size (one
+ * write statement, plus reads for replica lag and cluster events when needed): multi-row upsert of
+ * the latest observations, the last good observation of nodes that answered ok (NodeLastGood;
+ * written only here), history samples, lease release + next due time, and derived events — in one
+ * transaction.
  */
 export async function storePollResults(results: TPollResult[], opts: TStoreOptions): Promise<TStoreResult> {
   if (!results.length) return { events: [], samples: 0 };
@@ -96,16 +97,20 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
     const changed = !p || p.status !== r.obs.status || p.role !== r.obs.role || p.timeline !== r.obs.timeline;
     return opts.sample(r.node.memberId, changed, r.obs.observedAt);
   });
-  const col = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
-  const scol = <T>(f: (r: (typeof rows)[number]) => T) => sampled.map(f);
-  const okIds = [...new Set(rows.filter((r) => r.obs.status === 'ok').map((r) => r.node.memberId))];
-
-  await db.$transaction([
-    db.$executeRawUnsafe(
-      `INSERT INTO "vakt"."NodeObservation" ("memberId","observedAt","status","error","role","timeline","systemIdentifier","lsn","receiveLsn","replayLsn",
+  const sampledIds = new Set(sampled.map((r) => r.node.memberId));
+  // One statement, one round trip, one transaction (data-modifying CTEs over one JSON document):
+  // the latest observations, the last good observation of nodes that answered ok (NodeLastGood;
+  // written only here: copied from the row just stored, so it matches what NodeObservation kept;
+  // newer wins), lease release + next due time, history samples and derived events.
+  await db.$executeRawUnsafe(
+    `WITH t AS MATERIALIZED (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(m text, at timestamptz, status text, error text, role text, timeline int, sysid text, lsn text, rlsn text, plsn text,
+                                                      lagb float8, lags float8, sync text, fenced bool, epoch int, okat timestamptz, payload jsonb, skew float8,
+                                                      next timestamptz, sample bool, free float8, total float8)),
+     obs AS (
+       INSERT INTO "vakt"."NodeObservation" ("memberId","observedAt","status","error","role","timeline","systemIdentifier","lsn","receiveLsn","replayLsn",
                                             "lagBytes","lagSeconds","syncState","fenced","fenceEpoch","lastOkAt","payload","clockSkewMs")
-       SELECT t.* FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[], $10::text[],
-                              $11::float8[], $12::float8[], $13::text[], $14::bool[], $15::int[], $16::timestamptz[], $17::jsonb[], $18::float8[]) AS t
+       SELECT t.m, t.at, t.status, t.error, t.role, t.timeline, t.sysid, t.lsn, t.rlsn, t.plsn, t.lagb, t.lags, t.sync, t.fenced, t.epoch, t.okat, t.payload, t.skew FROM t
        ON CONFLICT ("memberId") DO UPDATE SET
          "observedAt" = EXCLUDED."observedAt", "status" = EXCLUDED."status", "error" = EXCLUDED."error", "role" = EXCLUDED."role",
          "timeline" = COALESCE(EXCLUDED."timeline", CASE WHEN EXCLUDED."status" = 'ok' THEN NULL ELSE "NodeObservation"."timeline" END),
@@ -117,106 +122,61 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
          "lastOkAt" = COALESCE(EXCLUDED."lastOkAt", "NodeObservation"."lastOkAt"),
          "payload" = COALESCE(EXCLUDED."payload", "NodeObservation"."payload"),
          "clockSkewMs" = EXCLUDED."clockSkewMs"
-       WHERE "NodeObservation"."observedAt" <= EXCLUDED."observedAt"`,
-      col((r) => r.node.memberId),
-      col((r) => iso(r.obs.observedAt)),
-      col((r) => r.obs.status),
-      col((r) => r.obs.error),
-      col((r) => r.obs.role),
-      col((r) => r.obs.timeline),
-      col((r) => r.obs.systemIdentifier),
-      col((r) => r.obs.lsn),
-      col((r) => r.obs.receiveLsn),
-      col((r) => r.obs.replayLsn),
-      col((r) => r.obs.lagBytes),
-      col((r) => r.obs.lagSeconds),
-      col((r) => r.obs.syncState),
-      col((r) => r.obs.fenced),
-      col((r) => r.obs.fenceEpoch),
-      col((r) => (r.obs.status === 'ok' ? iso(r.obs.observedAt) : null)),
-      col((r) => (r.obs.payload === null || r.obs.payload === undefined ? null : JSON.stringify(r.obs.payload))),
-      col((r) => r.obs.clockSkewMs ?? null),
+       WHERE "NodeObservation"."observedAt" <= EXCLUDED."observedAt"
+       RETURNING "memberId", "observedAt", "status", "role", "timeline", "systemIdentifier", "lsn", "payload"),
+     lg AS (
+       INSERT INTO "vakt"."NodeLastGood" ("memberId","observedAt","role","timeline","systemIdentifier","lsn","payload",
+                                          "primaryObservedAt","primaryLsn","primaryTimeline")
+       SELECT o."memberId", o."observedAt", o."role", o."timeline", o."systemIdentifier", o."lsn", o."payload",
+              CASE WHEN o."role" = 'primary' THEN o."observedAt" END, CASE WHEN o."role" = 'primary' THEN o."lsn" END,
+              CASE WHEN o."role" = 'primary' THEN o."timeline" END
+         FROM obs o WHERE o."status" = 'ok'
+       ON CONFLICT ("memberId") DO UPDATE SET "observedAt" = EXCLUDED."observedAt", "role" = EXCLUDED."role",
+         "timeline" = EXCLUDED."timeline", "systemIdentifier" = EXCLUDED."systemIdentifier", "lsn" = EXCLUDED."lsn", "payload" = EXCLUDED."payload",
+         -- the last sighting as primary: only a primary answer moves it; a replica answer never clears it
+         "primaryObservedAt" = COALESCE(EXCLUDED."primaryObservedAt", "NodeLastGood"."primaryObservedAt"),
+         "primaryLsn" = CASE WHEN EXCLUDED."primaryObservedAt" IS NOT NULL THEN EXCLUDED."primaryLsn" ELSE "NodeLastGood"."primaryLsn" END,
+         "primaryTimeline" = CASE WHEN EXCLUDED."primaryObservedAt" IS NOT NULL THEN EXCLUDED."primaryTimeline" ELSE "NodeLastGood"."primaryTimeline" END
+       WHERE "NodeLastGood"."observedAt" < EXCLUDED."observedAt"),
+     mem AS (
+       UPDATE "vakt"."ClusterMember" m SET "nextPollAt" = t.next, "leaseUntil" = NULL FROM t WHERE m.id = t.m AND m."leaseOwner" = $2),
+     smp AS (
+       INSERT INTO "vakt"."ObservationSample" ("memberId","at","status","role","timeline","lagBytes","lagSeconds","freeBytes","totalBytes")
+       SELECT t.m, t.at, t.status, t.role, t.timeline, t.lagb, t.lags, t.free, t.total FROM t WHERE t.sample),
+     ev AS (
+       INSERT INTO "vakt"."ClusterEvent" ("clusterId","memberName","at","kind","severity","message","data")
+       SELECT e.c, e.member, $4::timestamptz, e.kind, e.severity, e.message, e.data
+         FROM jsonb_to_recordset($3::jsonb) AS e(c text, member text, kind text, severity text, message text, data jsonb))
+     SELECT 1`,
+    JSON.stringify(
+      rows.map((r) => ({
+        m: r.node.memberId,
+        at: iso(r.obs.observedAt),
+        status: r.obs.status,
+        error: r.obs.error,
+        role: r.obs.role,
+        timeline: r.obs.timeline,
+        sysid: r.obs.systemIdentifier,
+        lsn: r.obs.lsn,
+        rlsn: r.obs.receiveLsn,
+        plsn: r.obs.replayLsn,
+        lagb: r.obs.lagBytes,
+        lags: r.obs.lagSeconds,
+        sync: r.obs.syncState,
+        fenced: r.obs.fenced,
+        epoch: r.obs.fenceEpoch,
+        okat: r.obs.status === 'ok' ? iso(r.obs.observedAt) : null,
+        payload: r.obs.payload ?? null,
+        skew: r.obs.clockSkewMs ?? null,
+        next: iso(nextPollAt(r.node.nextPollAt, now, opts.intervalMs)),
+        sample: sampledIds.has(r.node.memberId),
+        free: r.obs.freeBytes,
+        total: r.obs.totalBytes,
+      })),
     ),
-    // The last good observation of each node answering ok (the engine judges a member that went down
-    // by it): copied from the row just stored, so it matches what NodeObservation kept. Newer wins.
-    ...(okIds.length
-      ? [
-          db.$executeRawUnsafe(
-            `INSERT INTO "vakt"."NodeLastGood" ("memberId","observedAt","role","timeline","systemIdentifier","lsn","payload",
-                                                "primaryObservedAt","primaryLsn","primaryTimeline")
-             SELECT o."memberId", o."observedAt", o."role", o."timeline", o."systemIdentifier", o."lsn", o."payload",
-                    CASE WHEN o."role" = 'primary' THEN o."observedAt" END, CASE WHEN o."role" = 'primary' THEN o."lsn" END,
-                    CASE WHEN o."role" = 'primary' THEN o."timeline" END
-               FROM "vakt"."NodeObservation" o
-              WHERE o."memberId" = ANY($1::text[]) AND o."status" = 'ok'
-             ON CONFLICT ("memberId") DO UPDATE SET "observedAt" = EXCLUDED."observedAt", "role" = EXCLUDED."role",
-               "timeline" = EXCLUDED."timeline", "systemIdentifier" = EXCLUDED."systemIdentifier", "lsn" = EXCLUDED."lsn", "payload" = EXCLUDED."payload",
-               -- the last sighting as primary: only a primary answer moves it; a replica answer never clears it
-               "primaryObservedAt" = COALESCE(EXCLUDED."primaryObservedAt", "NodeLastGood"."primaryObservedAt"),
-               "primaryLsn" = CASE WHEN EXCLUDED."primaryObservedAt" IS NOT NULL THEN EXCLUDED."primaryLsn" ELSE "NodeLastGood"."primaryLsn" END,
-               "primaryTimeline" = CASE WHEN EXCLUDED."primaryObservedAt" IS NOT NULL THEN EXCLUDED."primaryTimeline" ELSE "NodeLastGood"."primaryTimeline" END
-             WHERE "NodeLastGood"."observedAt" < EXCLUDED."observedAt"`,
-            okIds,
-          ),
-        ]
-      : []),
-    db.$executeRawUnsafe(
-      `UPDATE "vakt"."ClusterMember" m SET "nextPollAt" = t.next, "leaseUntil" = NULL
-         FROM unnest($1::text[], $2::timestamptz[]) AS t(id, next)
-        WHERE m.id = t.id AND m."leaseOwner" = $3`,
-      col((r) => r.node.memberId),
-      col((r) => iso(nextPollAt(r.node.nextPollAt, now, opts.intervalMs))),
-      opts.workerId,
-    ),
-    ...(sampled.length
-      ? [
-          db.$executeRawUnsafe(
-            `INSERT INTO "vakt"."ObservationSample" ("memberId","at","status","role","timeline","lagBytes","lagSeconds","freeBytes","totalBytes")
-             SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int[], $6::float8[], $7::float8[], $8::float8[], $9::float8[])`,
-            scol((r) => r.node.memberId),
-            scol((r) => iso(r.obs.observedAt)),
-            scol((r) => r.obs.status),
-            scol((r) => r.obs.role),
-            scol((r) => r.obs.timeline),
-            scol((r) => r.obs.lagBytes),
-            scol((r) => r.obs.lagSeconds),
-            scol((r) => r.obs.freeBytes),
-            scol((r) => r.obs.totalBytes),
-          ),
-        ]
-      : []),
-    ...(events.length
-      ? [
-          db.$executeRawUnsafe(
-            `INSERT INTO "vakt"."ClusterEvent" ("clusterId","memberName","at","kind","severity","message","data")
-             SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::jsonb[])`,
-            events.map((e) => e.clusterId),
-            events.map((e) => e.memberName),
-            events.map(() => now.toISOString()), // database time
-            events.map((e) => e.kind),
-            events.map((e) => e.severity),
-            events.map((e) => e.message),
-            events.map((e) => (e.data ? JSON.stringify(e.data) : null)),
-          ),
-        ]
-      : []),
-  ]);
+    opts.workerId,
+    JSON.stringify(events.map((e) => ({ c: e.clusterId, member: e.memberName, kind: e.kind, severity: e.severity, message: e.message, data: e.data ?? null }))),
+    now.toISOString(), // database time
+  );
   return { events, samples: sampled.length };
-}
-
-/** Delete history older than the retention, in bounded batches (never one huge delete). */
-export async function pruneHistory(opts: { retentionHours: number; batch?: number; maxBatches?: number }): Promise<number> {
-  const batch = opts.batch ?? 10_000;
-  let total = 0;
-  for (let i = 0; i < (opts.maxBatches ?? 20); i++) {
-    const n = await db.$executeRawUnsafe(
-      `DELETE FROM "vakt"."ObservationSample" WHERE id IN (
-         SELECT id FROM "vakt"."ObservationSample" WHERE "at" < now() - ($1::float8 * interval '1 hour') LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-      opts.retentionHours,
-      batch,
-    );
-    total += n;
-    if (n < batch) break;
-  }
-  return total;
 }

@@ -1,16 +1,30 @@
 // Benchmark fleet: one HTTP server (its own process) answering for N fake Vakt agents under path
 // prefixes: GET /a/<i>/v1/status. Clusters of 3 (node 3c is the primary of cluster c, 3c+1 and 3c+2
 // its replicas). Payloads change: the primary's LSN advances with time, replica lag varies.
-// Prints {"port": N} on stdout once listening. Usage: tsx scripts/bench/fake-fleet-server.ts <token>
+// Prints {"port": N} on stdout once listening. Usage: tsx scripts/bench/fake-fleet-server.ts <token> [port]
+// Control (same bearer token): POST /control/<i>/postgres-down makes node i's agent report
+// PostgreSQL unreachable (a stopped primary), POST /control/<i>/postgres-up brings it back.
+// Start it through ./fleet.ts (startSimulatedFleet).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const token = process.argv[2] ?? 'bench-token';
+const port = Number(process.argv[3] ?? 0);
+/** nodes whose PostgreSQL is "stopped" (the agent answers, PostgreSQL is not reachable) */
+const stopped = new Set<number>();
 const started = Date.now();
 const startedIso = new Date(started).toISOString();
 const hex = (n: number) => `${Math.floor(n / 2 ** 32).toString(16).toUpperCase()}/${(n % 2 ** 32).toString(16).toUpperCase()}`;
 
+const header = (i: number, iso: string) => ({
+  protocol: 'vakt.agent/v1',
+  agent: { name: `n${i}`, version: 'bench', startedAt: startedIso },
+  collectedAt: iso,
+  node: { name: `n${i}`, site: i % 3 === 2 ? 'bergen' : 'oslo' },
+});
+
 function status(i: number) {
+  if (stopped.has(i)) return stoppedStatus(i);
   const c = Math.floor(i / 3);
   const now = Date.now();
   const t = (now - started) / 1000;
@@ -20,10 +34,7 @@ function status(i: number) {
   const iso = new Date(now).toISOString();
   const replicas = [3 * c + 1, 3 * c + 2];
   return {
-    protocol: 'vakt.agent/v1',
-    agent: { name: `n${i}`, version: 'bench', startedAt: startedIso },
-    collectedAt: iso,
-    node: { name: `n${i}`, site: i % 3 === 2 ? 'bergen' : 'oslo' },
+    ...header(i, iso),
     postgres: {
       reachable: true,
       serverVersion: '15.6',
@@ -62,7 +73,24 @@ function status(i: number) {
   };
 }
 
+function stoppedStatus(i: number) {
+  return {
+    ...header(i, new Date().toISOString()),
+    postgres: { reachable: false, error: 'connection refused (PostgreSQL stopped)', role: 'unknown' },
+    storage: { totalBytes: 500e9, freeBytes: 200e9, dataBytes: 1e9 },
+    backups: null,
+    fencing: { epoch: 0, fenced: false },
+  };
+}
+
 const server = http.createServer((req, res) => {
+  const ctl = /^\/control\/(\d+)\/postgres-(down|up)$/.exec(req.url ?? '');
+  if (ctl && req.method === 'POST') {
+    if (req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401).end();
+    if (ctl[2] === 'down') stopped.add(Number(ctl[1]));
+    else stopped.delete(Number(ctl[1]));
+    return void res.writeHead(204).end();
+  }
   const m = /^\/a\/(\d+)\/v1\/status$/.exec(req.url ?? '');
   if (!m) return void res.writeHead(404).end();
   if (req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401).end();
@@ -71,7 +99,7 @@ const server = http.createServer((req, res) => {
   res.end(body);
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
+server.listen(port, '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ port: (server.address() as AddressInfo).port }) + '\n');
 });
 process.on('SIGTERM', () => process.exit(0));
