@@ -26,6 +26,8 @@ export type TClusterMemberView = {
   ageSeconds: number | null;
   stale: boolean;
   agentUrl: string;
+  /** Patroni members: the Vakt agent registered beside the member (its token is never returned); null = none */
+  fenceAgentUrl: string | null;
   freeBytes: number | null;
   totalBytes: number | null;
   /** ISO stop time of the newest successful backup in the agent's backup catalog; null = none reported */
@@ -95,6 +97,7 @@ function shape(c: TClusterRow, input: TSafetyInput, events: TClusterEventView[],
       ageSeconds: ageMs === null ? null : Math.max(0, Math.round(ageMs / 100) / 10),
       stale: ageMs === null || ageMs > staleMs,
       agentUrl: m.agentUrl,
+      fenceAgentUrl: m.fenceAgentUrl ?? null,
       freeBytes: payload?.storage?.freeBytes ?? null,
       totalBytes: payload?.storage?.totalBytes ?? null,
       ...backupSummary(o?.payload),

@@ -50,7 +50,9 @@ async function post(m: TLoadedMember, path: string, body: unknown, timeoutMs: nu
 /** The agent's own fence/promote bounds as its latest stored status reported them (`timeouts`, optional). */
 async function reportedTimeouts(m: TLoadedMember): Promise<{ fenceSeconds?: unknown; promoteSeconds?: unknown }> {
   const o = await db.nodeObservation.findUnique({ where: { memberId: m.id }, select: { payload: true } }).catch(() => null);
-  const t = (o?.payload as { timeouts?: unknown } | null | undefined)?.timeouts;
+  // a Vakt agent's status, or (Patroni member) the status of the Vakt agent beside it
+  const pl = o?.payload as { timeouts?: unknown; fenceAgent?: { status?: { timeouts?: unknown } } } | null | undefined;
+  const t = pl?.timeouts ?? pl?.fenceAgent?.status?.timeouts;
   return t && typeof t === 'object' ? (t as { fenceSeconds?: unknown; promoteSeconds?: unknown }) : {};
 }
 
@@ -72,6 +74,22 @@ export async function memberStatus(m: TLoadedMember, timeoutMs = 5_000): Promise
 
 const failure = (r: Extract<TAgentCallResult, { ok: false }>) => `(${r.code}${r.status ? ` ${r.status}` : ''}): ${r.message}`;
 
+/** A Patroni member's Vakt agent (registered beside it) as a member this driver's calls can reach; null = none. */
+export const fenceAgentMember = (m: TLoadedMember): TLoadedMember | null =>
+  m.fenceAgentUrl && m.fenceAgentTokenEnc ? { ...m, agentUrl: m.fenceAgentUrl, agentTokenEnc: m.fenceAgentTokenEnc } : null;
+
+export type TAgentFence = { outcome: 'fenced'; detail: string } | { outcome: 'failed'; message: string } | { outcome: 'unreachable'; message: string };
+
+/**
+ * Fence `member` through its Vakt agent with the new epoch: fenced; failed (the agent was reached, or
+ * may have been, and did not confirm: an attestation never stands in); or never reached.
+ */
+export async function fenceThroughAgent(member: TLoadedMember, o: { promotionId: string; candidate: string; epoch: number }): Promise<TAgentFence> {
+  const r = await fenceMember(member, o.epoch, `vakt promotion ${o.promotionId}: ${o.candidate} becomes primary at epoch ${o.epoch}`);
+  if (r.ok) return { outcome: 'fenced', detail: r.result.detail ?? (r.result.alreadyDone ? 'already fenced' : 'fenced') };
+  return fenceAttempted(callEnd(r)) ? { outcome: 'failed', message: failure(r) } : { outcome: 'unreachable', message: r.message };
+}
+
 export const vaktAgentDriver: TPromotionDriver = {
   kind: 'vakt-agent',
 
@@ -81,15 +99,17 @@ export const vaktAgentDriver: TPromotionDriver = {
     if (!oldPrimary) return { ok: false, message: 'no old primary is known, so it cannot be fenced' };
     const member = cluster.members.find((m) => m.name === oldPrimary);
     if (!member) return { ok: false, message: `old primary ${oldPrimary} is not a member any more` };
-    const r = await fenceMember(member, epoch, `vakt promotion ${promotionId}: ${candidate} becomes primary at epoch ${epoch}`);
-    if (r.ok) return { ok: true, detail: `${oldPrimary} fenced with epoch ${epoch}: ${r.result.detail ?? (r.result.alreadyDone ? 'already fenced' : 'fenced')}` };
-    if (attestationCoversFence(callEnd(r), attestation)) {
+    const r = await fenceThroughAgent(member, { promotionId, candidate, epoch });
+    if (r.outcome === 'fenced') return { ok: true, detail: `${oldPrimary} fenced with epoch ${epoch}: ${r.detail}` };
+    if (r.outcome === 'unreachable' && attestation?.trim()) {
       return { ok: true, detail: `${oldPrimary} unreachable (${r.message}); relying on the operators' attestation "${attestation}"`, attested: { oldPrimary, error: r.message } };
     }
-    const attempted = fenceAttempted(callEnd(r));
     return {
       ok: false,
-      message: `fencing ${oldPrimary} failed ${failure(r)}${attempted && attestation ? '; the fence was attempted, so the attestation (which covers only an unreachable old primary) does not stand in' : ''}`,
+      message:
+        r.outcome === 'unreachable'
+          ? `fencing ${oldPrimary} failed: its agent is unreachable (${r.message}) and nobody attested it is fenced`
+          : `fencing ${oldPrimary} failed ${r.message}${attestation ? '; the fence was attempted, so the attestation (which covers only an unreachable old primary) does not stand in' : ''}`,
     };
   },
 

@@ -70,11 +70,18 @@ function fenceabilityCheck(f: TEvaluationFrame, primary: string): TCheck {
     // fresh member says which) it does not: the old leader must be proven stopped by its own REST API
     // answering now with PostgreSQL stopped, or attested (the registry links no Vakt agent to a member).
     if (patroniPaused(f) === false) return reasons.fencedByPatroni(primary);
+    // A Vakt agent beside the old leader that answered in a fresh poll fences it before the promotion
+    // (and an epoch-fenced one stays read-only whatever starts its PostgreSQL again).
+    const fa = o?.fenceAgent ?? null;
+    if (fa?.answered && isFresh(o, nowMs, config) && !isClockSkewed(o, config)) {
+      if (fa.fencing?.fenced) return reasons.oldPrimaryFenced(primary, fa.fencing.epoch, secondsSince(o!.observedAt, nowMs, config));
+      return reasons.fenceAgentFenceable(primary, input.cluster.epoch + 1);
+    }
     const state = o?.patroni?.state ?? null;
     if (answeredNow(o, nowMs, config, { down: true }) && o!.status === 'down' && state !== null && PATRONI_STOPPED.includes(state)) {
       return reasons.patroniLeaderStopped(primary, state, secondsSince(o!.observedAt, nowMs, config));
     }
-    return reasons.patroniLeaderNotProvenStopped(primary, answeredNow(o, nowMs, config, { down: true }) ? state ?? o!.status : null);
+    return reasons.patroniLeaderNotProvenStopped(primary, answeredNow(o, nowMs, config, { down: true }) ? state ?? o!.status : null, fa && !fa.answered ? fa.error ?? 'no answer' : null);
   }
   // Only an answer now counts: the agent answered (ok or down) in a fresh observation with a clock Vakt
   // trusts. An unknown or stale member keeps the payload of an earlier answer; its "fenced" is history.

@@ -103,11 +103,13 @@ export const reasons = {
     mk('FENCED_BY_PATRONI', 'info', `Patroni's leader lock fences the old primary ${primary}: it demotes itself when it cannot renew the lock.`),
   patroniLeaderStopped: (primary: string, state: string, ageS: number | null) =>
     mk('PATRONI_LEADER_STOPPED', 'info', `Patroni is paused, so its leader lock does not fence ${primary}; but Patroni on ${primary} answered ${age(ageS)} ago that PostgreSQL there is ${state}. The promotion checks again before promoting.`),
-  patroniLeaderNotProvenStopped: (primary: string, answered: string | null) =>
+  fenceAgentFenceable: (primary: string, nextEpoch: number) =>
+    mk('OLD_PRIMARY_FENCEABLE', 'info', `Patroni is paused (or its pause state is unknown), so its leader lock does not fence ${primary}; the Vakt agent beside ${primary} answers: the promotion fences it with epoch ${nextEpoch} before promoting.`),
+  patroniLeaderNotProvenStopped: (primary: string, answered: string | null, fenceAgentError: string | null = null) =>
     mk(
       'OLD_PRIMARY_NOT_FENCEABLE',
       'gate',
-      `Patroni is paused (or its pause state is unknown), so its leader lock does not fence the old leader ${primary}, and ${answered === null ? `Patroni on ${primary} does not answer` : `Patroni on ${primary} answers with PostgreSQL ${answered}, not stopped`}. An operator must attest it is fenced (powered off or isolated) before promoting; an attestation covers it only while it stays unreachable. Patroni before 3.0.4 does not report whether a replica streams: check pg_stat_wal_receiver on the replicas first.`,
+      `Patroni is paused (or its pause state is unknown), so its leader lock does not fence the old leader ${primary}, and ${answered === null ? `Patroni on ${primary} does not answer` : `Patroni on ${primary} answers with PostgreSQL ${answered}, not stopped`}${fenceAgentError ? `; the Vakt agent beside it does not answer either (${fenceAgentError})` : ''}. An operator must attest it is fenced (powered off or isolated) before promoting; an attestation covers it only while it stays unreachable. Patroni before 3.0.4 does not report whether a replica streams: check pg_stat_wal_receiver on the replicas first.`,
       { attestation: true, approvals: 1 },
     ),
   oldPrimaryNotFenceable: (primary: string, ageS: number | null) =>

@@ -63,6 +63,22 @@ export interface TMemberObservation {
   clockSkewMs?: number | null;
   /** Patroni members only: what this member's Patroni said (null/absent for Vakt agents). */
   patroni?: TPatroniFacts | null;
+  /**
+   * Patroni members with a Vakt agent registered beside them: what that agent answered in the same poll
+   * (kept even when Patroni did not answer). Null/absent = no such agent.
+   */
+  fenceAgent?: TFenceAgentFacts | null;
+}
+
+/** The Vakt agent beside a Patroni member, as the engine reads it (fencing in pause mode, streaming evidence). */
+export interface TFenceAgentFacts {
+  answered: boolean;
+  error: string | null;
+  /** whether the agent could query its PostgreSQL (null: the agent did not answer) */
+  postgresReachable: boolean | null;
+  role: TNodeRole;
+  fencing: { epoch: number; fenced: boolean } | null;
+  walReceiver: TWalReceiverInfo | null;
 }
 
 /** One Patroni member's answer as evidence: pause mode, its PostgreSQL state, and every member as its /cluster lists it. */
