@@ -501,7 +501,7 @@ export function faketimeEnv(offset: string): Record<string, string> {
 
 // ---------------------------------------------------------------- agents
 
-function createHarnessAgent(o: { mode: 'in-process' | 'child-process'; env: Record<string, string>; baseDir: string; name: string; children: Set<ChildProcess> }): THarnessAgent {
+export function createHarnessAgent(o: { mode: 'in-process' | 'child-process'; env: Record<string, string>; baseDir: string; name: string; children: Set<ChildProcess> }): THarnessAgent {
   const url = `http://${o.env.VAKT_AGENT_LISTEN}`;
   const token = o.env.VAKT_AGENT_TOKEN;
   let server: TAgentServer | null = null;
