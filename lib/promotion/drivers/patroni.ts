@@ -8,7 +8,7 @@ import { bytesToLsn } from '@/lib/pg';
 import type { TLoadedCluster, TLoadedMember } from '@/lib/safety/load-safety-input';
 import { PATRONI_STOPPED_STATES } from '@/lib/telemetry/adapter-patroni';
 import { memberToken } from './member-token';
-import { fenceAgentMember, fenceThroughAgent } from './vakt-agent';
+import { fenceAgentMember, fenceThroughAgent, promotionFenceReason } from './vakt-agent';
 import type { TPromotionDriver } from './types';
 
 /** How long verify waits, after the leader changed, for Patroni to publish the new timeline's history. */
@@ -107,7 +107,7 @@ export const patroniDriver: TPromotionDriver = {
     const agent = fenceAgentMember(old);
     let agentError: string | null = null;
     if (agent) {
-      const r = await fenceThroughAgent(agent, { promotionId, candidate, epoch });
+      const r = await fenceThroughAgent(agent, { epoch, reason: promotionFenceReason(promotionId, candidate, epoch) });
       if (r.outcome === 'fenced') return { ok: true, detail: `Patroni is paused; the Vakt agent beside ${old.name} fenced it with epoch ${epoch}: ${r.detail}` };
       if (r.outcome === 'failed') {
         return { ok: false, message: `Patroni is paused and fencing ${old.name} through the Vakt agent beside it failed ${r.message}${attestation ? '; the fence was attempted, so the attestation (which covers only an unreachable old leader) does not stand in' : ''}` };

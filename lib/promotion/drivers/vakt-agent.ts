@@ -74,6 +74,9 @@ export async function memberStatus(m: TLoadedMember, timeoutMs = 5_000): Promise
 
 const failure = (r: Extract<TAgentCallResult, { ok: false }>) => `(${r.code}${r.status ? ` ${r.status}` : ''}): ${r.message}`;
 
+/** The reason a promotion's fence carries (the agent records it with the fence). */
+export const promotionFenceReason = (promotionId: string, candidate: string, epoch: number) => `vakt promotion ${promotionId}: ${candidate} becomes primary at epoch ${epoch}`;
+
 /** A Patroni member's Vakt agent (registered beside it) as a member this driver's calls can reach; null = none. */
 export const fenceAgentMember = (m: TLoadedMember): TLoadedMember | null =>
   m.fenceAgentUrl && m.fenceAgentTokenEnc ? { ...m, agentUrl: m.fenceAgentUrl, agentTokenEnc: m.fenceAgentTokenEnc } : null;
@@ -84,8 +87,8 @@ export type TAgentFence = { outcome: 'fenced'; detail: string } | { outcome: 'fa
  * Fence `member` through its Vakt agent with the new epoch: fenced; failed (the agent was reached, or
  * may have been, and did not confirm: an attestation never stands in); or never reached.
  */
-export async function fenceThroughAgent(member: TLoadedMember, o: { promotionId: string; candidate: string; epoch: number }): Promise<TAgentFence> {
-  const r = await fenceMember(member, o.epoch, `vakt promotion ${o.promotionId}: ${o.candidate} becomes primary at epoch ${o.epoch}`);
+export async function fenceThroughAgent(member: TLoadedMember, o: { epoch: number; reason: string }): Promise<TAgentFence> {
+  const r = await fenceMember(member, o.epoch, o.reason);
   if (r.ok) return { outcome: 'fenced', detail: r.result.detail ?? (r.result.alreadyDone ? 'already fenced' : 'fenced') };
   return fenceAttempted(callEnd(r)) ? { outcome: 'failed', message: failure(r) } : { outcome: 'unreachable', message: r.message };
 }
@@ -99,7 +102,7 @@ export const vaktAgentDriver: TPromotionDriver = {
     if (!oldPrimary) return { ok: false, message: 'no old primary is known, so it cannot be fenced' };
     const member = cluster.members.find((m) => m.name === oldPrimary);
     if (!member) return { ok: false, message: `old primary ${oldPrimary} is not a member any more` };
-    const r = await fenceThroughAgent(member, { promotionId, candidate, epoch });
+    const r = await fenceThroughAgent(member, { epoch, reason: promotionFenceReason(promotionId, candidate, epoch) });
     if (r.outcome === 'fenced') return { ok: true, detail: `${oldPrimary} fenced with epoch ${epoch}: ${r.detail}` };
     if (r.outcome === 'unreachable' && attestation?.trim()) {
       return { ok: true, detail: `${oldPrimary} unreachable (${r.message}); relying on the operators' attestation "${attestation}"`, attested: { oldPrimary, error: r.message } };
