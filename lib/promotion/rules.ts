@@ -148,3 +148,7 @@ export function agentCallTimeoutMs(reportedSeconds: unknown, fallbackSeconds: nu
 /** How long a promote step may stay `unknown` before the executor says it is overdue (the cluster stays blocked). */
 export const PROMOTE_OVERDUE_MS = 5 * 60_000;
 export const promoteOverdue = (sinceMs: number, nowMs: number, boundMs = PROMOTE_OVERDUE_MS) => nowMs - sinceMs >= boundMs;
+
+/** An executing promotion whose promote call ended without saying whether it finished (CANDIDATE_PROMOTING): it may be abandoned. */
+export const promoteOutcomeUnknown = (p: { status: string; steps: Array<{ name: string; status: string }> }) =>
+  p.status === 'EXECUTING' && p.steps.filter((s) => s.name === 'promote').at(-1)?.status === 'unknown';

@@ -24,7 +24,7 @@ export const reasons = {
     mk(
       'CANDIDATE_PROMOTING',
       'block',
-      `${node} was told to promote ${age(ageS)} ago and did not say whether it finished; it may become primary at any moment. Every other promotion is blocked until Vakt observes its role.`,
+      `${node} was told to promote ${age(ageS)} ago and did not say whether it finished; it may become primary at any moment. Every other promotion is blocked until Vakt observes its role, or until an operator abandons that promote on its promotion page (Vakt fences ${node} first).`,
     ),
   splitBrain: (claimants: string[]) =>
     mk('SPLIT_BRAIN', 'block', `More than one node accepts writes (${claimants.join(', ')}). Every promotion is blocked until all but one are fenced.`),
