@@ -109,6 +109,9 @@ export function toMemberObservation(o: TStoredObservation, memberName?: string):
     synchronousCommit: pg?.settings?.serverSynchronousCommit ?? null,
     synchronousCommitOverrides: pg?.settings?.synchronousCommitOverrides ?? null,
     clockSkewMs: o.clockSkewMs ?? null,
+    // stopped with no postmaster left: where its WAL ends, proven on disk (the engine decides whether to trust it)
+    finalPosition: status === 'down' && pg && !pg.reachable && pg.stopped?.postmasterRunning === false ? (pg.stopped.finalPosition ?? null) : null,
+    replicationAddress: p?.node.replicationAddress ?? null,
     ...(pf ? { patroni: pf.patroni } : {}),
     ...withFenceAgent(o.payload),
   };

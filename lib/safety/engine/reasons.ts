@@ -160,12 +160,19 @@ export const reasons = {
         : `${slug} accepts ${fmtSeconds(accepted)} of cross-site loss, but the estimate is ${worst === null ? 'unknown' : fmtSeconds(worst)}; two operators must approve.`,
       { approvals: 2 },
     ),
+  lossProven: (primary: string, node: string, loss: TDataLoss) =>
+    mk('LOSS_PROVEN', 'info', `${primary} stopped and its agent proved where its WAL ends (${loss.proof ?? loss.finalLsn}): the unknown window is closed and ${node} would lose exactly ${fmtBytes(loss.bytes ?? 0)}.`),
+  finalPositionNotTrusted: (primary: string, why: string) =>
+    mk('FINAL_POSITION_NOT_TRUSTED', 'info', `The final WAL position ${primary}'s agent reported is not used: ${why}. The unknown window counts.`),
   crossSiteLossAccepted: (slug: string, worst: number, accepted: number) =>
     mk('CROSS_SITE_LOSS_ACCEPTED', 'info', `${slug} accepts ${fmtSeconds(accepted)} of cross-site loss; the estimate is ${fmtSeconds(worst)}.`),
 };
 
 /** One sentence saying which part of the estimate is measured and which is the unknown window. */
 export function describeLoss(loss: TDataLoss): string {
+  if (loss.basis === 'proven-final' && loss.bytes !== null) {
+    return `Exact loss: ${fmtBytes(loss.bytes)}${loss.seconds === null ? '' : `, at most ${fmtSeconds(loss.seconds)} of writes`}; proven: ${loss.proof ?? `final WAL position ${loss.finalLsn}`}.`;
+  }
   const measured =
     loss.bytes === null
       ? 'Measured loss: unknown.'
