@@ -1,7 +1,7 @@
 // The promotion driver for Vakt-agent clusters: the executor's calls to a member's agent
 // (docs/agent-protocol.md: POST /v1/fence, POST /v1/promote, GET /v1/status), through the SSRF-guarded client.
 // The agent's fence and promote are idempotent for the same epoch, so a resumed execution repeats them safely.
-import { ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus } from '@/lib/agent/protocol';
+import { ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus, type TFinalPosition } from '@/lib/agent/protocol';
 import { db } from '@/lib/base/db';
 import { agentRequest, AgentHttpError } from '@/lib/base/net/agent-http';
 import { joinUrl } from '@/lib/base/net/join-url';
@@ -61,6 +61,15 @@ export const fenceMember = async (m: TLoadedMember, epoch: number, reason: strin
 export const promoteMember = async (m: TLoadedMember, epoch: number, timeoutMs?: number) =>
   post(m, '/v1/promote', { epoch }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).promoteSeconds, DEFAULT_AGENT_PROMOTE_SECONDS));
 
+/** WAL salvage: start a fenced node read-only as a standby serving its WAL (POST /v1/standby; the agent's fence bound). */
+export const startStandby = async (m: TLoadedMember, epoch: number, reason: string, timeoutMs?: number) =>
+  post(m, '/v1/standby', { epoch, reason }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).fenceSeconds, DEFAULT_AGENT_FENCE_SECONDS));
+/** WAL salvage: point a replica at another upstream (POST /v1/upstream). */
+export const setUpstream = (m: TLoadedMember, epoch: number, to: { host: string; port: number }, reason: string, timeoutMs = 30_000) =>
+  post(m, '/v1/upstream', { epoch, host: to.host, port: to.port, reason }, timeoutMs);
+/** `(CODE status): message` of a failed agent call, for step details. */
+export const callFailure = (r: Extract<TAgentCallResult, { ok: false }>) => failure(r);
+
 export async function memberStatus(m: TLoadedMember, timeoutMs = 5_000): Promise<TAgentStatus | null> {
   try {
     const res = await agentRequest(joinUrl(m.agentUrl, '/v1/status'), { auth: { bearer: memberToken(m) }, timeoutMs });
@@ -81,7 +90,10 @@ export const promotionFenceReason = (promotionId: string, candidate: string, epo
 export const fenceAgentMember = (m: TLoadedMember): TLoadedMember | null =>
   m.fenceAgentUrl && m.fenceAgentTokenEnc ? { ...m, agentUrl: m.fenceAgentUrl, agentTokenEnc: m.fenceAgentTokenEnc } : null;
 
-export type TAgentFence = { outcome: 'fenced'; detail: string } | { outcome: 'failed'; message: string } | { outcome: 'unreachable'; message: string };
+export type TAgentFence =
+  | { outcome: 'fenced'; detail: string; finalPosition: TFinalPosition | null }
+  | { outcome: 'failed'; message: string }
+  | { outcome: 'unreachable'; message: string };
 
 /**
  * Fence `member` through its Vakt agent with the new epoch: fenced; failed (the agent was reached, or
@@ -89,7 +101,7 @@ export type TAgentFence = { outcome: 'fenced'; detail: string } | { outcome: 'fa
  */
 export async function fenceThroughAgent(member: TLoadedMember, o: { epoch: number; reason: string }): Promise<TAgentFence> {
   const r = await fenceMember(member, o.epoch, o.reason);
-  if (r.ok) return { outcome: 'fenced', detail: r.result.detail ?? (r.result.alreadyDone ? 'already fenced' : 'fenced') };
+  if (r.ok) return { outcome: 'fenced', detail: r.result.detail ?? (r.result.alreadyDone ? 'already fenced' : 'fenced'), finalPosition: r.result.finalPosition ?? null };
   return fenceAttempted(callEnd(r)) ? { outcome: 'failed', message: failure(r) } : { outcome: 'unreachable', message: r.message };
 }
 
@@ -103,7 +115,10 @@ export const vaktAgentDriver: TPromotionDriver = {
     const member = cluster.members.find((m) => m.name === oldPrimary);
     if (!member) return { ok: false, message: `old primary ${oldPrimary} is not a member any more` };
     const r = await fenceThroughAgent(member, { epoch, reason: promotionFenceReason(promotionId, candidate, epoch) });
-    if (r.outcome === 'fenced') return { ok: true, detail: `${oldPrimary} fenced with epoch ${epoch}: ${r.detail}` };
+    if (r.outcome === 'fenced') {
+      const fp = r.finalPosition;
+      return { ok: true, detail: `${oldPrimary} fenced with epoch ${epoch}: ${r.detail}${fp ? `; ${fp.proof}` : ''}`, finalPosition: fp };
+    }
     if (r.outcome === 'unreachable' && attestation?.trim()) {
       return { ok: true, detail: `${oldPrimary} unreachable (${r.message}); relying on the operators' attestation "${attestation}"`, attested: { oldPrimary, error: r.message } };
     }
