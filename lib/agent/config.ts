@@ -43,6 +43,8 @@ export const ZAgentEnv = z.object({
   VAKT_AGENT_PGBACKREST_CONFIG: ZAbsPath.optional(),
   VAKT_AGENT_PGBACKREST_BIN: z.string().min(1).default('pgbackrest'),
   VAKT_AGENT_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** where peers stream WAL from this node (host:port as they reach it), reported as node.replicationAddress for WAL salvage */
+  VAKT_AGENT_REPLICATION_ADDRESS: ZHostPort.refine((v) => v.port >= 1, 'port must be 1..65535').optional(),
   /** connect and statement timeout for status queries */
   VAKT_AGENT_PG_TIMEOUT_MS: ZMs(5_000),
   /** how long pg_promote may wait (seconds, passed to pg_promote(wait_seconds)) */
@@ -65,6 +67,7 @@ export type TAgentConfig = {
   stateDir: string;
   pgbackrest: { stanza: string; config?: string; bin: string } | null;
   logLevel: (typeof LOG_LEVELS)[number];
+  replicationAddress: { host: string; port: number } | null;
   pgTimeoutMs: number;
   promoteWaitSeconds: number;
   stopTimeoutSeconds: number;
@@ -157,6 +160,7 @@ export function loadAgentConfig(opts: { env?: Record<string, string | undefined>
       ? { stanza: e.VAKT_AGENT_PGBACKREST_STANZA, config: e.VAKT_AGENT_PGBACKREST_CONFIG, bin: e.VAKT_AGENT_PGBACKREST_BIN }
       : null,
     logLevel: e.VAKT_AGENT_LOG_LEVEL,
+    replicationAddress: e.VAKT_AGENT_REPLICATION_ADDRESS ?? null,
     pgTimeoutMs: e.VAKT_AGENT_PG_TIMEOUT_MS,
     promoteWaitSeconds: e.VAKT_AGENT_PROMOTE_WAIT_SECONDS,
     stopTimeoutSeconds: e.VAKT_AGENT_STOP_TIMEOUT_SECONDS,
