@@ -51,6 +51,10 @@ export const ZAgentEnv = z.object({
   VAKT_AGENT_PROMOTE_WAIT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** fence: how long `pg_ctl stop -m fast` may wait for the server to stop (seconds, `-t`) */
   VAKT_AGENT_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  /** standby (WAL salvage): how long `pg_ctl start` may wait until the server accepts connections (seconds, `-t`) */
+  VAKT_AGENT_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  /** where postgresql.conf is, for `pg_ctl start -D` (Debian: /etc/postgresql/15/main); default the data directory */
+  VAKT_AGENT_PG_CONFIG_DIR: ZAbsPath.optional(),
   /** fence: how long the fallback `pg_ctl stop -m immediate` may wait (seconds, `-t`) */
   VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
 });
@@ -72,6 +76,8 @@ export type TAgentConfig = {
   promoteWaitSeconds: number;
   stopTimeoutSeconds: number;
   immediateStopTimeoutSeconds: number;
+  startTimeoutSeconds: number;
+  pgConfigDir: string;
 };
 
 export class AgentConfigError extends Error {
@@ -165,5 +171,7 @@ export function loadAgentConfig(opts: { env?: Record<string, string | undefined>
     promoteWaitSeconds: e.VAKT_AGENT_PROMOTE_WAIT_SECONDS,
     stopTimeoutSeconds: e.VAKT_AGENT_STOP_TIMEOUT_SECONDS,
     immediateStopTimeoutSeconds: e.VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS,
+    startTimeoutSeconds: e.VAKT_AGENT_START_TIMEOUT_SECONDS,
+    pgConfigDir: e.VAKT_AGENT_PG_CONFIG_DIR ?? e.VAKT_AGENT_DATA_DIR,
   };
 }

@@ -357,9 +357,13 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
     fs.appendFileSync(path.join(primary.dataDir, 'postgresql.conf'), nodeConf(primary));
     await primary.startPg();
     if (opts.agentDbRole !== 'superuser') {
+      // exactly lib/agent/README.md "Database grants"
       await primary.psql(`CREATE ROLE ${AGENT_DB_ROLE} LOGIN;
         GRANT pg_monitor TO ${AGENT_DB_ROLE};
-        GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO ${AGENT_DB_ROLE};`);
+        GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO ${AGENT_DB_ROLE};
+        GRANT EXECUTE ON FUNCTION pg_reload_conf() TO ${AGENT_DB_ROLE};`);
+      const [{ v }] = await primary.psql<{ v: number }>(`SELECT current_setting('server_version_num')::int AS v`);
+      if (v >= 150000) await primary.psql(`GRANT ALTER SYSTEM ON PARAMETER primary_conninfo, primary_slot_name TO ${AGENT_DB_ROLE}`);
     }
     if (pgbackrest) await pgbackrest.stanzaCreate();
 
