@@ -1,7 +1,7 @@
 import { readStateForEpoch } from './epoch-guard.ts';
 import { fenceDataDir } from './fence-data-dir.ts';
 import { pgCtlStart, pgCtlStatus } from './pg-ctl.ts';
-import { withPg, pgErrorMessage } from './pg-client.ts';
+import { withPg, rethrowAsAgentError } from './pg-client.ts';
 import { readRecoveryPositions } from './recovery-positions.ts';
 import { AgentError, type TAgentContext } from './types.ts';
 import type { TActionResult } from './protocol.ts';
@@ -60,8 +60,7 @@ async function positions(ctx: TAgentContext, retryMs: number): Promise<{ replayL
         return readRecoveryPositions(c);
       });
     } catch (e) {
-      if (e instanceof AgentError) throw e;
-      if (Date.now() >= until) throw new AgentError('PG_UNAVAILABLE', 503, `PostgreSQL: ${pgErrorMessage(e)}`);
+      if (e instanceof AgentError || Date.now() >= until) rethrowAsAgentError(e);
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { readStateForEpoch } from './epoch-guard.ts';
 import { writeFencingState } from './fencing-state.ts';
-import { withPg, pgErrorMessage } from './pg-client.ts';
+import { withPg, rethrowAsAgentError } from './pg-client.ts';
 import { readRecoveryPositions } from './recovery-positions.ts';
 import { ConninfoError, upstreamOf, withUpstream } from './conninfo.ts';
 import { AgentError, type TAgentContext } from './types.ts';
@@ -57,10 +57,7 @@ export async function upstreamNode(ctx: TAgentContext, req: { epoch: number; hos
         detail: alreadyDone ? `already streaming from ${req.host}:${req.port}` : `primary_conninfo now points at ${req.host}:${req.port} (was ${now.host ?? '?'}:${now.port ?? '?'})${info.slot ? `; primary_slot_name ${info.slot} cleared` : ''}; configuration reloaded`,
         ...pos,
       };
-    }).catch((e) => {
-      if (e instanceof AgentError) throw e;
-      throw new AgentError('PG_UNAVAILABLE', 503, `PostgreSQL: ${pgErrorMessage(e)}`);
-    });
+    }).catch(rethrowAsAgentError);
   });
 }
 
