@@ -196,7 +196,7 @@ describe('POST /v1/fence', () => {
   it('persists fenced state, writes standby.signal, clears primary_conninfo and stops the server', async () => {
     const r = await n1.agent!.fence(2, 'failover drill');
     expect(r.status).toBe(200);
-    expect(ZActionResult.parse(r.body)).toMatchObject({ ok: true, epoch: 2, alreadyDone: false });
+    expect(ZActionResult.parse(r.body)).toMatchObject({ ok: true, epoch: 2, alreadyDone: false, finalPosition: { basis: 'clean-shutdown', timeline: 1 } });
     expect(fs.existsSync(path.join(n1.dataDir, 'standby.signal'))).toBe(true);
     expect(fs.readFileSync(path.join(n1.dataDir, 'postgresql.auto.conf'), 'utf8')).toMatch(/^primary_conninfo = ''$/m);
     expect(await n1.isRunning()).toBe(false);

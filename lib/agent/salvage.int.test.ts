@@ -18,13 +18,13 @@ let p: TPgNode, r: TPgNode, f: TPgNode;
 let committed = 0; // rows the writer committed on p
 
 /** The writer: `n` commits on its own session, then pg_current_wal_lsn() on that session. */
-async function write(n: number): Promise<string> {
-  const c = new pg.Client({ connectionString: p.pgUrl });
+async function write(n: number, on: TPgNode = p): Promise<string> {
+  const c = new pg.Client({ connectionString: on.pgUrl });
   await c.connect();
   try {
     for (let i = 0; i < n; i++) {
       await c.query('INSERT INTO salvage_rows(payload) VALUES ($1)', ['x'.repeat(400)]);
-      committed++;
+      if (on === p) committed++;
     }
     return (await c.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
   } finally {
@@ -200,6 +200,7 @@ describe('POST /v1/upstream', () => {
 
 describe('WAL salvage from the fenced old primary', () => {
   let final: TFinalPosition;
+  let rFinal: TFinalPosition;
   let writerLsn: string;
 
   it('fence answers the final position; the WAL exists only on its disk', async () => {
@@ -208,6 +209,11 @@ describe('WAL salvage from the fenced old primary', () => {
       writerLsn = await write(300);
       await waitFor(() => replayed(r, writerLsn), 15_000, 'r caught up');
       await r.stopPg('fast'); // the more advanced replica is gone: only p has this WAL
+      // a standby shut down cleanly proves the end of the WAL it holds
+      rFinal = await provenFinal(r);
+      expect(rFinal.basis).toBe('clean-shutdown');
+      expect(rFinal.proof).toContain('shut down in recovery');
+      expect(lsnDiff(rFinal.lsn, writerLsn)).toBeGreaterThanOrEqual(0);
       const res = await p.agent!.fence(3, 'salvage drill');
       expect(res.status).toBe(200);
       const body = ZActionResult.parse(res.body);
@@ -218,6 +224,7 @@ describe('WAL salvage from the fenced old primary', () => {
       expect(lsnDiff(final.lsn, writerLsn)).toBeLessThanOrEqual(8192);
       expect(body.detail).toContain(final.proof);
       expect((await stoppedStatus(p)).finalPosition).toEqual(final);
+      expect(lsnDiff(final.lsn, rFinal.lsn)).toBeGreaterThanOrEqual(0); // the replica holds no more than the primary wrote
     } finally {
       ice.thaw();
     }
@@ -278,5 +285,18 @@ describe('WAL salvage from the fenced old primary', () => {
     // the old primary is still fenced and refuses writes
     await expect(p.psql('INSERT INTO salvage_rows(payload) VALUES ($1)', ['x'])).rejects.toThrow(/read-only/);
     expect((await p.agent!.status()).fencing.fenced).toBe(true);
+  });
+
+  it('the salvaged replica promoted onto timeline 2 and killed with -9: its final position is read on timeline 2', async () => {
+    const promote = await f.agent!.promote(3);
+    expect(promote.status).toBe(200);
+    expect(promote.body).toMatchObject({ ok: true, timeline: 2 });
+    const lsn = await write(50, f);
+    process.kill(postmasterPid(f), 'SIGKILL');
+    await waitFor(async () => (await stoppedStatus(f)).postmasterRunning === false, 20_000, 'f and its processes gone');
+    const fFinal = await provenFinal(f);
+    expect(fFinal).toMatchObject({ basis: 'crash-wal-end', timeline: 2 });
+    expect(lsnDiff(fFinal.lsn, lsn)).toBeGreaterThanOrEqual(0);
+    expect(lsnDiff(fFinal.lsn, lsn)).toBeLessThanOrEqual(8192);
   });
 });
