@@ -163,5 +163,8 @@ export async function readStoppedState(ctx: Pick<TAgentContext, 'config' | 'cach
   const waited = await Promise.race([pending, new Promise<null>((r) => (timer = setTimeout(() => r(null), waitMs)))]).finally(() => clearTimeout(timer));
   if (!waited) return { postmasterRunning: false, finalPosition: null, error: 'final position being computed (pg_waldump still reading pg_wal): ask again' };
   if ('error' in waited.result) return { postmasterRunning: false, finalPosition: null, error: waited.result.error };
+  // a server started while the WAL was read makes the answer stale: say nothing then
+  const after = await readPostmasterRunning(ctx.config.dataDir);
+  if (after.running !== false) return { postmasterRunning: after.running, finalPosition: null, error: `no final position: ${after.why}` };
   return { postmasterRunning: false, finalPosition: waited.result.finalPosition };
 }
