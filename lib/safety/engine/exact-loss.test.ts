@@ -121,6 +121,13 @@ describe('WAL salvage plan (never changes the verdict)', () => {
     expect(run({ primary: stopped(clean(P + MiB)), kind: 'patroni' })['oslo-2'].salvage).toMatchObject({ possible: false, reason: expect.stringMatching(/Patroni/) });
   });
 
+  it('the candidate holds every byte Vakt knows of but the final position is not proven: no salvage to aim for (and not "nothing to salvage")', () => {
+    const c = run({ primary: stopped(null) })['oslo-2'];
+    expect(c.dataLoss.bytes).toBe(0);
+    expect(c.salvage.possible).toBe(false);
+    expect(c.salvage.reason).toMatch(/holds every byte Vakt knows of, but the final WAL position of the old primary oslo-1 is not proven/);
+  });
+
   it('a more advanced replica that is fenced or does not answer is no source', () => {
     const b = run({ primary: stopped(null), oslo2: { fencing: { epoch: 1, fenced: true } } })['bergen-1'];
     expect(b.salvage.possible).toBe(false);

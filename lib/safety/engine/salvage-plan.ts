@@ -26,8 +26,12 @@ const none = (reason: string, loss: TDataLoss): TSalvagePlan => ({
 export function planSalvage(f: TEvaluationFrame, m: TMemberInput, loss: TDataLoss): TSalvagePlan {
   if (f.input.cluster.kind !== 'vakt-agent') return none('salvage needs a Vakt agent on every node (a Patroni cluster fails over through Patroni)', loss);
   if (loss.bytes === null) return none('the loss cannot be measured, so there is nothing to aim for', loss);
-  if (loss.bytes === 0) return none(`nothing to salvage: ${m.name} holds every byte known`, loss);
   if (f.view.primaryHealthy) return none('the primary is up: nothing is promoted', loss);
+  if (loss.bytes === 0) {
+    // holding every byte Vakt knows of proves nothing while the old primary may have written more
+    if (loss.basis === 'proven-final' || !f.view.primaryNode) return none(`nothing to salvage: ${m.name} holds every byte known`, loss);
+    return none(`${m.name} holds every byte Vakt knows of, but the final WAL position of the old primary ${f.view.primaryNode} is not proven (${f.finalPositionRejected ?? 'its agent does not report it stopped with no postmaster left'}), so nothing can be aimed for`, loss);
+  }
   const o = m.observation;
   if (!answeredNow(o, f.nowMs, f.config) || o!.role !== 'replica') return none(`${m.name} does not answer now as a replica, so it cannot be pointed at another upstream`, loss);
   const cand = lsnValue(loss.candidateLsn);
