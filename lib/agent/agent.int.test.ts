@@ -341,8 +341,8 @@ describe('a fence that cannot complete', () => {
     a.env.VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS = '2';
     await a.start();
     // 3 x pg_ctl status (15 s) + (2 + 10) + (2 + 10) + 5 + 30 (final position); connect 3 s + 5 x (3 + 1) + (30 + 11) + 5
-    expect((await a.status()).timeouts).toEqual({ fenceSeconds: 104, promoteSeconds: 69 });
-    expect((await n3.agent!.status()).timeouts).toEqual({ fenceSeconds: 190, promoteSeconds: 69 });
+    expect((await a.status()).timeouts).toEqual({ fenceSeconds: 104, promoteSeconds: 69, standbySeconds: 106, upstreamSeconds: 37 });
+    expect((await n3.agent!.status()).timeouts).toEqual({ fenceSeconds: 190, promoteSeconds: 69, standbySeconds: 106, upstreamSeconds: 37 });
   });
 
   it('unwritable state directory: 500 STATE_WRITE_FAILED, nothing changed, the primary not claimed fenced', async () => {

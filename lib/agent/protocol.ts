@@ -163,6 +163,9 @@ export const ZFencing = z.object({
 export const ZAgentTimeouts = z.object({
   fenceSeconds: z.number().int().min(1),
   promoteSeconds: z.number().int().min(1),
+  /** WAL salvage: the longest POST /v1/standby / POST /v1/upstream can take (absent = older agent) */
+  standbySeconds: z.number().int().min(1).optional(),
+  upstreamSeconds: z.number().int().min(1).optional(),
 });
 
 export const ZAgentStatus = z.object({

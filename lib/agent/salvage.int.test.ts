@@ -300,3 +300,61 @@ describe('WAL salvage from the fenced old primary', () => {
     expect(lsnDiff(fFinal.lsn, lsn)).toBeLessThanOrEqual(8192);
   });
 });
+
+describe('WAL salvage after a crash of the old primary', () => {
+  // its own cluster: c1 (primary), c2 (replica, frozen while c1 writes, then c1 is killed with -9)
+  let crash: TPgCluster;
+  let c1: TPgNode, c2: TPgNode;
+  beforeAll(async () => {
+    crash = await createPgCluster({ primary: { name: 'c1', site: 'oslo' }, replicas: [{ name: 'c2', site: 'bergen' }] });
+    [c1, c2] = crash.nodes;
+    await c1.psql('CREATE TABLE salvage_rows (id bigserial PRIMARY KEY, payload text)');
+    await crash.waitForReplay();
+  });
+  afterAll(async () => {
+    await crash?.cleanup();
+  });
+
+  it('fence of the killed primary proves the end of its WAL; started as a standby it serves it to the lagging replica', async () => {
+    let rows = 0;
+    let writerLsn: string;
+    const ice = freezeProcess(auxiliaryPid(c2, 'walreceiver'));
+    try {
+      const c = new pg.Client({ connectionString: c1.pgUrl });
+      await c.connect();
+      try {
+        for (let i = 0; i < 300; i++) {
+          await c.query('INSERT INTO salvage_rows(payload) VALUES ($1)', ['y'.repeat(400)]);
+          rows++;
+        }
+        writerLsn = (await c.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+      } finally {
+        await c.end();
+      }
+      process.kill(postmasterPid(c1), 'SIGKILL');
+      await waitFor(async () => (await stoppedStatus(c1)).postmasterRunning === false, 20_000, 'c1 and its processes gone');
+      const res = await c1.agent!.fence(1, 'old primary crashed');
+      expect(res.status).toBe(200);
+      const final = ZActionResult.parse(res.body).finalPosition!;
+      expect(final.basis).toBe('crash-wal-end');
+      expect(lsnDiff(final.lsn, writerLsn)).toBeGreaterThanOrEqual(0);
+      expect(lsnDiff(final.lsn, writerLsn)).toBeLessThanOrEqual(8192);
+      expect(lsnDiff(final.lsn, await receiveLsn(c2))).toBeGreaterThan(0);
+
+      const standby = await post(c1, '/v1/standby', { epoch: 1, reason: 'serve WAL to c2' });
+      expect(standby.status).toBe(200);
+      expect(standby.body).toMatchObject({ ok: true, epoch: 1, alreadyDone: false });
+      await waitFor(() => replayed(c1, final.lsn), 15_000, 'c1 replayed its pg_wal after crash recovery');
+      await expect(c1.psql('INSERT INTO salvage_rows(payload) VALUES ($1)', ['x'])).rejects.toThrow(/read-only/);
+      expect(ZAgentError.parse((await c1.agent!.promote(1)).body).error.code).toBe('FENCED');
+    } finally {
+      ice.thaw();
+    }
+    const up = await post(c2, '/v1/upstream', { epoch: 1, host: '127.0.0.1', port: c1.port, reason: 'salvage' });
+    expect(up.status).toBe(200);
+    expect(ZActionResult.parse(up.body).ok).toBe(true);
+    await waitFor(() => replayed(c2, writerLsn), 30_000, 'c2 replayed the writer’s last commit');
+    const [{ n }] = await c2.psql<{ n: number }>('SELECT count(*)::int AS n FROM salvage_rows');
+    expect(n).toBe(rows);
+  });
+});

@@ -13,7 +13,7 @@ import type { TActionResult } from './protocol.ts';
 // cascading walsenders serve it; promote stays refused (FENCED).
 
 /** How long the agent retries connecting after `pg_ctl start -w` said ready (ms). */
-const CONNECT_RETRY_MS = 5_000;
+export const CONNECT_RETRY_MS = 5_000;
 
 export async function standbyNode(ctx: TAgentContext, req: { epoch: number; reason: string }): Promise<TActionResult> {
   return ctx.exclusive(async () => {

@@ -15,7 +15,7 @@ import type { TActionResult } from './protocol.ts';
 // restart of the server. Grants: lib/agent/README.md "Database grants".
 
 /** How long the agent waits until its own session sees the reloaded setting (ms). */
-const RELOAD_WAIT_MS = 5_000;
+export const RELOAD_WAIT_MS = 5_000;
 
 export async function upstreamNode(ctx: TAgentContext, req: { epoch: number; host: string; port: number; reason: string }): Promise<TActionResult> {
   return ctx.exclusive(async () => {
