@@ -48,12 +48,13 @@ async function post(m: TLoadedMember, path: string, body: unknown, timeoutMs: nu
 }
 
 /** The agent's own fence/promote bounds as its latest stored status reported them (`timeouts`, optional). */
-async function reportedTimeouts(m: TLoadedMember): Promise<{ fenceSeconds?: unknown; promoteSeconds?: unknown }> {
+type TReportedTimeouts = { fenceSeconds?: unknown; promoteSeconds?: unknown; standbySeconds?: unknown; upstreamSeconds?: unknown };
+async function reportedTimeouts(m: TLoadedMember): Promise<TReportedTimeouts> {
   const o = await db.nodeObservation.findUnique({ where: { memberId: m.id }, select: { payload: true } }).catch(() => null);
   // a Vakt agent's status, or (Patroni member) the status of the Vakt agent beside it
   const pl = o?.payload as { timeouts?: unknown; fenceAgent?: { status?: { timeouts?: unknown } } } | null | undefined;
   const t = pl?.timeouts ?? pl?.fenceAgent?.status?.timeouts;
-  return t && typeof t === 'object' ? (t as { fenceSeconds?: unknown; promoteSeconds?: unknown }) : {};
+  return t && typeof t === 'object' ? (t as TReportedTimeouts) : {};
 }
 
 export const fenceMember = async (m: TLoadedMember, epoch: number, reason: string, timeoutMs?: number) =>
@@ -63,10 +64,10 @@ export const promoteMember = async (m: TLoadedMember, epoch: number, timeoutMs?:
 
 /** WAL salvage: start a fenced node read-only as a standby serving its WAL (POST /v1/standby; the agent's fence bound). */
 export const startStandby = async (m: TLoadedMember, epoch: number, reason: string, timeoutMs?: number) =>
-  post(m, '/v1/standby', { epoch, reason }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).fenceSeconds, DEFAULT_AGENT_FENCE_SECONDS));
+  post(m, '/v1/standby', { epoch, reason }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).standbySeconds, DEFAULT_AGENT_FENCE_SECONDS));
 /** WAL salvage: point a replica at another upstream (POST /v1/upstream). */
-export const setUpstream = (m: TLoadedMember, epoch: number, to: { host: string; port: number }, reason: string, timeoutMs = 30_000) =>
-  post(m, '/v1/upstream', { epoch, host: to.host, port: to.port, reason }, timeoutMs);
+export const setUpstream = async (m: TLoadedMember, epoch: number, to: { host: string; port: number }, reason: string, timeoutMs?: number) =>
+  post(m, '/v1/upstream', { epoch, host: to.host, port: to.port, reason }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).upstreamSeconds, DEFAULT_AGENT_PROMOTE_SECONDS));
 /** `(CODE status): message` of a failed agent call, for step details. */
 export const callFailure = (r: Extract<TAgentCallResult, { ok: false }>) => failure(r);
 
