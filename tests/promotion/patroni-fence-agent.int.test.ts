@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { cliActor } from '@/lib/auth/actor';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { approvePromotion } from '@/lib/promotion/approve-promotion';
 import { getCluster } from '@/lib/registry/read-clusters';
-import { registerCluster } from '@/lib/registry/register-cluster';
 import { findPgBinaries } from '../../scripts/pglocal/binaries';
 import { runAsPg } from '../../scripts/pglocal/run-as';
-import { createPatroniCluster, patroniSql, startAgentsBeside, type TPatroniCluster } from '../support/patroni';
+import { patroniSql, type TPatroniCluster } from '../support/patroni';
 import { waitFor, type THarnessAgent } from '../support/pg-cluster';
-import { declareContext, ensureSite, executeToCompletion, makeOperator, PASSWORD, runPoller, waitForHealthy } from '../support/promotion-support';
+import { executeToCompletion, killPausedLeaderPatroni, makeOperator, PASSWORD, registeredPatroniCluster, waitForHealthy } from '../support/promotion-support';
 
 // A Vakt agent beside each member of a real Patroni 3.0.2 + etcd cluster in pause mode. The leader's
 // Patroni is killed while its PostgreSQL keeps running: the agents beside the members report what
@@ -21,7 +19,7 @@ import { declareContext, ensureSite, executeToCompletion, makeOperator, PASSWORD
 const NAME = 'patroni-fence-agent';
 let p: TPatroniCluster;
 let agents: Map<string, THarnessAgent>;
-let poller: { stop: () => Promise<void> } | undefined;
+let suite: Awaited<ReturnType<typeof registeredPatroniCluster>> | undefined;
 
 async function reasonOf(candidate: string, code: string) {
   const s = await getClusterSafety(NAME);
@@ -30,28 +28,10 @@ async function reasonOf(candidate: string, code: string) {
 }
 
 beforeAll(async () => {
-  const t0 = Date.now();
-  await ensureSite('oslo');
-  p = await createPatroniCluster({ nodes: 2, scope: `${NAME}-${Date.now().toString(36)}` });
-  agents = await startAgentsBeside(p, 'oslo');
-  await declareContext(`${NAME}-ctx`, { failover: 'operator-approved', approvalsRequired: 1 });
-  await registerCluster({
-    actor: cliActor(),
-    input: {
-      name: NAME,
-      kind: 'patroni',
-      contexts: [`${NAME}-ctx`],
-      members: p.nodes.map((n) => ({ name: n.name, site: 'oslo', agentUrl: n.apiUrl, agentToken: p.credentials, fenceAgent: { url: agents.get(n.name)!.url, token: agents.get(n.name)!.token } })),
-    },
-  });
-  poller = runPoller();
-  console.log(`patroni fence-agent setup: ${Date.now() - t0} ms`);
+  suite = await registeredPatroniCluster(NAME, { agentsBeside: true });
+  ({ p, agents } = suite);
 }, 180_000);
-afterAll(async () => {
-  await poller?.stop();
-  for (const a of agents?.values() ?? []) await a.stop();
-  await p?.cleanup();
-});
+afterAll(async () => suite?.stop());
 
 describe('a paused Patroni cluster with a Vakt agent beside each member', () => {
   it('registration shows the agent beside each member, never its token', async () => {
@@ -65,14 +45,7 @@ describe('a paused Patroni cluster with a Vakt agent beside each member', () => 
     const t0 = Date.now();
     const lap = (what: string) => console.log(`  ${what}: ${Date.now() - t0} ms`);
     await waitForHealthy(NAME);
-    await p.setPause(true);
-    const leader = await p.leader();
-    const replica = p.nodes.find((n) => n !== leader)!;
-    await patroniSql(leader, 'CREATE TABLE t (id int)');
-    await patroniSql(leader, 'INSERT INTO t SELECT generate_series(1, 10)');
-
-    await p.killPatroni(leader, 'SIGKILL');
-    expect((await patroniSql<{ r: boolean }>(leader, 'SELECT pg_is_in_recovery() AS r'))[0].r).toBe(false);
+    const { leader, replica } = await killPausedLeaderPatroni(p);
     lap('leader Patroni killed, PostgreSQL still primary');
 
     // Patroni 3.0.2's own evidence (the replica's /cluster listing the leader running) expires with the
