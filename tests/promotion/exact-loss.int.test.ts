@@ -13,7 +13,7 @@ import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { attestationTextFor } from '@/lib/promotion/rules';
 import { auxiliaryPid, freezeProcess, postmasterPid, waitFor, type TPgCluster, type TPgNode } from '../support/pg-cluster';
-import { makeOperator, PASSWORD, promotionTestSuite, startRealCluster, waitForHealthy, writableNodes } from '../support/promotion-support';
+import { makeOperator, PASSWORD, promotionTestSuite, restartAgentWith, startRealCluster, waitForHealthy, writableNodes } from '../support/promotion-support';
 
 const { clusters } = promotionTestSuite('exact-ctx');
 const KiB8 = 8 * 1024;
@@ -47,6 +47,8 @@ async function setUp(name: string): Promise<{ pg: TPgCluster; a: TPgNode; b: TPg
   const pg = await startRealCluster(name, 1, 'exact-ctx');
   clusters.push(pg);
   const [a, b] = pg.nodes;
+  // where peers stream WAL from each node (WAL salvage), as an operator configures it
+  for (const n of pg.nodes) await restartAgentWith(n, { VAKT_AGENT_REPLICATION_ADDRESS: `127.0.0.1:${n.port}` });
   // PLAIN storage: the rows' WAL is not compressed away; a clean shutdown waits at most 3 s for a frozen standby
   await a.psql('CREATE TABLE t (id bigserial PRIMARY KEY, pad text); ALTER TABLE t ALTER pad SET STORAGE PLAIN');
   await a.psql(`ALTER SYSTEM SET wal_sender_timeout = '3s'`);

@@ -421,7 +421,6 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
             VAKT_AGENT_STATE_DIR: stateDir,
             VAKT_AGENT_LOG_LEVEL: process.env.VAKT_TEST_AGENT_LOG ?? 'silent',
             VAKT_AGENT_PG_TIMEOUT_MS: '3000',
-            VAKT_AGENT_REPLICATION_ADDRESS: `127.0.0.1:${n.port}`, // WAL salvage streams from here
             ...(pgbackrest ? { VAKT_AGENT_PGBACKREST_STANZA: pgbackrest.stanza, VAKT_AGENT_PGBACKREST_CONFIG: pgbackrest.configPath } : {}),
           };
           Object.assign(env, opts.agentEnv?.[n.name] ?? {});
