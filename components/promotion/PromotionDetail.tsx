@@ -6,7 +6,7 @@ import { hasRole, type TRole } from '@/lib/auth/roles';
 import { errorMessage, fetchJson, fieldInvalid } from '@/components/lib/fetch-json';
 import { formatBytes, formatClock, formatDateTime } from '@/components/lib/format';
 import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
-import { isNotStarted, mayCancel, OPEN_STATUSES } from '@/lib/promotion/rules';
+import { attestationTextFor, isNotStarted, mayCancel, OPEN_STATUSES, promoteOutcomeUnknown } from '@/lib/promotion/rules';
 
 export type TPromotionDetailProps = {
   id: string;
@@ -89,6 +89,7 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = LIVE_REFR
       </div>
       {mayAct && p.status === 'PENDING' && <ApprovalForm p={p} />}
       {mayAct && isNotStarted(p.status) && <StopButtons p={p} canCancel={mayCancel({ type: 'user', id: userId, role }, p.requestedById)} />}
+      {mayAct && promoteOutcomeUnknown(p) && <AbandonForm p={p} />}
     </section>
   );
 }
@@ -164,6 +165,56 @@ function ApprovalForm({ p }: { p: TPromotionView }) {
       {m.isSuccess && <p className="notice ok">Approval recorded.</p>}
       <button className="btn primary" type="submit" disabled={m.isPending}>
         {m.isPending ? 'Approving…' : 'Approve promotion'}
+      </button>
+    </form>
+  );
+}
+
+/** CANDIDATE_PROMOTING with no end in sight: the candidate is fenced first, then the request ends FAILED. */
+function AbandonForm({ p }: { p: TPromotionView }) {
+  const qc = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [password, setPassword] = useState('');
+  const [attestation, setAttestation] = useState('');
+  const m = useMutation({
+    mutationFn: () => fetchJson(`/api/v1/promotions/${p.id}/abandon`, { method: 'POST', body: { reason, password, ...(attestation.trim() ? { attestation } : {}) } }),
+    onSuccess: () => {
+      setPassword('');
+      void qc.invalidateQueries({ queryKey: ['promotion', p.id] });
+    },
+  });
+  const err = m.error;
+  return (
+    <form
+      className="card form"
+      aria-label="Abandon the promote"
+      onSubmit={(e) => {
+        e.preventDefault();
+        m.mutate();
+      }}
+    >
+      <h2>Abandon the promote</h2>
+      <p className="small">
+        The promote call to {p.candidate} ended without saying whether it finished, so every other promotion of {p.cluster} is blocked until {p.candidate} is seen as the primary. If it
+        never will (for example it was restarted, which drops PostgreSQL&apos;s promote signal), abandon it: Vakt fences {p.candidate} with epoch {p.epochAfter ?? '?'} first, so it can never finish
+        promoting, and then ends this request.
+      </p>
+      <label>
+        Reason
+        <input value={reason} onChange={(e) => setReason(e.target.value)} aria-invalid={fieldInvalid(err, 'reason')} />
+      </label>
+      <label>
+        Your password (re-enter)
+        <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-invalid={fieldInvalid(err, 'password')} />
+      </label>
+      <label>
+        Attestation, only when {p.candidate}&apos;s agent is unreachable
+        <span className="hint">Type exactly: {attestationTextFor(p.candidate)} (it is powered off or isolated)</span>
+        <input value={attestation} onChange={(e) => setAttestation(e.target.value)} aria-invalid={fieldInvalid(err, 'attestation')} />
+      </label>
+      {err && <p className="error" role="alert">{errorMessage(err)}</p>}
+      <button className="btn danger" type="submit" disabled={m.isPending || reason.trim().length < 3}>
+        {m.isPending ? 'Fencing…' : `Fence ${p.candidate} and abandon`}
       </button>
     </form>
   );

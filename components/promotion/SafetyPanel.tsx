@@ -111,10 +111,32 @@ function Candidate({ cluster, c, role, approvalsGiven, hasOpen }: { cluster: str
         </span>
       </div>
       <dl className="kv small">
-        <dt>Estimated loss</dt>
-        <dd>
-          {formatBytes(c.dataLoss.bytes, 'unknown')}, {formatDuration(c.dataLoss.seconds, 'unknown')} behind; unknown window {formatDuration(c.dataLoss.unknownWindowSeconds, 'unknown')}
-          {c.dataLoss.windowCoveredBySync ? ' (covered by sync replication)' : ''}; worst case {formatDuration(c.dataLoss.worstCaseSeconds, 'unknown')}
+        {c.dataLoss.basis === 'proven-final' ? (
+          <>
+            <dt>Exact loss</dt>
+            <dd data-testid={`loss-${c.node}`}>
+              <strong>{formatBytes(c.dataLoss.bytes, 'unknown')}, proven</strong>
+              {c.dataLoss.bytes ? `, at most ${formatDuration(c.dataLoss.seconds, 'unknown')} of writes` : ''} — {c.dataLoss.proof}
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>Estimated loss</dt>
+            <dd data-testid={`loss-${c.node}`}>
+              {formatBytes(c.dataLoss.bytes, 'unknown')}, {formatDuration(c.dataLoss.seconds, 'unknown')} behind; unknown window {formatDuration(c.dataLoss.unknownWindowSeconds, 'unknown')}
+              {c.dataLoss.windowCoveredBySync ? ' (covered by sync replication)' : ''}; worst case {formatDuration(c.dataLoss.worstCaseSeconds, 'unknown')}
+            </dd>
+          </>
+        )}
+        <dt>WAL salvage</dt>
+        <dd data-testid={`salvage-${c.node}`}>
+          {!c.salvage ? null : c.salvage.possible ? (
+            <>
+              {formatBytes(c.salvage.bytes, 'unknown')} from {c.salvage.source} (about {formatDuration(c.salvage.expectedSeconds, 'unknown')}); loss with salvage {formatBytes(c.salvage.remainingBytes, 'unknown')}
+            </>
+          ) : (
+            <span className="muted">{c.salvage.reason}</span>
+          )}
         </dd>
         {c.contexts.map((x) => (
           <div key={x.slug} className="contents">

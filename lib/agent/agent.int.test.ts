@@ -196,7 +196,7 @@ describe('POST /v1/fence', () => {
   it('persists fenced state, writes standby.signal, clears primary_conninfo and stops the server', async () => {
     const r = await n1.agent!.fence(2, 'failover drill');
     expect(r.status).toBe(200);
-    expect(ZActionResult.parse(r.body)).toMatchObject({ ok: true, epoch: 2, alreadyDone: false });
+    expect(ZActionResult.parse(r.body)).toMatchObject({ ok: true, epoch: 2, alreadyDone: false, finalPosition: { basis: 'clean-shutdown', timeline: 1 } });
     expect(fs.existsSync(path.join(n1.dataDir, 'standby.signal'))).toBe(true);
     expect(fs.readFileSync(path.join(n1.dataDir, 'postgresql.auto.conf'), 'utf8')).toMatch(/^primary_conninfo = ''$/m);
     expect(await n1.isRunning()).toBe(false);
@@ -340,9 +340,9 @@ describe('a fence that cannot complete', () => {
     a.env.VAKT_AGENT_STOP_TIMEOUT_SECONDS = '2';
     a.env.VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS = '2';
     await a.start();
-    // 3 x pg_ctl status (15 s) + (2 + 10) + (2 + 10) + 5; connect 3 s + 5 x (3 + 1) + (30 + 11) + 5
-    expect((await a.status()).timeouts).toEqual({ fenceSeconds: 74, promoteSeconds: 69 });
-    expect((await n3.agent!.status()).timeouts).toEqual({ fenceSeconds: 160, promoteSeconds: 69 });
+    // 3 x pg_ctl status (15 s) + (2 + 10) + (2 + 10) + 5 + 30 (final position); connect 3 s + 5 x (3 + 1) + (30 + 11) + 5
+    expect((await a.status()).timeouts).toEqual({ fenceSeconds: 104, promoteSeconds: 69, standbySeconds: 106, upstreamSeconds: 37 });
+    expect((await n3.agent!.status()).timeouts).toEqual({ fenceSeconds: 190, promoteSeconds: 69, standbySeconds: 106, upstreamSeconds: 37 });
   });
 
   it('unwritable state directory: 500 STATE_WRITE_FAILED, nothing changed, the primary not claimed fenced', async () => {

@@ -35,6 +35,14 @@ describe('loadAgentConfig', () => {
     const short = loadAgentConfig({ env: { ...good, VAKT_AGENT_STOP_TIMEOUT_SECONDS: '2', VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS: '1', VAKT_AGENT_PROMOTE_WAIT_SECONDS: '3' }, argv: [] });
     expect([short.stopTimeoutSeconds, short.immediateStopTimeoutSeconds, short.promoteWaitSeconds]).toEqual([2, 1, 3]);
     expect(problemsOf(() => loadAgentConfig({ env: { ...good, VAKT_AGENT_STOP_TIMEOUT_SECONDS: '0' }, argv: [] })).join('\n')).toContain('VAKT_AGENT_STOP_TIMEOUT_SECONDS');
+    expect(c.replicationAddress).toBeNull();
+  });
+
+  it('reads the replication address peers stream WAL from', () => {
+    expect(loadAgentConfig({ env: { ...good, VAKT_AGENT_REPLICATION_ADDRESS: '10.0.0.11:5432' }, argv: [] }).replicationAddress).toEqual({ host: '10.0.0.11', port: 5432 });
+    expect(loadAgentConfig({ env: { ...good, VAKT_AGENT_REPLICATION_ADDRESS: '[fd00::11]:5433' }, argv: [] }).replicationAddress).toEqual({ host: 'fd00::11', port: 5433 });
+    expect(problemsOf(() => loadAgentConfig({ env: { ...good, VAKT_AGENT_REPLICATION_ADDRESS: 'db-1' }, argv: [] }))).toEqual(['VAKT_AGENT_REPLICATION_ADDRESS: must be host:port, e.g. 127.0.0.1:7070']);
+    expect(problemsOf(() => loadAgentConfig({ env: { ...good, VAKT_AGENT_REPLICATION_ADDRESS: 'db-1:0' }, argv: [] }))).toEqual(['VAKT_AGENT_REPLICATION_ADDRESS: port must be 1..65535']);
   });
 
   it.each([

@@ -43,12 +43,18 @@ export const ZAgentEnv = z.object({
   VAKT_AGENT_PGBACKREST_CONFIG: ZAbsPath.optional(),
   VAKT_AGENT_PGBACKREST_BIN: z.string().min(1).default('pgbackrest'),
   VAKT_AGENT_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** where peers stream WAL from this node (host:port as they reach it), reported as node.replicationAddress for WAL salvage */
+  VAKT_AGENT_REPLICATION_ADDRESS: ZHostPort.refine((v) => v.port >= 1, 'port must be 1..65535').optional(),
   /** connect and statement timeout for status queries */
   VAKT_AGENT_PG_TIMEOUT_MS: ZMs(5_000),
   /** how long pg_promote may wait (seconds, passed to pg_promote(wait_seconds)) */
   VAKT_AGENT_PROMOTE_WAIT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** fence: how long `pg_ctl stop -m fast` may wait for the server to stop (seconds, `-t`) */
   VAKT_AGENT_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  /** standby (WAL salvage): how long `pg_ctl start` may wait until the server accepts connections (seconds, `-t`) */
+  VAKT_AGENT_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  /** where postgresql.conf is, for `pg_ctl start -D` (Debian: /etc/postgresql/15/main); default the data directory */
+  VAKT_AGENT_PG_CONFIG_DIR: ZAbsPath.optional(),
   /** fence: how long the fallback `pg_ctl stop -m immediate` may wait (seconds, `-t`) */
   VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
 });
@@ -65,10 +71,13 @@ export type TAgentConfig = {
   stateDir: string;
   pgbackrest: { stanza: string; config?: string; bin: string } | null;
   logLevel: (typeof LOG_LEVELS)[number];
+  replicationAddress: { host: string; port: number } | null;
   pgTimeoutMs: number;
   promoteWaitSeconds: number;
   stopTimeoutSeconds: number;
   immediateStopTimeoutSeconds: number;
+  startTimeoutSeconds: number;
+  pgConfigDir: string;
 };
 
 export class AgentConfigError extends Error {
@@ -157,9 +166,12 @@ export function loadAgentConfig(opts: { env?: Record<string, string | undefined>
       ? { stanza: e.VAKT_AGENT_PGBACKREST_STANZA, config: e.VAKT_AGENT_PGBACKREST_CONFIG, bin: e.VAKT_AGENT_PGBACKREST_BIN }
       : null,
     logLevel: e.VAKT_AGENT_LOG_LEVEL,
+    replicationAddress: e.VAKT_AGENT_REPLICATION_ADDRESS ?? null,
     pgTimeoutMs: e.VAKT_AGENT_PG_TIMEOUT_MS,
     promoteWaitSeconds: e.VAKT_AGENT_PROMOTE_WAIT_SECONDS,
     stopTimeoutSeconds: e.VAKT_AGENT_STOP_TIMEOUT_SECONDS,
     immediateStopTimeoutSeconds: e.VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS,
+    startTimeoutSeconds: e.VAKT_AGENT_START_TIMEOUT_SECONDS,
+    pgConfigDir: e.VAKT_AGENT_PG_CONFIG_DIR ?? e.VAKT_AGENT_DATA_DIR,
   };
 }

@@ -3,6 +3,7 @@ import { fenceDataDir } from './fence-data-dir.ts';
 import { refuseStaleEpoch } from './epoch-guard.ts';
 import { readAgentState } from './read-agent-state.ts';
 import { pgCtlStatus, pgCtlStop } from './pg-ctl.ts';
+import { FINAL_POSITION_TIMEOUT_S, readStoppedState } from './stopped-state.ts';
 import { AgentError, type TAgentContext } from './types.ts';
 import type { TActionResult } from './protocol.ts';
 
@@ -11,7 +12,8 @@ import type { TActionResult } from './protocol.ts';
  * node fenced), then standby.signal + no primary_conninfo, then the server is stopped. It answers
  * success only when the state is written and `pg_ctl status` says stopped; anything else is a 5xx
  * error (STATE_WRITE_FAILED: nothing was changed; FENCE_FAILED: the state says fenced, the node may
- * still run).
+ * still run). Once stopped it answers the node's proven final position (stopped-state.ts; null when
+ * it cannot be proven — the fence itself still succeeded).
  */
 export async function fenceNode(ctx: TAgentContext, req: { epoch: number; reason: string }): Promise<TActionResult> {
   return ctx.exclusive(async () => {
@@ -67,12 +69,17 @@ export async function fenceNode(ctx: TAgentContext, req: { epoch: number; reason
       ctx.log.error({ epoch: req.epoch, err: (e as Error).message }, 'fence: PostgreSQL could not be stopped');
       throw new AgentError('FENCE_FAILED', 500, `fenced state persisted and standby.signal written, but stopping PostgreSQL failed: ${(e as Error).message}`);
     }
-    ctx.log.warn({ epoch: req.epoch, changed }, 'fence: done');
+    // the server is stopped: prove where its WAL ends (null, and said in the detail, when it cannot be proven)
+    const stoppedState = await readStoppedState(ctx, { waitMs: FINAL_POSITION_TIMEOUT_S * 1000 });
+    const finalPosition = stoppedState.finalPosition;
+    ctx.log.warn({ epoch: req.epoch, changed, finalPosition, finalPositionError: stoppedState.error }, 'fence: done');
+    const detail = changed.length ? changed.join('; ') : `already fenced; ${stopped}`;
     return {
       ok: true,
       epoch: req.epoch,
       alreadyDone: wasFenced && changed.length === 0,
-      detail: changed.length ? changed.join('; ') : `already fenced; ${stopped}`,
+      detail: finalPosition ? `${detail}; ${finalPosition.proof}` : `${detail}; final position not proven: ${stoppedState.error}`,
+      finalPosition,
     };
   });
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { TAgentConfig } from './config.ts';
+import { AgentError } from './types.ts';
 
 /**
  * One short-lived connection per call, with connect, statement and query timeouts. The agent makes
@@ -35,4 +36,10 @@ export function pgErrorMessage(e: unknown): string {
   const err = e as { message?: string; code?: string };
   const msg = (err?.message ?? String(e)).replace(/postgres(ql)?:\/\/[^\s]*/g, '[url]');
   return err?.code && !msg.includes(err.code) ? `${msg} (${err.code})` : msg;
+}
+
+/** Rethrows an AgentError as it is; anything else from PostgreSQL or the driver as 503 PG_UNAVAILABLE. */
+export function rethrowAsAgentError(e: unknown): never {
+  if (e instanceof AgentError) throw e;
+  throw new AgentError('PG_UNAVAILABLE', 503, `PostgreSQL: ${pgErrorMessage(e)}`);
 }

@@ -38,3 +38,20 @@ export async function pgCtlStop(cfg: TPgCtlConfig, opts: { fastSeconds: number; 
 export function pgCtlFenceSeconds(cfg: Pick<TAgentConfig, 'stopTimeoutSeconds' | 'immediateStopTimeoutSeconds'>): number {
   return 3 * PG_CTL_STATUS_TIMEOUT_S + cfg.stopTimeoutSeconds + cfg.immediateStopTimeoutSeconds + 2 * PG_CTL_STOP_SLACK_S;
 }
+
+/** The log file `pg_ctl start` gives the server (in the data directory: the one place the server's OS user can surely write). */
+export const STANDBY_START_LOG = 'vakt-agent-start.log';
+
+/**
+ * `pg_ctl start -w` with extra server options (`-o`), waiting up to `seconds` until the server
+ * accepts connections (read-only ones for a standby). Throws with pg_ctl's words when it fails.
+ */
+export async function pgCtlStart(cfg: TPgCtlConfig & Pick<TAgentConfig, 'pgConfigDir'>, opts: { seconds: number; serverOptions: string }): Promise<void> {
+  const r = await runCommand({
+    file: path.join(cfg.pgBin, 'pg_ctl'),
+    args: ['start', '-D', cfg.pgConfigDir, '-l', path.join(cfg.dataDir, STANDBY_START_LOG), '-w', '-t', String(opts.seconds), '-o', opts.serverOptions],
+    runAs: cfg.runAs,
+    timeoutMs: (opts.seconds + PG_CTL_STOP_SLACK_S) * 1000,
+  });
+  if (r.code !== 0) throw new Error(`pg_ctl start exited ${r.code}${r.timedOut ? ' (timed out)' : ''}: ${(r.stderr || r.stdout).trim().slice(-300)}`);
+}

@@ -1,6 +1,6 @@
 import { writeFencingState } from './fencing-state.ts';
 import { readStateForEpoch } from './epoch-guard.ts';
-import { withPg, pgErrorMessage } from './pg-client.ts';
+import { withPg, rethrowAsAgentError } from './pg-client.ts';
 import { timelineFromWalFile } from './read-postgres-status.ts';
 import { AgentError, type TAgentContext } from './types.ts';
 import type { TActionResult } from './protocol.ts';
@@ -44,10 +44,7 @@ export async function promoteNode(ctx: TAgentContext, req: { epoch: number }): P
         ctx.log.warn({ epoch: req.epoch, timeline, forkLsn }, 'promote: done');
         return { ok: true, epoch: req.epoch, alreadyDone: false, timeline, forkLsn };
       },
-    ).catch((e) => {
-      if (e instanceof AgentError) throw e;
-      throw new AgentError('PG_UNAVAILABLE', 503, `PostgreSQL: ${pgErrorMessage(e)}`);
-    });
+    ).catch(rethrowAsAgentError);
   });
 }
 

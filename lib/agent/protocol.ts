@@ -94,6 +94,35 @@ export const ZBackupCatalog = z.object({
   error: z.string().optional(),
 });
 
+/**
+ * Where a stopped node's WAL ends, proven on its disk (issue "Exact data loss"): after a clean shutdown
+ * pg_controldata's state and shutdown checkpoint; after a crash the end of valid WAL in pg_wal
+ * (pg_waldump). `lsn` is the end of the last valid record: a replica that received everything holds
+ * exactly this position. Only reported when no postmaster can be running on the data directory.
+ */
+export const ZFinalPosition = z.object({
+  basis: z.enum(['clean-shutdown', 'crash-wal-end']),
+  lsn: ZLsn,
+  timeline: z.number().int().min(1).nullable(),
+  /** short human text, e.g. "clean shutdown at 0/9000028 (pg_controldata)" */
+  proof: z.string(),
+});
+export type TFinalPosition = z.infer<typeof ZFinalPosition>;
+
+/**
+ * What the agent knows of a PostgreSQL it cannot query. `postmasterRunning`: a live postmaster holds
+ * the data directory (postmaster.pid with a live pid) — true or null means no final position can be
+ * proven (it may still write). `finalPosition` null: not proven (`error` says why).
+ */
+export const ZStoppedState = z.object({
+  postmasterRunning: z.boolean().nullable(),
+  finalPosition: ZFinalPosition.nullable(),
+  error: z.string().optional(),
+});
+
+/** Where other nodes can stream WAL from this node (replication connections): host and port as a peer reaches them. */
+export const ZReplicationAddress = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) });
+
 export const ZPostgresStatus = z.object({
   reachable: z.boolean(),
   error: z.string().optional(),
@@ -110,6 +139,8 @@ export const ZPostgresStatus = z.object({
   archiver: ZArchiver.nullable().optional(),
   settings: ZPgSettings.nullable().optional(),
   databases: z.array(ZDatabaseSize).optional(),
+  /** Only when reachable is false: the stopped server's proven final position (absent = older agent). */
+  stopped: ZStoppedState.nullable().optional(),
 });
 
 export const ZFencing = z.object({
@@ -132,6 +163,9 @@ export const ZFencing = z.object({
 export const ZAgentTimeouts = z.object({
   fenceSeconds: z.number().int().min(1),
   promoteSeconds: z.number().int().min(1),
+  /** WAL salvage: the longest POST /v1/standby / POST /v1/upstream can take (absent = older agent) */
+  standbySeconds: z.number().int().min(1).optional(),
+  upstreamSeconds: z.number().int().min(1).optional(),
 });
 
 export const ZAgentStatus = z.object({
@@ -139,7 +173,14 @@ export const ZAgentStatus = z.object({
   agent: z.object({ name: z.string(), version: z.string(), startedAt: z.string() }),
   collectedAt: z.string(),
   // dataDirectory and pgBin (from the agent's configuration) make the rejoin commands exact
-  node: z.object({ name: z.string(), site: z.string(), dataDirectory: z.string().optional(), pgBin: z.string().optional() }),
+  node: z.object({
+    name: z.string(),
+    site: z.string(),
+    dataDirectory: z.string().optional(),
+    pgBin: z.string().optional(),
+    /** where peers stream WAL from this node (WAL salvage); absent = not configured */
+    replicationAddress: ZReplicationAddress.optional(),
+  }),
   postgres: ZPostgresStatus,
   storage: z.object({ totalBytes: z.number(), freeBytes: z.number(), dataBytes: z.number().nullable() }).nullable(),
   backups: ZBackupCatalog.nullable(),
@@ -162,9 +203,27 @@ export const ZActionResult = z.object({
   timeline: z.number().int().nullable().optional(),
   /** promote: the LSN where the new timeline forked off the old one (the switch point in its .history file) */
   forkLsn: ZLsn.nullable().optional(),
+  /** fence: the fenced node's proven final position once PostgreSQL stopped (null: not proven) */
+  finalPosition: ZFinalPosition.nullable().optional(),
+  /** standby / upstream: the node's replay and receive positions when the call returned */
+  replayLsn: ZLsn.nullable().optional(),
+  receiveLsn: ZLsn.nullable().optional(),
 });
 export type TActionResult = z.infer<typeof ZActionResult>;
 export const ZAgentError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** Extension: clears the agent's fenced flag (does not touch the data directory or start PostgreSQL). */
 export const ZUnfenceRequest = z.object({ epoch: z.number().int().min(1), reason: z.string().min(1).max(500) }).strict();
+
+/**
+ * WAL salvage (extension): start a fenced node read-only as a standby that serves its WAL to peers. The
+ * node must be fenced at exactly this epoch; it stays fenced (standby.signal, no upstream of its own, never
+ * promotable) and replays its own pg_wal to the end.
+ */
+export const ZStandbyRequest = z.object({ epoch: z.number().int().min(1), reason: z.string().min(1).max(500) }).strict();
+/**
+ * WAL salvage (extension): point a replica at another upstream (host/port; user, password and other
+ * connection options are kept from its current primary_conninfo) with ALTER SYSTEM + pg_reload_conf().
+ * Epoch-checked: refused when the agent knows a newer epoch or the node is fenced or a primary.
+ */
+export const ZUpstreamRequest = z.object({ epoch: z.number().int().min(1), host: z.string().min(1).max(255), port: z.number().int().min(1).max(65535), reason: z.string().min(1).max(500) }).strict();

@@ -3,6 +3,7 @@ import type { TPostgresStatus, TReplicationPeer } from './protocol.ts';
 import { withPg, pgErrorMessage } from './pg-client.ts';
 import { cached, lastCached } from './cache.ts';
 import { readSynchronousCommit } from './synchronous-commit.ts';
+import { readStoppedState } from './stopped-state.ts';
 import type { TAgentContext } from './types.ts';
 
 // Everything `GET /v1/status` says about PostgreSQL. Works with a role that has only pg_monitor
@@ -157,7 +158,7 @@ export async function readPostgresStatus(ctx: TAgentContext): Promise<{ postgres
     });
   } catch (e) {
     return {
-      postgres: { reachable: false, error: pgErrorMessage(e), role: 'unknown' },
+      postgres: { reachable: false, error: pgErrorMessage(e), role: 'unknown', stopped: await readStoppedState(ctx) },
       sizes: lastCached<TDatabaseSizes>(ctx, 'db-sizes') ?? null,
     };
   }

@@ -9,7 +9,9 @@ import { collectStatus } from './collect-status.ts';
 import { fenceNode } from './fence-node.ts';
 import { promoteNode } from './promote-node.ts';
 import { unfenceNode } from './unfence-node.ts';
-import { ZFenceRequest, ZPromoteRequest, ZUnfenceRequest } from './protocol.ts';
+import { standbyNode } from './standby-node.ts';
+import { upstreamNode } from './upstream-node.ts';
+import { ZFenceRequest, ZPromoteRequest, ZStandbyRequest, ZUnfenceRequest, ZUpstreamRequest } from './protocol.ts';
 import { AgentError, type TAgentContext } from './types.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -111,6 +113,8 @@ export function createAgentServer(config: TAgentConfig, opts: { logger?: Logger 
     '/v1/fence': { POST: async (req) => fenceNode(context, await parseJson(req, ZFenceRequest)) },
     '/v1/promote': { POST: async (req) => promoteNode(context, await parseJson(req, ZPromoteRequest)) },
     '/v1/unfence': { POST: async (req) => unfenceNode(context, await parseJson(req, ZUnfenceRequest)) },
+    '/v1/standby': { POST: async (req) => standbyNode(context, await parseJson(req, ZStandbyRequest)) },
+    '/v1/upstream': { POST: async (req) => upstreamNode(context, await parseJson(req, ZUpstreamRequest)) },
   };
 
   const server = http.createServer(async (req, res) => {

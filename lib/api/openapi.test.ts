@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
+import { ZAbandonBody, ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
 import { ZRegisterClusterInput } from '@/lib/registry/register-cluster';
 import { buildOpenApiDocument } from './openapi';
 
@@ -69,6 +69,7 @@ describe('OpenAPI document', () => {
     ['/api/v1/promotions/{id}/approvals', 'post', ZApprovalBody],
     ['/api/v1/promotions/{id}/reject', 'post', ZRejectBody],
     ['/api/v1/promotions/{id}/cancel', 'post', ZCancelBody],
+    ['/api/v1/promotions/{id}/abandon', 'post', ZAbandonBody],
   ] as const)('%s %s: the request body is the JSON schema of the zod schema the route validates with', (p, method, schema) => {
     expect(doc.paths[p][method].requestBody?.content['application/json'].schema).toEqual(json(schema));
   });

@@ -4,7 +4,7 @@ import { ZDeclarationFile, ZDeclarationSpec, ZDeclarationUpdate } from '@/lib/re
 import { ZUpdateClassInput } from '@/lib/registry/classes';
 import { ZCreateSiteInput } from '@/lib/registry/sites';
 import { ZListAuditQuery } from '@/lib/audit/list-audit';
-import { ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
+import { ZAbandonBody, ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
 import { ZRegisterClusterInput } from '@/lib/registry/register-cluster';
 import { ZTeamName } from '@/lib/registry/teams';
 import { ZClusterKind } from '@/lib/pg';
@@ -110,6 +110,12 @@ registerOpenApiPath('/api/v1/promotions/{id}', 'get', { summary: 'A promotion re
 registerOpenApiPath('/api/v1/promotions/{id}/approvals', 'post', { summary: 'Approve (signed-in session only; step-up password in the body)', role: 'operator', params: [idParam], requestBody: { schema: ZApprovalBody } });
 registerOpenApiPath('/api/v1/promotions/{id}/reject', 'post', { summary: 'Reject', role: 'operator', params: [idParam], requestBody: { schema: ZRejectBody } });
 registerOpenApiPath('/api/v1/promotions/{id}/cancel', 'post', { summary: 'Cancel', role: 'operator', params: [idParam], requestBody: { schema: ZCancelBody } });
+registerOpenApiPath('/api/v1/promotions/{id}/abandon', 'post', {
+  summary: 'Abandon a promote whose outcome is unknown (CANDIDATE_PROMOTING): the candidate is fenced first (signed-in session; step-up password)',
+  role: 'operator',
+  params: [idParam],
+  requestBody: { schema: ZAbandonBody },
+});
 registerOpenApiPath('/api/auth/{nextauth}', 'get', { summary: 'NextAuth.js session endpoints (sign-in page, session, CSRF token, providers)', role: 'public', params: [{ name: 'nextauth', in: 'path' }] });
 registerOpenApiPath('/api/auth/{nextauth}', 'post', { summary: 'NextAuth.js sign-in and sign-out (credentials form)', role: 'public', params: [{ name: 'nextauth', in: 'path' }] });
 registerOpenApiPath('/api/v1/audit', 'get', {

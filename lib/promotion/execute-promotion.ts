@@ -1,7 +1,9 @@
 // The executor: the only code that promotes. It runs in the worker (no HTTP endpoint executes).
 // Order (docs/safety.md, "Epochs and fencing"): re-evaluate on fresh data -> claim epoch N+1 by
 // compare-and-set (the claim is the lock) -> fence the old primary with N+1 (or rely on the audited
-// attestation when it is unreachable) -> promote with N+1 -> verify role and timeline. Every step is
+// attestation when it is unreachable) -> decide on the exact loss the fence proved (LOSS_GREW beyond
+// the approvals) -> salvage WAL the candidate lacks (./salvage.ts) -> promote with N+1 -> verify role
+// and timeline. Every step is
 // recorded; any failure stops in FAILED with the reason, except a promote call that ended without saying
 // whether it finished: that step is `unknown`, the request stays EXECUTING (CANDIDATE_PROMOTING blocks
 // every other promotion of the cluster) and later runs watch the candidate's observed role until it
@@ -12,11 +14,16 @@ import { db, dbNow } from '@/lib/base/db';
 import { sleep } from '@/lib/base/sleep';
 import { audit } from '@/lib/audit/record';
 import { systemActor, type TActor } from '@/lib/auth/actor';
-import { evaluateClusterNow, type TLoadedCluster } from '@/lib/safety/load-safety-input';
+import { env } from '@/lib/base/env';
+import { lsnBytes, maxLsn } from '@/lib/pg';
+import { evaluateCluster, type TCandidateVerdict, type TProvenFinalPosition, type TSafetyInput } from '@/lib/safety/engine';
+import { evaluateClusterNow, loadSafetyInput, type TLoadedCluster } from '@/lib/safety/load-safety-input';
 import { approvalCounts, bindingChanges, readApprovalRecord } from './approval-binding';
 import { driverFor, type TFork } from './drivers';
+import type { TFenceResult } from './drivers/types';
 import { lossGrewDetail, returnToPendingLossGrew } from './loss-grew';
-import { approvedEstimate, checkLossGrowth, exceedsRpo, PROMOTE_OVERDUE_MS, promoteOverdue, type TLossCheck } from './rules';
+import { approvedEstimate, checkLossGrowth, exceedsRpo, inputAfterFence, PROMOTE_OVERDUE_MS, promoteOverdue, type TLossCheck } from './rules';
+import { salvageWal } from './salvage';
 import { findCandidate, readSnapshot, snapshotOf, type TVerdictSnapshot } from './snapshot';
 
 export type TCrashPoint = 'claim-epoch' | 'fence' | 'promote-call';
@@ -28,6 +35,8 @@ export type TExecutorOptions = {
   promoteRecheckMs?: number;
   /** while a promote step is `unknown`: after how long the watch records that it is overdue (ms; the cluster stays blocked) */
   promoteOverdueMs?: number;
+  /** WAL salvage: how long the candidate may stream missing WAL before promoting with what arrived (ms; default VAKT_SALVAGE_TIMEOUT_SECONDS) */
+  salvageTimeoutMs?: number;
   /** fault injection for tests: stop dead (no cleanup, lease left to expire) right after this point */
   crashAfter?: TCrashPoint;
 };
@@ -98,6 +107,8 @@ type TExecution = {
   req: Awaited<ReturnType<typeof loadRequest>>;
   snap: TVerdictSnapshot;
   actor: TActor;
+  /** renews the lease (LeaseLost when another executor holds it) */
+  renew(): Promise<void>;
   /** renews the lease, then records a step */
   step(name: string, status: string, detail: string): Promise<void>;
   /** fault injection: stop dead here when the test asked for it */
@@ -118,6 +129,7 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
       req,
       snap: readSnapshot(req.verdict),
       actor: actorFor(req.automatic),
+      renew,
       async step(name, status, detail) {
         await renew();
         await db.promotionStep.create({ data: { promotionId: id, name, status, detail } });
@@ -140,8 +152,11 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
       epoch = await claimEpoch(x);
       x.crashPoint('claim-epoch', 'crash after claim-epoch');
       // 3. fence the old primary with N+1
-      await fence(x, cluster, oldPrimary, epoch);
+      const fenced = await fence(x, cluster, oldPrimary, epoch);
       x.crashPoint('fence', 'crash after fence');
+      // 3a. decide on the exact loss the fence proved (LOSS_GREW beyond the approvals), 3b. salvage WAL
+      const exact = await decideOnExactLoss(x, oldPrimary, fenced.finalPosition ?? null, epoch);
+      if (exact) await salvage(x, exact, epoch);
       await x.step('promote', 'started', `promoting ${req.candidate} with epoch ${epoch}`);
     } else {
       // resumed after the promote call: the epoch is claimed and the old primary dealt with
@@ -282,10 +297,7 @@ async function evaluate({ req, snap, step }: TExecution): Promise<TLoadedCluster
   if (!req.automatic) {
     if (epoch === null && counting.length < req.approvalsRequired) throw new StepFailed('evaluate', `only ${counting.length} of ${req.approvalsRequired} approvals are still valid`);
   }
-  // The estimate the approvals were given (automatic: the one automatic mode acted on) against the fresh one.
-  const requestEstimate = snap.candidate.dataLoss.bytes;
-  const approvedBytes = req.automatic ? requestEstimate : approvedEstimate(counting.map((a) => readApprovalRecord(a.observedLsns)), requestEstimate);
-  const loss = checkLossGrowth({ approvedBytes, acknowledgedBytes: req.acknowledgeDataLossBytes, freshBytes: c.dataLoss.bytes });
+  const loss = checkLossGrowth({ approvedBytes: approvedBytesOf(req, snap, now), acknowledgedBytes: req.acknowledgeDataLossBytes, freshBytes: c.dataLoss.bytes });
   if (!loss.proceed) {
     if (epoch !== null) throw new StepFailed('evaluate', `${lossGrewDetail(loss).replace(/; the approvals lapsed: approve again$/, '')}; the epoch is already claimed, so the request cannot return to PENDING: request again`);
     throw new LossGrew(loss, snapshotOf(ev, c), now, req.automatic);
@@ -296,6 +308,84 @@ async function evaluate({ req, snap, step }: TExecution): Promise<TLoadedCluster
   if (c.requiresAttestation && !fenceDone && !req.attestation) throw new StepFailed('evaluate', 'the old primary cannot be fenced by Vakt and nobody attested it is fenced');
   await step('evaluate', 'ok', `${c.verdict} on observations of ${ev.report.evaluatedAt}; estimated loss ${c.dataLoss.bytes ?? 'unknown'} bytes, worst case ${c.dataLoss.worstCaseSeconds ?? 'unknown'} s`);
   return ev.cluster;
+}
+
+/** The estimate the approvals were given (automatic: the one automatic mode acted on), to hold a fresh loss against. */
+function approvedBytesOf(req: TExecution['req'], snap: TVerdictSnapshot, now: Date): number | null {
+  const requestEstimate = snap.candidate.dataLoss.bytes;
+  if (req.automatic) return requestEstimate;
+  return approvedEstimate(req.approvals.filter((a) => approvalCounts(a, now)).map((a) => readApprovalRecord(a.observedLsns)), requestEstimate);
+}
+
+type TExactLoss = { cluster: TLoadedCluster; input: TSafetyInput; candidate: TCandidateVerdict; now: Date };
+
+/**
+ * Step 3a: the fence stopped the old primary and its agent proved where its WAL ends: re-evaluate with
+ * that (the window closed, the loss exact) and hold it against the approvals. Loss beyond them: the
+ * approvals lapse (LOSS_GREW, back to PENDING; the claimed epoch is reused on re-approval). Null when
+ * the fence proved no final position (an older agent, Patroni, an attested old primary): the estimate
+ * the approvals were given stands, and there is no salvage.
+ */
+async function decideOnExactLoss(x: TExecution, oldPrimary: string | null, finalPosition: TProvenFinalPosition | null, epoch: number): Promise<TExactLoss | null> {
+  if (!oldPrimary || !finalPosition) return null;
+  const now = await dbNow();
+  const loaded = await loadSafetyInput({ id: x.req.clusterId, now });
+  const input = inputAfterFence(loaded.input, { oldPrimary, finalPosition, epoch, now });
+  const report = evaluateCluster(input);
+  const c = report.candidates.find((k) => k.node === x.req.candidate);
+  if (!c) throw new StepFailed('exact-loss', `${x.req.candidate} is no longer a candidate`);
+  const approvedBytes = approvedBytesOf(x.req, x.snap, now);
+  const check = checkLossGrowth({ approvedBytes, acknowledgedBytes: x.req.acknowledgeDataLossBytes, freshBytes: c.dataLoss.bytes });
+  if (!check.proceed) throw new LossGrew(check, snapshotOf({ cluster: loaded.cluster, input, report }, c), now, x.req.automatic);
+  await x.step(
+    'exact-loss',
+    'ok',
+    `${c.dataLoss.basis === 'proven-final' ? 'exact' : 'estimated'} loss for ${x.req.candidate}: ${c.dataLoss.bytes ?? 'unknown'} bytes (${finalPosition.proof}); approved for ${approvedBytes ?? 'unknown'} bytes`,
+  );
+  return { cluster: loaded.cluster, input, candidate: c, now };
+}
+
+/**
+ * Step 3b: WAL salvage (./salvage.ts) when the exact evaluation found a source for WAL the candidate
+ * lacks. Its own step (bytes brought over, time taken). Run out of time or failed: promote with what
+ * arrived only while that loss is within the approvals; otherwise LOSS_GREW.
+ */
+async function salvage(x: TExecution, exact: TExactLoss, epoch: number): Promise<void> {
+  const plan = exact.candidate.salvage;
+  if (!plan.possible) {
+    if (exact.candidate.dataLoss.bytes) await x.step('salvage', 'skipped', plan.reason);
+    return;
+  }
+  const candidate = exact.cluster.members.find((m) => m.name === x.req.candidate)!;
+  const address = exact.input.members.find((m) => m.name === plan.source)?.observation?.replicationAddress ?? null;
+  if (!address) {
+    await x.step('salvage', 'skipped', `${plan.source} reports no replication address`);
+    return;
+  }
+  await x.step('salvage', 'started', `${plan.reason} (expected about ${plan.expectedSeconds ?? '?'} s)`);
+  const r = await salvageWal({
+    promotionId: x.id,
+    cluster: exact.cluster,
+    candidate,
+    plan,
+    address,
+    epoch,
+    timeoutMs: x.opts.salvageTimeoutMs ?? env().VAKT_SALVAGE_TIMEOUT_SECONDS * 1000,
+    wait: async () => {
+      await x.renew();
+      await sleep(250);
+    },
+  });
+  if (r.outcome === 'done') {
+    await x.step('salvage', 'ok', r.detail);
+    return;
+  }
+  // what the candidate lacks now: the most advanced position known minus where it got to
+  const lossNow = lsnBytes(exact.candidate.dataLoss.referenceLsn, maxLsn([r.candidateLsn, exact.candidate.dataLoss.candidateLsn]));
+  const now = await dbNow();
+  const check = checkLossGrowth({ approvedBytes: approvedBytesOf(x.req, x.snap, now), acknowledgedBytes: x.req.acknowledgeDataLossBytes, freshBytes: lossNow === null ? null : Math.max(0, lossNow) });
+  await x.step('salvage', r.outcome, `${r.detail}; the loss now is ${lossNow ?? 'unknown'} bytes${check.proceed ? ', within the approvals: promoting with what arrived' : ''}`);
+  if (!check.proceed) throw new LossGrew(check, snapshotOf({ cluster: exact.cluster, input: exact.input, report: evaluateCluster(exact.input) }, exact.candidate), now, x.req.automatic);
 }
 
 /** Step 2: claim epoch N+1 by compare-and-set on the cluster row (a resumed execution reuses its claim). */
@@ -319,7 +409,7 @@ async function claimEpoch({ id, opts, req, actor, step }: TExecution): Promise<n
 }
 
 /** Step 3: fence the old primary with N+1 through the cluster kind's driver; an attestation that stands in is audited. */
-async function fence({ id, req, actor, step }: TExecution, cluster: TLoadedCluster, oldPrimary: string | null, epoch: number): Promise<void> {
+async function fence({ id, req, actor, step }: TExecution, cluster: TLoadedCluster, oldPrimary: string | null, epoch: number): Promise<Extract<TFenceResult, { ok: true }>> {
   const r = await driverFor(cluster.kind).fence({ promotionId: id, cluster, oldPrimary, candidate: req.candidate, epoch, attestation: req.attestation });
   if (!r.ok) throw new StepFailed('fence', r.message);
   await step('fence', 'ok', r.detail);
@@ -327,6 +417,7 @@ async function fence({ id, req, actor, step }: TExecution, cluster: TLoadedClust
     const { oldPrimary: attestedPrimary, error } = r.attested;
     await db.$transaction((tx) => audit(tx, { actor, action: 'promotion.fence_attested', targetType: 'promotion', targetId: id, after: { oldPrimary: attestedPrimary, attestation: req.attestation, error } }));
   }
+  return r;
 }
 
 /** Step 6: COMPLETED (only while this executor still holds the lease), the promotion event and the audit. */

@@ -12,7 +12,7 @@ import { readSnapshot } from './snapshot';
 
 /** One candidate as the API answers it: the engine's verdict without its rank and LSN details, plus the attestation text. */
 export type TSafetyCandidate = Omit<TCandidateVerdict, 'rank' | 'dataLoss'> & {
-  dataLoss: Pick<TDataLoss, 'bytes' | 'seconds' | 'unknownWindowSeconds' | 'worstCaseSeconds' | 'windowCoveredBySync'>;
+  dataLoss: Pick<TDataLoss, 'bytes' | 'seconds' | 'unknownWindowSeconds' | 'worstCaseSeconds' | 'windowCoveredBySync' | 'basis' | 'exact' | 'finalLsn' | 'proof'>;
   attestationText: string | null;
 };
 
@@ -144,7 +144,12 @@ export async function safetyAnswer(cluster: TSafetyCluster, report: TSafetyRepor
         unknownWindowSeconds: c.dataLoss.unknownWindowSeconds,
         worstCaseSeconds: c.dataLoss.worstCaseSeconds,
         windowCoveredBySync: c.dataLoss.windowCoveredBySync,
+        basis: c.dataLoss.basis,
+        exact: c.dataLoss.exact,
+        finalLsn: c.dataLoss.finalLsn,
+        proof: c.dataLoss.proof,
       },
+      salvage: c.salvage,
       rpoBoundSeconds: c.rpoBoundSeconds,
       strictestContext: c.strictestContext,
       contexts: c.contexts,

@@ -1,7 +1,7 @@
 // The promotion rules every use case, read model and the executor share (docs/safety.md, "Promotion
 // workflow"). Pure: no I/O, so the UI can import them too.
 import type { TActor } from '@/lib/auth/actor';
-import type { TCandidateVerdict } from '@/lib/safety/engine';
+import type { TCandidateVerdict, TProvenFinalPosition, TSafetyInput } from '@/lib/safety/engine';
 import type { TPromotionStatus } from './schemas';
 
 /** A request in one of these statuses is open: a cluster has at most one. */
@@ -148,3 +148,36 @@ export function agentCallTimeoutMs(reportedSeconds: unknown, fallbackSeconds: nu
 /** How long a promote step may stay `unknown` before the executor says it is overdue (the cluster stays blocked). */
 export const PROMOTE_OVERDUE_MS = 5 * 60_000;
 export const promoteOverdue = (sinceMs: number, nowMs: number, boundMs = PROMOTE_OVERDUE_MS) => nowMs - sinceMs >= boundMs;
+
+/** An executing promotion whose promote call ended without saying whether it finished (CANDIDATE_PROMOTING): it may be abandoned. */
+export const promoteOutcomeUnknown = (p: { status: string; steps: Array<{ name: string; status: string }> }) =>
+  p.status === 'EXECUTING' && p.steps.filter((s) => s.name === 'promote').at(-1)?.status === 'unknown';
+
+/**
+ * The engine input right after the fence stopped the old primary: its latest observation replaced by
+ * what the fence proved (answered now, PostgreSQL stopped, fenced at the epoch, its final WAL
+ * position), so the executor decides on the exact loss before it promotes (pure).
+ */
+export function inputAfterFence(input: TSafetyInput, o: { oldPrimary: string; finalPosition: TProvenFinalPosition; epoch: number; now: Date }): TSafetyInput {
+  return {
+    ...input,
+    now: o.now,
+    members: input.members.map((m) =>
+      m.name !== o.oldPrimary || !m.observation
+        ? m
+        : {
+            ...m,
+            observation: {
+              ...m.observation,
+              observedAt: o.now,
+              status: 'down',
+              role: 'unknown',
+              error: `fenced by this promotion at epoch ${o.epoch}`,
+              fencing: { epoch: o.epoch, fenced: true },
+              clockSkewMs: null,
+              finalPosition: o.finalPosition,
+            },
+          },
+    ),
+  };
+}

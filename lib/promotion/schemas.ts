@@ -12,6 +12,11 @@ export const ZApprovalBody = z.strictObject({
 });
 
 export const ZRejectBody = z.strictObject({ reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(2000) });
+export const ZAbandonBody = z.strictObject({
+  reason: z.string({ error: 'required: why the promote is abandoned' }).trim().min(3, 'say why (at least 3 characters)').max(2000),
+  password: z.string().max(200).optional(),
+  attestation: z.string().max(300).optional(),
+});
 export const ZCancelBody = z.strictObject({ reason: z.string().trim().max(2000).optional() });
 
 export const PROMOTION_STATUSES = ['PENDING', 'APPROVED', 'EXECUTING', 'COMPLETED', 'FAILED', 'REJECTED', 'EXPIRED', 'CANCELLED'] as const;

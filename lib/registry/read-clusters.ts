@@ -27,6 +27,8 @@ export type TClusterMemberView = {
   ageSeconds: number | null;
   stale: boolean;
   agentUrl: string;
+  /** Patroni members: the Vakt agent registered beside the member (its token is never returned); null = none */
+  fenceAgentUrl: string | null;
   freeBytes: number | null;
   totalBytes: number | null;
   /** ISO stop time of the newest successful backup in the agent's backup catalog; null = none reported */
@@ -111,6 +113,7 @@ export function shapeClusterView(c: TClusterRow, state: TClusterState, events: T
       observedAt: o?.observedAt.toISOString() ?? null,
       ...memberAge(o?.observedAt.toISOString() ?? null, nowMs),
       agentUrl: m.agentUrl,
+      fenceAgentUrl: m.fenceAgentUrl ?? null,
       freeBytes: payload?.storage?.freeBytes ?? null,
       totalBytes: payload?.storage?.totalBytes ?? null,
       ...backupSummary(o?.payload),

@@ -24,6 +24,8 @@ export const ZClusterMemberInput = z.strictObject({
   site: z.string({ error: 'required: the site name' }).trim().min(1, 'required: the site name'),
   agentUrl: z.string({ error: 'required: the agent (or Patroni REST) base URL' }).trim().min(1).max(2000),
   agentToken: z.string().min(1).max(4096).optional(),
+  /** Patroni members only: a Vakt agent beside the member (docs/api.md "A Vakt agent beside a Patroni member") */
+  fenceAgent: z.strictObject({ url: z.string({ error: 'required: the Vakt agent base URL' }).trim().min(1).max(2000), token: z.string({ error: 'required: the Vakt agent bearer token' }).min(1).max(4096) }).optional(),
 });
 export const ZRegisterClusterInput = z
   .strictObject({
@@ -40,6 +42,9 @@ export const ZRegisterClusterInput = z
       if (v.kind === 'vakt-agent' && !m.agentToken) ctx.addIssue({ code: 'custom', path: ['members', i, 'agentToken'], message: 'required: the agent bearer token' });
       if (v.kind === 'patroni' && m.agentToken && !m.agentToken.includes(':')) {
         ctx.addIssue({ code: 'custom', path: ['members', i, 'agentToken'], message: 'for Patroni, user:password for its basic auth' });
+      }
+      if (v.kind !== 'patroni' && m.fenceAgent) {
+        ctx.addIssue({ code: 'custom', path: ['members', i, 'fenceAgent'], message: "only for Patroni members: a Vakt-agent member's agentUrl is already its agent" });
       }
     });
     const slugs = new Set<string>();
@@ -79,13 +84,21 @@ export async function registerCluster(opts: { actor: TActor; input: TRegisterClu
       } catch (e) {
         urlErrors.push({ path: `members.${i}.agentUrl`, message: (e as Error).message });
       }
+      if (!m.fenceAgent) return;
+      try {
+        await assertAgentUrlAllowed(m.fenceAgent.url);
+      } catch (e) {
+        urlErrors.push({ path: `members.${i}.fenceAgent.url`, message: (e as Error).message });
+      }
     }),
   );
   if (urlErrors.length) throw invalid(urlErrors.sort((a, b) => a.path.localeCompare(b.path)));
   // Encrypt before the transaction: a missing VAKT_SECRET_KEY fails cleanly, nothing half-written.
   let sealed: (string | null)[];
+  let sealedFence: (string | null)[];
   try {
     sealed = input.members.map((m) => (m.agentToken ? sealSecret(m.agentToken) : null));
+    sealedFence = input.members.map((m) => (m.fenceAgent ? sealSecret(m.fenceAgent.token) : null));
   } catch (e) {
     throw new AppError('UNAVAILABLE', (e as Error).message);
   }
@@ -115,6 +128,8 @@ export async function registerCluster(opts: { actor: TActor; input: TRegisterClu
             siteId: sites.find((s) => s.name === m.site)!.id,
             agentUrl: m.agentUrl.replace(/\/+$/, ''),
             agentTokenEnc: sealed[i],
+            fenceAgentUrl: m.fenceAgent ? m.fenceAgent.url.replace(/\/+$/, '') : null,
+            fenceAgentTokenEnc: sealedFence[i],
             // first polls spread over one interval, so a big registration does not poll in one burst
             nextPollAt: new Date(now + Math.floor(Math.random() * intervalMs)),
           })),
@@ -134,7 +149,7 @@ export async function registerCluster(opts: { actor: TActor; input: TRegisterClu
         kind: input.kind,
         contexts: input.contexts.map((c) => ({ slug: c.slug, database: c.database ?? null, schema: c.schema ?? null })),
         // never the token: only whether one was given
-        members: input.members.map((m) => ({ name: m.name, site: m.site, agentUrl: m.agentUrl, hasToken: Boolean(m.agentToken) })),
+        members: input.members.map((m) => ({ name: m.name, site: m.site, agentUrl: m.agentUrl, hasToken: Boolean(m.agentToken), ...(m.fenceAgent ? { fenceAgentUrl: m.fenceAgent.url } : {}) })),
       },
     });
   })

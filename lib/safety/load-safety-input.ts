@@ -17,7 +17,16 @@ import { toMemberObservation } from './observation-mapping';
 
 type TClient = TDbClient | TTransaction;
 
-export type TLoadedMember = { id: string; name: string; site: string; agentUrl: string; agentTokenEnc: string | null };
+export type TLoadedMember = {
+  id: string;
+  name: string;
+  site: string;
+  agentUrl: string;
+  agentTokenEnc: string | null;
+  /** Patroni members: the Vakt agent beside the member, when one is registered */
+  fenceAgentUrl?: string | null;
+  fenceAgentTokenEnc?: string | null;
+};
 export type TLoadedCluster = { id: string; name: string; kind: TClusterKind; epoch: number; members: TLoadedMember[] };
 export type TEvaluation = { cluster: TLoadedCluster; input: TSafetyInput; report: TSafetyReport };
 
@@ -153,7 +162,15 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
         name: c.name,
         kind,
         epoch: c.epoch,
-        members: c.members.map((m) => ({ id: m.id, name: m.name, site: m.site.name, agentUrl: m.agentUrl, agentTokenEnc: m.agentTokenEnc })),
+        members: c.members.map((m) => ({
+          id: m.id,
+          name: m.name,
+          site: m.site.name,
+          agentUrl: m.agentUrl,
+          agentTokenEnc: m.agentTokenEnc,
+          fenceAgentUrl: m.fenceAgentUrl,
+          fenceAgentTokenEnc: m.fenceAgentTokenEnc,
+        })),
       },
       input,
     };

@@ -104,3 +104,31 @@ describe('toMemberObservation: a Patroni answer', () => {
     expect(m.patroni).toBeUndefined();
   });
 });
+
+describe('toMemberObservation: the Vakt agent beside a Patroni member (payload.fenceAgent, written on every poll)', () => {
+  const patroni = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../tests/fixtures/telemetry/patroni-4-replica.json'), 'utf8'));
+  // the agent answers; its PostgreSQL does not
+  const agentDown = () => {
+    const s = fakeStatus({ name: 'pg1', site: 'oslo', role: 'primary', timeline: 3, lsn: 0x5000000, behaviour: 'ok', fenced: false, epoch: 1 }, []);
+    return { ...s, postgres: { reachable: false, error: 'connect ECONNREFUSED', role: 'unknown' as const } };
+  };
+  it('Patroni unreachable, the agent answered: its facts are current (fencing, PostgreSQL down), nothing of Patroni is', () => {
+    const m = toMemberObservation(stored({ status: 'unknown', error: 'Patroni unusable: connect ECONNREFUSED', role: 'unknown', lsn: null, payload: { fenceAgent: { answered: true, status: agentDown() } } }), 'pg1');
+    expect(m.status).toBe('unknown');
+    expect(m.fenceAgent).toMatchObject({ answered: true, postgresReachable: false, role: 'unknown', fencing: { epoch: 1, fenced: false }, walReceiver: null });
+    expect(m.fencing).toBeNull();
+  });
+  it('the agent did not answer: answered false with its error', () => {
+    const m = toMemberObservation(stored({ role: 'replica', lsn: '0/5000148', fenced: false, fenceEpoch: null, payload: { ...patroni, fenceAgent: { answered: false, error: 'agent timed out' } } }), 'pg2');
+    expect(m.fenceAgent).toEqual({ answered: false, error: 'agent timed out', postgresReachable: null, role: 'unknown', fencing: null, walReceiver: null });
+    expect(m.walReceiver).toMatchObject({ status: 'streaming', senderNode: 'pg1' });
+  });
+  it('an answer that does not match the protocol is no answer', () => {
+    const m = toMemberObservation(stored({ status: 'unknown', role: 'unknown', payload: { fenceAgent: { answered: true, status: { protocol: 'other' } } } }), 'pg1');
+    expect(m.fenceAgent).toMatchObject({ answered: false, error: 'the Vakt agent answer does not match the protocol' });
+  });
+  it('no fence agent registered: none', () => {
+    expect(toMemberObservation(stored({ role: 'replica', payload: patroni }), 'pg2').fenceAgent).toBeUndefined();
+  });
+});
+

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { agentRequest, AgentHttpError } from '@/lib/base/net/agent-http';
 import { joinUrl } from '@/lib/base/net/join-url';
 import { bytesToLsn, isLsn, type TNodeRole } from '@/lib/pg';
-import { unknownObservation, type TAdapter, type TObservation, type TPollTarget } from './observation';
+import type { TAgentStatus } from '@/lib/agent/protocol';
+import { pollVaktAgent } from './adapter-vakt-agent';
+import { unknownObservation, type TAdapter, type TAdapterOptions, type TObservation, type TPollTarget } from './observation';
 
 // Patroni adapter: a member's REST API (GET /cluster, /patroni, /history; basic auth when the token
 // is user:password) mapped into the observation model. Reads Patroni 3.0 answers (role "master",
@@ -69,7 +71,27 @@ async function getJson(url: string, token: string | null, timeoutMs?: number, ok
   }
 }
 
-export const pollPatroni: TAdapter = async (target, opts = {}) => {
+/**
+ * What the Vakt agent beside a Patroni member answered in this poll (stored in the payload as
+ * `fenceAgent`; a member with a fence agent stores it on every poll, so it is never an earlier answer).
+ */
+export type TFenceAgentAnswer = { answered: true; status: TAgentStatus } | { answered: false; error: string };
+
+async function pollFenceAgent(target: TPollTarget, opts: TAdapterOptions): Promise<TFenceAgentAnswer | null> {
+  if (!target.fenceAgent) return null;
+  const o = await pollVaktAgent({ ...target, kind: 'vakt-agent', agentUrl: target.fenceAgent.url, token: target.fenceAgent.token, fenceAgent: null }, opts);
+  return o.status === 'unknown' ? { answered: false, error: o.error ?? 'no usable answer' } : { answered: true, status: o.payload as TAgentStatus };
+}
+
+/** The observation with the fence agent's answer: in the payload, and its fencing state as the member's. */
+function withFenceAgent(obs: TObservation, fa: TFenceAgentAnswer | null): TObservation {
+  if (!fa) return obs;
+  const payload = { ...((obs.payload as Record<string, unknown> | null) ?? {}), fenceAgent: fa };
+  if (!fa.answered) return { ...obs, payload };
+  return { ...obs, payload, fenced: fa.status.fencing.fenced, fenceEpoch: fa.status.fencing.epoch };
+}
+
+const pollPatroniApi: TAdapter = async (target, opts = {}) => {
   const now = opts.now ?? (() => new Date());
   let answers: TPatroniAnswers;
   try {
@@ -85,6 +107,12 @@ export const pollPatroni: TAdapter = async (target, opts = {}) => {
     return unknownObservation(`Patroni ${kind === 'timeout' ? 'timed out' : 'unusable'}: ${(e as Error).message}`, now());
   }
   return mapPatroni(target, answers, now());
+};
+
+/** A Patroni member: its REST API and, when registered, the Vakt agent beside it (in parallel). */
+export const pollPatroni: TAdapter = async (target, opts = {}) => {
+  const [obs, fa] = await Promise.all([pollPatroniApi(target, opts), pollFenceAgent(target, opts)]);
+  return withFenceAgent(obs, fa);
 };
 
 const lsnOf = (v: number | string | null | undefined): string | null => {

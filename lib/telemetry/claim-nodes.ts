@@ -15,6 +15,8 @@ type TRow = {
   site: string;
   agentUrl: string;
   agentTokenEnc: string | null;
+  fenceAgentUrl: string | null;
+  fenceAgentTokenEnc: string | null;
   nextPollAt: Date;
   prevStatus: string | null;
   prevRole: string | null;
@@ -45,9 +47,9 @@ export async function claimDueNodes(opts: { workerId: string; limit: number; lea
            ORDER BY "nextPollAt"
            LIMIT $3
            FOR UPDATE SKIP LOCKED)
-        RETURNING m.id, m."clusterId", m.name, m."siteId", m."agentUrl", m."agentTokenEnc", m."nextPollAt")
+        RETURNING m.id, m."clusterId", m.name, m."siteId", m."agentUrl", m."agentTokenEnc", m."fenceAgentUrl", m."fenceAgentTokenEnc", m."nextPollAt")
      SELECT c.id AS "memberId", c."clusterId", cl.name AS "clusterName", cl.kind::text AS kind, c.name, s.name AS site,
-            c."agentUrl", c."agentTokenEnc", c."nextPollAt",
+            c."agentUrl", c."agentTokenEnc", c."fenceAgentUrl", c."fenceAgentTokenEnc", c."nextPollAt",
             o.status AS "prevStatus", o.role AS "prevRole", o.timeline AS "prevTimeline",
             o."systemIdentifier" AS "prevSystemIdentifier", o.fenced AS "prevFenced", o."fenceEpoch" AS "prevFenceEpoch", o.error AS "prevError"
        FROM claimed c
@@ -62,12 +64,12 @@ export async function claimDueNodes(opts: { workerId: string; limit: number; lea
   return rows.map((r) => {
     let token: string | null = null;
     let tokenError: string | null = null;
-    if (r.agentTokenEnc) {
-      try {
-        token = openSecret(r.agentTokenEnc);
-      } catch (e) {
-        tokenError = (e as Error).message;
-      }
+    let fenceAgent: { url: string; token: string } | null = null;
+    try {
+      if (r.agentTokenEnc) token = openSecret(r.agentTokenEnc);
+      if (r.fenceAgentUrl && r.fenceAgentTokenEnc) fenceAgent = { url: r.fenceAgentUrl, token: openSecret(r.fenceAgentTokenEnc) };
+    } catch (e) {
+      tokenError = (e as Error).message;
     }
     return {
       memberId: r.memberId,
@@ -78,6 +80,7 @@ export async function claimDueNodes(opts: { workerId: string; limit: number; lea
       site: r.site,
       agentUrl: r.agentUrl,
       token,
+      fenceAgent,
       tokenError,
       nextPollAt: r.nextPollAt,
       prev: r.prevStatus

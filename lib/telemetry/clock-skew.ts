@@ -1,4 +1,4 @@
-import type { TObservation } from './observation';
+import { unknownObservation, type TObservation } from './observation';
 
 // An agent's clock skew: its answer's collectedAt minus Vakt's database time at the midpoint of the
 // request (start + half the round trip). Only measured, never used as a time: a member whose skew is
@@ -26,23 +26,9 @@ export function stampObservation(obs: TObservation, p: { requestStart: Date; req
   const observedAt = new Date((p.requestStart.getTime() + p.requestEnd.getTime()) / 2);
   const clockSkewMs = obs.payload === null || obs.payload === undefined ? null : measureClockSkew(obs.payload, p.requestStart, p.requestEnd);
   if (clockSkewMs !== null && Math.abs(clockSkewMs) > p.maxSkewMs && obs.status !== 'unknown') {
-    return {
-      ...obs,
-      observedAt,
-      clockSkewMs,
-      status: 'unknown',
-      error: `${clockSkewMessage(clockSkewMs)} (more than VAKT_MAX_CLOCK_SKEW_MS = ${p.maxSkewMs})`,
-      role: 'unknown',
-      timeline: null,
-      lsn: null,
-      receiveLsn: null,
-      replayLsn: null,
-      lagBytes: null,
-      lagSeconds: null,
-      syncState: null,
-      fenced: false,
-      fenceEpoch: null,
-    };
+    // unknown: no role, positions or fencing; identity, storage and the answer (payload) stay for display
+    const unknown = unknownObservation(`${clockSkewMessage(clockSkewMs)} (more than VAKT_MAX_CLOCK_SKEW_MS = ${p.maxSkewMs})`, observedAt);
+    return { ...unknown, clockSkewMs, systemIdentifier: obs.systemIdentifier, freeBytes: obs.freeBytes, totalBytes: obs.totalBytes, paused: obs.paused, payload: obs.payload };
   }
   return { ...obs, observedAt, clockSkewMs };
 }

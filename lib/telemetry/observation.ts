@@ -40,6 +40,8 @@ export type TPollTarget = {
   agentUrl: string;
   /** decrypted token (bearer for agents, user:password for Patroni) or null */
   token: string | null;
+  /** Patroni members: the Vakt agent registered beside the member (token decrypted); null/absent = none */
+  fenceAgent?: { url: string; token: string } | null;
 };
 
 export type TAdapterOptions = { timeoutMs?: number; now?: () => Date };

@@ -115,6 +115,8 @@ export function createPoller(o: TPollerOptions): TPoller {
       release();
     }
     const t1 = performance.now();
+    // a member with a fence agent stores a payload on every poll (its fenceAgent answer is never an earlier one)
+    if (node.fenceAgent && (obs.payload === null || obs.payload === undefined)) obs = { ...obs, payload: { fenceAgent: { answered: false, error: obs.error ?? 'not polled' } } };
     // database time of the request's midpoint; the agent's skew measured from its collectedAt
     obs = stampObservation(obs, { requestStart: clock.at(t0), requestEnd: clock.at(t1), maxSkewMs: cfg.maxClockSkewMs });
     const durationMs = t1 - t0;

@@ -14,6 +14,7 @@ import { basebackupReplica, copyStoppedPrimary } from '../pglocal/basebackup.ts'
 import { grantPgTraversal, IS_ROOT, PG_OS_USER, runAsPg } from '../pglocal/run-as.ts';
 import { getFreePort } from '../pglocal/ports.ts';
 import { pgQuery } from '../pglocal/query.ts';
+import { createAgentRole } from '../pglocal/agent-role.ts';
 import { waitFor } from '../pglocal/wait-for.ts';
 import { startWriteLoad, type TWriteLoad } from '../pglocal/write-load.ts';
 import { configurePgBackRest, pgBackRestBinary, type TPgBackRest } from '../pglocal/pgbackrest.ts';
@@ -281,10 +282,7 @@ export async function startDemoFleet(opts: TDemoFleetOptions): Promise<TDemoFlee
         .join('\n')}\nport = ${n.port}\ncluster_name = '${n.name}'\n`;
     fs.appendFileSync(path.join(primary.dataDir, 'postgresql.conf'), conf(primary));
     await runAsPg(bin, pgCtl, ['start', '-D', primary.dataDir, '-l', primary.logFile, '-w', '-t', '60']);
-    await pgQuery(
-      primary.pgUrl,
-      `CREATE ROLE ${AGENT_DB_ROLE} LOGIN; GRANT pg_monitor TO ${AGENT_DB_ROLE}; GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO ${AGENT_DB_ROLE};`,
-    );
+    await createAgentRole(primary.pgUrl, AGENT_DB_ROLE);
     for (const c of DEMO_CONTEXTS) {
       await pgQuery(primary.pgUrl, `CREATE DATABASE ${c.database}`);
       if (c.schema !== 'public') await pgQuery(primary.pgUrl.replace(/\/postgres$/, `/${c.database}`), `CREATE SCHEMA ${c.schema}`);
@@ -347,6 +345,7 @@ export async function startDemoFleet(opts: TDemoFleetOptions): Promise<TDemoFlee
           VAKT_AGENT_STATE_DIR: agentState,
           VAKT_AGENT_LOG_LEVEL: process.env.VAKT_DEMO_AGENT_LOG ?? 'info',
           VAKT_AGENT_PG_TIMEOUT_MS: '3000',
+          VAKT_AGENT_REPLICATION_ADDRESS: `127.0.0.1:${n.port}`, // WAL salvage streams from here
           ...(pgbackrest ? { VAKT_AGENT_PGBACKREST_STANZA: pgbackrest.stanza, VAKT_AGENT_PGBACKREST_CONFIG: pgbackrest.configPath } : {}),
         };
         const logFd = fs.openSync(path.join(stateDir, `agent-${n.name}.log`), 'a');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inRequestScope } from '../support/next-request-scope';
-import { disconnectDb } from '@/lib/base/db';
+import { db, disconnectDb } from '@/lib/base/db';
 import { cliActor } from '@/lib/auth/actor';
 import { createApiToken } from '@/lib/auth/tokens';
 import { createTeam } from '@/lib/registry/teams';
@@ -212,5 +212,35 @@ describe('GET /api/v1/contexts/{slug}/findings: live findings', () => {
     expect(live).toContainEqual({ code: 'AGENT_STALE', severity: 'warning', source: 'live', message: `${name}/m1 has never been observed.` });
     expect(live).toContainEqual({ code: 'NODE_UNKNOWN', severity: 'warning', source: 'live', message: `The agent for ${name}/m1 does not answer or answers garbage (never observed); its state is unknown.` });
     expect(live.map((x: { code: string }) => x.code)).not.toContain('NOT_OBSERVED');
+  });
+});
+
+describe('POST /api/v1/clusters: a Vakt agent beside a Patroni member', () => {
+  const post = (body: unknown) =>
+    call(clustersRoute.POST, 'POST', '/api/v1/clusters', { token: adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  it('is refused on a Vakt-agent cluster and needs url and token; accepted on Patroni, its token sealed and never returned', async () => {
+    const site = `rt-site-${sfx()}`;
+    await createSite({ actor: admin, input: { name: site } });
+    const fenceAgent = { url: 'http://127.0.0.1:9', token: 'beside-secret-token' };
+    const onAgent = await post({ name: `rt-fa-${sfx()}`, kind: 'vakt-agent', members: [{ name: 'm1', site, agentUrl: 'http://127.0.0.1:9', agentToken: 't', fenceAgent }] });
+    expect(onAgent.status).toBe(422);
+    expect(JSON.stringify(onAgent.body)).toContain("members.0.fenceAgent: only for Patroni members");
+    const noToken = await post({ name: `rt-fa-${sfx()}`, kind: 'patroni', members: [{ name: 'm1', site, agentUrl: 'http://127.0.0.1:9', fenceAgent: { url: 'http://127.0.0.1:9' } }] });
+    expect(noToken.status).toBe(422);
+    expect(JSON.stringify(noToken.body)).toContain('members.0.fenceAgent.token');
+    const outside = await post({ name: `rt-fa-${sfx()}`, kind: 'patroni', members: [{ name: 'm1', site, agentUrl: 'http://127.0.0.1:9', fenceAgent: { url: 'http://169.254.169.254', token: 't' } }] });
+    expect(outside.status).toBe(422);
+    expect(JSON.stringify(outside.body)).toContain('members.0.fenceAgent.url');
+    const name = `rt-fa-${sfx()}`;
+    const ok = await post({ name, kind: 'patroni', members: [{ name: 'm1', site, agentUrl: 'http://127.0.0.1:9', fenceAgent }] });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    expect(ok.body.members[0].fenceAgentUrl).toBe('http://127.0.0.1:9');
+    expect(JSON.stringify(ok.body)).not.toContain('beside-secret-token');
+    const row = await db.clusterMember.findFirstOrThrow({ where: { cluster: { name }, name: 'm1' } });
+    expect(row.fenceAgentTokenEnc).toBeTruthy();
+    expect(row.fenceAgentTokenEnc).not.toContain('beside-secret-token');
+    const audited = await db.auditEvent.findMany({ where: { targetId: name }, select: { after: true } });
+    expect(audited).toHaveLength(1);
+    expect(JSON.stringify(audited)).not.toContain('beside-secret-token');
   });
 });

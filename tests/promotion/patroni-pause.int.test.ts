@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliActor } from '@/lib/auth/actor';
-import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { approvePromotion } from '@/lib/promotion/approve-promotion';
 import { attestationTextFor } from '@/lib/promotion/rules';
 import { db } from '@/lib/base/db';
-import { registerCluster } from '@/lib/registry/register-cluster';
-import { createPatroniCluster, patroniSql, type TPatroniCluster } from '../support/patroni';
+import { patroniSql, type TPatroniCluster } from '../support/patroni';
 import { waitFor } from '../support/pg-cluster';
-import { declareContext, ensureSite, executeToCompletion, makeOperator, PASSWORD, runPoller, waitForHealthy } from '../support/promotion-support';
+import { executeToCompletion, killPausedLeaderPatroni, makeOperator, PASSWORD, registeredPatroniCluster, waitForHealthy, waitForVerdict } from '../support/promotion-support';
 
 // Patroni in pause mode does not demote a leader that loses its DCS lock, and a Patroni process that
 // exits while paused leaves PostgreSQL running. A real Patroni 3.0 + etcd cluster, paused; the leader's
@@ -19,66 +16,28 @@ import { declareContext, ensureSite, executeToCompletion, makeOperator, PASSWORD
 // so the leader lock is no fence in pause mode: GATED with an attestation (OLD_PRIMARY_NOT_FENCEABLE).
 const NAME = 'patroni-pause';
 let p: TPatroniCluster;
-let poller: { stop: () => Promise<void> } | undefined;
-
-/** Waits until `candidate`'s verdict and reason codes match; returns the report. */
-async function waitForReason(candidate: string, verdict: string, code: string, timeoutMs = 20_000) {
-  let last = '';
-  await waitFor(
-    async () => {
-      const s = await getClusterSafety(NAME);
-      const c = s.candidates.find((x) => x.node === candidate);
-      last = `${s.state} ${c?.verdict} ${c?.reasons.map((r) => r.code).join(',')}`;
-      return c?.verdict === verdict && c.reasons.some((r) => r.code === code);
-    },
-    timeoutMs,
-    `${candidate} ${verdict} with ${code}`,
-    250,
-  ).catch((e) => {
-    throw new Error(`${(e as Error).message}; last seen: ${last}`);
-  });
-  return getClusterSafety(NAME);
-}
+let suite: Awaited<ReturnType<typeof registeredPatroniCluster>> | undefined;
 
 beforeAll(async () => {
-  const t0 = Date.now();
-  await ensureSite('oslo');
-  p = await createPatroniCluster({ nodes: 2, scope: `${NAME}-${Date.now().toString(36)}` });
-  await declareContext(`${NAME}-ctx`, { failover: 'operator-approved', approvalsRequired: 1 });
-  await registerCluster({
-    actor: cliActor(),
-    input: { name: NAME, kind: 'patroni', contexts: [`${NAME}-ctx`], members: p.nodes.map((n) => ({ name: n.name, site: 'oslo', agentUrl: n.apiUrl, agentToken: p.credentials })) },
-  });
-  poller = runPoller();
-  console.log(`patroni pause setup: ${Date.now() - t0} ms`);
+  suite = await registeredPatroniCluster(NAME);
+  p = suite.p;
 }, 180_000);
-afterAll(async () => {
-  await poller?.stop();
-  await p?.cleanup();
-});
+afterAll(async () => suite?.stop());
 
 describe('a paused Patroni cluster whose leader Patroni dies while PostgreSQL keeps running', () => {
   it('BLOCKED (PRIMARY_STILL_STREAMING) while the replica streams from the old leader; GATED with attestation once it stopped; promoted on the attestation', async () => {
     const t0 = Date.now();
     const lap = (what: string) => console.log(`  ${what}: ${Date.now() - t0} ms`);
     await waitForHealthy(NAME);
-    await p.setPause(true);
-    const leader = await p.leader();
-    const replica = p.nodes.find((n) => n !== leader)!;
-    await patroniSql(leader, 'CREATE TABLE t (id int)');
-    await patroniSql(leader, 'INSERT INTO t SELECT generate_series(1, 10)');
-    lap('paused');
-
-    await p.killPatroni(leader, 'SIGKILL');
+    const { leader, replica } = await killPausedLeaderPatroni(p);
     // Patroni is gone, its PostgreSQL is not: still a writable primary, the replica still streams from it.
     await expect(fetch(`${leader.apiUrl}/patroni`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
-    expect((await patroniSql<{ r: boolean }>(leader, 'SELECT pg_is_in_recovery() AS r'))[0].r).toBe(false);
     await patroniSql(leader, 'INSERT INTO t VALUES (11)');
     await waitFor(async () => (await patroniSql<{ n: number }>(replica, 'SELECT count(*)::int AS n FROM t'))[0].n === 11, 10_000, 'the write replayed on the replica', 200);
     expect((await patroniSql<{ status: string }>(replica, 'SELECT status FROM pg_stat_wal_receiver'))[0]?.status).toBe('streaming');
     lap('leader Patroni killed, PostgreSQL still primary and streaming');
 
-    const blocked = await waitForReason(replica.name, 'BLOCKED', 'PRIMARY_STILL_STREAMING');
+    const blocked = await waitForVerdict(NAME, replica.name, 'BLOCKED', 20_000, { reason: 'PRIMARY_STILL_STREAMING' });
     expect(blocked.state).toBe('DEGRADED');
     expect(blocked.primary).toMatchObject({ node: leader.name, status: 'unknown' });
     const cand = blocked.candidates.find((c) => c.node === replica.name)!;
@@ -95,7 +54,7 @@ describe('a paused Patroni cluster whose leader Patroni dies while PostgreSQL ke
     // gone) and in pause mode the leader lock fences nothing: an attestation is required (after the
     // leader's DCS keys expire, ttl 10 s, the replica's /cluster no longer lists it).
     p.stopPostgres(leader);
-    const gated = await waitForReason(replica.name, 'GATED', 'OLD_PRIMARY_NOT_FENCEABLE', 25_000);
+    const gated = await waitForVerdict(NAME, replica.name, 'GATED', 25_000, { reason: 'OLD_PRIMARY_NOT_FENCEABLE' });
     const g = gated.candidates.find((c) => c.node === replica.name)!;
     expect(g.requiresAttestation).toBe(true);
     expect(g.reasons.map((r) => r.code)).not.toContain('FENCED_BY_PATRONI');

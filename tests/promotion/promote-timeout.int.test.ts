@@ -11,6 +11,7 @@ import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
+import { abandonPromote } from '@/lib/promotion/abandon-promote';
 import { auxiliaryPid, freezeProcess, waitFor } from '../support/pg-cluster';
 import { makeOperator, PASSWORD, promotionTestSuite, restartAgentWith, startRealCluster, waitForHealthy, waitForVerdict, writableNodes } from '../support/promotion-support';
 
@@ -86,5 +87,58 @@ describe('a promote that times out', () => {
     // the block is gone with the promotion
     await waitFor(async () => !(await getClusterSafety('slow')).candidates.some((x) => x.reasons.some((r) => r.code === 'CANDIDATE_PROMOTING')), 10_000, 'no CANDIDATE_PROMOTING');
     console.log(`promote-timeout: ${Date.now() - t0} ms`);
+  });
+
+  it("a candidate restarted during an unknown promote never finishes it: an operator abandons the promote, the candidate is fenced first, and the block lifts", async () => {
+    const t0 = Date.now();
+    const pg = await startRealCluster('drop', 2, 'slow-ctx');
+    clusters.push(pg);
+    const [a, b, c] = pg.nodes;
+    await restartAgentWith(b, { VAKT_AGENT_PROMOTE_WAIT_SECONDS: '2' });
+    await waitForHealthy('drop');
+    await a.killPg();
+    await waitForVerdict('drop', b.name, 'GATED');
+    const [op1, op2] = [await makeOperator('d1'), await makeOperator('d2')];
+    const { id } = await requestPromotion({ actor: op1, cluster: 'drop', candidate: b.name, reason: 'primary crashed' });
+    await approvePromotion({ actor: op1, id, password: PASSWORD });
+    await approvePromotion({ actor: op2, id, password: PASSWORD });
+    const startup = freezeProcess(auxiliaryPid(b, 'startup'));
+    expect((await executor('drop-1'))?.status).toBe('PROMOTING');
+
+    // b crashes and restarts before its recovery ever acted on the promote: PostgreSQL removes a pending
+    // promote signal when it starts, so b stays a replica and the watch could wait forever
+    await b.stopPg('immediate');
+    startup.thaw();
+    await b.startPg();
+    await waitFor(async () => (await b.agent!.status()).postgres.reachable, 20_000, `${b.name} back`);
+    expect((await b.agent!.status()).postgres.role).toBe('replica');
+    await sleep(RECHECK_MS + 100);
+    expect((await executor('drop-2'))?.status).toBe('PROMOTING');
+    expect((await getClusterSafety('drop')).candidates.find((x) => x.node === c.name)?.reasons.map((r) => r.code)).toContain('CANDIDATE_PROMOTING');
+
+    // a wrong password changes nothing
+    await expect(abandonPromote({ actor: op2, id, reason: 'b restarted', password: 'not the password' })).rejects.toMatchObject({ status: 403 });
+    expect((await getPromotion(id)).status).toBe('EXECUTING');
+
+    // abandoned: b is fenced with the request's epoch first, then the request ends FAILED
+    const r = await abandonPromote({ actor: op2, id, reason: 'b restarted: its promote signal is gone', password: PASSWORD });
+    expect(r.status).toBe('FAILED');
+    const view = await getPromotion(id);
+    expect(view.status).toBe('FAILED');
+    const step = view.steps.filter((s) => s.name === 'abandon').at(-1)!;
+    expect(step.status).toBe('ok');
+    expect(step.detail).toMatch(new RegExp(`${b.name} fenced with epoch 1 .*cannot finish promoting`));
+    const st = await b.agent!.status();
+    expect(st.fencing).toMatchObject({ fenced: true, epoch: 1 });
+    expect(st.postgres.reachable).toBe(false);
+    expect(await db.auditEvent.count({ where: { action: 'promotion.abandoned', targetId: id } })).toBe(1);
+    await expect(abandonPromote({ actor: op1, id, reason: 'again', password: PASSWORD })).rejects.toMatchObject({ status: 409 });
+
+    // the block lifts; b itself is fenced and stopped (never a candidate until rebuilt), c can be requested
+    await waitFor(async () => !(await getClusterSafety('drop')).candidates.some((x) => x.reasons.some((rr) => rr.code === 'CANDIDATE_PROMOTING')), 10_000, 'no CANDIDATE_PROMOTING');
+    await waitForVerdict('drop', b.name, 'BLOCKED', 10_000, { reason: 'CANDIDATE_UNREACHABLE' });
+    expect(await requestPromotion({ actor: op1, cluster: 'drop', candidate: c.name, reason: 'after the abandon' })).toMatchObject({ status: 'PENDING' });
+    expect(await writableNodes(pg)).toEqual([]);
+    console.log(`promote abandoned: ${Date.now() - t0} ms`);
   });
 });

@@ -12,7 +12,7 @@ import { sleep } from '@/lib/base/sleep';
 import { registerCluster } from '@/lib/registry/register-cluster';
 import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
 import type { TCandidateVerdict, TSafetyReport } from '@/lib/safety/engine';
-import { createPgCluster, type TPgCluster, type TPgClusterOptions, type TPgNode } from '../support/pg-cluster';
+import { auxiliaryPid, createPgCluster, waitFor, freezeProcess, postmasterPid, type TPgCluster, type TPgClusterOptions, type TPgNode } from '../support/pg-cluster';
 import { declareContext, ensureSite, runPoller } from '../support/promotion-support';
 import { onlyDue } from '../support/cluster-setup';
 
@@ -182,3 +182,17 @@ export async function dbNow(): Promise<Date> {
   const [{ now }] = await db.$queryRawUnsafe<{ now: Date }[]>(`SELECT now() AS now`);
   return now;
 }
+
+/**
+ * The primary dies and nothing can prove where its WAL ends: its postmaster is killed (SIGKILL) while
+ * one of its processes (the checkpointer, frozen with SIGSTOP) still holds its shared memory, so its
+ * agent answers but reports a postmaster that may still run and no final position. The unknown
+ * window stays open: the case sync coverage is for. (With a proof the loss is exact instead:
+ * tests/promotion/exact-loss.int.test.ts.) Cluster cleanup thaws the checkpointer.
+ */
+export async function killPrimaryWithoutProof(node: TPgNode): Promise<void> {
+  freezeProcess(auxiliaryPid(node, 'checkpointer'));
+  process.kill(postmasterPid(node), 'SIGKILL');
+  await waitFor(async () => !(await node.psql('SELECT 1').then(() => true, () => false)), 10_000, `${node.name} no longer answers`);
+}
+

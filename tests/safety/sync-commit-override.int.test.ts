@@ -11,7 +11,7 @@ import type { TSafetyReport } from '@/lib/safety/engine';
 import { pgQuery } from '../../scripts/pglocal/query';
 import { createPgCluster, waitFor, type TPgCluster } from '../support/pg-cluster';
 import { declareContext, ensureSite, waitForHealthy } from '../support/promotion-support';
-import { candidateOf, describeCandidate, expectNeverSafe, FAST_SAFETY_ENV, overrideEnv, pollOnly, registerHarnessCluster, watchSafety } from './safety-support';
+import { candidateOf, describeCandidate, expectNeverSafe, FAST_SAFETY_ENV, killPrimaryWithoutProof, overrideEnv, pollOnly, registerHarnessCluster, watchSafety } from './safety-support';
 
 const ZERO_LOSS_AUTOMATIC = { rpoClass: 'RPO-0', crossSite: 'not-assumed', replication: { local: 'sync', crossSite: 'none' }, approvalsRequired: 1, failover: 'automatic' };
 let restoreEnv: () => void = () => {};
@@ -48,9 +48,9 @@ async function primaryFacts(cluster: string, primary: string) {
   return { role: o?.role, synchronousCommit: o?.synchronousCommit ?? null, overrides: o?.synchronousCommitOverrides ?? null };
 }
 
-/** The primary dies; Vakt polls; reports are watched until `until` (or for `forMs`). */
+/** The primary dies (nothing proves its final position); Vakt polls; reports are watched until `until` (or for `forMs`). */
 async function killPrimaryAndWatch(cluster: string, pg: TPgCluster, o: { minMs: number; maxMs: number; until?: (r: TSafetyReport) => boolean }) {
-  await pg.primary.killPg();
+  await killPrimaryWithoutProof(pg.primary);
   const t0 = Date.now();
   const w = await watchSafety(cluster, o);
   return { ...w, elapsedMs: Date.now() - t0 };

@@ -6,6 +6,8 @@ import pg from 'pg';
 import { findPgBinaries } from '../../scripts/pglocal/binaries.ts';
 import { getFreePort } from '../../scripts/pglocal/ports.ts';
 import { waitFor } from '../../scripts/pglocal/wait-for.ts';
+import { PG_OS_USER } from '../../scripts/pglocal/run-as.ts';
+import { createHarnessAgent, type THarnessAgent } from './pg-cluster.ts';
 
 // A throwaway Patroni cluster for tests: one etcd (loopback) and N Patroni nodes (Debian `patroni`,
 // `etcd-server`), on free ports in one temp dir, run as the postgres OS user when we are root.
@@ -303,3 +305,35 @@ async function getJson(node: { apiUrl: string }, p: string): Promise<any> {
     return null;
   }
 }
+
+/**
+ * A Vakt agent beside each Patroni member (in this process; the node's name, data directory and
+ * PostgreSQL as the postgres user over loopback), as the README's "A Vakt agent beside a Patroni member"
+ * deploys one: it fences the member in pause mode and reports its WAL receiver. Stop them before cleanup.
+ */
+export async function startAgentsBeside(p: TPatroniCluster, site: string): Promise<Map<string, THarnessAgent>> {
+  const bin = findPgBinaries().bin;
+  const out = new Map<string, THarnessAgent>();
+  for (const n of p.nodes) {
+    const stateDir = path.join(p.baseDir, 'agents', n.name);
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const env: Record<string, string> = {
+      VAKT_AGENT_LISTEN: `127.0.0.1:${await getFreePort()}`,
+      VAKT_AGENT_TOKEN: `beside-${n.name}-${Math.random().toString(36).slice(2)}`,
+      VAKT_AGENT_NODE: n.name,
+      VAKT_AGENT_SITE: site,
+      VAKT_AGENT_PG_URL: `postgresql://postgres@127.0.0.1:${n.pgPort}/postgres`,
+      VAKT_AGENT_DATA_DIR: n.dataDir,
+      VAKT_AGENT_PG_BIN: bin,
+      VAKT_AGENT_RUN_AS: PG_OS_USER,
+      VAKT_AGENT_STATE_DIR: stateDir,
+      VAKT_AGENT_LOG_LEVEL: process.env.VAKT_TEST_AGENT_LOG ?? 'silent',
+      VAKT_AGENT_PG_TIMEOUT_MS: '3000',
+    };
+    const agent = createHarnessAgent({ mode: 'in-process', env, baseDir: p.baseDir, name: n.name, children: new Set() });
+    await agent.start();
+    out.set(n.name, agent);
+  }
+  return out;
+}
+

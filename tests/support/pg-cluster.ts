@@ -12,6 +12,7 @@ import { basebackupReplica, copyStoppedPrimary } from '../../scripts/pglocal/bas
 import { IS_ROOT, PG_OS_USER, runAsPg } from '../../scripts/pglocal/run-as.ts';
 import { getFreePort } from '../../scripts/pglocal/ports.ts';
 import { pgQuery } from '../../scripts/pglocal/query.ts';
+import { createAgentRole } from '../../scripts/pglocal/agent-role.ts';
 import { waitFor } from '../../scripts/pglocal/wait-for.ts';
 import { configurePgBackRest, type TPgBackRest } from '../../scripts/pglocal/pgbackrest.ts';
 import { createAgentServer, type TAgentServer } from '../../lib/agent/server.ts';
@@ -357,9 +358,7 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
     fs.appendFileSync(path.join(primary.dataDir, 'postgresql.conf'), nodeConf(primary));
     await primary.startPg();
     if (opts.agentDbRole !== 'superuser') {
-      await primary.psql(`CREATE ROLE ${AGENT_DB_ROLE} LOGIN;
-        GRANT pg_monitor TO ${AGENT_DB_ROLE};
-        GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO ${AGENT_DB_ROLE};`);
+      await createAgentRole(primary.pgUrl, AGENT_DB_ROLE); // exactly lib/agent/README.md "Database grants"
     }
     if (pgbackrest) await pgbackrest.stanzaCreate();
 
@@ -501,7 +500,7 @@ export function faketimeEnv(offset: string): Record<string, string> {
 
 // ---------------------------------------------------------------- agents
 
-function createHarnessAgent(o: { mode: 'in-process' | 'child-process'; env: Record<string, string>; baseDir: string; name: string; children: Set<ChildProcess> }): THarnessAgent {
+export function createHarnessAgent(o: { mode: 'in-process' | 'child-process'; env: Record<string, string>; baseDir: string; name: string; children: Set<ChildProcess> }): THarnessAgent {
   const url = `http://${o.env.VAKT_AGENT_LISTEN}`;
   const token = o.env.VAKT_AGENT_TOKEN;
   let server: TAgentServer | null = null;

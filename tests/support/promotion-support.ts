@@ -12,7 +12,8 @@ import { createPoller } from '@/lib/telemetry/poll-cycle';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
 import { getPromotion } from '@/lib/promotion/get-promotion';
-import { createPgCluster, waitFor, type TPgCluster } from './pg-cluster';
+import { createPgCluster, waitFor, type THarnessAgent, type TPgCluster } from './pg-cluster';
+import { createPatroniCluster, patroniSql, startAgentsBeside, type TPatroniCluster } from './patroni';
 import { declarationSpec } from './declaration-fixture';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -182,4 +183,55 @@ export async function writableNodes(pg: TPgCluster): Promise<string[]> {
     if (r) out.push(n.name);
   }
   return out;
+}
+
+/**
+ * A real Patroni cluster (2 nodes, tests/support/patroni.ts) registered in Vakt with an
+ * operator-approved context, the poller running; `agentsBeside`: a Vakt agent beside each member,
+ * registered as its fence agent. For a test file's beforeAll; `stop()` in its afterAll.
+ */
+export async function registeredPatroniCluster(name: string, opts: { agentsBeside?: boolean } = {}) {
+  const t0 = Date.now();
+  await ensureSite('oslo');
+  const p = await createPatroniCluster({ nodes: 2, scope: `${name}-${Date.now().toString(36)}` });
+  const agents = opts.agentsBeside ? await startAgentsBeside(p, 'oslo') : new Map<string, THarnessAgent>();
+  await declareContext(`${name}-ctx`, { failover: 'operator-approved', approvalsRequired: 1 });
+  await registerCluster({
+    actor: cliActor(),
+    input: {
+      name,
+      kind: 'patroni',
+      contexts: [`${name}-ctx`],
+      members: p.nodes.map((n) => {
+        const a = agents.get(n.name);
+        return { name: n.name, site: 'oslo', agentUrl: n.apiUrl, agentToken: p.credentials, ...(a ? { fenceAgent: { url: a.url, token: a.token } } : {}) };
+      }),
+    },
+  });
+  const poller = runPoller();
+  console.log(`${name} setup: ${Date.now() - t0} ms`);
+  return {
+    p,
+    agents,
+    async stop() {
+      await poller.stop();
+      for (const a of agents.values()) await a.stop();
+      await p.cleanup();
+    },
+  };
+}
+
+/**
+ * Pauses the Patroni cluster, writes a table on the leader, then kills the leader's Patroni (SIGKILL):
+ * its PostgreSQL keeps running as a writable primary. Returns the leader and the replica.
+ */
+export async function killPausedLeaderPatroni(p: TPatroniCluster) {
+  await p.setPause(true);
+  const leader = await p.leader();
+  const replica = p.nodes.find((n) => n !== leader)!;
+  await patroniSql(leader, 'CREATE TABLE t (id int)');
+  await patroniSql(leader, 'INSERT INTO t SELECT generate_series(1, 10)');
+  await p.killPatroni(leader, 'SIGKILL');
+  expect((await patroniSql<{ r: boolean }>(leader, 'SELECT pg_is_in_recovery() AS r'))[0].r).toBe(false);
+  return { leader, replica };
 }

@@ -8,6 +8,7 @@ import { bytesToLsn } from '@/lib/pg';
 import type { TLoadedCluster, TLoadedMember } from '@/lib/safety/load-safety-input';
 import { PATRONI_STOPPED_STATES } from '@/lib/telemetry/adapter-patroni';
 import { memberToken } from './member-token';
+import { fenceAgentMember, fenceThroughAgent, promotionFenceReason } from './vakt-agent';
 import type { TPromotionDriver } from './types';
 
 /** How long verify waits, after the leader changed, for Patroni to publish the new timeline's history. */
@@ -93,21 +94,34 @@ const leads = (s: TLeader, candidate: string, oldTimeline: number | null) =>
 export const patroniDriver: TPromotionDriver = {
   kind: 'patroni',
 
-  async fence({ cluster, oldPrimary, attestation }) {
+  async fence({ promotionId, cluster, oldPrimary, candidate, epoch, attestation }) {
     // Outside pause mode Patroni demotes a leader that cannot renew its lock. Paused (or pause unknown),
-    // it does not: the old leader's REST API must answer now with PostgreSQL stopped, or the old leader
-    // is unreachable and the operators' attestation stands in. Reachable and not stopped: fail.
+    // it does not: a Vakt agent registered beside the old leader fences it with the epoch; failing
+    // that agent being reachable, the old leader's REST API must answer now with PostgreSQL stopped, or
+    // the old leader is unreachable and the operators' attestation stands in. A fence that was
+    // attempted and failed, or a leader that answers and is not stopped: fail.
     const paused = await patroniPausedNow(cluster);
     if (paused === false) return { ok: true, detail: `Patroni's leader lock fences ${oldPrimary ?? 'the old leader'} (not paused)` };
     const old = cluster.members.find((m) => m.name === oldPrimary);
     if (!old) return { ok: false, message: `Patroni is ${paused ? 'paused' : 'of unknown pause state'} and the old leader ${oldPrimary ?? '(none recorded)'} is not a registered member: Vakt cannot prove it stopped` };
+    const agent = fenceAgentMember(old);
+    let agentError: string | null = null;
+    if (agent) {
+      const r = await fenceThroughAgent(agent, { epoch, reason: promotionFenceReason(promotionId, candidate, epoch) });
+      if (r.outcome === 'fenced') return { ok: true, detail: `Patroni is paused; the Vakt agent beside ${old.name} fenced it with epoch ${epoch}: ${r.detail}` };
+      if (r.outcome === 'failed') {
+        return { ok: false, message: `Patroni is paused and fencing ${old.name} through the Vakt agent beside it failed ${r.message}${attestation ? '; the fence was attempted, so the attestation (which covers only an unreachable old leader) does not stand in' : ''}` };
+      }
+      agentError = r.message;
+    }
+    const via = agentError ? ` (the Vakt agent beside it is unreachable: ${agentError})` : '';
     const state = await patroniState(old);
     if (state.answered && state.state !== null && (PATRONI_STOPPED_STATES as readonly string[]).includes(state.state)) {
-      return { ok: true, detail: `Patroni is paused; Patroni on ${old.name} answers that PostgreSQL is ${state.state}` };
+      return { ok: true, detail: `Patroni is paused; Patroni on ${old.name} answers that PostgreSQL is ${state.state}${via}` };
     }
     if (state.answered) return { ok: false, message: `Patroni is paused and Patroni on ${old.name} answers with PostgreSQL ${state.state ?? 'in an unknown state'}, not stopped: it may still accept writes (an attestation covers only an unreachable old leader)` };
-    if (attestation) return { ok: true, detail: `Patroni is paused and ${old.name} does not answer (${state.error}): relying on the attestation`, attested: { oldPrimary: old.name, error: state.error } };
-    return { ok: false, message: `Patroni is paused and ${old.name} does not answer (${state.error}); nobody attested it is fenced` };
+    if (attestation) return { ok: true, detail: `Patroni is paused and ${old.name} does not answer (${state.error})${via}: relying on the attestation`, attested: { oldPrimary: old.name, error: state.error } };
+    return { ok: false, message: `Patroni is paused and ${old.name} does not answer (${state.error})${via}; nobody attested it is fenced` };
   },
 
   async promote({ cluster, candidate, oldTimeline, fork, resumed, afterCall }) {

@@ -1,6 +1,7 @@
 // One driver per cluster kind: how the executor fences the old primary, promotes the candidate and
 // verifies the result (docs/safety.md, "Epochs and fencing"). The executor owns the order, the epoch,
 // the step records, the lease and the audit; a driver only talks to the cluster and says what happened.
+import type { TFinalPosition } from '@/lib/agent/protocol';
 import type { TClusterKind } from '@/lib/pg';
 import type { TLoadedCluster, TLoadedMember } from '@/lib/safety/load-safety-input';
 
@@ -22,8 +23,11 @@ export type TFenceInput = {
   attestation: string | null;
 };
 export type TFenceResult =
-  /** fenced (or fenced by the cluster's own mechanism); `attested`: unreachable, the attestation stands in (audited) */
-  | { ok: true; detail: string; attested?: { oldPrimary: string; error: string } }
+  /**
+   * fenced (or fenced by the cluster's own mechanism); `attested`: unreachable, the attestation stands in
+   * (audited); `finalPosition`: the fenced node's WAL end as its agent proved it once PostgreSQL stopped
+   */
+  | { ok: true; detail: string; attested?: { oldPrimary: string; error: string }; finalPosition?: TFinalPosition | null }
   | { ok: false; message: string };
 
 export type TPromoteInput = {

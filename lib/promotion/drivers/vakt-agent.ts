@@ -1,7 +1,7 @@
 // The promotion driver for Vakt-agent clusters: the executor's calls to a member's agent
 // (docs/agent-protocol.md: POST /v1/fence, POST /v1/promote, GET /v1/status), through the SSRF-guarded client.
 // The agent's fence and promote are idempotent for the same epoch, so a resumed execution repeats them safely.
-import { ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus } from '@/lib/agent/protocol';
+import { ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus, type TFinalPosition } from '@/lib/agent/protocol';
 import { db } from '@/lib/base/db';
 import { agentRequest, AgentHttpError } from '@/lib/base/net/agent-http';
 import { joinUrl } from '@/lib/base/net/join-url';
@@ -48,16 +48,28 @@ async function post(m: TLoadedMember, path: string, body: unknown, timeoutMs: nu
 }
 
 /** The agent's own fence/promote bounds as its latest stored status reported them (`timeouts`, optional). */
-async function reportedTimeouts(m: TLoadedMember): Promise<{ fenceSeconds?: unknown; promoteSeconds?: unknown }> {
+type TReportedTimeouts = { fenceSeconds?: unknown; promoteSeconds?: unknown; standbySeconds?: unknown; upstreamSeconds?: unknown };
+async function reportedTimeouts(m: TLoadedMember): Promise<TReportedTimeouts> {
   const o = await db.nodeObservation.findUnique({ where: { memberId: m.id }, select: { payload: true } }).catch(() => null);
-  const t = (o?.payload as { timeouts?: unknown } | null | undefined)?.timeouts;
-  return t && typeof t === 'object' ? (t as { fenceSeconds?: unknown; promoteSeconds?: unknown }) : {};
+  // a Vakt agent's status, or (Patroni member) the status of the Vakt agent beside it
+  const pl = o?.payload as { timeouts?: unknown; fenceAgent?: { status?: { timeouts?: unknown } } } | null | undefined;
+  const t = pl?.timeouts ?? pl?.fenceAgent?.status?.timeouts;
+  return t && typeof t === 'object' ? (t as TReportedTimeouts) : {};
 }
 
 export const fenceMember = async (m: TLoadedMember, epoch: number, reason: string, timeoutMs?: number) =>
   post(m, '/v1/fence', { epoch, reason }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).fenceSeconds, DEFAULT_AGENT_FENCE_SECONDS));
 export const promoteMember = async (m: TLoadedMember, epoch: number, timeoutMs?: number) =>
   post(m, '/v1/promote', { epoch }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).promoteSeconds, DEFAULT_AGENT_PROMOTE_SECONDS));
+
+/** WAL salvage: start a fenced node read-only as a standby serving its WAL (POST /v1/standby; the agent's fence bound). */
+export const startStandby = async (m: TLoadedMember, epoch: number, reason: string, timeoutMs?: number) =>
+  post(m, '/v1/standby', { epoch, reason }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).standbySeconds, DEFAULT_AGENT_FENCE_SECONDS));
+/** WAL salvage: point a replica at another upstream (POST /v1/upstream). */
+export const setUpstream = async (m: TLoadedMember, epoch: number, to: { host: string; port: number }, reason: string, timeoutMs?: number) =>
+  post(m, '/v1/upstream', { epoch, host: to.host, port: to.port, reason }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).upstreamSeconds, DEFAULT_AGENT_PROMOTE_SECONDS));
+/** `(CODE status): message` of a failed agent call, for step details. */
+export const callFailure = (r: Extract<TAgentCallResult, { ok: false }>) => failure(r);
 
 export async function memberStatus(m: TLoadedMember, timeoutMs = 5_000): Promise<TAgentStatus | null> {
   try {
@@ -72,6 +84,28 @@ export async function memberStatus(m: TLoadedMember, timeoutMs = 5_000): Promise
 
 const failure = (r: Extract<TAgentCallResult, { ok: false }>) => `(${r.code}${r.status ? ` ${r.status}` : ''}): ${r.message}`;
 
+/** The reason a promotion's fence carries (the agent records it with the fence). */
+export const promotionFenceReason = (promotionId: string, candidate: string, epoch: number) => `vakt promotion ${promotionId}: ${candidate} becomes primary at epoch ${epoch}`;
+
+/** A Patroni member's Vakt agent (registered beside it) as a member this driver's calls can reach; null = none. */
+export const fenceAgentMember = (m: TLoadedMember): TLoadedMember | null =>
+  m.fenceAgentUrl && m.fenceAgentTokenEnc ? { ...m, agentUrl: m.fenceAgentUrl, agentTokenEnc: m.fenceAgentTokenEnc } : null;
+
+export type TAgentFence =
+  | { outcome: 'fenced'; detail: string; finalPosition: TFinalPosition | null }
+  | { outcome: 'failed'; message: string }
+  | { outcome: 'unreachable'; message: string };
+
+/**
+ * Fence `member` through its Vakt agent with the new epoch: fenced; failed (the agent was reached, or
+ * may have been, and did not confirm: an attestation never stands in); or never reached.
+ */
+export async function fenceThroughAgent(member: TLoadedMember, o: { epoch: number; reason: string }): Promise<TAgentFence> {
+  const r = await fenceMember(member, o.epoch, o.reason);
+  if (r.ok) return { outcome: 'fenced', detail: r.result.detail ?? (r.result.alreadyDone ? 'already fenced' : 'fenced'), finalPosition: r.result.finalPosition ?? null };
+  return fenceAttempted(callEnd(r)) ? { outcome: 'failed', message: failure(r) } : { outcome: 'unreachable', message: r.message };
+}
+
 export const vaktAgentDriver: TPromotionDriver = {
   kind: 'vakt-agent',
 
@@ -81,15 +115,20 @@ export const vaktAgentDriver: TPromotionDriver = {
     if (!oldPrimary) return { ok: false, message: 'no old primary is known, so it cannot be fenced' };
     const member = cluster.members.find((m) => m.name === oldPrimary);
     if (!member) return { ok: false, message: `old primary ${oldPrimary} is not a member any more` };
-    const r = await fenceMember(member, epoch, `vakt promotion ${promotionId}: ${candidate} becomes primary at epoch ${epoch}`);
-    if (r.ok) return { ok: true, detail: `${oldPrimary} fenced with epoch ${epoch}: ${r.result.detail ?? (r.result.alreadyDone ? 'already fenced' : 'fenced')}` };
-    if (attestationCoversFence(callEnd(r), attestation)) {
+    const r = await fenceThroughAgent(member, { epoch, reason: promotionFenceReason(promotionId, candidate, epoch) });
+    if (r.outcome === 'fenced') {
+      const fp = r.finalPosition;
+      return { ok: true, detail: `${oldPrimary} fenced with epoch ${epoch}: ${r.detail}${fp ? `; ${fp.proof}` : ''}`, finalPosition: fp };
+    }
+    if (r.outcome === 'unreachable' && attestation?.trim()) {
       return { ok: true, detail: `${oldPrimary} unreachable (${r.message}); relying on the operators' attestation "${attestation}"`, attested: { oldPrimary, error: r.message } };
     }
-    const attempted = fenceAttempted(callEnd(r));
     return {
       ok: false,
-      message: `fencing ${oldPrimary} failed ${failure(r)}${attempted && attestation ? '; the fence was attempted, so the attestation (which covers only an unreachable old primary) does not stand in' : ''}`,
+      message:
+        r.outcome === 'unreachable'
+          ? `fencing ${oldPrimary} failed: its agent is unreachable (${r.message}) and nobody attested it is fenced`
+          : `fencing ${oldPrimary} failed ${r.message}${attestation ? '; the fence was attempted, so the attestation (which covers only an unreachable old primary) does not stand in' : ''}`,
     };
   },
 

@@ -1,5 +1,5 @@
 // Cluster-level view: who is primary, is it healthy, is there a split brain, what to fence.
-import type { TClusterHistory, TClusterState, TMemberInput, TSafetyConfig, TSafetyInput } from './types';
+import type { TClusterHistory, TClusterState, TMemberInput, TMemberObservation, TSafetyConfig, TSafetyInput } from './types';
 import { toMs } from '@/lib/pg';
 import { claimsPrimary, isFresh, repointFork, resolveConfig, secondsSince } from './helpers';
 
@@ -54,12 +54,27 @@ const PATRONI_LEADER_ROLES = ['leader', 'master', 'primary', 'standby_leader'];
  * Replicas that still stream from (or very recently heard from) a primary Vakt cannot reach; for
  * Patroni also any member whose /cluster lists that leader with PostgreSQL running or streaming.
  */
+/** The WAL receiver heard from its sender within the streaming-evidence window (a future time counts as now: fail closed). */
+function receivedRecently(wr: NonNullable<TMemberObservation['walReceiver']>, input: TDeriveStateInput): boolean {
+  const ms = toMs(wr.lastMsgReceiptTime ?? null);
+  return ms !== null && Math.max(0, (input.nowMs - ms) / 1000) <= input.config.streamingEvidenceSeconds;
+}
+
 export function primaryStreamingEvidence(input: TDeriveStateInput, primaryNode: string): string[] {
   const out: string[] = [];
   for (const m of input.members) {
-    if (m.name === primaryNode) continue;
     const o = m.observation;
-    if (!o || o.status === 'unknown' || !isFresh(o, input.nowMs, input.config)) continue;
+    if (!o || !isFresh(o, input.nowMs, input.config)) continue;
+    // Patroni: the Vakt agent beside a member answered in this poll (even when that member's Patroni did not)
+    const fa = o.fenceAgent;
+    if (fa?.answered && m.name === primaryNode && fa.postgresReachable && fa.role === 'primary') {
+      out.push(`the Vakt agent beside ${m.name} reports its PostgreSQL running as a writable primary`);
+    }
+    if (m.name === primaryNode) continue;
+    if (fa?.answered && fa.walReceiver && (fa.walReceiver.status === 'streaming' || receivedRecently(fa.walReceiver, input))) {
+      out.push(`the Vakt agent beside ${m.name} reports its WAL receiver ${fa.walReceiver.status ?? 'active'}${fa.walReceiver.senderNode ? ` from ${fa.walReceiver.senderNode}` : ' (sender not mapped to a member: counted as the old leader)'}`);
+    }
+    if (o.status === 'unknown') continue;
     // Patroni: a member whose /cluster lists the old leader as leader with PostgreSQL running or streaming
     // (the DCS member key its Patroni last wrote: stale by at most a TTL; fail closed).
     const listed = o.patroni?.members.find((x) => x.name === primaryNode);

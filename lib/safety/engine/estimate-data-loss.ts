@@ -17,7 +17,14 @@
 // - The window is covered (not added) only when synchronous replication proves the candidate holds
 //   every acknowledged commit (syncCoverage below): synchronous_standby_names semantics, not the
 //   sync_state of one pg_stat_replication snapshot.
-import type { TDataLoss, TInstant, TMemberObservation, TReplicationEntry } from './types';
+// - A proven final position (basis proven-final): the stopped old primary's agent proved where its WAL
+//   ends (no postmaster left; pg_controldata after a clean shutdown, the end of valid WAL after a
+//   crash). The window is closed: bytes = final LSN − candidate, exact; unknownWindowSeconds 0; the
+//   seconds bound the time the missing bytes span: the lag at the last sighting (when the candidate
+//   lacks WAL from before it) plus the closed window from the last sighting to the first time Vakt saw
+//   it down (`stoppedBy`; now when unknown). The caller trusts the proof only when it is consistent
+//   (same timeline, at or past every position known): see evaluate-cluster.ts.
+import type { TDataLoss, TInstant, TMemberObservation, TProvenFinalPosition, TReplicationEntry } from './types';
 import { lsnBytes, lsnValue, maxLsn, toMs } from '@/lib/pg';
 import { DEFAULT_SAFETY_CONFIG, fmtBytes, secondsSince } from './helpers';
 import { describeSyncStandbyNames, mayAcknowledge, parseSyncStandbyNames } from './sync-standby-names';
@@ -37,6 +44,10 @@ export interface TDataLossInput {
     synchronousCommit?: string | null;
     synchronousStandbyNames?: string | null;
     synchronousCommitOverrides?: TMemberObservation['synchronousCommitOverrides'];
+    /** where the stopped primary's WAL ends, proven on its disk (closes the unknown window) */
+    finalPosition?: TProvenFinalPosition | null;
+    /** the first time Vakt saw it down: it wrote nothing after (bounds the closed window) */
+    stoppedBy?: TInstant | null;
   } | null;
   /** Every other position known for any member (their WAL ends). */
   memberWalEnds: Array<string | null>;
@@ -64,15 +75,17 @@ export function explainDataLoss(input: TDataLossInput): { loss: TDataLoss; syncN
   const entry = replication.find((r) => r.applicationName === candidate.name) ?? null;
 
   const candidateLsn = maxLsn([candidate.receiveLsn, candidate.replayLsn, entry?.flushLsn]);
+  const final = primary?.finalPosition ?? null;
   const referenceLsn = maxLsn([
     primary?.lastLsn,
+    final?.lsn,
     ...replication.flatMap((r) => [r.sentLsn, r.flushLsn, r.replayLsn]),
     ...input.memberWalEnds,
   ]);
-  const unknownWindowSeconds = primary ? secondsSince(primary.lastSeenOkAt, nowMs, tolerance) : null;
-
   const diff = lsnBytes(referenceLsn, candidateLsn);
   const bytes = diff === null ? null : Math.max(0, diff);
+  if (final && primary) return provenLoss(input, { final, referenceLsn, candidateLsn, bytes, entry, nowMs, tolerance });
+  const unknownWindowSeconds = primary ? secondsSince(primary.lastSeenOkAt, nowMs, tolerance) : null;
 
   let seconds: number | null;
   if (bytes === 0) seconds = 0;
@@ -90,8 +103,59 @@ export function explainDataLoss(input: TDataLossInput): { loss: TDataLoss; syncN
   else worstCaseSeconds = unknownWindowSeconds === null ? null : seconds + unknownWindowSeconds;
 
   return {
-    loss: { bytes, seconds, unknownWindowSeconds, windowCoveredBySync, worstCaseSeconds, referenceLsn, candidateLsn, syncState },
+    loss: {
+      bytes,
+      seconds,
+      unknownWindowSeconds,
+      windowCoveredBySync,
+      worstCaseSeconds,
+      referenceLsn,
+      candidateLsn,
+      syncState,
+      basis: bytes === null || worstCaseSeconds === null ? 'unknown' : 'measured-window',
+      exact: false,
+      finalLsn: null,
+      proof: null,
+    },
     syncNotProven,
+  };
+}
+
+/** The loss once the stopped primary's final position is proven: exact bytes, the window closed. */
+function provenLoss(
+  input: TDataLossInput,
+  o: { final: TProvenFinalPosition; referenceLsn: string | null; candidateLsn: string | null; bytes: number | null; entry: TReplicationEntry | null; nowMs: number; tolerance: { futureToleranceSeconds: number } },
+): { loss: TDataLoss; syncNotProven: string | null } {
+  const primary = input.primary!;
+  const { bytes } = o;
+  let seconds: number | null;
+  if (bytes === 0) seconds = 0;
+  else if (bytes === null) seconds = null;
+  else {
+    // the missing bytes span at most: the lag at the last sighting (only when the candidate lacks WAL
+    // from before it) plus the closed window from the last sighting to when Vakt first saw it down
+    const seenMs = toMs(primary.lastSeenOkAt);
+    const stopMs = toMs(primary.stoppedBy ?? null) ?? o.nowMs;
+    const closed = seenMs === null ? null : Math.max(0, (Math.min(stopMs, o.nowMs) - seenMs) / 1000);
+    const before = atOrAbove(o.candidateLsn, primary.lastLsn) ? 0 : measuredLagSeconds(o.entry, input.candidate.lastReplayAt, primary.lastSeenOkAt);
+    seconds = closed === null || before === null ? null : before + closed;
+  }
+  return {
+    loss: {
+      bytes,
+      seconds,
+      unknownWindowSeconds: 0,
+      windowCoveredBySync: false,
+      worstCaseSeconds: seconds,
+      referenceLsn: o.referenceLsn,
+      candidateLsn: o.candidateLsn,
+      syncState: o.entry?.syncState ?? null,
+      basis: bytes === null ? 'unknown' : 'proven-final',
+      exact: bytes !== null,
+      finalLsn: o.final.lsn,
+      proof: o.final.proof,
+    },
+    syncNotProven: null,
   };
 }
 

@@ -4,6 +4,7 @@ import type { TClusterView } from './derive-cluster-state';
 import type { TStrictestPolicy } from './strictest-policy';
 import { explainDataLoss, type TDataLossInput } from './estimate-data-loss';
 import { reasons, type TCheck } from './reasons';
+import { planSalvage } from './salvage-plan';
 import { lsnBytes, toMs } from '@/lib/pg';
 import { answeredNow, isClockSkewed, isFresh, receivedLsn, repointFork, secondsSince, walEnd } from './helpers';
 
@@ -21,6 +22,8 @@ export interface TEvaluationFrame {
   primaryKnowledge: TDataLossInput['primary'];
   /** Members whose WAL end is a position every candidate must reach (same database system, not left on an older timeline). */
   walCounted: Set<string>;
+  /** why the stopped primary's reported final position is not used (null: used, or none reported) */
+  finalPositionRejected: string | null;
 }
 
 const effectOrder = { block: 0, manual: 1, gate: 2, info: 3 } as const;
@@ -70,11 +73,18 @@ function fenceabilityCheck(f: TEvaluationFrame, primary: string): TCheck {
     // fresh member says which) it does not: the old leader must be proven stopped by its own REST API
     // answering now with PostgreSQL stopped, or attested (the registry links no Vakt agent to a member).
     if (patroniPaused(f) === false) return reasons.fencedByPatroni(primary);
+    // A Vakt agent beside the old leader that answered in a fresh poll fences it before the promotion
+    // (and an epoch-fenced one stays read-only whatever starts its PostgreSQL again).
+    const fa = o?.fenceAgent ?? null;
+    if (fa?.answered && isFresh(o, nowMs, config) && !isClockSkewed(o, config)) {
+      if (fa.fencing?.fenced) return reasons.oldPrimaryFenced(primary, fa.fencing.epoch, secondsSince(o!.observedAt, nowMs, config));
+      return reasons.fenceAgentFenceable(primary, input.cluster.epoch + 1);
+    }
     const state = o?.patroni?.state ?? null;
     if (answeredNow(o, nowMs, config, { down: true }) && o!.status === 'down' && state !== null && PATRONI_STOPPED.includes(state)) {
       return reasons.patroniLeaderStopped(primary, state, secondsSince(o!.observedAt, nowMs, config));
     }
-    return reasons.patroniLeaderNotProvenStopped(primary, answeredNow(o, nowMs, config, { down: true }) ? state ?? o!.status : null);
+    return reasons.patroniLeaderNotProvenStopped(primary, answeredNow(o, nowMs, config, { down: true }) ? state ?? o!.status : null, fa && !fa.answered ? fa.error ?? 'no answer' : null);
   }
   // Only an answer now counts: the agent answered (ok or down) in a fresh observation with a clock Vakt
   // trusts. An unknown or stale member keeps the payload of an earlier answer; its "fenced" is history.
@@ -207,6 +217,8 @@ export function evaluateCandidate(f: TEvaluationFrame, m: TMemberInput, shared: 
   else if (bound !== null && worst > bound) checks.push(reasons.exceedsRpo(dataLoss, bound, policy.strictestContext!));
   else if (bound !== null) checks.push(reasons.withinRpo(dataLoss, bound, policy.strictestContext!));
   if (dataLoss.windowCoveredBySync && dataLoss.bytes === 0) checks.push(reasons.syncStandbyCaughtUp(m.name, dataLoss.syncState));
+  if (dataLoss.basis === 'proven-final' && f.view.primaryNode) checks.push(reasons.lossProven(f.view.primaryNode, m.name, dataLoss));
+  if (f.finalPositionRejected && f.view.primaryNode) checks.push(reasons.finalPositionNotTrusted(f.view.primaryNode, f.finalPositionRejected));
   if (syncNotProven) checks.push(reasons.syncNotProven(m.name, syncNotProven));
   // A reachable member holds WAL the candidate lacks: never SAFE (two operators may still choose it).
   const ahead = aheadOf(f, m, dataLoss.candidateLsn);
@@ -256,5 +268,6 @@ export function evaluateCandidate(f: TEvaluationFrame, m: TMemberInput, shared: 
     requiresAttestation: checks.some((c) => c.attestation === true),
     replayLsn: replay,
     runbook: verdict === 'MANUAL' ? policy.manual.map((c) => `[${c.slug}]\n${c.runbook}`).join('\n\n') : null,
+    salvage: planSalvage(f, m, dataLoss),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCluster } from './evaluate-cluster';
-import type { TDataLoss, TMemberInput, TMemberObservation, TSafetyInput, TVerdict } from './types';
+import type { TDataLoss, TFenceAgentFacts, TMemberInput, TMemberObservation, TSafetyInput, TVerdict } from './types';
 import { lsnValue, toMs } from '@/lib/pg';
 import { MiB, NOW, SYS, ago, ctx, lsn, observation, primaryLost, primaryUp, rep, replica, scenario, standbyNames } from '../../../tests/support/safety-fixtures';
 
@@ -40,6 +40,21 @@ const patroniLeaderGone = (oslo2Obs = {}) => scenario({ members: [lostPrimary({ 
 // A paused Patroni cluster whose old leader's Patroni answers that PostgreSQL is `state`; oslo-2 receives no WAL.
 const pausedLeaderDown = (state: string, p: Partial<TMemberObservation> = {}, more: Partial<Parameters<typeof scenario>[0]> = {}) =>
   scenario({ members: [patroniLeaderDown(state, p), oslo2({ walReceiver: null, patroni: patroniSays(true) })], kind: 'patroni', ...more });
+// The Vakt agent registered beside a Patroni member, as it answered in this poll (PostgreSQL down, not fenced, by default).
+const agentBeside = (p: Partial<TFenceAgentFacts> = {}): TFenceAgentFacts => ({
+  answered: true,
+  error: 'PostgreSQL not reachable',
+  postgresReachable: false,
+  role: 'unknown',
+  fencing: { epoch: 1, fenced: false },
+  walReceiver: null,
+  ...p,
+});
+// A paused Patroni cluster whose old leader's Patroni does not answer; the agent beside it answered `fa` (observation `p`).
+const pausedLeaderGoneWithAgent = (fa: TFenceAgentFacts, oslo2Obs: Partial<TMemberObservation> = {}, p: Partial<TMemberObservation> = {}) => {
+  const m = lostPrimary({ now: 'unknown' });
+  return scenario({ members: [{ ...m, observation: { ...m.observation!, fenceAgent: fa, ...p } }, oslo2({ walReceiver: null, patroni: patroniSays(true), ...oslo2Obs })], kind: 'patroni' });
+};
 // oslo-2's WAL receiver streams from `senderNode` (null: a sender its Patroni does not name), caught up to P.
 const streamsFrom = (senderNode: string | null) => ({ status: 'streaming', senderNode, flushedLsn: lsn(P), lastMsgReceiptTime: null });
 
@@ -511,6 +526,53 @@ const rows: Row[] = [
     name: 'Patroni paused, the leader said "stopped" in a stale answer: not proven stopped now -> attestation',
     input: pausedLeaderDown('stopped', { observedAt: ago(40) }),
     ...needsAttestation,
+  },
+  {
+    name: 'Patroni paused, the leader\'s Patroni does not answer, the Vakt agent beside it answers (PostgreSQL down): it fences first -> no attestation (OLD_PRIMARY_FENCEABLE)',
+    input: pausedLeaderGoneWithAgent(agentBeside()),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'SAFE' },
+    codes: { 'oslo-2': ['OLD_PRIMARY_FENCEABLE'] },
+    absent: { 'oslo-2': ['OLD_PRIMARY_NOT_FENCEABLE', 'FENCED_BY_PATRONI'] },
+    attestation: { 'oslo-2': false },
+    messages: { 'oslo-2': ['the Vakt agent beside oslo-1 answers: the promotion fences it with epoch 2 before promoting'] },
+  },
+  {
+    name: 'Patroni paused, the Vakt agent beside the old leader reports it fenced: OLD_PRIMARY_FENCED, no attestation',
+    input: pausedLeaderGoneWithAgent(agentBeside({ fencing: { epoch: 2, fenced: true } })),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'SAFE' },
+    codes: { 'oslo-2': ['OLD_PRIMARY_FENCED'] },
+    attestation: { 'oslo-2': false },
+  },
+  {
+    name: 'Patroni paused, the leader\'s Patroni is dead but the Vakt agent beside it reports PostgreSQL a writable primary: BLOCKED (PRIMARY_STILL_STREAMING)',
+    input: pausedLeaderGoneWithAgent(agentBeside({ error: null, postgresReachable: true, role: 'primary' })),
+    ...stillStreaming,
+    absent: { 'oslo-2': ['OLD_PRIMARY_FENCEABLE'] },
+    messages: { 'oslo-2': ['the Vakt agent beside oslo-1 reports its PostgreSQL running as a writable primary'] },
+  },
+  {
+    name: 'Patroni 3.0.2 (no replica streaming state), leader unreachable: the Vakt agent beside the replica reports its WAL receiver streaming: BLOCKED',
+    input: patroniLeaderGone({
+      walReceiver: null,
+      patroni: patroniSays(true),
+      fenceAgent: agentBeside({ error: null, postgresReachable: true, role: 'replica', fencing: { epoch: 1, fenced: false }, walReceiver: { status: 'streaming', senderNode: null, flushedLsn: lsn(P), lastMsgReceiptTime: null } }),
+    }),
+    ...stillStreaming,
+    messages: { 'oslo-2': ['the Vakt agent beside oslo-2 reports its WAL receiver streaming (sender not mapped to a member: counted as the old leader)'] },
+  },
+  {
+    name: 'Patroni paused, neither the leader\'s Patroni nor the Vakt agent beside it answers: attestation, the message names both',
+    input: pausedLeaderGoneWithAgent({ answered: false, error: 'connect ECONNREFUSED 127.0.0.1:7070', postgresReachable: null, role: 'unknown', fencing: null, walReceiver: null }),
+    ...needsAttestation,
+    messages: { 'oslo-2': ['Patroni on oslo-1 does not answer; the Vakt agent beside it does not answer either (connect ECONNREFUSED 127.0.0.1:7070)'] },
+  },
+  {
+    name: 'Patroni paused, the Vakt agent beside the old leader answered in a stale poll: not fenceable now -> attestation',
+    input: pausedLeaderGoneWithAgent(agentBeside(), {}, { observedAt: ago(40) }),
+    ...needsAttestation,
+    absent: { 'oslo-2': ['OLD_PRIMARY_FENCEABLE'] },
   },
   {
     name: 'RPO class without a numeric bound: GATED, never SAFE',

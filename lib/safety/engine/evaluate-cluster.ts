@@ -1,12 +1,12 @@
 // The verdict engine: (cluster, members' observations, history, contexts, now) -> safety report.
 // Pure: everything the verdict depends on is an argument. Fail closed: when in doubt, BLOCKED or GATED.
-import type { TMemberInput, TPrimarySummary, TSafetyInput, TSafetyReport } from './types';
+import type { TMemberInput, TMemberObservation, TPrimarySummary, TProvenFinalPosition, TSafetyInput, TSafetyReport } from './types';
 import { deriveClusterStateOf, type TClusterView } from './derive-cluster-state';
 import { strictestPolicy } from './strictest-policy';
 import { clusterChecks, evaluateCandidate, type TEvaluationFrame } from './evaluate-candidate';
 import { rankCandidates } from './rank-candidates';
-import { maxLsn, toIso, toMs } from '@/lib/pg';
-import { answeredNow, isFresh, repointFork, resolveConfig, secondsSince } from './helpers';
+import { lsnBytes, maxLsn, toIso, toMs } from '@/lib/pg';
+import { answeredNow, isFresh, repointFork, resolveConfig, secondsSince, walEnd } from './helpers';
 
 export function evaluateCluster(input: TSafetyInput): TSafetyReport {
   const config = resolveConfig(input.config);
@@ -50,17 +50,7 @@ function buildFrame(input: TSafetyInput, view: TClusterView, nowMs: number, conf
     lastGood?.role === 'primary' ? toMs(lastGood.observedAt) : null,
     obs?.status === 'ok' && obs.role === 'primary' ? toMs(obs.observedAt) : null,
   ].filter((v): v is number => v !== null);
-  const primaryKnowledge = view.primaryNode
-    ? {
-        node: view.primaryNode,
-        lastLsn: maxLsn([ref?.currentLsn, hist?.lastLsn]),
-        lastSeenOkAt: seenOk.length > 0 ? Math.max(...seenOk) : null,
-        replication: ref?.replication ?? [],
-        synchronousCommit: ref?.synchronousCommit ?? null,
-        synchronousStandbyNames: ref?.synchronousStandbyNames ?? null,
-        synchronousCommitOverrides: ref?.synchronousCommitOverrides ?? null,
-      }
-    : null;
+  const lastLsn = maxLsn([ref?.currentLsn, hist?.lastLsn]);
 
   // Whose WAL end counts as a position a candidate must reach: every member of this database system
   // (system identifier equal or unknown), except one on a known timeline older than the expected one
@@ -77,6 +67,21 @@ function buildFrame(input: TSafetyInput, view: TClusterView, nowMs: number, conf
       .map((m) => m.name),
   );
 
+  const final = view.primaryNode && !view.primaryHealthy ? trustedFinalPosition(input, obs, { nowMs, config, expectedTimeline, lastLsn, walCounted, primary: view.primaryNode }) : null;
+  const primaryKnowledge = view.primaryNode
+    ? {
+        node: view.primaryNode,
+        lastLsn,
+        lastSeenOkAt: seenOk.length > 0 ? Math.max(...seenOk) : null,
+        replication: ref?.replication ?? [],
+        synchronousCommit: ref?.synchronousCommit ?? null,
+        synchronousStandbyNames: ref?.synchronousStandbyNames ?? null,
+        synchronousCommitOverrides: ref?.synchronousCommitOverrides ?? null,
+        finalPosition: final?.trusted ?? null,
+        stoppedBy: input.history.primaryDownSince,
+      }
+    : null;
+
   return {
     input,
     config,
@@ -89,7 +94,32 @@ function buildFrame(input: TSafetyInput, view: TClusterView, nowMs: number, conf
     expectedSystemIdentifier,
     primaryKnowledge,
     walCounted,
+    finalPositionRejected: final?.rejected ?? null,
   };
+}
+
+/**
+ * The stopped primary's final WAL position, when it is proof: reported in an answer now (fresh, clock
+ * trusted, status down: the agent answers, PostgreSQL does not, no postmaster left), on the timeline
+ * the primary was on, and at or past every position Vakt knows (its last LSN as primary and every
+ * counted member's WAL end: nothing can hold WAL the primary never wrote). Otherwise not used, and why.
+ */
+function trustedFinalPosition(
+  input: TSafetyInput,
+  obs: TMemberObservation | null,
+  o: { nowMs: number; config: TEvaluationFrame['config']; expectedTimeline: number | null; lastLsn: string | null; walCounted: Set<string>; primary: string },
+): { trusted: TProvenFinalPosition | null; rejected: string | null } | null {
+  const fp = obs?.finalPosition ?? null;
+  if (!fp || !obs || obs.status !== 'down' || !answeredNow(obs, o.nowMs, o.config, { down: true })) return null;
+  if (input.cluster.kind !== 'vakt-agent') return { trusted: null, rejected: 'only a Vakt agent beside the node proves a final position' };
+  if (fp.timeline !== null && o.expectedTimeline !== null && fp.timeline !== o.expectedTimeline) {
+    return { trusted: null, rejected: `it is on timeline ${fp.timeline}, the primary was on timeline ${o.expectedTimeline}` };
+  }
+  const behind = [{ name: `${o.primary}'s last position as primary`, lsn: o.lastLsn }, ...input.members.filter((m) => m.name !== o.primary && o.walCounted.has(m.name)).map((m) => ({ name: m.name, lsn: walEnd(m) }))].find(
+    (x) => (lsnBytes(x.lsn, fp.lsn) ?? 0) > 0,
+  );
+  if (behind) return { trusted: null, rejected: `${fp.lsn} is behind ${behind.name} (${behind.lsn})` };
+  return { trusted: fp, rejected: null };
 }
 
 /** The system identifier most members report (used only when the primary never reported one). */

@@ -12,6 +12,8 @@ export const DEFAULT_SAFETY_CONFIG: TSafetyConfig = {
   approvalsDefault: 1,
   maxClockSkewMs: 2000,
   futureToleranceSeconds: 1,
+  salvageBytesPerSecond: 32 * 1024 * 1024,
+  salvageStartSeconds: 5,
 };
 
 export function resolveConfig(partial: Partial<TSafetyConfig> | undefined): TSafetyConfig {

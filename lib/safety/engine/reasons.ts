@@ -24,7 +24,7 @@ export const reasons = {
     mk(
       'CANDIDATE_PROMOTING',
       'block',
-      `${node} was told to promote ${age(ageS)} ago and did not say whether it finished; it may become primary at any moment. Every other promotion is blocked until Vakt observes its role.`,
+      `${node} was told to promote ${age(ageS)} ago and did not say whether it finished; it may become primary at any moment. Every other promotion is blocked until Vakt observes its role, or until an operator abandons that promote on its promotion page (Vakt fences ${node} first).`,
     ),
   splitBrain: (claimants: string[]) =>
     mk('SPLIT_BRAIN', 'block', `More than one node accepts writes (${claimants.join(', ')}). Every promotion is blocked until all but one are fenced.`),
@@ -103,11 +103,13 @@ export const reasons = {
     mk('FENCED_BY_PATRONI', 'info', `Patroni's leader lock fences the old primary ${primary}: it demotes itself when it cannot renew the lock.`),
   patroniLeaderStopped: (primary: string, state: string, ageS: number | null) =>
     mk('PATRONI_LEADER_STOPPED', 'info', `Patroni is paused, so its leader lock does not fence ${primary}; but Patroni on ${primary} answered ${age(ageS)} ago that PostgreSQL there is ${state}. The promotion checks again before promoting.`),
-  patroniLeaderNotProvenStopped: (primary: string, answered: string | null) =>
+  fenceAgentFenceable: (primary: string, nextEpoch: number) =>
+    mk('OLD_PRIMARY_FENCEABLE', 'info', `Patroni is paused (or its pause state is unknown), so its leader lock does not fence ${primary}; the Vakt agent beside ${primary} answers: the promotion fences it with epoch ${nextEpoch} before promoting.`),
+  patroniLeaderNotProvenStopped: (primary: string, answered: string | null, fenceAgentError: string | null = null) =>
     mk(
       'OLD_PRIMARY_NOT_FENCEABLE',
       'gate',
-      `Patroni is paused (or its pause state is unknown), so its leader lock does not fence the old leader ${primary}, and ${answered === null ? `Patroni on ${primary} does not answer` : `Patroni on ${primary} answers with PostgreSQL ${answered}, not stopped`}. An operator must attest it is fenced (powered off or isolated) before promoting; an attestation covers it only while it stays unreachable. Patroni before 3.0.4 does not report whether a replica streams: check pg_stat_wal_receiver on the replicas first.`,
+      `Patroni is paused (or its pause state is unknown), so its leader lock does not fence the old leader ${primary}, and ${answered === null ? `Patroni on ${primary} does not answer` : `Patroni on ${primary} answers with PostgreSQL ${answered}, not stopped`}${fenceAgentError ? `; the Vakt agent beside it does not answer either (${fenceAgentError})` : ''}. An operator must attest it is fenced (powered off or isolated) before promoting; an attestation covers it only while it stays unreachable. Patroni before 3.0.4 does not report whether a replica streams: check pg_stat_wal_receiver on the replicas first.`,
       { attestation: true, approvals: 1 },
     ),
   oldPrimaryNotFenceable: (primary: string, ageS: number | null) =>
@@ -158,12 +160,19 @@ export const reasons = {
         : `${slug} accepts ${fmtSeconds(accepted)} of cross-site loss, but the estimate is ${worst === null ? 'unknown' : fmtSeconds(worst)}; two operators must approve.`,
       { approvals: 2 },
     ),
+  lossProven: (primary: string, node: string, loss: TDataLoss) =>
+    mk('LOSS_PROVEN', 'info', `${primary} stopped and its agent proved where its WAL ends (${loss.proof ?? loss.finalLsn}): the unknown window is closed and ${node} would lose exactly ${fmtBytes(loss.bytes ?? 0)}.`),
+  finalPositionNotTrusted: (primary: string, why: string) =>
+    mk('FINAL_POSITION_NOT_TRUSTED', 'info', `The final WAL position ${primary}'s agent reported is not used: ${why}. The unknown window counts.`),
   crossSiteLossAccepted: (slug: string, worst: number, accepted: number) =>
     mk('CROSS_SITE_LOSS_ACCEPTED', 'info', `${slug} accepts ${fmtSeconds(accepted)} of cross-site loss; the estimate is ${fmtSeconds(worst)}.`),
 };
 
 /** One sentence saying which part of the estimate is measured and which is the unknown window. */
 export function describeLoss(loss: TDataLoss): string {
+  if (loss.basis === 'proven-final' && loss.bytes !== null) {
+    return `Exact loss: ${fmtBytes(loss.bytes)}${loss.seconds === null ? '' : `, at most ${fmtSeconds(loss.seconds)} of writes`}; proven: ${loss.proof ?? `final WAL position ${loss.finalLsn}`}.`;
+  }
   const measured =
     loss.bytes === null
       ? 'Measured loss: unknown.'

@@ -63,6 +63,38 @@ export interface TMemberObservation {
   clockSkewMs?: number | null;
   /** Patroni members only: what this member's Patroni said (null/absent for Vakt agents). */
   patroni?: TPatroniFacts | null;
+  /**
+   * The agent answered (status down) that PostgreSQL is stopped with no postmaster left, and proved
+   * where its WAL ends on disk (pg_controldata after a clean shutdown, the end of valid WAL after a
+   * crash). Null/absent = not proven (a postmaster may run, an older agent, Patroni-only member).
+   */
+  finalPosition?: TProvenFinalPosition | null;
+  /** Where peers can stream WAL from this member (WAL salvage); null/absent = not configured. */
+  replicationAddress?: { host: string; port: number } | null;
+  /**
+   * Patroni members with a Vakt agent registered beside them: what that agent answered in the same poll
+   * (kept even when Patroni did not answer). Null/absent = no such agent.
+   */
+  fenceAgent?: TFenceAgentFacts | null;
+}
+
+export interface TProvenFinalPosition {
+  basis: 'clean-shutdown' | 'crash-wal-end';
+  /** the end of the last valid WAL record: a replica that received everything holds exactly this */
+  lsn: string;
+  timeline: number | null;
+  proof: string;
+}
+
+/** The Vakt agent beside a Patroni member, as the engine reads it (fencing in pause mode, streaming evidence). */
+export interface TFenceAgentFacts {
+  answered: boolean;
+  error: string | null;
+  /** whether the agent could query its PostgreSQL (null: the agent did not answer) */
+  postgresReachable: boolean | null;
+  role: TNodeRole;
+  fencing: { epoch: number; fenced: boolean } | null;
+  walReceiver: TWalReceiverInfo | null;
 }
 
 /** One Patroni member's answer as evidence: pause mode, its PostgreSQL state, and every member as its /cluster lists it. */
@@ -153,6 +185,9 @@ export interface TSafetyConfig {
   maxClockSkewMs: number;
   /** A timestamp more than this far after `now` is a fault: never fresh, never shortens a window (default 1 s). */
   futureToleranceSeconds: number;
+  /** WAL salvage estimate: streaming throughput (bytes/s, default 32 MiB/s) and a fixed start cost (s, default 5). */
+  salvageBytesPerSecond: number;
+  salvageStartSeconds: number;
 }
 
 export interface TSafetyInput {
@@ -192,6 +227,38 @@ export interface TDataLoss {
   candidateLsn: string | null;
   /** The candidate's sync_state at the last primary observation. */
   syncState: string | null;
+  /**
+   * How the loss is known: `proven-final` = the stopped old primary's agent proved where its WAL ends
+   * (the window is closed, bytes are exact); `measured-window` = measured at the last sighting plus the
+   * unknown window since; `unknown` = the bytes cannot be measured.
+   */
+  basis: 'measured-window' | 'proven-final' | 'unknown';
+  /** the bytes are exact (proven final position minus what the candidate received) */
+  exact: boolean;
+  /** the old primary's proven final WAL position (proven-final only) */
+  finalLsn: string | null;
+  /** short text: how the final position is known, e.g. "clean shutdown at 0/9000028 (pg_controldata)" */
+  proof: string | null;
+}
+
+/**
+ * WAL salvage for one candidate (an execution step that can only make the outcome better; the verdict
+ * is decided on the loss without it): where the WAL the candidate lacks still exists, how much of it
+ * can be brought over, and how long that should take; or why it is impossible.
+ */
+export interface TSalvagePlan {
+  possible: boolean;
+  /** the member to stream the missing WAL from (the fenced old primary started read-only, or a more advanced replica) */
+  source: string | null;
+  sourceKind: 'old-primary' | 'replica' | null;
+  /** the position salvage brings the candidate to */
+  targetLsn: string | null;
+  /** bytes salvage brings over */
+  bytes: number | null;
+  /** bytes still lost after salvage (the loss with salvage) */
+  remainingBytes: number | null;
+  expectedSeconds: number | null;
+  reason: string;
 }
 
 export interface TCandidateVerdict {
@@ -210,6 +277,7 @@ export interface TCandidateVerdict {
   rank: number;
   /** Runbook of the manual context(s) when the verdict is MANUAL. */
   runbook: string | null;
+  salvage: TSalvagePlan;
 }
 
 export interface TPrimarySummary {
