@@ -95,15 +95,17 @@ async function steadyWorker(id: string) {
   const { pollerLoop } = await import('@/lib/worker/poller-loop');
   await db.$queryRawUnsafe('SELECT 1');
   let stored = 0;
+  let dbMs = 0;
   const late: number[] = [];
   let rssMax = process.memoryUsage().rss;
   const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 200);
-  // both children start together: the parent sends "go" once both have loaded their code
+  // the workers start together: the parent sends "go" once all have loaded their code
   const go = new Promise<void>((r) => process.once('message', () => r()));
   process.send!('ready');
   await go;
   const w = startWorker({ id, loops: [pollerLoop({ intervalMs: INTERVAL_MS, onStored: (i) => {
     stored += i.memberIds.length;
+    dbMs += i.dbWriteMs;
     i.dueAt.forEach((d, k) => late.push(i.observedAt[k].getTime() - d.getTime()));
   } })] });
   const s0 = performance.now();
@@ -111,12 +113,12 @@ async function steadyWorker(id: string) {
   const seconds = (performance.now() - s0) / 1000;
   await w.stop();
   clearInterval(rssTimer);
-  process.stdout.write(JSON.stringify({ stored, seconds, p50: pct(late, 50), p99: pct(late, 99), rssMax }) + '\n');
+  process.stdout.write(JSON.stringify({ stored, dbMs, seconds, p50: pct(late, 50), p99: pct(late, 99), rssMax }) + '\n');
   await disconnectDb();
   process.exit(0);
 }
 
-type TWorkerFigures = { stored: number; seconds: number; p50: number; p99: number; rssMax: number };
+type TWorkerFigures = { stored: number; dbMs: number; seconds: number; p50: number; p99: number; rssMax: number };
 function spawnSteadyWorker(id: string): { ready: Promise<void>; go(): void; done: Promise<TWorkerFigures> } {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench-poller.ts'), '--steady-worker', id], {
     env: { ...process.env, DATABASE_URL: dbUrl },
@@ -147,8 +149,6 @@ async function main() {
   const { db } = await import('@/lib/base/db');
   const { sealSecret } = await import('@/lib/base/secret-box');
   const { createPoller } = await import('@/lib/telemetry/poll-cycle');
-  const { startWorker } = await import('@/lib/worker');
-  const { pollerLoop } = await import('@/lib/worker/poller-loop');
   await db.$queryRawUnsafe('SELECT 1');
   const baselineRss = process.memoryUsage().rss;
   fleet = await startSimulatedFleet({ token: TOKEN });
@@ -177,33 +177,12 @@ async function main() {
     const burstDb = burst.stats.dbWriteMs;
     const okCount = burst.stats.ok;
 
-    // 4) steady state: the real worker loop, nodes spread over the interval
-    await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now() + random() * ($1::int * interval '1 millisecond'), "leaseOwner" = NULL, "leaseUntil" = NULL`, INTERVAL_MS);
-    let stored = 0;
-    let dbMs = 0;
-    const late: number[] = [];
-    let rssMax = process.memoryUsage().rss;
-    const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 200);
-    const w = startWorker({
-      id: 'bench-steady',
-      loops: [
-        pollerLoop({
-          intervalMs: INTERVAL_MS,
-          onStored: (i) => {
-            stored += i.memberIds.length;
-            dbMs += i.dbWriteMs;
-            i.dueAt.forEach((d, k) => late.push(i.observedAt[k].getTime() - d.getTime()));
-          },
-        }),
-      ],
-    });
-    const s0 = performance.now();
-    await new Promise((res) => setTimeout(res, STEADY_MS));
-    const steadyMs = performance.now() - s0;
-    const mu = process.memoryUsage();
-    await w.stop();
-    clearInterval(rssTimer);
-    if (process.env.BENCH_VERBOSE) console.log(`bench: memory at the end of the steady run: rss ${mb(mu.rss)}, heap used ${mb(mu.heapUsed)} of ${mb(mu.heapTotal)}, external ${mb(mu.external)}, array buffers ${mb(mu.arrayBuffers)}`);
+    // 4) steady state: the real worker loop in a worker process of its own (as `npm run worker`
+    // runs it), nodes spread over the interval from the moment it is ready
+    const benchRss = process.memoryUsage().rss;
+    const [f] = await steadyRun(1);
+    const steadyMs = f.seconds * 1000;
+    const { stored, dbMs, rssMax } = f;
     const cycles = steadyMs / INTERVAL_MS;
     const rate = stored / (steadyMs / 1000);
     rows.push([
@@ -215,29 +194,35 @@ async function main() {
       `${Math.round(burstDb)} ms`,
       `${Math.round(rate)} (${Math.round((rate * INTERVAL_MS) / 1000 / n * 100)}% of N/5s)`,
       `${Math.round(dbMs / cycles)} ms`,
-      `${pct(late, 50)} / ${pct(late, 99)} ms`,
+      `${f.p50} / ${f.p99} ms`,
       mb(rssMax),
+      mb(benchRss),
       `${okCount}/${n}`,
     ]);
     console.log(`bench: ${n} nodes done`);
   }
-  const head = ['nodes', 'bare HTTP fan-out', 'Vakt full cycle (x bare)', 'first cycle (first sight)', 'polled/s (full cycle)', 'DB write (full cycle)', 'steady polled/s', 'DB write per 5 s cycle', 'lateness p50/p99', 'worker RSS max', 'ok'];
+  const head = ['nodes', 'bare HTTP fan-out', 'Vakt full cycle (x bare)', 'first cycle (first sight)', 'polled/s (full cycle)', 'DB write (full cycle)', 'steady polled/s', 'DB write per 5 s cycle', 'lateness p50/p99', 'worker RSS max (its process)', 'bench process RSS', 'ok'];
   printTable(head, rows);
 
   if (TWO_WORKERS > 0) {
     // two worker processes share TWO_WORKERS nodes through the leases, nodes spread over the interval
     await registerNodes(TWO_WORKERS, base, sealed);
-    await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now() + interval '4 seconds' + random() * ($1::int * interval '1 millisecond')`, INTERVAL_MS);
-    const ws = ['bench-w1', 'bench-w2'].map(spawnSteadyWorker);
-    await Promise.all(ws.map((w) => w.ready));
-    ws.forEach((w) => w.go());
-    const figs = await Promise.all(ws.map((w) => w.done));
+    const figs = await steadyRun(2);
     const polled = figs.reduce((a, f) => a + f.stored / f.seconds, 0);
     printTable(
       ['nodes', 'workers', 'steady polled/s (both)', 'per worker polled/s', 'lateness p50/p99 per worker', 'worker RSS max per worker'],
       [[String(TWO_WORKERS), '2', `${Math.round(polled)} (${Math.round(((polled * INTERVAL_MS) / 1000 / TWO_WORKERS) * 100)}% of N/5s)`, figs.map((f) => Math.round(f.stored / f.seconds)).join(' / '), figs.map((f) => `${f.p50}/${f.p99} ms`).join(' · '), figs.map((f) => mb(f.rssMax)).join(' / ')]],
     );
   }
+}
+/** `workers` worker processes run the steady loop together; the nodes are spread over the interval once all are ready. */
+async function steadyRun(workers: number): Promise<TWorkerFigures[]> {
+  const { db } = await import('@/lib/base/db');
+  const ws = Array.from({ length: workers }, (_, k) => spawnSteadyWorker(`bench-w${k + 1}`));
+  await Promise.all(ws.map((w) => w.ready));
+  await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now() + random() * ($1::int * interval '1 millisecond'), "leaseOwner" = NULL, "leaseUntil" = NULL`, INTERVAL_MS);
+  ws.forEach((w) => w.go());
+  return Promise.all(ws.map((w) => w.done));
 }
 function require_cpus() {
   return os.availableParallelism();

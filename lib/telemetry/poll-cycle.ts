@@ -25,6 +25,12 @@ export type TPollerOptions = {
   /** flush stored results once this many are buffered (or every flushEveryMs) */
   flushSize?: number;
   flushEveryMs?: number;
+  /**
+   * writes in flight at once (default 2): results go to a lane by cluster, so one cluster's
+   * results are always stored in order by one lane (its events and replica lag read what the
+   * lane stored before), while the lanes' writes run side by side
+   */
+  writeLanes?: number;
   /** chart history tiers kept (default: VAKT_HISTORY_RAW_HOURS, _MINUTE_DAYS, _HOUR_DAYS) */
   retention?: THistoryRetention;
   /** at most one history sample per node per this many ms (plus one on every status/role/timeline change) */
@@ -41,7 +47,7 @@ export type TPoller = {
   readonly stats: TPollerStats;
   /**
    * one loop step: claim what is due (within capacity), start polls, store finished results in the
-   * background (one write in flight; back-pressure when the buffer grows). Resolves true when it
+   * background (one write in flight per lane; back-pressure when a buffer grows). Resolves true when it
    * claimed a full batch (more is probably due: tick again soon).
    */
   tick(): Promise<boolean>;
@@ -62,6 +68,7 @@ export function createPoller(o: TPollerOptions): TPoller {
     batchSize: o.batchSize ?? 500,
     flushSize: o.flushSize ?? 250,
     flushEveryMs: o.flushEveryMs ?? 250,
+    writeLanes: Math.max(1, o.writeLanes ?? 2),
     retention: o.retention ?? historyRetention(e),
     sampleEveryMs: o.sampleEveryMs ?? Math.max(e.VAKT_POLL_INTERVAL_MS, 15_000),
     pruneEveryMs: o.pruneEveryMs ?? 60_000,
@@ -77,10 +84,14 @@ export function createPoller(o: TPollerOptions): TPoller {
   const pending = new Set<string>();
   const waiting: (() => void)[] = [];
   let running = 0;
-  let buffer: TPollResult[] = [];
-  let lastFlush = Date.now();
+  type TLane = { buffer: TPollResult[]; lastFlush: number; flushing: Promise<void> | null };
+  const lanes: TLane[] = Array.from({ length: cfg.writeLanes }, () => ({ buffer: [], lastFlush: Date.now(), flushing: null }));
+  const laneOf = (clusterId: string) => {
+    let h = 0;
+    for (let i = 0; i < clusterId.length; i++) h = (h * 31 + clusterId.charCodeAt(i)) | 0;
+    return lanes[Math.abs(h) % lanes.length];
+  };
   let lastPrune = 0;
-  let flushing: Promise<void> | null = null;
   let backgroundError: unknown = null;
   // Vakt's database clock: stamps every observation (never this worker's wall clock)
   let clockP: Promise<TDbClock> | null = null;
@@ -123,7 +134,7 @@ export function createPoller(o: TPollerOptions): TPoller {
     m.pollDuration.labels(node.kind).observe(durationMs / 1000);
     m.polls.labels(node.kind, obs.status).inc();
     if (obs.status === 'unknown') m.pollFailures.labels(node.kind, reasonClass(obs.error)).inc();
-    buffer.push({ node, obs, durationMs });
+    laneOf(node.clusterId).buffer.push({ node, obs, durationMs });
   }
 
   const claim = async (limit: number, alsoExclude: Iterable<string> = []) => {
@@ -152,13 +163,13 @@ export function createPoller(o: TPollerOptions): TPoller {
     return true;
   };
 
-  async function flush(): Promise<void> {
-    if (flushing) await flushing.catch(() => undefined);
-    if (!buffer.length) return;
-    const batch = buffer;
-    buffer = [];
-    lastFlush = Date.now();
-    flushing = (async () => {
+  async function flush(lane: TLane): Promise<void> {
+    if (lane.flushing) await lane.flushing.catch(() => undefined);
+    if (!lane.buffer.length) return;
+    const batch = lane.buffer;
+    lane.buffer = [];
+    lane.lastFlush = Date.now();
+    lane.flushing = (async () => {
       const t0 = performance.now();
       try {
         const r = await storePollResults(batch, { workerId: o.workerId, intervalMs: cfg.intervalMs, sample, now: (await dbClock()).now() });
@@ -186,10 +197,22 @@ export function createPoller(o: TPollerOptions): TPoller {
       }
     })();
     try {
-      await flushing;
+      await lane.flushing;
     } finally {
-      flushing = null;
+      lane.flushing = null;
     }
+  }
+  /** start a lane's write in the background when it is due; wait when its buffer is too long (back-pressure: the database is the bottleneck) */
+  async function flushDue(byTime: boolean): Promise<void> {
+    for (const lane of lanes) {
+      const n = lane.buffer.length;
+      if (n >= cfg.flushSize * 4) await flush(lane);
+      else if (!lane.flushing && (n >= cfg.flushSize || (byTime && n && Date.now() - lane.lastFlush >= cfg.flushEveryMs))) flush(lane).catch((e) => (backgroundError = e));
+    }
+  }
+  async function flushAll(): Promise<void> {
+    await Promise.all(lanes.map((l) => l.flushing?.catch(() => undefined)));
+    await Promise.all(lanes.map(flush));
   }
 
   // Chart history: roll complete minutes and hours up, then prune each tier to its retention. In
@@ -231,22 +254,18 @@ export function createPoller(o: TPollerOptions): TPoller {
         start(nodes, clock);
         full = nodes.length === limit;
       }
-      if (buffer.length >= cfg.flushSize * 4) await flush(); // back-pressure: the database is the bottleneck
-      else if (!flushing && (buffer.length >= cfg.flushSize || (buffer.length && Date.now() - lastFlush >= cfg.flushEveryMs))) {
-        flush().catch((e) => (backgroundError = e));
-      }
+      await flushDue(true);
       maybePrune();
       return full;
     },
     async drain() {
       while (inflight.size) await Promise.race(inflight);
       await maintaining;
-      if (flushing) await flushing.catch(() => undefined);
-      await flush();
+      await flushAll();
     },
     async runCycle() {
       // A pipeline, like the worker loop: claims keep the concurrency busy (at most two rounds of
-      // work claimed), finished results are stored in the background (one write in flight) while
+      // work claimed), finished results are stored in the background (one write per lane) while
       // the next polls run; back-pressure when the buffer grows. Each node once per runCycle.
       const ids: string[] = [];
       let exhausted = false;
@@ -266,11 +285,9 @@ export function createPoller(o: TPollerOptions): TPoller {
         }
         if (exhausted && !inflight.size) break;
         if (inflight.size) await anyFinished();
-        if (buffer.length >= cfg.flushSize * 4) await flush();
-        else if (!flushing && buffer.length >= cfg.flushSize) flush().catch((e) => (backgroundError = e));
+        await flushDue(false);
       }
-      if (flushing) await flushing.catch(() => undefined);
-      await flush();
+      await flushAll();
       if (backgroundError) {
         const e = backgroundError;
         backgroundError = null;
