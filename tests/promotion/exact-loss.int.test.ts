@@ -4,6 +4,7 @@
 // replica's WAL receiver is frozen (SIGSTOP) while writes go on, so it lacks WAL that only the old
 // primary's disk holds.
 import { describe, expect, it } from 'vitest';
+import { getFreePort } from '../../scripts/pglocal/ports';
 import { db } from '@/lib/base/db';
 import { lsnBytes } from '@/lib/pg';
 import { approvePromotion } from '@/lib/promotion/approve-promotion';
@@ -12,7 +13,7 @@ import { getClusterSafety, type TSafetyCandidate } from '@/lib/promotion/get-clu
 import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { attestationTextFor } from '@/lib/promotion/rules';
-import { auxiliaryPid, freezeProcess, postmasterPid, waitFor, type TPgCluster, type TPgNode } from '../support/pg-cluster';
+import { auxiliaryPid, freezeProcess, postmasterPid, settledReceiveLsn, waitFor, type TPgCluster, type TPgNode } from '../support/pg-cluster';
 import { makeOperator, PASSWORD, promotionTestSuite, restartAgentWith, startRealCluster, waitForHealthy, writableNodes } from '../support/promotion-support';
 
 const { clusters } = promotionTestSuite('exact-ctx');
@@ -30,18 +31,6 @@ async function truthOf(p: TPgNode): Promise<{ rows: number; lsn: string }> {
 }
 
 const receivedLsn = async (r: TPgNode) => (await r.psql<{ lsn: string }>('SELECT pg_last_wal_receive_lsn()::text AS lsn'))[0].lsn;
-
-/** b's own received position once it stopped moving (what it got from the socket buffers after a thaw). */
-async function settledLsn(b: TPgNode): Promise<string> {
-  let last = await receivedLsn(b);
-  for (let stable = 0; stable < 4; ) {
-    await new Promise((r) => setTimeout(r, 250));
-    const now = await receivedLsn(b);
-    stable = now === last ? stable + 1 : 0;
-    last = now;
-  }
-  return last;
-}
 
 async function setUp(name: string): Promise<{ pg: TPgCluster; a: TPgNode; b: TPgNode }> {
   const pg = await startRealCluster(name, 1, 'exact-ctx');
@@ -102,7 +91,7 @@ describe('exact loss: the stopped old primary proves where its WAL ends', () => 
     const { receiver, truth } = await lagBehind(a, b);
     await a.stopPg('fast'); // waits wal_sender_timeout for the frozen standby, then shuts down cleanly
     receiver.thaw(); // b reads what the socket still held; there is no primary to stream from any more
-    const gap = lsnBytes(truth.lsn, await settledLsn(b))!;
+    const gap = lsnBytes(truth.lsn, await settledReceiveLsn(b))!;
     expect(gap).toBeGreaterThan(1024 * 1024);
 
     const c = await waitForCandidate('xl-clean', b.name, (x) => x.dataLoss.basis === 'proven-final', 'proven-final loss for b');
@@ -131,13 +120,15 @@ describe('exact loss: the stopped old primary proves where its WAL ends', () => 
     console.log(`  clean + salvage: ${Date.now() - t0} ms`);
   }, 120_000);
 
-  it('crash (kill -9 of the postmaster): the estimate is the true gap from the end of valid WAL; salvage that runs out of time promotes only within the approvals', async () => {
+  it('crash (kill -9 of the postmaster): the estimate is the true gap from the end of valid WAL; salvage that cannot finish in time (a wrong replication address) promotes only within the approvals', async () => {
     const t0 = Date.now();
     const { pg, a, b } = await setUp('xl-crash');
+    // a's replication address points where nothing listens (a wrong address, a firewall): salvage cannot finish
+    await restartAgentWith(a, { VAKT_AGENT_REPLICATION_ADDRESS: `127.0.0.1:${await getFreePort()}` });
     const { receiver, truth } = await lagBehind(a, b);
     process.kill(postmasterPid(a), 'SIGKILL');
     receiver.thaw();
-    const gap = lsnBytes(truth.lsn, await settledLsn(b))!;
+    const gap = lsnBytes(truth.lsn, await settledReceiveLsn(b))!;
     expect(gap).toBeGreaterThan(1024 * 1024);
 
     const c = await waitForCandidate('xl-crash', b.name, (x) => x.dataLoss.basis === 'proven-final', 'proven-final loss for b', 30_000);
@@ -148,7 +139,7 @@ describe('exact loss: the stopped old primary proves where its WAL ends', () => 
 
     const id = await approve('xl-crash', b.name, 'xk');
     const approved = Math.min(...(await getPromotion(id)).approvals.map((x) => x.dataLossBytes ?? Infinity));
-    const out = await runExecutorOnce({ executorId: 'xl-crash-exec', salvageTimeoutMs: 1 });
+    const out = await runExecutorOnce({ executorId: 'xl-crash-exec', salvageTimeoutMs: 3000 });
     const view = await getPromotion(id);
     expect(out?.status, JSON.stringify(view.steps, null, 1)).toBe('COMPLETED');
     const salvage = view.steps.filter((s) => s.name === 'salvage').at(-1)!;
@@ -170,7 +161,7 @@ describe('exact loss: the stopped old primary proves where its WAL ends', () => 
     const { receiver, truth } = await lagBehind(a, b); // written after the last sighting
     await a.killPg();
     receiver.thaw();
-    await settledLsn(b);
+    await settledReceiveLsn(b);
 
     const c = await waitForCandidate('xl-gone', b.name, (x) => x.verdict === 'GATED' && x.reasons.some((r) => r.code === 'OLD_PRIMARY_NOT_FENCEABLE'), 'GATED with an attestation');
     expect(c.dataLoss.basis).toBe('measured-window');

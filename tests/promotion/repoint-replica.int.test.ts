@@ -7,7 +7,7 @@ import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
 import { getPromotion } from '@/lib/promotion/get-promotion';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
-import { waitFor, type TPgCluster } from '../support/pg-cluster';
+import { settledReceiveLsn, waitFor, type TPgCluster } from '../support/pg-cluster';
 import { declareContext, makeOperator, PASSWORD, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from '../support/promotion-support';
 
 // A (primary) + B + C. A dies, B is promoted (timeline 1 -> 2). C stayed on timeline 1 and received
@@ -39,7 +39,8 @@ describe('a replica left on the old timeline by a promotion', () => {
     // promote the replica holding the most WAL (as the verdict ranks them): background WAL the old
     // primary wrote after the replay wait may have reached only one of them, and a replica past the
     // fork point has really diverged
-    const received = async (n: typeof r1) => (await n.psql<{ d: string }>(`SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::text AS d`))[0].d;
+    // fork point is where the candidate's WAL ends: read both once they stopped receiving (data still in the socket arrives after the kill)
+    const received = async (n: typeof r1) => (await n.psql<{ d: string }>(`SELECT pg_wal_lsn_diff('${await settledReceiveLsn(n)}', '0/0')::text AS d`))[0].d;
     const [l1, l2] = [BigInt(await received(r1)), BigInt(await received(r2))];
     const [b, c] = l1 >= l2 ? [r1, r2] : [r2, r1];
     await waitForVerdict('rp', b.name, 'GATED');

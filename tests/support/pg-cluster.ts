@@ -699,3 +699,20 @@ export function makeDirUnwritable(dir: string): { restore(): void } {
   }
   return { restore };
 }
+
+/**
+ * A replica's own pg_last_wal_receive_lsn() once it stopped moving (1 s unchanged): after its primary
+ * died (or its frozen WAL receiver was thawed) it still reads what the socket held.
+ */
+export async function settledReceiveLsn(node: Pick<TPgNode, 'psql'>): Promise<string> {
+  const read = async () => (await node.psql<{ lsn: string }>('SELECT pg_last_wal_receive_lsn()::text AS lsn'))[0].lsn;
+  let last = await read();
+  for (let stable = 0; stable < 4; ) {
+    await sleep(250);
+    const now = await read();
+    stable = now === last ? stable + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
