@@ -115,7 +115,9 @@ function Candidate({ cluster, c, role, approvalsGiven, hasOpen }: { cluster: str
           <>
             <dt>Exact loss</dt>
             <dd data-testid={`loss-${c.node}`}>
-              <strong>{formatBytes(c.dataLoss.bytes, 'unknown')}, proven</strong>
+              <strong>
+                {formatBytes(c.dataLoss.bytes, 'unknown')}, {c.dataLoss.exact ? 'proven' : `proven final position; ${c.node} last observed before the stop, so at most`}
+              </strong>
               {c.dataLoss.bytes ? `, at most ${formatDuration(c.dataLoss.seconds, 'unknown')} of writes` : ''} — {c.dataLoss.proof}
             </dd>
           </>

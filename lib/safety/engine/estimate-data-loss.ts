@@ -33,7 +33,14 @@ export interface TDataLossInput {
   now: Date | number;
   /** A timestamp more than this after `now` is a fault (default 1 s). */
   futureToleranceSeconds?: number;
-  candidate: { name: string; receiveLsn: string | null; replayLsn: string | null; lastReplayAt: TInstant | null };
+  candidate: {
+    name: string;
+    receiveLsn: string | null;
+    replayLsn: string | null;
+    lastReplayAt: TInstant | null;
+    /** when the candidate's position was observed (with a proven final position: exact only if after the primary stopped) */
+    observedAt?: TInstant | null;
+  };
   /** What is known about the primary from its last sighting as primary and history; null = nothing. */
   primary: {
     /** The primary's member name: never one of its own acknowledgers. */
@@ -151,12 +158,20 @@ function provenLoss(
       candidateLsn: o.candidateLsn,
       syncState: o.entry?.syncState ?? null,
       basis: bytes === null ? 'unknown' : 'proven-final',
-      exact: bytes !== null,
+      // exact only when the candidate's position was observed after the primary stopped: before, it may
+      // still have been receiving, and the bytes are an upper bound until its next poll
+      exact: bytes !== null && observedAfter(input.candidate.observedAt ?? null, primary.stoppedBy ?? null),
       finalLsn: o.final.lsn,
       proof: o.final.proof,
     },
     syncNotProven: null,
   };
+}
+
+function observedAfter(at: TInstant | null, stoppedBy: TInstant | null): boolean {
+  const a = toMs(at);
+  const b = toMs(stoppedBy);
+  return a !== null && b !== null && a >= b;
 }
 
 function measuredLagSeconds(

@@ -196,7 +196,7 @@ export function evaluateCandidate(f: TEvaluationFrame, m: TMemberInput, shared: 
   const { loss: dataLoss, syncNotProven } = explainDataLoss({
     now: nowMs,
     futureToleranceSeconds: config.futureToleranceSeconds,
-    candidate: { name: m.name, receiveLsn: receivedLsn(pos), replayLsn: pos?.replayLsn ?? null, lastReplayAt: pos?.lastReplayAt ?? null },
+    candidate: { name: m.name, receiveLsn: receivedLsn(pos), replayLsn: pos?.replayLsn ?? null, lastReplayAt: pos?.lastReplayAt ?? null, observedAt: pos?.observedAt ?? null },
     primary: f.primaryKnowledge,
     // Every member's WAL end, the old primary's included (it may have come back as a replica).
     memberWalEnds: others.filter((x) => f.walCounted.has(x.name)).map(walEnd),

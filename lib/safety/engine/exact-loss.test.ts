@@ -47,6 +47,11 @@ describe('exact loss: the stopped old primary proved where its WAL ends', () => 
     }
   });
 
+  it('a candidate last observed before the primary stopped: the final position is proven but the bytes are an upper bound (not exact) until its next poll', () => {
+    const c = run({ primary: stopped(clean(P + 3 * MiB)), oslo2: { observedAt: ago(34) } })['oslo-2'];
+    expect(c.dataLoss).toMatchObject({ basis: 'proven-final', exact: false, bytes: 3 * MiB, unknownWindowSeconds: 0 });
+  });
+
   it('without the proof the same state carries the whole unknown window (measured-window)', () => {
     const v = run({ primary: stopped(null) });
     expect(v['oslo-2'].dataLoss).toMatchObject({ bytes: 0, basis: 'measured-window', exact: false, finalLsn: null, proof: null });
