@@ -20,24 +20,31 @@ const { clusters } = promotionTestSuite('slow-ctx');
 const RECHECK_MS = 300;
 const executor = (id: string) => runExecutorOnce({ executorId: id, promoteRecheckMs: RECHECK_MS, promoteOverdueMs: 3_000 });
 
+/**
+ * A (primary) + B + C; A crashes; B's promotion approved by two operators, with B's agent waiting only
+ * 2 s for pg_promote (VAKT_AGENT_PROMOTE_WAIT_SECONDS; the default is 30 s), and B's startup (recovery)
+ * process frozen: the promote request stays pending inside PostgreSQL.
+ */
+async function approvedWithFrozenRecovery(name: string) {
+  const pg = await startRealCluster(name, 2, 'slow-ctx');
+  clusters.push(pg);
+  const [a, b, c] = pg.nodes;
+  await restartAgentWith(b, { VAKT_AGENT_PROMOTE_WAIT_SECONDS: '2' });
+  await waitForHealthy(name);
+  await a.killPg();
+  await waitForVerdict(name, b.name, 'GATED');
+  const [op1, op2] = [await makeOperator(`${name}1`), await makeOperator(`${name}2`)];
+  const { id } = await requestPromotion({ actor: op1, cluster: name, candidate: b.name, reason: 'primary crashed' });
+  await approvePromotion({ actor: op1, id, password: PASSWORD });
+  await approvePromotion({ actor: op2, id, password: PASSWORD });
+  const startup = freezeProcess(auxiliaryPid(b, 'startup'));
+  return { pg, b, c, op1, op2, id, startup };
+}
+
 describe('a promote that times out', () => {
   it('stays EXECUTING with promote `unknown`, blocks every other promotion (CANDIDATE_PROMOTING), and completes on the observed role after the thaw', async () => {
     const t0 = Date.now();
-    const pg = await startRealCluster('slow', 2, 'slow-ctx');
-    clusters.push(pg);
-    const [a, b, c] = pg.nodes;
-    // b's agent waits only 2 s for pg_promote (VAKT_AGENT_PROMOTE_WAIT_SECONDS; the default is 30 s)
-    await restartAgentWith(b, { VAKT_AGENT_PROMOTE_WAIT_SECONDS: '2' });
-    await waitForHealthy('slow');
-    await a.killPg();
-    await waitForVerdict('slow', b.name, 'GATED');
-    const [op1, op2] = [await makeOperator('s1'), await makeOperator('s2')];
-    const { id } = await requestPromotion({ actor: op1, cluster: 'slow', candidate: b.name, reason: 'primary crashed' });
-    await approvePromotion({ actor: op1, id, password: PASSWORD });
-    await approvePromotion({ actor: op2, id, password: PASSWORD });
-
-    // b's recovery hangs: the promote request stays pending inside PostgreSQL
-    const startup = freezeProcess(auxiliaryPid(b, 'startup'));
+    const { pg, b, c, op2, id, startup } = await approvedWithFrozenRecovery('slow');
     const first = await executor('slow-1');
     let view = await getPromotion(id);
     expect(first?.status, JSON.stringify(view.steps, null, 1)).toBe('PROMOTING');
@@ -91,18 +98,7 @@ describe('a promote that times out', () => {
 
   it("a candidate restarted during an unknown promote never finishes it: an operator abandons the promote, the candidate is fenced first, and the block lifts", async () => {
     const t0 = Date.now();
-    const pg = await startRealCluster('drop', 2, 'slow-ctx');
-    clusters.push(pg);
-    const [a, b, c] = pg.nodes;
-    await restartAgentWith(b, { VAKT_AGENT_PROMOTE_WAIT_SECONDS: '2' });
-    await waitForHealthy('drop');
-    await a.killPg();
-    await waitForVerdict('drop', b.name, 'GATED');
-    const [op1, op2] = [await makeOperator('d1'), await makeOperator('d2')];
-    const { id } = await requestPromotion({ actor: op1, cluster: 'drop', candidate: b.name, reason: 'primary crashed' });
-    await approvePromotion({ actor: op1, id, password: PASSWORD });
-    await approvePromotion({ actor: op2, id, password: PASSWORD });
-    const startup = freezeProcess(auxiliaryPid(b, 'startup'));
+    const { pg, b, c, op1, op2, id, startup } = await approvedWithFrozenRecovery('drop');
     expect((await executor('drop-1'))?.status).toBe('PROMOTING');
 
     // b crashes and restarts before its recovery ever acted on the promote: PostgreSQL removes a pending

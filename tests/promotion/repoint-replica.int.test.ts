@@ -10,7 +10,7 @@ import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { settledReceiveLsn, waitFor, type TPgCluster } from '../support/pg-cluster';
 import { declareContext, makeOperator, PASSWORD, runPoller, startRealCluster, waitForHealthy, waitForVerdict } from '../support/promotion-support';
 
-// A (primary) + B + C. A dies, B is promoted (timeline 1 -> 2). C stayed on timeline 1 and received
+// A (primary) + B + C. A stops, B is promoted (timeline 1 -> 2). C stayed on timeline 1 and received
 // nothing past the fork point: it has not diverged, it only needs repointing at B. The fenced A
 // still needs a rebuild.
 
@@ -35,7 +35,10 @@ describe('a replica left on the old timeline by a promotion', () => {
     await pg.waitForReplay();
     await waitForHealthy('rp');
 
-    await a.killPg();
+    // A stops (cleanly: its walsenders send both replicas all of its WAL, so neither holds a torn last
+    // record past the point where B's new timeline forks; after a crash C may, and then it has
+    // diverged as far as anyone can prove)
+    await a.stopPg('fast');
     // promote the replica holding the most WAL (as the verdict ranks them): background WAL the old
     // primary wrote after the replay wait may have reached only one of them, and a replica past the
     // fork point has really diverged
@@ -62,12 +65,18 @@ describe('a replica left on the old timeline by a promotion', () => {
     expect(event.data).toEqual({ promotionId: id, epoch: 1, forkLsn, previousTimeline: 1, newTimeline: 2 });
 
     // C: needs repoint with the exact command; A (fenced old primary): needs rebuild
+    const positionsNow = {
+      fork: forkLsn,
+      b: { picked: String(l1 >= l2 ? l1 : l2) },
+      c: (await c.psql(`SELECT pg_last_wal_receive_lsn()::text AS received, pg_last_wal_replay_lsn()::text AS replayed, pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::text AS receivedBytes`))[0],
+      steps: view.steps.map((x) => `${x.name} ${x.status}: ${(x.detail ?? "").slice(0, 160)}`),
+    };
     let safety = await getClusterSafety('rp');
     await waitFor(async () => {
       safety = await getClusterSafety('rp');
       return safety.primary?.node === b.name && safety.needsRepoint.length === 1 && safety.needsRebuild.length === 1;
     }, 60_000, 'C needs repoint, A needs rebuild').catch((e) => {
-      throw new Error(`${(e as Error).message}; last safety view: ${JSON.stringify({ state: safety.state, primary: safety.primary?.node, repoint: safety.needsRepoint, rebuild: safety.needsRebuild, alarms: safety.alarms })}`);
+      throw new Error(`${(e as Error).message}; positions: ${JSON.stringify(positionsNow)}; last safety view: ${JSON.stringify({ state: safety.state, primary: safety.primary?.node, repoint: safety.needsRepoint, rebuild: safety.needsRebuild, alarms: safety.alarms })}`);
     });
     expect(safety.state).toBe('DEGRADED');
     expect(safety.needsRebuild.map((n) => n.node)).toEqual([a.name]);
