@@ -16,7 +16,7 @@ import { audit } from '@/lib/audit/record';
 import { systemActor, type TActor } from '@/lib/auth/actor';
 import { env } from '@/lib/base/env';
 import { lsnBytes, maxLsn } from '@/lib/pg';
-import { evaluateCluster, type TCandidateVerdict, type TProvenFinalPosition, type TSafetyInput } from '@/lib/safety/engine';
+import { evaluateCluster, type TCandidateVerdict, type TProvenFinalPosition, type TSafetyInput, type TSafetyReport } from '@/lib/safety/engine';
 import { evaluateClusterNow, loadSafetyInput, type TLoadedCluster } from '@/lib/safety/load-safety-input';
 import { approvalCounts, bindingChanges, readApprovalRecord } from './approval-binding';
 import { driverFor, type TFork } from './drivers';
@@ -171,7 +171,7 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
     if (!candidate) throw new StepFailed('promote', `${req.candidate} is not a member any more`);
     const oldTimeline = x.snap.binding.candidateTimeline ?? x.snap.primary?.timeline ?? null;
     const fork: TFork = { forkLsn: null, previousTimeline: oldTimeline, newTimeline: null };
-    if (unknownSince) return await watchPromote(x, driver, candidate, oldTimeline, fork, unknownSince, renew, epoch, oldPrimary);
+    if (unknownSince) return await watchPromote(x, driver, candidate, oldTimeline, fork, unknownSince, epoch, oldPrimary);
     const promoted = await driver.promote({
       cluster,
       candidate,
@@ -189,7 +189,7 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
     }
     if (!promoted.ok) throw new StepFailed('promote', promoted.message);
     await x.step('promote', 'ok', promoted.detail);
-    return await verifyAndComplete(x, driver, candidate, oldTimeline, promoted.fork, renew, epoch, oldPrimary);
+    return await verifyAndComplete(x, driver, candidate, oldTimeline, promoted.fork, epoch, oldPrimary);
   } catch (e) {
     if (e instanceof ExecutorCrash) return { id, status: 'CRASHED', detail: e.message };
     if (e instanceof LeaseLost) return { id, status: 'LEASE_LOST', detail: e.message };
@@ -211,7 +211,6 @@ async function verifyAndComplete(
   candidate: TLoadedCluster['members'][number],
   oldTimeline: number | null,
   fork: TFork,
-  renew: () => Promise<void>,
   epoch: number,
   oldPrimary: string | null,
 ): Promise<TExecutionOutcome> {
@@ -221,7 +220,7 @@ async function verifyAndComplete(
     fork,
     deadline: Date.now() + (x.opts.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS),
     wait: async () => {
-      await renew();
+      await x.renew();
       await sleep(500);
     },
   });
@@ -244,14 +243,13 @@ async function watchPromote(
   oldTimeline: number | null,
   fork: TFork,
   since: Date,
-  renew: () => Promise<void>,
   epoch: number,
   oldPrimary: string | null,
 ): Promise<TExecutionOutcome> {
   const seen = await driver.verify({ candidate, oldTimeline, fork, deadline: 0, wait: async () => {} });
   if (seen.ok) {
     await x.step('promote', 'ok', `observed after the unknown promote: ${seen.detail}`);
-    return verifyAndComplete(x, driver, candidate, oldTimeline, seen.fork, renew, epoch, oldPrimary);
+    return verifyAndComplete(x, driver, candidate, oldTimeline, seen.fork, epoch, oldPrimary);
   }
   const now = await dbNow();
   const bound = x.opts.promoteOverdueMs ?? PROMOTE_OVERDUE_MS;
@@ -317,7 +315,7 @@ function approvedBytesOf(req: TExecution['req'], snap: TVerdictSnapshot, now: Da
   return approvedEstimate(req.approvals.filter((a) => approvalCounts(a, now)).map((a) => readApprovalRecord(a.observedLsns)), requestEstimate);
 }
 
-type TExactLoss = { cluster: TLoadedCluster; input: TSafetyInput; candidate: TCandidateVerdict; now: Date };
+type TExactLoss = { cluster: TLoadedCluster; input: TSafetyInput; report: TSafetyReport; candidate: TCandidateVerdict; now: Date };
 
 /**
  * Step 3a: the fence stopped the old primary and its agent proved where its WAL ends: re-evaluate with
@@ -342,7 +340,7 @@ async function decideOnExactLoss(x: TExecution, oldPrimary: string | null, final
     'ok',
     `${c.dataLoss.basis === 'proven-final' ? 'exact' : 'estimated'} loss for ${x.req.candidate}: ${c.dataLoss.bytes ?? 'unknown'} bytes (${finalPosition.proof}); approved for ${approvedBytes ?? 'unknown'} bytes`,
   );
-  return { cluster: loaded.cluster, input, candidate: c, now };
+  return { cluster: loaded.cluster, input, report, candidate: c, now };
 }
 
 /**
@@ -385,7 +383,7 @@ async function salvage(x: TExecution, exact: TExactLoss, epoch: number): Promise
   const now = await dbNow();
   const check = checkLossGrowth({ approvedBytes: approvedBytesOf(x.req, x.snap, now), acknowledgedBytes: x.req.acknowledgeDataLossBytes, freshBytes: lossNow === null ? null : Math.max(0, lossNow) });
   await x.step('salvage', r.outcome, `${r.detail}; the loss now is ${lossNow ?? 'unknown'} bytes${check.proceed ? ', within the approvals: promoting with what arrived' : ''}`);
-  if (!check.proceed) throw new LossGrew(check, snapshotOf({ cluster: exact.cluster, input: exact.input, report: evaluateCluster(exact.input) }, exact.candidate), now, x.req.automatic);
+  if (!check.proceed) throw new LossGrew(check, snapshotOf({ cluster: exact.cluster, input: exact.input, report: exact.report }, exact.candidate), now, x.req.automatic);
 }
 
 /** Step 2: claim epoch N+1 by compare-and-set on the cluster row (a resumed execution reuses its claim). */

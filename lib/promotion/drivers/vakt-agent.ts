@@ -68,8 +68,6 @@ export const startStandby = async (m: TLoadedMember, epoch: number, reason: stri
 /** WAL salvage: point a replica at another upstream (POST /v1/upstream). */
 export const setUpstream = async (m: TLoadedMember, epoch: number, to: { host: string; port: number }, reason: string, timeoutMs?: number) =>
   post(m, '/v1/upstream', { epoch, host: to.host, port: to.port, reason }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).upstreamSeconds, DEFAULT_AGENT_PROMOTE_SECONDS));
-/** `(CODE status): message` of a failed agent call, for step details. */
-export const callFailure = (r: Extract<TAgentCallResult, { ok: false }>) => failure(r);
 
 export async function memberStatus(m: TLoadedMember, timeoutMs = 5_000): Promise<TAgentStatus | null> {
   try {
@@ -82,7 +80,8 @@ export async function memberStatus(m: TLoadedMember, timeoutMs = 5_000): Promise
   }
 }
 
-const failure = (r: Extract<TAgentCallResult, { ok: false }>) => `(${r.code}${r.status ? ` ${r.status}` : ''}): ${r.message}`;
+/** `(CODE status): message` of a failed agent call, for step details. */
+export const callFailure = (r: Extract<TAgentCallResult, { ok: false }>) => `(${r.code}${r.status ? ` ${r.status}` : ''}): ${r.message}`;
 
 /** The reason a promotion's fence carries (the agent records it with the fence). */
 export const promotionFenceReason = (promotionId: string, candidate: string, epoch: number) => `vakt promotion ${promotionId}: ${candidate} becomes primary at epoch ${epoch}`;
@@ -103,7 +102,7 @@ export type TAgentFence =
 export async function fenceThroughAgent(member: TLoadedMember, o: { epoch: number; reason: string }): Promise<TAgentFence> {
   const r = await fenceMember(member, o.epoch, o.reason);
   if (r.ok) return { outcome: 'fenced', detail: r.result.detail ?? (r.result.alreadyDone ? 'already fenced' : 'fenced'), finalPosition: r.result.finalPosition ?? null };
-  return fenceAttempted(callEnd(r)) ? { outcome: 'failed', message: failure(r) } : { outcome: 'unreachable', message: r.message };
+  return fenceAttempted(callEnd(r)) ? { outcome: 'failed', message: callFailure(r) } : { outcome: 'unreachable', message: r.message };
 }
 
 export const vaktAgentDriver: TPromotionDriver = {
@@ -138,9 +137,9 @@ export const vaktAgentDriver: TPromotionDriver = {
     afterCall();
     if (!r.ok) {
       if (promoteOutcome(callEnd(r)) === 'unknown') {
-        return { ok: false, unknown: true, message: `the promote call to ${candidate.name} ended without saying whether it finished ${failure(r)}; PostgreSQL may still be promoting` };
+        return { ok: false, unknown: true, message: `the promote call to ${candidate.name} ended without saying whether it finished ${callFailure(r)}; PostgreSQL may still be promoting` };
       }
-      return { ok: false, message: `promoting ${candidate.name} failed ${failure(r)}` };
+      return { ok: false, message: `promoting ${candidate.name} failed ${callFailure(r)}` };
     }
     const forked = { ...fork, forkLsn: r.result.forkLsn ?? null, newTimeline: r.result.timeline ?? null };
     return {
