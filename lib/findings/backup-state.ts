@@ -26,9 +26,9 @@ const stopMs = (b: TLiveBackup) => toMs(b.stoppedAt) ?? 0;
 export type TPitrWindow = {
   /** the oldest backup whose WAL is in the archive up to its newest segment: recovery can start from its end */
   fromBackup: string | null;
-  startAt: TInstant | null;
+  startAt: string | null;
   /** the newest archived WAL (the primary's pg_stat_archiver last_archived_time), else the newest backup's end */
-  endAt: TInstant | null;
+  endAt: string | null;
   /** what breaks the window, in words (null = continuous as far as pgBackRest reports) */
   gap: string | null;
 };
@@ -75,8 +75,13 @@ function lastArchivedAt(cl: TLiveCluster): TInstant | null {
   return times.length ? new Date(Math.max(...times)).toISOString() : null;
 }
 
+const iso = (t: TInstant | null | undefined) => {
+  const ms = toMs(t ?? null);
+  return ms === null ? null : new Date(ms).toISOString();
+};
+
 function pitrWindow(backups: TLiveBackup[], archives: TBackupState['archives'], newest: TLiveBackup | null, endFallback: TInstant | null, lastArchived: TInstant | null): TPitrWindow {
-  const endAt = lastArchived ?? endFallback;
+  const endAt = iso(lastArchived ?? endFallback);
   if (!newest) return { fromBackup: null, startAt: null, endAt: null, gap: null };
   const usable = archives.filter((a) => a.min && a.max);
   if (!usable.length) return { fromBackup: null, startAt: null, endAt, gap: 'no WAL is archived in the repository' };
@@ -99,7 +104,7 @@ function pitrWindow(backups: TLiveBackup[], archives: TBackupState['archives'], 
     if (!covered(sorted[i])) break;
     from = sorted[i];
   }
-  return { fromBackup: from.label, startAt: from.stoppedAt, endAt, gap: null };
+  return { fromBackup: from.label, startAt: iso(from.stoppedAt), endAt, gap: null };
 }
 
 function repositoryOf(catalogs: TLiveBackupCatalog[]): TBackupState['repository'] {
