@@ -117,7 +117,7 @@ export function ClusterReadiness({ r }: { r: TClusterReadiness }) {
             <ul className="small">
               {r.comparison.contexts.map((o) => (
                 <li key={o.slug}>
-                  <Link href={`/contexts/${o.slug}/readiness`}>{o.slug}</Link>: {o.rpoClass || 'no declaration'} — this context is {o.relation}
+                  <Link href={`/contexts/${o.slug}/readiness`}>{o.slug}</Link>: {o.rpoClass || 'no declaration'} — {o.relation === 'unknown' ? 'not comparable' : o.relation === 'same' ? 'the same bound' : `${o.relation} than this context`}
                 </li>
               ))}
             </ul>

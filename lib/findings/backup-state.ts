@@ -59,7 +59,7 @@ export function chainOf(backups: TLiveBackup[], label: string): string[] {
   const byLabel = new Map(backups.map((b) => [b.label, b]));
   const b = byLabel.get(label);
   if (!b) return [label];
-  if (b.reference && b.reference.length) return [...new Set([...[...b.reference].sort(), label])];
+  if (b.reference && b.reference.length) return [...new Set([...b.reference, label])];
   const chain = [label];
   for (let cur = b; cur.prior && !chain.includes(cur.prior) && chain.length < 1000; ) {
     chain.unshift(cur.prior);

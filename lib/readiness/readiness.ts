@@ -26,7 +26,8 @@ export type TClusterReadiness = {
   restore: TAnswer & { runbook: string; commands: { latest: string | null; pointInTime: string | null; where: string } };
   restoreTime: TAnswer & { estimate: TRestoreEstimate; rtoBoundSeconds: number | null };
   dataLoss: TAnswer & { scenarios: TScenario[]; rpoBoundSeconds: number | null };
-  comparison: TAnswer & { contexts: Array<{ slug: string; rpoClass: string; rpoBoundSeconds: number | null; rtoBoundSeconds: number | null; relation: 'stricter' | 'weaker' | 'same' | 'unknown' }> };
+  comparison: TAnswer & { contexts: Array<{ slug: string; rpoClass: string; rpoBoundSeconds: number | null; rtoBoundSeconds: number | null; /** the other context relative to this one */
+    relation: 'stricter' | 'weaker' | 'same' | 'unknown' }> };
   crossSite: TAnswer & { candidates: Array<{ node: string; site: string; verdict: string; approvalsRequired: number; reasons: string[] }> };
 };
 
