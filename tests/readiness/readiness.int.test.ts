@@ -1,3 +1,4 @@
+import { inRequestScope } from '../support/next-request-scope';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,6 @@ import * as readinessRoute from '@/app/api/v1/contexts/[slug]/readiness/route';
 import * as clusterRoute from '@/app/api/v1/clusters/[name]/route';
 import { createPgCluster, waitFor, type TPgCluster } from '../support/pg-cluster';
 import { declareContext } from '../support/promotion-support';
-import { inRequestScope } from '../support/next-request-scope';
 import { overrideEnv, pollOnly } from '../safety/safety-support';
 
 // Issue 13 with a real pgBackRest repository on a real harness cluster (initdb --data-checksums):
@@ -114,10 +114,11 @@ describe('readiness with a real pgBackRest repository', () => {
     await db.restoreDrill.create({
       data: { clusterId: cluster.id, status: 'SUCCEEDED', trigger: 'external', external: true, runner: 'rd-test', requestedByLabel: 'rd-test', backupLabel: full.label, backupChain: [full.label], backupSizeBytes: full.sizeBytes, walReplayBytes: 0, restoreSeconds: 12, startedAt: new Date(Date.now() - 12_000), finishedAt: new Date() },
     });
+    expect((await findings()).map((f) => f.code)).not.toContain('BACKUPS_UNTRUSTED');
     r = await readiness();
+    const safety = await readClusterSafety(CLUSTER); // the report stored in the same refresh as the readiness
     c = r.readiness!.clusters[0];
     expect(c.trust).toMatchObject({ trusted: true, reason: null });
-    expect((await findings()).map((f) => f.code)).not.toContain('BACKUPS_UNTRUSTED');
     // restore time: the drill's 12 s scaled by (backup size + WAL from the backup's end to the newest archived segment) / its size
     const est = c.restoreTime.estimate;
     expect((est.bytes! - full.sizeBytes!) % WAL_SEGMENT).toBe(0);
@@ -125,7 +126,6 @@ describe('readiness with a real pgBackRest repository', () => {
     expect(c.restoreTime.status).toBe('ok'); // RTO-2 is 15 min
     // scenarios: node loss is the engine's own estimate for rd-b; no other site or region has a replica, so
     // site and region loss restore from the repository in rd-bergen (region west, the primary's is east)
-    const safety = await readClusterSafety(CLUSTER);
     const byName = Object.fromEntries(c.dataLoss.scenarios.map((s) => [s.scenario, s]));
     expect(byName.node).toMatchObject({ via: 'replica', node: 'rd-b', seconds: safety.candidates.find((x) => x.node === 'rd-b')!.dataLoss.worstCaseSeconds });
     expect(byName.site).toMatchObject({ via: 'restore' });
