@@ -13,6 +13,7 @@ export function Nav({ actor }: { actor: TActor | null }) {
         <nav aria-label="Main">
           <Link href="/fleet">Fleet</Link>
           <Link href="/contexts">Contexts</Link>
+          <Link href="/readiness">Readiness</Link>
           <Link href="/promotions">Promotions</Link>
           <Link href="/classes">Classes</Link>
           <Link href="/sites">Sites</Link>

@@ -83,7 +83,16 @@ export const ZBackup = z.object({
   lsnStart: z.string().nullable().optional(),
   lsnStop: z.string().nullable().optional(),
   error: z.boolean().optional(),
+  /** the backup this one is based on (diff/incr; null for full) and every backup it references (full first) */
+  prior: z.string().nullable().optional(),
+  reference: z.array(z.string()).nullable().optional(),
+  /** the databases in the backup, when pgBackRest lists them */
+  databases: z.array(z.object({ name: z.string(), oid: z.number() })).nullable().optional(),
+  /** pgBackRest's database history id the backup belongs to (matches an archive's dbId) */
+  dbId: z.number().int().nullable().optional(),
 });
+/** One WAL archive range of the repository (pgBackRest keeps one per database history id, e.g. "15-1"). */
+const ZBackupArchive = z.object({ id: z.string(), dbId: z.number().int().nullable(), min: z.string().nullable(), max: z.string().nullable() });
 export const ZBackupCatalog = z.object({
   tool: z.literal('pgbackrest'),
   stanza: z.string(),
@@ -92,6 +101,14 @@ export const ZBackupCatalog = z.object({
   walArchiveMax: z.string().nullable(),
   backups: z.array(ZBackup),
   error: z.string().optional(),
+  /** every archive range (the PITR window; several after a stanza upgrade) */
+  archives: z.array(ZBackupArchive).optional(),
+  /** a backup is running right now (pgBackRest status.lock.backup.held) */
+  backupRunning: z.boolean().nullable().optional(),
+  /** each repository's own status (multi-repository setups) */
+  repos: z.array(z.object({ key: z.number().int(), status: z.object({ code: z.number().int(), message: z.string() }) })).optional(),
+  /** the pgBackRest config file the agent passes (--config), for restore commands; null = the default */
+  configPath: z.string().nullable().optional(),
 });
 
 /**

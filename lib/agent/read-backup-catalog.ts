@@ -10,9 +10,14 @@ const CATALOG_TTL_MS = 30_000;
 
 type TRawInfo = {
   name?: string;
-  status?: { code?: number; message?: string };
-  archive?: { min?: string | null; max?: string | null }[];
+  status?: { code?: number; message?: string; lock?: { backup?: { held?: boolean } } };
+  archive?: { id?: string; database?: { id?: number }; min?: string | null; max?: string | null }[];
+  repo?: { key?: number; status?: { code?: number; message?: string } }[];
   backup?: {
+    prior?: string | null;
+    reference?: string[] | null;
+    database?: { id?: number };
+    'database-ref'?: { name?: string; oid?: number }[] | null;
     label?: string;
     type?: string;
     error?: boolean;
@@ -26,11 +31,11 @@ type TRawInfo = {
 const isoFromUnix = (s: number | undefined) => (typeof s === 'number' ? new Date(s * 1000).toISOString() : new Date(0).toISOString());
 
 /** Pure: pgBackRest's JSON (an array of stanzas) -> our catalog for `stanza`. */
-export function normalisePgBackRestInfo(stanza: string, raw: unknown): TBackupCatalog {
+export function normalisePgBackRestInfo(stanza: string, raw: unknown, configPath: string | null = null): TBackupCatalog {
   const list = Array.isArray(raw) ? (raw as TRawInfo[]) : [];
   const s = list.find((x) => x?.name === stanza);
   if (!s) {
-    return { tool: 'pgbackrest', stanza, status: { code: -1, message: 'stanza not in pgbackrest info output' }, walArchiveMin: null, walArchiveMax: null, backups: [], error: 'stanza not found' };
+    return { tool: 'pgbackrest', stanza, status: { code: -1, message: 'stanza not in pgbackrest info output' }, walArchiveMin: null, walArchiveMax: null, backups: [], error: 'stanza not found', configPath };
   }
   const archives = s.archive ?? [];
   const mins = archives.map((a) => a.min).filter((x): x is string => !!x).sort();
@@ -41,6 +46,10 @@ export function normalisePgBackRestInfo(stanza: string, raw: unknown): TBackupCa
     status: { code: Number(s.status?.code ?? -1), message: String(s.status?.message ?? '') },
     walArchiveMin: mins[0] ?? null,
     walArchiveMax: maxs[maxs.length - 1] ?? null,
+    archives: archives.map((a) => ({ id: String(a.id ?? ''), dbId: typeof a.database?.id === 'number' ? a.database.id : null, min: a.min ?? null, max: a.max ?? null })),
+    backupRunning: typeof s.status?.lock?.backup?.held === 'boolean' ? s.status.lock.backup.held : null,
+    repos: (s.repo ?? []).map((r) => ({ key: Number(r.key ?? 0), status: { code: Number(r.status?.code ?? -1), message: String(r.status?.message ?? '') } })),
+    configPath,
     backups: (s.backup ?? []).map((b) => ({
       label: String(b.label ?? ''),
       type: b.type === 'diff' || b.type === 'incr' ? b.type : 'full',
@@ -53,6 +62,10 @@ export function normalisePgBackRestInfo(stanza: string, raw: unknown): TBackupCa
       lsnStart: b.lsn?.start ?? null,
       lsnStop: b.lsn?.stop ?? null,
       error: b.error ?? false,
+      prior: b.prior ?? null,
+      reference: Array.isArray(b.reference) ? b.reference.map(String) : null,
+      databases: Array.isArray(b['database-ref']) ? b['database-ref'].map((d) => ({ name: String(d.name ?? ''), oid: Number(d.oid ?? 0) })) : null,
+      dbId: typeof b.database?.id === 'number' ? b.database.id : null,
     })),
   };
 }
@@ -65,12 +78,12 @@ export async function readBackupCatalog(ctx: TAgentContext): Promise<TBackupCata
     const r = await runCommand({ file: cfg.bin, args, runAs: ctx.config.runAs, timeoutMs: 20_000 });
     const failed = (error: string): TBackupCatalog => ({
       tool: 'pgbackrest', stanza: cfg.stanza, status: { code: -1, message: 'pgbackrest info failed' },
-      walArchiveMin: null, walArchiveMax: null, backups: [], error,
+      walArchiveMin: null, walArchiveMax: null, backups: [], error, configPath: cfg.config ?? null,
     });
     if (r.timedOut) return failed('pgbackrest info timed out');
     if (r.code !== 0) return failed(`pgbackrest info exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`);
     try {
-      return normalisePgBackRestInfo(cfg.stanza, JSON.parse(r.stdout));
+      return normalisePgBackRestInfo(cfg.stanza, JSON.parse(r.stdout), cfg.config ?? null);
     } catch {
       return failed('pgbackrest info printed invalid JSON');
     }

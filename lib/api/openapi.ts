@@ -6,6 +6,7 @@ import { ZCreateSiteInput } from '@/lib/registry/sites';
 import { ZListAuditQuery } from '@/lib/audit/list-audit';
 import { ZAbandonBody, ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
 import { ZRegisterClusterInput } from '@/lib/registry/register-cluster';
+import { ZUpdateClusterInput } from '@/lib/registry/update-cluster';
 import { ZTeamName } from '@/lib/registry/teams';
 import { ZClusterKind } from '@/lib/pg';
 import { ZIdParams, ZNameParams, ZSlugParams } from './params';
@@ -93,6 +94,17 @@ registerOpenApiPath('/api/v1/clusters/{name}/safety', 'get', {
   role: 'viewer',
   params: [nameParam],
   response: z.object({ cluster: z.string(), state: z.string(), epoch: z.number().int(), evaluatedAt: z.string(), candidates: z.array(z.object({ node: z.string(), verdict: z.enum(['SAFE', 'GATED', 'MANUAL', 'BLOCKED']) }).loose()), ...ZFreshness.shape }).loose(),
+});
+registerOpenApiPath('/api/v1/clusters/{name}', 'patch', { summary: "Change a cluster: backupRepositorySite (a site name, or null = not declared); audited", role: 'admin', params: [nameParam], requestBody: { schema: ZUpdateClusterInput } });
+registerOpenApiPath('/api/v1/clusters/{name}/backups', 'get', {
+  summary: "The cluster's pgBackRest catalog as the agents last reported it (stored observations): every backup with its chain, archive ranges, the PITR window, repository status, backup running",
+  role: 'viewer',
+  params: [nameParam],
+});
+registerOpenApiPath('/api/v1/contexts/{slug}/readiness', 'get', {
+  summary: 'Restore readiness (the seven answers per cluster, trust, expected restore time, data loss per scenario) from the read model; stale reads every answer unknown',
+  role: 'viewer',
+  params: [slug],
 });
 registerOpenApiPath('/api/v1/stream', 'get', {
   summary: 'Server-sent events (text/event-stream): `change` {kind: "cluster", name} | {kind: "context", slug} when what pages show changed, `reset` after the server reconnected to the database (re-read everything), `ready` once',

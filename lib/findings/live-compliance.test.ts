@@ -4,7 +4,7 @@ import type { TBackupCatalog } from '@/lib/agent/protocol';
 import type { TDeclarationSpec } from '@/lib/registry/declaration-schema';
 import { declarationSpec } from '@/tests/support/declaration-fixture';
 import { evaluateLiveCompliance } from './live-compliance';
-import type { TLiveCluster, TLiveFindingsInput, TLiveMember } from './live-types';
+import type { TLiveCluster, TLiveDrill, TLiveFindingsInput, TLiveMember } from './live-types';
 
 const NOW = Date.parse('2026-03-20T12:00:00Z');
 const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
@@ -13,23 +13,31 @@ const H = 3600;
 const spec = (p: Partial<TDeclarationSpec> = {}): TDeclarationSpec =>
   declarationSpec({ rpoClass: 'RPO-2', acceptedCrossSiteDataLossSeconds: 60, justification: '', ...p });
 
-const catalog = (backups: Array<{ type: 'full' | 'diff' | 'incr'; stoppedAgo: number; error?: boolean }>): TBackupCatalog => ({
-  tool: 'pgbackrest',
-  stanza: 'main',
-  status: { code: backups.length ? 0 : 2, message: backups.length ? 'ok' : 'no valid backups' },
-  walArchiveMin: null,
-  walArchiveMax: null,
-  backups: backups.map((b, i) => ({
-    label: `b${i}`,
-    type: b.type,
-    startedAt: ago(b.stoppedAgo + 60),
-    stoppedAt: ago(b.stoppedAgo),
-    sizeBytes: 1,
-    repoSizeBytes: 1,
-    walStart: null,
-    walStop: null,
-    error: b.error,
-  })),
+const seg = (n: number) => `00000001000000000000${n.toString(16).toUpperCase().padStart(4, '0')}`;
+type TCatalogRow = { type: 'full' | 'diff' | 'incr'; stoppedAgo: number; error?: boolean; label?: string; wal?: number };
+/** Backups oldest first: labels b0, b1, …; diff/incr follow the previous full; WAL segment i*4+1 unless `wal`; the archive covers all of it. */
+const catalog = (backups: TCatalogRow[], archive: { min: number; max: number } | null = { min: 1, max: backups.length * 4 + 2 }): TBackupCatalog => {
+  let lastFull: string | null = null;
+  return {
+    tool: 'pgbackrest',
+    stanza: 'main',
+    status: { code: backups.length ? 0 : 2, message: backups.length ? 'ok' : 'no valid backups' },
+    walArchiveMin: archive ? seg(archive.min) : null,
+    walArchiveMax: archive ? seg(archive.max) : null,
+    archives: archive ? [{ id: '15-1', dbId: 1, min: seg(archive.min), max: seg(archive.max) }] : [],
+    backups: backups.map((b, i) => {
+      const label = b.label ?? `b${i}`;
+      const prior = b.type === 'full' ? null : lastFull;
+      if (b.type === 'full') lastFull = label;
+      const w = b.wal ?? i * 4 + 1;
+      return { label, type: b.type, startedAt: ago(b.stoppedAgo + 60), stoppedAt: ago(b.stoppedAgo), sizeBytes: 100e6, repoSizeBytes: 1, walStart: seg(w), walStop: seg(w), error: b.error, prior, reference: prior ? [prior] : null, dbId: 1 };
+    }),
+  };
+};
+const D = 86400;
+const HEALTHY_BACKUPS: TCatalogRow[] = [{ type: 'full', stoppedAgo: 15 * D }, { type: 'full', stoppedAgo: 10 * H }, { type: 'incr', stoppedAgo: 2 * H }];
+const drill = (p: Partial<TLiveDrill> = {}): TLiveDrill => ({
+  id: 'd1', status: 'SUCCEEDED', external: false, backupLabel: 'b2', backupChain: ['b1', 'b2'], backupSizeBytes: 100e6, walReplayBytes: 0, restoreSeconds: 30, finishedAt: ago(2 * D), ...p,
 });
 
 const settings = { synchronousStandbyNames: 'oslo-2', synchronousCommit: 'on', archiveMode: 'on', fsync: true, fullPageWrites: true, dataChecksums: true };
@@ -42,7 +50,7 @@ const primary = (p: Partial<TLiveMember> = {}): TLiveMember => ({
   settings,
   archiver: { archivedCount: 100, lastArchivedAt: ago(30), failedCount: 0, lastFailedAt: null },
   previousArchiverFailedCount: 0,
-  backups: catalog([{ type: 'full', stoppedAgo: 10 * H }, { type: 'incr', stoppedAgo: 2 * H }]),
+  backups: catalog(HEALTHY_BACKUPS),
   storage: { totalBytes: 100, freeBytes: 50 },
   ...p,
 });
@@ -70,7 +78,7 @@ const cluster = (p: Partial<TLiveCluster> = {}): TLiveCluster => ({
   schema: 'public',
   otherContexts: [],
   vaktDatabaseHere: false,
-  lastSuccessfulDrillAt: ago(2 * 86400),
+  drills: [drill()],
   ...p,
 });
 
@@ -126,14 +134,30 @@ const rows: Row[] = [
   { name: 'WAL_ARCHIVING_FAILING: old recovered failure is not a finding', input: input({ cluster: members(primary({ archiver: { archivedCount: 5, lastArchivedAt: ago(5), failedCount: 4, lastFailedAt: ago(3600) }, previousArchiverFailedCount: 4 }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [] },
   { name: 'WAL_ARCHIVING_FAILING: archive_mode off while PITR declared', input: input({ cluster: members(primary({ settings: { ...settings, archiveMode: 'off' } }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['WAL_ARCHIVING_FAILING', 'error']], message: 'archive_mode is off' },
   { name: 'WAL_ARCHIVING_FAILING: archive_mode off is fine without PITR or archiving', input: input({ spec: { backup: { fullIntervalHours: 24, pitr: false, walArchiving: false, retentionDays: 7, drillCadenceDays: 30 } }, cluster: members(primary({ settings: { ...settings, archiveMode: 'off' } }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [] },
-  { name: 'BACKUP_TOO_OLD: newest full older than the interval', input: input({ cluster: members(primary({ backups: catalog([{ type: 'full', stoppedAgo: 30 * H }, { type: 'incr', stoppedAgo: H }]) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['BACKUP_TOO_OLD', 'error']], message: '30 h ago' },
-  { name: 'BACKUP_TOO_OLD: a failed newer full does not count', input: input({ cluster: members(primary({ backups: catalog([{ type: 'full', stoppedAgo: 30 * H }, { type: 'full', stoppedAgo: H, error: true }]) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['BACKUP_TOO_OLD', 'error']] },
-  { name: 'BACKUP_TOO_OLD: only incremental backups', input: input({ cluster: members(primary({ backups: catalog([{ type: 'incr', stoppedAgo: H }]) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['BACKUP_TOO_OLD', 'error']] },
+  { name: 'BACKUP_TOO_OLD: newest full older than the interval', input: input({ cluster: members(primary({ backups: catalog([{ type: 'full', stoppedAgo: 15 * D }, { type: 'full', stoppedAgo: 30 * H }, { type: 'incr', stoppedAgo: H }]) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['BACKUP_TOO_OLD', 'error']], message: '30 h ago' },
+  { name: 'BACKUP_TOO_OLD: a failed newer full does not count', input: input({ cluster: members(primary({ backups: catalog([{ type: 'full', stoppedAgo: 15 * D }, { type: 'full', stoppedAgo: 30 * H }, { type: 'full', stoppedAgo: H, error: true }]) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['BACKUP_TOO_OLD', 'error'], ['BACKUP_HAS_ERRORS', 'error']] },
+  { name: 'BACKUP_TOO_OLD: only incremental backups', input: input({ cluster: members(primary({ backups: catalog([{ type: 'incr', stoppedAgo: 15 * D }, { type: 'incr', stoppedAgo: H }]) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['BACKUP_TOO_OLD', 'error']] },
   { name: 'NO_BACKUP: catalog empty', input: input({ cluster: members(primary({ backups: catalog([]) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['NO_BACKUP', 'error']], absent: ['BACKUPS_UNTRUSTED'] },
   { name: 'NO_BACKUP: no catalog reported at all', input: input({ cluster: members(primary({ backups: null }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['NO_BACKUP', 'error']] },
-  { name: 'BACKUPS_UNTRUSTED: backups exist, no drill runner yet (info)', input: input({ cluster: { lastSuccessfulDrillAt: undefined } }), expect: [['BACKUPS_UNTRUSTED', 'info']] },
-  { name: 'BACKUPS_UNTRUSTED: never restored although drills are reported (warning)', input: input({ cluster: { lastSuccessfulDrillAt: null } }), expect: [['BACKUPS_UNTRUSTED', 'warning']] },
-  { name: 'BACKUPS_UNTRUSTED: last drill older than the cadence (warning)', input: input({ cluster: { lastSuccessfulDrillAt: ago(10 * 86400) } }), expect: [['BACKUPS_UNTRUSTED', 'warning']] },
+  { name: 'BACKUPS_UNTRUSTED: never drilled (warning)', input: input({ cluster: { drills: [] } }), expect: [['BACKUPS_UNTRUSTED', 'warning']], message: 'No restore drill has proven' },
+  { name: 'BACKUPS_UNTRUSTED: no drill information loaded counts as none', input: input({ cluster: { drills: undefined } }), expect: [['BACKUPS_UNTRUSTED', 'warning']] },
+  { name: 'BACKUPS_UNTRUSTED + DRILL_OVERDUE: last drill of the chain older than the cadence', input: input({ cluster: { drills: [drill({ finishedAt: ago(10 * D) })] } }), expect: [['BACKUPS_UNTRUSTED', 'warning'], ['DRILL_OVERDUE', 'warning']], message: '10 days ago' },
+  { name: 'BACKUPS_UNTRUSTED: the drill proved an older chain only', input: input({ cluster: { drills: [drill({ backupLabel: 'b0', backupChain: ['b0'] })] } }), expect: [['BACKUPS_UNTRUSTED', 'warning']], message: 'not the chain a restore would use now (b1 → b2)' },
+  { name: 'trusted: a drill of the full only does not prove its incremental', input: input({ cluster: { drills: [drill({ backupLabel: 'b1', backupChain: ['b1'] })] } }), expect: [['BACKUPS_UNTRUSTED', 'warning']] },
+  { name: 'trusted: an external result of the newest backup (chain from the catalog)', input: input({ cluster: { drills: [drill({ external: true, backupChain: [] })] } }), expect: [] },
+  { name: 'trusted: a drill of a later backup of the same chain', input: input({ cluster: { drills: [drill({ backupLabel: 'b3', backupChain: ['b1', 'b2', 'b3'] })] } }), expect: [] },
+  { name: 'BACKUPS_UNTRUSTED error + DRILL_FAILED: the chain a restore would use failed its latest drill', input: input({ cluster: { drills: [drill({ id: 'd2', status: 'FAILED', finishedAt: ago(D), error: 'restore exited 1' }), drill()] } }), expect: [['BACKUPS_UNTRUSTED', 'error'], ['DRILL_FAILED', 'warning']], message: 'restore exited 1' },
+  { name: 'DRILL_FAILED: a failed drill of an older backup leaves the chain trusted', input: input({ cluster: { drills: [drill({ id: 'd2', status: 'TIMED_OUT', backupLabel: 'b0', backupChain: ['b0'], finishedAt: ago(D) }), drill()] } }), expect: [['DRILL_FAILED', 'warning']], message: 'timed out' },
+  { name: 'drills running or aborted are not results', input: input({ cluster: { drills: [drill({ id: 'd3', status: 'RUNNING', finishedAt: null }), drill({ id: 'd2', status: 'ABORTED', finishedAt: ago(60) }), drill()] } }), expect: [] },
+  { name: 'no cadence (null): any successful drill of the chain counts', input: input({ spec: { backup: { fullIntervalHours: 24, pitr: true, walArchiving: true, retentionDays: 14, drillCadenceDays: null } }, cluster: { drills: [drill({ finishedAt: ago(400 * D) })] } }), expect: [] },
+  { name: 'BACKUP_HAS_ERRORS: an older backup with page errors (warning)', input: input({ cluster: { ...members(primary({ backups: catalog([{ type: 'full', stoppedAgo: 15 * D }, { type: 'full', stoppedAgo: 12 * H, error: true }, { type: 'full', stoppedAgo: 10 * H, label: 'b2' }, { type: 'incr', stoppedAgo: 2 * H, label: 'b3' }]) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')), drills: [drill({ backupLabel: 'b3', backupChain: ['b2', 'b3'] })] } }), expect: [['BACKUP_HAS_ERRORS', 'warning']], message: 'b1' },
+  { name: 'BACKUP_HAS_ERRORS: the backup a restore would use has page errors (error)', input: input({ cluster: members(primary({ backups: catalog([{ type: 'full', stoppedAgo: 15 * D }, { type: 'full', stoppedAgo: 10 * H }, { type: 'incr', stoppedAgo: 2 * H, error: true }]) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['BACKUP_HAS_ERRORS', 'error']], message: 'A restore now would use b2' },
+  { name: 'RETENTION_BELOW_POLICY: the repository reaches back less than the retention', input: input({ cluster: members(primary({ backups: catalog([{ type: 'full', stoppedAgo: 3 * D }, { type: 'full', stoppedAgo: 10 * H }, { type: 'incr', stoppedAgo: 2 * H }]) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['RETENTION_BELOW_POLICY', 'warning']], message: 'reaches back 3 days' },
+  { name: 'PITR_WINDOW_SHORT: the archive no longer holds the oldest backup\'s WAL (warning)', input: input({ cluster: members(primary({ backups: catalog(HEALTHY_BACKUPS, { min: 4, max: 14 }) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['PITR_WINDOW_SHORT', 'warning']], message: 'from the end of b1' },
+  { name: 'PITR_WINDOW_SHORT: the newest backup\'s WAL is not in the archive (error)', input: input({ cluster: members(primary({ backups: catalog(HEALTHY_BACKUPS, { min: 1, max: 6 }) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['PITR_WINDOW_SHORT', 'error']], message: 'is not in the archive 15-1' },
+  { name: 'PITR_WINDOW_SHORT: nothing archived (error)', input: input({ cluster: members(primary({ backups: catalog(HEALTHY_BACKUPS, null) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['PITR_WINDOW_SHORT', 'error']], message: 'no WAL is archived' },
+  { name: 'PITR_WINDOW_SHORT: not judged without declared PITR', input: input({ spec: { backup: { fullIntervalHours: 24, pitr: false, walArchiving: false, retentionDays: 14, drillCadenceDays: 7 } }, cluster: members(primary({ backups: catalog(HEALTHY_BACKUPS, null) }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [] },
+  { name: 'RESTORE_SLOWER_THAN_RTO: measured drills scale above the RTO bound', input: input({ cluster: { drills: [drill({ restoreSeconds: 1200 })] } }), expect: [['RESTORE_SLOWER_THAN_RTO', 'warning']], message: 'expected to take 2206.6 s (1 drill(s) (latest b2: 100 MB in 1200 s), median 0.1 MB/s; now 100 MB backup + 83.9 MB WAL to replay)' },
   { name: 'DURABILITY_CONTRADICTION: fsync off on a replica', input: input({ cluster: members(primary(), replica('oslo-2', 'oslo', { syncState: 'sync', settings: { ...settings, fsync: false } }), replica('bergen-1', 'bergen')) }), expect: [['DURABILITY_CONTRADICTION', 'error']], message: 'fsync is off on oslo-2' },
   { name: 'DURABILITY_CONTRADICTION: full_page_writes off', input: input({ cluster: members(primary({ settings: { ...settings, fullPageWrites: false } }), replica('oslo-2', 'oslo', { syncState: 'sync' }), replica('bergen-1', 'bergen')) }), expect: [['DURABILITY_CONTRADICTION', 'error']] },
   { name: 'DURABILITY_CONTRADICTION: synchronous_commit off under RPO-0', input: input({ rpo: 0, spec: { replication: { local: 'async', crossSite: 'async' } }, cluster: members(primary({ settings: { ...settings, synchronousCommit: 'off' } }), replica('oslo-2', 'oslo', { lagSeconds: 0 }), replica('bergen-1', 'bergen', { lagSeconds: 0 })) }), expect: [['DURABILITY_CONTRADICTION', 'error']] },
@@ -173,8 +197,8 @@ describe('evaluateLiveCompliance', () => {
   });
 
   it('sorts errors first and names the cluster in every message', () => {
-    const findings = evaluateLiveCompliance(input({ rpo: 2, cluster: { vaktDatabaseHere: true, lastSuccessfulDrillAt: undefined } }));
-    expect(findings.map((f) => f.severity)).toEqual(['error', 'warning', 'info']);
+    const findings = evaluateLiveCompliance(input({ rpo: 2, cluster: { vaktDatabaseHere: true, drills: [] } }));
+    expect(findings.map((f) => f.severity)).toEqual(['error', 'warning', 'warning']);
     expect(findings.every((f) => f.message.includes('control-main'))).toBe(true);
   });
 

@@ -3,6 +3,8 @@
 // Every code is documented in docs/findings.md.
 import { sortFindings, type TFinding, type TFindingSeverity } from '@/lib/findings/types';
 import { toMs } from '@/lib/pg';
+import { estimateRestore } from '@/lib/readiness/restore-estimate';
+import { backupState, evaluateTrust, type TBackupState } from './backup-state';
 import type { TLiveCluster, TLiveFindingsInput, TLiveMember } from './live-types';
 
 const DEFAULTS = { staleAfterSeconds: 15, storageRiskPercent: 85 };
@@ -172,12 +174,13 @@ function checkArchiving(c: TCtx, cl: TLiveCluster, primary: TLiveMember | null) 
 
 function checkBackups(c: TCtx, cl: TLiveCluster) {
   const policy = c.input.spec.backup;
-  const catalogs = cl.members.map((m) => m.backups).filter((b): b is NonNullable<typeof b> => !!b);
-  const byLabel = new Map(catalogs.flatMap((cat) => cat.backups.filter((b) => !b.error).map((b) => [b.label, b] as const)));
-  const backups = [...byLabel.values()];
+  const state = backupState(cl);
+  const backups = state.backups.filter((b) => !b.error);
   if (backups.length === 0) {
-    const why = catalogs.length === 0 ? 'no agent reports a backup catalog' : `the catalog is empty${catalogs[0].status.code !== 0 ? ` (${catalogs[0].status.message})` : ''}`;
+    const repo = state.repository;
+    const why = !repo ? 'no agent reports a backup catalog' : `the catalog holds no backup without errors${repo.code !== 0 || repo.error ? ` (${repo.error ?? repo.message})` : ''}`;
     add(c, 'NO_BACKUP', 'error', `${c.input.context.slug} declares a full backup every ${policy.fullIntervalHours} h, but for ${cl.name} ${why}.`, 'spec.backup.fullIntervalHours');
+    checkBackupErrors(c, cl, state);
     return;
   }
   const fullStops = backups.filter((b) => b.type === 'full').map((b) => toMs(b.stoppedAt)).filter((v): v is number => v !== null);
@@ -187,24 +190,81 @@ function checkBackups(c: TCtx, cl: TLiveCluster) {
     add(c, 'BACKUP_TOO_OLD', 'error', `${cl.name} has backups but no full backup; the policy asks for one every ${policy.fullIntervalHours} h.`, 'spec.backup.fullIntervalHours');
   } else if (c.nowMs - newestFull > limitMs) {
     const hours = round((c.nowMs - newestFull) / 3600_000);
-    add(c, 'BACKUP_TOO_OLD', 'error', `The newest full backup of ${cl.name} finished ${hours} h ago; the policy asks for one every ${policy.fullIntervalHours} h.`, 'spec.backup.fullIntervalHours');
+    add(c, 'BACKUP_TOO_OLD', 'error', `The newest full backup of ${cl.name} finished ${hours} h ago; the policy asks for one every ${policy.fullIntervalHours} h (a failed or aborted backup run shows as this: pgBackRest does not list it).`, 'spec.backup.fullIntervalHours');
   }
-  // No drill runner reports yet: the record says an unrestored backup is not trustworthy.
-  if (cl.lastSuccessfulDrillAt === undefined) {
-    add(c, 'BACKUPS_UNTRUSTED', 'info', `No restore drill has proven the backups of ${cl.name} yet; until one succeeds they are not trustworthy.`, 'spec.backup.drillCadenceDays');
-    return;
-  }
-  const drill = toMs(cl.lastSuccessfulDrillAt);
-  if (drill === null || c.nowMs - drill > (policy.drillCadenceDays ?? 0) * 86400_000) {
+  checkBackupErrors(c, cl, state);
+  checkRetention(c, cl, state, backups);
+  checkTrust(c, cl, state);
+}
+
+function checkBackupErrors(c: TCtx, cl: TLiveCluster, state: TBackupState) {
+  const bad = state.backups.filter((b) => b.error);
+  if (!bad.length) return;
+  const restoreUses = state.newest?.error === true;
+  add(
+    c,
+    'BACKUP_HAS_ERRORS',
+    restoreUses ? 'error' : 'warning',
+    `pgBackRest found page-checksum errors in ${bad.length} backup(s) of ${cl.name}: ${bad.map((b) => b.label).join(', ')}.${restoreUses ? ` A restore now would use ${state.newest!.label}, which holds damaged pages.` : ''} Check the table files on the primary (pg_amcheck) and take a new full backup.`,
+  );
+}
+
+function checkRetention(c: TCtx, cl: TLiveCluster, state: TBackupState, backups: TBackupState['backups']) {
+  const policy = c.input.spec.backup;
+  const retentionMs = policy.retentionDays * 86_400_000;
+  const oldest = toMs(backups[0].stoppedAt);
+  const keptMs = oldest === null ? 0 : c.nowMs - oldest;
+  const keepsEnough = keptMs >= retentionMs;
+  if (!keepsEnough) {
     add(
       c,
-      'BACKUPS_UNTRUSTED',
+      'RETENTION_BELOW_POLICY',
       'warning',
-      drill === null
-        ? `The backups of ${cl.name} have never been restored in a drill; they are not trustworthy.`
-        : `The last successful restore drill of ${cl.name} was ${round((c.nowMs - drill) / 86400_000)} days ago; the policy asks for one every ${policy.drillCadenceDays} days.`,
-      'spec.backup.drillCadenceDays',
+      `The repository of ${cl.name} reaches back ${round(keptMs / 86_400_000)} days (oldest backup ${backups[0].label}); ${c.input.context.slug} declares ${policy.retentionDays} days of retention. Either pgBackRest expires backups sooner (repo retention) or the repository is younger than that.`,
+      'spec.backup.retentionDays',
     );
+  }
+  if (!policy.pitr) return;
+  const w = state.pitr;
+  if (w.gap) {
+    add(c, 'PITR_WINDOW_SHORT', 'error', `Point-in-time recovery on ${cl.name} is broken: ${w.gap}.`, 'spec.backup.pitr');
+    return;
+  }
+  const start = toMs(w.startAt);
+  const end = toMs(w.endAt) ?? c.nowMs;
+  if (keepsEnough && start !== null && c.nowMs - start < retentionMs) {
+    add(
+      c,
+      'PITR_WINDOW_SHORT',
+      'warning',
+      `The PITR window of ${cl.name} covers ${round((end - start) / 86_400_000)} days (from the end of ${w.fromBackup}), shorter than the ${policy.retentionDays} days of retention: older backups' WAL is no longer archived.`,
+      'spec.backup.pitr',
+    );
+  }
+}
+
+function checkTrust(c: TCtx, cl: TLiveCluster, state: TBackupState) {
+  const policy = c.input.spec.backup;
+  const drills = cl.drills ?? [];
+  const trust = evaluateTrust(state, drills, policy.drillCadenceDays, c.nowMs, cl.name);
+  if (!trust.trusted) {
+    add(c, 'BACKUPS_UNTRUSTED', trust.reason === 'drill-failed' ? 'error' : 'warning', `${trust.message}${trust.fix ? ` ${trust.fix}` : ''}`, 'spec.backup.drillCadenceDays');
+  }
+  const finished = drills.filter((d) => d.finishedAt && ['SUCCEEDED', 'FAILED', 'TIMED_OUT'].includes(d.status)).sort((a, b) => (toMs(b.finishedAt) ?? 0) - (toMs(a.finishedAt) ?? 0));
+  const last = finished[0];
+  if (last && last.status !== 'SUCCEEDED') {
+    add(c, 'DRILL_FAILED', 'warning', `The latest restore drill on ${cl.name} (${last.backupLabel ?? 'newest backup'}${last.external ? ', external' : ''}) ${last.status === 'TIMED_OUT' ? 'timed out' : 'failed'}${last.error ? `: ${last.error}` : ''}.`, 'spec.backup.drillCadenceDays');
+  }
+  const cadence = policy.drillCadenceDays;
+  const lastOk = finished.find((d) => d.status === 'SUCCEEDED');
+  const lastOkMs = lastOk ? toMs(lastOk.finishedAt) : null;
+  if (cadence && lastOkMs !== null && c.nowMs - lastOkMs > cadence * 86_400_000) {
+    add(c, 'DRILL_OVERDUE', 'warning', `The last successful restore drill on ${cl.name} was ${round((c.nowMs - lastOkMs) / 86_400_000)} days ago; ${c.input.context.slug} asks for one every ${cadence} days.`, 'spec.backup.drillCadenceDays');
+  }
+  const rto = c.input.bounds.rtoBoundSeconds;
+  const est = estimateRestore({ drills, sizeBytes: state.newest?.sizeBytes, walToReplayBytes: state.walToReplayBytes });
+  if (rto !== null && est.seconds !== null && est.seconds > rto) {
+    add(c, 'RESTORE_SLOWER_THAN_RTO', 'warning', `A restore of ${cl.name}'s newest backup is expected to take ${est.seconds} s (${est.basis}), above the ${rto} s bound of ${c.input.spec.rtoClass}.`, 'spec.rtoClass');
   }
 }
 

@@ -8,9 +8,49 @@ import type { TDeclarationSpec } from '@/lib/registry/declaration-schema';
  * (lib/agent/protocol.ts ZBackupCatalog, which is assignable to it) that the checks use. Declared here
  * because the pure findings import nothing from lib/agent (docs/architecture.md).
  */
+export interface TLiveBackup {
+  label: string;
+  type: 'full' | 'diff' | 'incr';
+  startedAt?: TInstant;
+  stoppedAt: TInstant;
+  /** page-checksum errors in a completed backup */
+  error?: boolean;
+  /** the database size restored from it */
+  sizeBytes?: number | null;
+  repoSizeBytes?: number | null;
+  walStart?: string | null;
+  walStop?: string | null;
+  prior?: string | null;
+  reference?: string[] | null;
+  databases?: Array<{ name: string; oid: number }> | null;
+  dbId?: number | null;
+}
 export interface TLiveBackupCatalog {
+  stanza?: string;
   status: { code: number; message: string };
-  backups: Array<{ label: string; type: 'full' | 'diff' | 'incr'; stoppedAt: TInstant; error?: boolean }>;
+  backups: TLiveBackup[];
+  walArchiveMin?: string | null;
+  walArchiveMax?: string | null;
+  archives?: Array<{ id: string; dbId: number | null; min: string | null; max: string | null }>;
+  backupRunning?: boolean | null;
+  error?: string;
+  configPath?: string | null;
+}
+
+/** A restore drill of the cluster's backups (table RestoreDrill; external runners' results included). */
+export interface TLiveDrill {
+  id: string;
+  status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  external: boolean;
+  backupLabel: string | null;
+  /** labels of the chain restored, full first (may be empty for external results) */
+  backupChain: string[];
+  backupSizeBytes: number | null;
+  walReplayBytes: number | null;
+  restoreSeconds: number | null;
+  finishedAt: TInstant | null;
+  targetTime?: TInstant | null;
+  error?: string | null;
 }
 
 export interface TLiveMember {
@@ -58,11 +98,15 @@ export interface TLiveCluster {
   database: string | null;
   schema: string | null;
   /** The other contexts on this cluster. */
-  otherContexts: Array<{ slug: string; rpoClass: string; rpoBoundSeconds: number | null; database: string | null; schema: string | null }>;
+  otherContexts: Array<{ slug: string; rpoClass: string; rpoBoundSeconds: number | null; rtoClass?: string; rtoBoundSeconds?: number | null; database: string | null; schema: string | null }>;
   /** Vakt's own DATABASE_URL points at a member of this cluster. */
   vaktDatabaseHere: boolean;
-  /** Last successful restore drill of this cluster's backups; undefined = no drill runner reports yet. */
-  lastSuccessfulDrillAt?: TInstant | null;
+  /** Restore drills of this cluster's backups, newest first (undefined = none loaded: judged as none). */
+  drills?: TLiveDrill[];
+  /** The site of the pgBackRest repository (Cluster.backupRepositorySite); null = not declared. */
+  backupRepositorySite?: string | null;
+  /** Region of every known site (Site.region; null = not set). */
+  siteRegions?: Record<string, string | null>;
 }
 
 export interface TLiveFindingsInput {

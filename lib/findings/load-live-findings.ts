@@ -5,7 +5,7 @@ import { clusterKindFromDb, type TNodeRole, type TNodeStatus } from '@/lib/pg';
 import { patroniPaused } from '@/lib/telemetry/patroni-pause';
 import { ZDeclarationSpec, type TDeclarationSpec } from '@/lib/registry/declaration-schema';
 import { evaluateLiveCompliance } from '@/lib/findings/live-compliance';
-import type { TLiveCluster, TLiveFindingsInput, TLiveMember } from '@/lib/findings/live-types';
+import type { TLiveCluster, TLiveDrill, TLiveFindingsInput, TLiveMember } from '@/lib/findings/live-types';
 import type { TAgentStatus } from '@/lib/agent/protocol';
 import type { TFinding } from '@/lib/findings/types';
 
@@ -104,9 +104,25 @@ const holdingInclude = {
     include: {
       members: { include: { site: true, observation: true }, orderBy: { name: 'asc' as const } },
       contexts: { include: { context: { select: { id: true, slug: true, currentVersion: true } } } },
+      drills: { orderBy: { createdAt: 'desc' as const }, take: 20 },
     },
   },
 };
+
+type TDrillRow = { id: string; status: string; external: boolean; backupLabel: string | null; backupChain: string[]; backupSizeBytes: number | null; walReplayBytes: number | null; restoreSeconds: number | null; finishedAt: Date | null; targetTime: Date | null; error: string | null };
+const liveDrill = (d: TDrillRow): TLiveDrill => ({
+  id: d.id,
+  status: d.status as TLiveDrill['status'],
+  external: d.external,
+  backupLabel: d.backupLabel,
+  backupChain: d.backupChain,
+  backupSizeBytes: d.backupSizeBytes,
+  walReplayBytes: d.walReplayBytes,
+  restoreSeconds: d.restoreSeconds,
+  finishedAt: d.finishedAt,
+  targetTime: d.targetTime,
+  error: d.error,
+});
 
 /**
  * Everything evaluateLiveCompliance needs, for many contexts with a fixed number of queries (the
@@ -136,6 +152,7 @@ export async function gatherLiveInputsBatch(where: { ids?: string[]; slugs?: str
     dbUrl = null;
   }
   const ownSysId = holdings.length ? await vaktSystemIdentifier() : null;
+  const siteRegions: Record<string, string | null> = holdings.length ? Object.fromEntries((await db.site.findMany({ select: { name: true, region: true } })).map((s) => [s.name, s.region])) : {};
   const e = env();
   for (const ctx of ctxs) {
     const spec = specOf.get(ctx.id) ?? null;
@@ -151,7 +168,7 @@ export async function gatherLiveInputsBatch(where: { ids?: string[]; slugs?: str
           .filter((oc) => oc.context.id !== ctx.id)
           .map((oc) => {
             const os = specOf.get(oc.context.id) ?? null;
-            return { slug: oc.context.slug, rpoClass: os?.rpoClass ?? '', rpoBoundSeconds: os ? bound('RPO', os.rpoClass) : null, database: oc.database, schema: oc.schema };
+            return { slug: oc.context.slug, rpoClass: os?.rpoClass ?? '', rpoBoundSeconds: os ? bound('RPO', os.rpoClass) : null, rtoClass: os?.rtoClass ?? '', rtoBoundSeconds: os ? bound('RTO', os.rtoClass) : null, database: oc.database, schema: oc.schema };
           });
         return {
           name: c.name,
@@ -162,6 +179,9 @@ export async function gatherLiveInputsBatch(where: { ids?: string[]; slugs?: str
           schema: h.schema,
           otherContexts: others,
           vaktDatabaseHere: databaseOnMembers(dbUrl, ownSysId, c.members.map((m) => ({ systemIdentifier: m.observation?.systemIdentifier ?? null, payload: m.observation?.payload ?? null }))),
+          drills: c.drills.map(liveDrill),
+          backupRepositorySite: c.backupRepositorySite,
+          siteRegions,
         };
       });
     out.set(ctx.id, {

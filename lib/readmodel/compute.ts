@@ -10,6 +10,8 @@ import { evaluateLiveCompliance } from '@/lib/findings/live-compliance';
 import { gatherLiveInputsBatch } from '@/lib/findings/load-live-findings';
 import type { TFinding } from '@/lib/findings/types';
 import { clusterViewInclude, shapeClusterView, type TClusterView } from '@/lib/registry/read-clusters';
+import { computeReadinessBatch } from '@/lib/readiness/load-readiness';
+import type { TReadiness } from '@/lib/readiness/readiness';
 import { clusterDigest, findingsDigest } from './freshness';
 
 /** What a computation was made from (stored beside it, shown to no one but operators reading the table). */
@@ -22,7 +24,7 @@ export type TClusterInputs = {
   promotionSteps: number;
 };
 export type TComputedCluster = { id: string; name: string; computedAt: Date; inputs: TClusterInputs; report: TSafetyReport; view: TClusterView; digest: string };
-export type TComputedContext = { id: string; slug: string; computedAt: Date; inputs: { version: number; clusters: string[]; maxObservedAt: string | null; classesUpdatedAt: string | null }; findings: TFinding[]; digest: string };
+export type TComputedContext = { id: string; slug: string; computedAt: Date; inputs: { version: number; clusters: string[]; maxObservedAt: string | null; classesUpdatedAt: string | null }; findings: TFinding[]; digest: string; readiness: TReadiness | null };
 
 const maxIso = (dates: Array<Date | null | undefined>) => {
   const ms = dates.filter((d): d is Date => !!d).map((d) => d.getTime());
@@ -89,6 +91,7 @@ export async function computeContexts(ids: string[], now: Date): Promise<TComput
   const contexts = await db.boundedContext.findMany({ where: { id: { in: ids } }, select: { id: true, slug: true, currentVersion: true } });
   if (!contexts.length) return [];
   const live = await gatherLiveInputsBatch({ ids: contexts.map((c) => c.id) }, now);
+  const readiness = await computeReadinessBatch(live, now);
   const classesAt = await classesUpdatedAt();
   return contexts.flatMap((c): TComputedContext[] => {
     const input = live.get(c.id) ?? null;
@@ -106,6 +109,7 @@ export async function computeContexts(ids: string[], now: Date): Promise<TComput
       },
       findings,
       digest: findingsDigest(findings),
+      readiness: readiness.get(c.id) ?? null,
     }];
   });
 }

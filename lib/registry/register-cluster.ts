@@ -8,6 +8,7 @@ import { env } from '@/lib/base/env';
 import { sealSecret } from '@/lib/base/secret-box';
 import { assertAgentUrlAllowed } from '@/lib/base/net/agent-http';
 import { getCluster, type TClusterView } from './read-clusters';
+import { assertRepositorySite, ZBackupRepositorySite } from './update-cluster';
 import { clusterKindToDb, ZClusterKind } from '@/lib/pg';
 
 // docs/api.md "Registering a cluster".
@@ -33,6 +34,8 @@ export const ZRegisterClusterInput = z
     kind: ZClusterKind.default('vakt-agent'),
     contexts: z.array(ZClusterContextRef).max(100).default([]),
     members: z.array(ZClusterMemberInput).min(1, 'a cluster needs at least one member').max(64),
+    /** the site of the cluster's pgBackRest repository (lib/readiness: region loss); omitted = not declared */
+    backupRepositorySite: ZBackupRepositorySite.optional(),
   })
   .superRefine((v, ctx) => {
     const seen = new Set<string>();
@@ -117,11 +120,13 @@ export async function registerCluster(opts: { actor: TActor; input: TRegisterClu
       if (!contexts.some((x) => x.slug === c.slug)) missing.push({ path: `contexts.${i}.slug`, message: `no bounded context ${c.slug}` });
     });
     if (missing.length) throw invalid(missing);
+    await assertRepositorySite(tx, input.backupRepositorySite);
     const now = Date.now();
     await tx.cluster.create({
       data: {
         name: input.name,
         kind: clusterKindToDb(input.kind),
+        backupRepositorySite: input.backupRepositorySite ?? null,
         members: {
           create: input.members.map((m, i) => ({
             name: m.name,
@@ -147,6 +152,7 @@ export async function registerCluster(opts: { actor: TActor; input: TRegisterClu
       after: {
         name: input.name,
         kind: input.kind,
+        ...(input.backupRepositorySite ? { backupRepositorySite: input.backupRepositorySite } : {}),
         contexts: input.contexts.map((c) => ({ slug: c.slug, database: c.database ?? null, schema: c.schema ?? null })),
         // never the token: only whether one was given
         members: input.members.map((m) => ({ name: m.name, site: m.site, agentUrl: m.agentUrl, hasToken: Boolean(m.agentToken), ...(m.fenceAgent ? { fenceAgentUrl: m.fenceAgent.url } : {}) })),

@@ -30,7 +30,9 @@ export default async function ClusterPage({ params }: { params: Promise<{ name: 
         <h1>
           Cluster <span className="mono">{cluster.name}</span>
         </h1>
-        <span className="muted small">{cluster.kind === 'patroni' ? 'observed through Patroni' : 'observed through Vakt agents'}</span>
+        <span className="muted small">
+          {cluster.kind === 'patroni' ? 'observed through Patroni' : 'observed through Vakt agents'} · <Link href={`/clusters/${encodeURIComponent(cluster.name)}/backups`}>backups</Link>
+        </span>
       </div>
       {cluster.contexts.length > 0 && (
         <p className="muted">

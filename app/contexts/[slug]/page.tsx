@@ -43,7 +43,7 @@ export default async function ContextPage({ params }: { params: Promise<{ slug: 
           <p className="muted flush">
             <span className="mono">{ctx.slug}</span> · team <strong>{ctx.team}</strong> · version{' '}
             <strong data-testid="current-version">{ctx.currentVersion}</strong>
-            {ctx.dataLocation ? ` · data in ${ctx.dataLocation}` : ''}
+            {ctx.dataLocation ? ` · data in ${ctx.dataLocation}` : ''} · <Link href={`/contexts/${slug}/readiness`}>restore readiness</Link>
           </p>
         </div>
         {canEdit && (
