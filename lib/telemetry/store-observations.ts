@@ -139,8 +139,11 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
          "primaryLsn" = CASE WHEN EXCLUDED."primaryObservedAt" IS NOT NULL THEN EXCLUDED."primaryLsn" ELSE "NodeLastGood"."primaryLsn" END,
          "primaryTimeline" = CASE WHEN EXCLUDED."primaryObservedAt" IS NOT NULL THEN EXCLUDED."primaryTimeline" ELSE "NodeLastGood"."primaryTimeline" END
        WHERE "NodeLastGood"."observedAt" < EXCLUDED."observedAt"),
+     -- the ids as an array too, so the members are found through their primary key (joined to t
+     -- alone, the planner scans every member for every batch: a cost that grows with the fleet)
      mem AS (
-       UPDATE "vakt"."ClusterMember" m SET "nextPollAt" = t.next, "leaseUntil" = NULL FROM t WHERE m.id = t.m AND m."leaseOwner" = $2),
+       UPDATE "vakt"."ClusterMember" m SET "nextPollAt" = t.next, "leaseUntil" = NULL FROM t
+        WHERE m.id = ANY(ARRAY(SELECT t.m FROM t)) AND m.id = t.m AND m."leaseOwner" = $2),
      smp AS (
        INSERT INTO "vakt"."ObservationSample" ("memberId","at","status","role","timeline","lagBytes","lagSeconds","freeBytes","totalBytes")
        SELECT t.m, t.at, t.status, t.role, t.timeline, t.lagb, t.lags, t.free, t.total FROM t WHERE t.sample),
