@@ -5,6 +5,9 @@
 // node due at once, never seen before), its full cycle (every node due at once again: what a cycle of
 // a running worker is), then a steady 5-second-interval run of the real worker loop.
 // Then 10,000 nodes shared by two worker processes through the leases, at a 5 s interval.
+// Beside the wall times, the CPU time per node of the bare fan-out (client + fleet server) and of
+// the full cycle (worker + PostgreSQL backends + fleet server), from /proc: the work done, which
+// hardly depends on what else the machine runs.
 // Bounded in time; stops by itself.
 // Options (env): BENCH_SIZES=500,2000,5000  BENCH_STEADY_MS=12000  BENCH_TWO_WORKERS=10000 (0 = skip)
 //                BENCH_ADMIN_URL=postgresql://postgres@127.0.0.1:5432/postgres
@@ -12,7 +15,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { adminQuery as adminQueryOn, once, printTable } from './bench/support';
+import { adminQuery as adminQueryOn, cpuMeter, once, printTable } from './bench/support';
 import { FLEET_TOKEN, startSimulatedFleet, type TSimulatedFleet } from './bench/fleet';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -157,6 +160,11 @@ async function main() {
   await db.$executeRawUnsafe(`INSERT INTO "vakt"."Site" (id, name) VALUES ('site-oslo', 'oslo'), ('site-bergen', 'bergen')`);
   const sealed = sealSecret(TOKEN);
   const rows: string[][] = [];
+  const cpuRows: string[][] = [];
+  // CPU time per node beside the wall times: the work done, whatever else the machine runs
+  const meter = cpuMeter({ adminUrl: ADMIN_URL, database: dbName, otherPid: fleet.child.pid });
+  const perNode = (a: number | null, b: number | null, n: number) => (a === null || b === null ? null : ((b - a) * 1000) / n);
+  const us = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x)} µs`);
 
   for (const n of SIZES) {
     await registerNodes(n, base, sealed);
@@ -166,14 +174,28 @@ async function main() {
     await cold.runCycle();
     const coldMs = performance.now() - c0;
     // 2) the floor: a bare HTTP fan-out over the same fleet, same concurrency
+    const b0 = await meter.read();
     const bareMs = await bareFanOut(base, n, env().VAKT_POLL_CONCURRENCY);
+    const b1 = await meter.read();
     global.gc?.();
     // 3) full cycle: every node due at once again (seen before: what a worker's cycle is)
     await db.$executeRawUnsafe(`UPDATE "vakt"."ClusterMember" SET "nextPollAt" = now(), "leaseOwner" = NULL, "leaseUntil" = NULL`);
     const burst = createPoller({ workerId: 'bench-burst', intervalMs: INTERVAL_MS });
+    const f0 = await meter.read();
     const t0 = performance.now();
     const r = await burst.runCycle();
     const cycleMs = performance.now() - t0;
+    const f1 = await meter.read();
+    const bare = { client: perNode(b0.self, b1.self, n), fleet: perNode(b0.other, b1.other, n) };
+    const full = { worker: perNode(f0.self, f1.self, n), pg: perNode(f0.pg, f1.pg, n), fleet: perNode(f0.other, f1.other, n) };
+    const bareAll = (bare.client ?? 0) + (bare.fleet ?? 0);
+    const fullAll = (full.worker ?? 0) + (full.pg ?? 0) + (full.fleet ?? 0);
+    cpuRows.push([
+      String(n),
+      `${us(bare.client)} + ${us(bare.fleet)}`,
+      `${us(full.worker)} + ${us(full.pg)} + ${us(full.fleet)}`,
+      bare.fleet === null || full.pg === null ? 'n/a' : `${(fullAll / bareAll).toFixed(2)}x`,
+    ]);
     const burstDb = burst.stats.dbWriteMs;
     const okCount = burst.stats.ok;
 
@@ -203,6 +225,8 @@ async function main() {
   }
   const head = ['nodes', 'bare HTTP fan-out', 'Vakt full cycle (x bare)', 'first cycle (first sight)', 'polled/s (full cycle)', 'DB write (full cycle)', 'steady polled/s', 'DB write per 5 s cycle', 'lateness p50/p99', 'worker RSS max (its process)', 'bench process RSS', 'ok'];
   printTable(head, rows);
+  await meter.close();
+  printTable(['nodes', 'CPU per node, bare fan-out (client + fleet)', 'CPU per node, full cycle (worker + PostgreSQL backends + fleet)', 'CPU x bare'], cpuRows);
 
   if (TWO_WORKERS > 0) {
     // two worker processes share TWO_WORKERS nodes through the leases, nodes spread over the interval

@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '@/lib/generated/prisma/client.ts';
 import { env } from '@/lib/base/env';
 
@@ -46,6 +47,42 @@ export async function disconnectDb() {
   await g.vaktPrisma?.$disconnect();
   g.vaktPrisma = undefined;
   g.vaktPrismaUrl = undefined;
+  const pool = gp.vaktPgPool;
+  gp.vaktPgPool = undefined;
+  gp.vaktPgPoolUrl = undefined;
+  await pool?.end();
+}
+
+const gp = globalThis as unknown as { vaktPgPool?: pg.Pool; vaktPgPoolUrl?: string };
+// `timestamp` (without time zone) columns hold UTC, as Prisma reads them
+const TIMESTAMP_OID = 1114;
+const utcTimestamp = (s: string) => new Date(`${s.replace(' ', 'T')}Z`);
+
+/**
+ * A small plain `pg` pool beside Prisma's (same URL, re-created when it changes, closed by
+ * `disconnectDb`), for the poller's hot path only: claims and batched stores send one large JSON
+ * document per statement, which goes to PostgreSQL as it is (Prisma's raw path serialises every
+ * parameter to JSON once more and parses it back). Everything else uses `db`.
+ */
+export function pgPool(): pg.Pool {
+  const url = databaseUrl();
+  if (!gp.vaktPgPool || gp.vaktPgPoolUrl !== url) {
+    void gp.vaktPgPool?.end();
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 4,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      allowExitOnIdle: true,
+      application_name: 'vakt-poller',
+      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === TIMESTAMP_OID && format !== 'binary' ? utcTimestamp : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+    });
+    // an idle connection that breaks (database restart) is dropped by the pool; the next query reconnects
+    pool.on('error', () => undefined);
+    gp.vaktPgPool = pool;
+    gp.vaktPgPoolUrl = url;
+  }
+  return gp.vaktPgPool;
 }
 
 // Prisma codes: P1001 can't reach the server, P1002 timed out, P1017 server closed the connection,

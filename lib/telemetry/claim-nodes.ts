@@ -1,4 +1,4 @@
-import { db } from '@/lib/base/db';
+import { pgPool } from '@/lib/base/db';
 import { openSecret } from '@/lib/base/secret-box';
 import { clusterKindFromDb } from '@/lib/pg';
 import type { TPrevObservation } from './derive-events';
@@ -25,6 +25,7 @@ type TRow = {
   prevFenced: boolean | null;
   prevFenceEpoch: number | null;
   prevError: string | null;
+  claimedAt: Date;
 };
 
 /**
@@ -32,16 +33,18 @@ type TRow = {
  * workers never claim the same node; a claim is a lease until now()+leaseMs, so a dead worker's
  * claimed nodes are taken over once the lease lapses. The poller releases the lease when it stores
  * the result (and moves nextPollAt on), so due nodes spread over all live workers. `exclude`: this
- * worker's nodes still being polled or waiting to be stored (never claimed twice).
+ * worker's nodes still being polled or waiting to be stored (never claimed twice). `dueBefore`: only
+ * nodes due at or before it (a cycle's own start: a node stored in this cycle is due after it).
+ * `claimedAt`: the database's now() of the claim (null when nothing was claimed).
  */
-export async function claimDueNodes(opts: { workerId: string; limit: number; leaseMs: number; exclude?: string[] }): Promise<TClaimedNode[]> {
-  const rows = await db.$queryRawUnsafe<TRow[]>(
+export async function claimDueNodes(opts: { workerId: string; limit: number; leaseMs: number; exclude?: string[]; dueBefore?: Date | null }): Promise<{ nodes: TClaimedNode[]; claimedAt: Date | null }> {
+  const { rows } = await pgPool().query<TRow>(
     `WITH claimed AS (
        UPDATE "vakt"."ClusterMember" m
           SET "leaseOwner" = $1, "leaseUntil" = now() + ($2::int * interval '1 millisecond')
         WHERE m.id IN (
           SELECT id FROM "vakt"."ClusterMember"
-           WHERE "nextPollAt" <= now()
+           WHERE "nextPollAt" <= now() AND ($5::timestamptz IS NULL OR "nextPollAt" <= $5::timestamptz)
              AND ("leaseUntil" IS NULL OR "leaseUntil" < now() OR "leaseOwner" = $1)
              AND NOT (id = ANY($4::text[]))
            ORDER BY "nextPollAt"
@@ -51,17 +54,15 @@ export async function claimDueNodes(opts: { workerId: string; limit: number; lea
      SELECT c.id AS "memberId", c."clusterId", cl.name AS "clusterName", cl.kind::text AS kind, c.name, s.name AS site,
             c."agentUrl", c."agentTokenEnc", c."fenceAgentUrl", c."fenceAgentTokenEnc", c."nextPollAt",
             o.status AS "prevStatus", o.role AS "prevRole", o.timeline AS "prevTimeline",
-            o."systemIdentifier" AS "prevSystemIdentifier", o.fenced AS "prevFenced", o."fenceEpoch" AS "prevFenceEpoch", o.error AS "prevError"
+            o."systemIdentifier" AS "prevSystemIdentifier", o.fenced AS "prevFenced", o."fenceEpoch" AS "prevFenceEpoch", o.error AS "prevError",
+            now() AS "claimedAt"
        FROM claimed c
        JOIN "vakt"."Cluster" cl ON cl.id = c."clusterId"
        JOIN "vakt"."Site" s ON s.id = c."siteId"
        LEFT JOIN "vakt"."NodeObservation" o ON o."memberId" = c.id`,
-    opts.workerId,
-    opts.leaseMs,
-    opts.limit,
-    opts.exclude ?? [],
+    [opts.workerId, opts.leaseMs, opts.limit, opts.exclude ?? [], opts.dueBefore ?? null],
   );
-  return rows.map((r) => {
+  const nodes = rows.map((r): TClaimedNode => {
     let token: string | null = null;
     let tokenError: string | null = null;
     let fenceAgent: { url: string; token: string } | null = null;
@@ -96,4 +97,5 @@ export async function claimDueNodes(opts: { workerId: string; limit: number; lea
         : null,
     };
   });
+  return { nodes, claimedAt: rows[0]?.claimedAt ?? null };
 }

@@ -137,10 +137,11 @@ export function createPoller(o: TPollerOptions): TPoller {
     laneOf(node.clusterId).buffer.push({ node, obs, durationMs });
   }
 
-  const claim = async (limit: number, alsoExclude: Iterable<string> = []) => {
-    const nodes = await claimDueNodes({ workerId: o.workerId, limit, leaseMs: cfg.leaseMs, exclude: [...pending, ...alsoExclude] });
-    for (const n of nodes) pending.add(n.memberId);
-    return nodes;
+  /** claim due nodes (never one still pending here); `dueBefore`: a cycle's start (see runCycle) */
+  const claim = async (limit: number, dueBefore: Date | null = null) => {
+    const r = await claimDueNodes({ workerId: o.workerId, limit, leaseMs: cfg.leaseMs, exclude: [...pending], dueBefore });
+    for (const n of r.nodes) pending.add(n.memberId);
+    return r;
   };
 
   // resolved whenever a poll finishes (waiting for "any poll" without racing every in-flight promise)
@@ -250,7 +251,7 @@ export function createPoller(o: TPollerOptions): TPoller {
       if (capacity > 0) {
         const limit = Math.min(capacity, cfg.batchSize);
         const clock = await dbClock(); // before claiming: a claimed node is always polled
-        const nodes = await claim(limit);
+        const { nodes } = await claim(limit);
         start(nodes, clock);
         full = nodes.length === limit;
       }
@@ -266,8 +267,12 @@ export function createPoller(o: TPollerOptions): TPoller {
     async runCycle() {
       // A pipeline, like the worker loop: claims keep the concurrency busy (at most two rounds of
       // work claimed), finished results are stored in the background (one write per lane) while
-      // the next polls run; back-pressure when the buffer grows. Each node once per runCycle.
+      // the next polls run; back-pressure when the buffer grows. Each node once per runCycle: only
+      // nodes due by the first claim's database time are claimed (a node stored in this cycle is
+      // due again at least 0.1 interval after it was stored), so no list of polled ids travels with
+      // every claim.
       const ids: string[] = [];
+      let cycleStart: Date | null = null;
       let exhausted = false;
       for (;;) {
         if (backgroundError) {
@@ -278,7 +283,8 @@ export function createPoller(o: TPollerOptions): TPoller {
         const capacity = cfg.concurrency * 2 - inflight.size;
         if (!exhausted && capacity >= Math.min(cfg.concurrency, cfg.batchSize)) {
           const clock = await dbClock(); // before claiming: a claimed node is always polled
-          const nodes = await claim(Math.min(capacity, cfg.batchSize), ids);
+          const { nodes, claimedAt } = await claim(Math.min(capacity, cfg.batchSize), cycleStart);
+          cycleStart ??= claimedAt;
           if (!nodes.length) exhausted = true;
           for (const n of nodes) ids.push(n.memberId);
           start(nodes, clock);

@@ -1,4 +1,4 @@
-import { db, dbNow } from '@/lib/base/db';
+import { dbNow, pgPool } from '@/lib/base/db';
 import type { TReplicationPeer } from '@/lib/agent/protocol';
 import { clusterEvents, clusterSignals, nodeEvents, type TEventDraft, type TMemberSignal } from './derive-events';
 import type { TClaimedNode } from './claim-nodes';
@@ -38,12 +38,12 @@ async function primaryViews(results: TPollResult[]): Promise<Map<string, TPrimar
   }
   const need = [...new Set(results.filter((r) => r.obs.status === 'ok' && r.obs.role === 'replica' && r.obs.lagBytes === null && !views.has(r.node.clusterId)).map((r) => r.node.clusterId))];
   if (need.length) {
-    const rows = await db.$queryRawUnsafe<{ clusterId: string; name: string; lsn: string | null; replication: TReplicationPeer[] | null }[]>(
+    const { rows } = await pgPool().query<{ clusterId: string; name: string; lsn: string | null; replication: TReplicationPeer[] | null }>(
       `SELECT DISTINCT ON (m."clusterId") m."clusterId", m.name, o.lsn, o.payload->'postgres'->'replication' AS replication
          FROM "vakt"."NodeObservation" o JOIN "vakt"."ClusterMember" m ON m.id = o."memberId"
         WHERE m."clusterId" = ANY($1::text[]) AND o.role = 'primary' AND o.status = 'ok'
         ORDER BY m."clusterId", o."observedAt" DESC`,
-      need,
+      [need],
     );
     for (const r of rows) views.set(r.clusterId, { name: r.name, lsn: r.lsn, replication: Array.isArray(r.replication) ? r.replication : null });
   }
@@ -77,11 +77,11 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
     if (evs.length) touched.add(r.node.clusterId);
   }
   if (touched.size) {
-    const current = await db.$queryRawUnsafe<(TMemberSignal & { clusterId: string; memberId: string })[]>(
+    const { rows: current } = await pgPool().query<TMemberSignal & { clusterId: string; memberId: string }>(
       `SELECT m."clusterId", m.id AS "memberId", m.name, o.status, o.role, o.timeline, o."systemIdentifier", o.fenced
          FROM "vakt"."ClusterMember" m JOIN "vakt"."NodeObservation" o ON o."memberId" = m.id
         WHERE m."clusterId" = ANY($1::text[])`,
-      [...touched],
+      [[...touched]],
     );
     for (const clusterId of touched) {
       const before = current.filter((c) => c.clusterId === clusterId);
@@ -101,8 +101,9 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
   // One statement, one round trip, one transaction (data-modifying CTEs over one JSON document):
   // the latest observations, the last good observation of nodes that answered ok (NodeLastGood;
   // written only here: copied from the row just stored, so it matches what NodeObservation kept;
-  // newer wins), lease release + next due time, history samples and derived events.
-  await db.$executeRawUnsafe(
+  // newer wins), lease release + next due time, history samples and derived events. On the plain
+  // pg pool: the document goes to PostgreSQL as it is (lib/base/db.ts pgPool).
+  await pgPool().query(
     `WITH t AS MATERIALIZED (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(m text, at timestamptz, status text, error text, role text, timeline int, sysid text, lsn text, rlsn text, plsn text,
                                                       lagb float8, lags float8, sync text, fenced bool, epoch int, okat timestamptz, payload jsonb, skew float8,
@@ -138,8 +139,11 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
          "primaryLsn" = CASE WHEN EXCLUDED."primaryObservedAt" IS NOT NULL THEN EXCLUDED."primaryLsn" ELSE "NodeLastGood"."primaryLsn" END,
          "primaryTimeline" = CASE WHEN EXCLUDED."primaryObservedAt" IS NOT NULL THEN EXCLUDED."primaryTimeline" ELSE "NodeLastGood"."primaryTimeline" END
        WHERE "NodeLastGood"."observedAt" < EXCLUDED."observedAt"),
+     -- the ids as an array too, so the members are found through their primary key (joined to t
+     -- alone, the planner scans every member for every batch: a cost that grows with the fleet)
      mem AS (
-       UPDATE "vakt"."ClusterMember" m SET "nextPollAt" = t.next, "leaseUntil" = NULL FROM t WHERE m.id = t.m AND m."leaseOwner" = $2),
+       UPDATE "vakt"."ClusterMember" m SET "nextPollAt" = t.next, "leaseUntil" = NULL FROM t
+        WHERE m.id = ANY(ARRAY(SELECT t.m FROM t)) AND m.id = t.m AND m."leaseOwner" = $2),
      smp AS (
        INSERT INTO "vakt"."ObservationSample" ("memberId","at","status","role","timeline","lagBytes","lagSeconds","freeBytes","totalBytes")
        SELECT t.m, t.at, t.status, t.role, t.timeline, t.lagb, t.lags, t.free, t.total FROM t WHERE t.sample),
@@ -148,7 +152,7 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
        SELECT e.c, e.member, $4::timestamptz, e.kind, e.severity, e.message, e.data
          FROM jsonb_to_recordset($3::jsonb) AS e(c text, member text, kind text, severity text, message text, data jsonb))
      SELECT 1`,
-    JSON.stringify(
+    [JSON.stringify(
       rows.map((r) => ({
         m: r.node.memberId,
         at: iso(r.obs.observedAt),
@@ -177,6 +181,6 @@ export async function storePollResults(results: TPollResult[], opts: TStoreOptio
     opts.workerId,
     JSON.stringify(events.map((e) => ({ c: e.clusterId, member: e.memberName, kind: e.kind, severity: e.severity, message: e.message, data: e.data ?? null }))),
     now.toISOString(), // database time
-  );
+  ]);
   return { events, samples: sampled.length };
 }

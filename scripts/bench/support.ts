@@ -1,4 +1,5 @@
 // Small pieces shared by the benchmarks (bench:poller, bench:web).
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
 /** One statement on the admin connection (CREATE / DROP DATABASE). */
@@ -25,4 +26,45 @@ export function printTable(head: string[], rows: string[][]): void {
 export function once(f: () => Promise<void>): () => Promise<void> {
   let p: Promise<void> | undefined;
   return () => (p ??= f());
+}
+
+/** CPU time (user + system, ms) a process has used, from /proc (Linux); null elsewhere or when it is gone. */
+export function processCpuMs(pid: number): number | null {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time used so far by this process, by another process (the simulated fleet) and by the
+ * PostgreSQL backends connected to `database` (the server's background writers are not counted).
+ * CPU time, unlike wall time, hardly depends on what else the machine runs.
+ */
+export function cpuMeter(o: { adminUrl: string; database: string; otherPid?: number }) {
+  const url = Object.assign(new URL(o.adminUrl), { pathname: `/${o.database}` }).toString();
+  let client: pg.Client | null = null;
+  return {
+    async read(): Promise<{ self: number; other: number | null; pg: number | null }> {
+      if (!client) {
+        client = new pg.Client({ connectionString: url, application_name: 'vakt-bench-cpu' });
+        await client.connect();
+      }
+      const { rows } = await client.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1`, [o.database]);
+      const backends = rows.map((r) => processCpuMs(r.pid));
+      const u = process.cpuUsage();
+      return {
+        self: (u.user + u.system) / 1000,
+        other: o.otherPid ? processCpuMs(o.otherPid) : null,
+        pg: backends.some((b) => b === null) && !backends.some((b) => b !== null) ? null : backends.reduce<number>((a, b) => a + (b ?? 0), 0),
+      };
+    },
+    async close() {
+      await client?.end();
+      client = null;
+    },
+  };
 }
