@@ -1,0 +1,115 @@
+import type { TAgentConfig } from './config.ts';
+import type { TDrillState } from './protocol.ts';
+
+// Pure parts of a restore drill (docs/agent-protocol.md "Restore drills"): which backup pgBackRest
+// restores, the restore's arguments, the scratch instance's settings, bounded step output.
+
+type TRawBackup = {
+  label?: string;
+  type?: string;
+  reference?: string[] | null;
+  prior?: string | null;
+  timestamp?: { start?: number; stop?: number };
+  info?: { size?: number };
+  database?: { id?: number };
+  error?: boolean;
+};
+type TRawStanza = { name?: string; backup?: TRawBackup[]; db?: { id?: number; 'system-id'?: number | string }[] };
+
+export type TDrillBackup = NonNullable<TDrillState['backup']>;
+export type TResolvedBackup = TDrillBackup & { systemIdentifier: string | null };
+
+const stoppedMs = (b: TRawBackup) => (typeof b.timestamp?.stop === 'number' ? b.timestamp.stop * 1000 : null);
+
+/**
+ * The backup a drill restores, from `pgbackrest info --output=json`: the requested label; else, with a
+ * target time, the newest backup that finished before it (what pgBackRest itself picks for
+ * `--type=time`); else the newest. Its chain: the backups it references (a diff/incr needs its
+ * full and the backups between), then itself. An error names what is missing.
+ */
+export function resolveDrillBackup(raw: unknown, stanza: string, want: { backup?: string; targetTime?: string }): TResolvedBackup | { error: string } {
+  const s = (Array.isArray(raw) ? (raw as TRawStanza[]) : []).find((x) => x?.name === stanza);
+  if (!s) return { error: `stanza ${stanza} is not in pgbackrest info` };
+  const backups = (s.backup ?? []).filter((b) => typeof b.label === 'string');
+  if (!backups.length) return { error: `stanza ${stanza} has no backups` };
+  let b: TRawBackup | undefined;
+  if (want.backup) {
+    b = backups.find((x) => x.label === want.backup);
+    if (!b) return { error: `no backup labelled ${want.backup} in stanza ${stanza} (have: ${backups.map((x) => x.label).join(', ')})` };
+  } else if (want.targetTime) {
+    const t = Date.parse(want.targetTime);
+    const before = backups.filter((x) => (stoppedMs(x) ?? Infinity) <= t);
+    b = before.at(-1);
+    if (!b) return { error: `no backup of stanza ${stanza} finished before ${want.targetTime}` };
+  } else b = backups.at(-1);
+  const backup = b!;
+  const type = backup.type === 'diff' || backup.type === 'incr' ? backup.type : 'full';
+  const refs = (backup.reference ?? []).filter((r) => r !== backup.label);
+  const db = (s.db ?? []).find((d) => d.id === backup.database?.id) ?? (s.db ?? []).at(-1);
+  const stop = stoppedMs(backup);
+  return {
+    label: backup.label!,
+    type,
+    sizeBytes: typeof backup.info?.size === 'number' ? backup.info.size : null,
+    stoppedAt: stop === null ? null : new Date(stop).toISOString(),
+    chain: [...refs.sort(), backup.label!],
+    systemIdentifier: db?.['system-id'] !== undefined ? String(db['system-id']) : null,
+  };
+}
+
+/** Free bytes the scratch directory needs: the restored size, a fifth more for WAL replayed and written, and 64 MiB. */
+export function drillSpaceNeeded(sizeBytes: number | null): number {
+  return Math.ceil((sizeBytes ?? 0) * 1.2) + 64 * 1024 * 1024;
+}
+
+/** `pgbackrest restore` into the scratch data directory; never archives (archive-mode=off). */
+export function restoreArgs(cfg: NonNullable<TAgentConfig['pgbackrest']>, o: { pgPath: string; label: string; targetTime?: string }): string[] {
+  return [
+    ...(cfg.config ? [`--config=${cfg.config}`] : []),
+    `--stanza=${cfg.stanza}`,
+    `--pg1-path=${o.pgPath}`,
+    `--set=${o.label}`,
+    ...(o.targetTime ? ['--type=time', `--target=${o.targetTime}`, '--target-action=promote'] : []),
+    '--archive-mode=off',
+    '--log-level-console=info',
+    'restore',
+  ];
+}
+
+const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
+/**
+ * Appended to the restored postgresql.auto.conf (read last: it wins over the primary's own settings
+ * and ALTER SYSTEM leftovers). The scratch instance listens on a socket in its private directory
+ * only, never archives, streams from nobody, serves no standbys, and loads no preload libraries.
+ */
+export function scratchSettings(o: { port: number; socketDir: string; hbaFile: string; identFile: string }): string {
+  const s: Record<string, string> = {
+    port: String(o.port),
+    listen_addresses: q(''),
+    unix_socket_directories: q(o.socketDir),
+    hba_file: q(o.hbaFile),
+    ident_file: q(o.identFile),
+    archive_mode: 'off',
+    archive_command: q(''),
+    primary_conninfo: q(''),
+    primary_slot_name: q(''),
+    synchronous_standby_names: q(''),
+    max_wal_senders: '0',
+    hot_standby: 'off',
+    shared_preload_libraries: q(''),
+    cluster_name: q('vakt-drill'),
+    logging_collector: 'off',
+    shared_buffers: q('64MB'),
+  };
+  return `\n# vakt-agent restore drill: a throwaway instance (never archives, never streams)\n${Object.entries(s).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`;
+}
+
+const MAX_OUTPUT = 4000;
+/** A step's output for the record: credentials removed, at most the last 4000 characters. */
+export function boundOutput(text: string): string {
+  const clean = text
+    .replace(/postgres(ql)?:\/\/[^\s'"]*/g, '[url]')
+    .replace(/(password|passwd|pass|secret|token|key)(\s*[=:]\s*)('[^']*'|"[^"]*"|\S+)/gi, '$1$2[redacted]')
+    .trim();
+  return clean.length > MAX_OUTPUT ? `…${clean.slice(-MAX_OUTPUT)}` : clean;
+}
