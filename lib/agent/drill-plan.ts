@@ -69,11 +69,48 @@ export function restoreArgs(cfg: NonNullable<TAgentConfig['pgbackrest']>, o: { p
     `--stanza=${cfg.stanza}`,
     `--pg1-path=${o.pgPath}`,
     `--set=${o.label}`,
-    ...(o.targetTime ? ['--type=time', `--target=${o.targetTime}`, '--target-action=promote'] : []),
+    ...(o.targetTime ? ['--type=time', `--target=${pgTimestamp(o.targetTime)}`, '--target-action=promote'] : []),
     '--archive-mode=off',
     '--log-level-console=info',
     'restore',
   ];
+}
+
+/** ISO 8601 -> PostgreSQL's own form in UTC ("2026-12-01 16:50:00.123+00"), which pgBackRest and recovery_target_time both read. */
+export function pgTimestamp(iso: string): string {
+  return new Date(iso).toISOString().replace('T', ' ').replace('Z', '+00');
+}
+
+/** A timestamp as PostgreSQL logs it ("2026-12-01 16:50:00.123456+00") -> epoch ms (sub-ms digits dropped). */
+export function parseLogTime(t: string): number {
+  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(\.\d+)?([+-]\d\d)(?::?(\d\d))?$/.exec(t.trim());
+  if (!m) return NaN;
+  return Date.parse(`${m[1]}T${m[2]}${(m[3] ?? '').slice(0, 4)}${m[4]}:${m[5] ?? '00'}`);
+}
+
+/**
+ * Where a point-in-time recovery stopped, from the server's log: "recovery stopping before commit of
+ * transaction N, time X" (X must be after the target: the first commit past it was not replayed) and
+ * "last completed transaction was at log time Y" (Y must not be after the target).
+ */
+export function judgeTargetStop(log: string, targetIso: string): { ok: boolean; detail: string } {
+  const target = Date.parse(targetIso);
+  const before = /recovery stopping before commit of transaction (\d+), time (.+)$/m.exec(log);
+  const last = /last completed transaction was at log time (.+)$/m.exec(log);
+  const lastMs = last ? parseLogTime(last[1]) : null;
+  if (!before && lastMs === null) return { ok: false, detail: `the server's log does not show recovery stopping at the target ${targetIso}` };
+  const parts: string[] = [];
+  let ok = true;
+  if (before) {
+    const t = parseLogTime(before[2]);
+    ok &&= t > target;
+    parts.push(`stopped before the commit of transaction ${before[1]} at ${before[2].trim()}`);
+  }
+  if (lastMs !== null) {
+    ok &&= lastMs <= target;
+    parts.push(`the last replayed commit was at ${last![1].trim()}`);
+  }
+  return { ok, detail: `${parts.join('; ')} (target ${targetIso})` };
 }
 
 const q = (v: string) => `'${v.replace(/'/g, "''")}'`;

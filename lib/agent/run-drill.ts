@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { boundOutput, drillSpaceNeeded, resolveDrillBackup, restoreArgs, scratchSettings, type TResolvedBackup } from './drill-plan.ts';
+import { boundOutput, drillSpaceNeeded, judgeTargetStop, resolveDrillBackup, restoreArgs, scratchSettings, type TResolvedBackup } from './drill-plan.ts';
 import { withPg, pgErrorMessage } from './pg-client.ts';
 import type { TDrillCheck, TDrillRequest, TDrillState, TDrillStepState } from './protocol.ts';
 import { runCommand } from './run-command.ts';
@@ -307,9 +307,7 @@ export function runDrill(ctx: TAgentContext, req: TDrillRequest): TDrillRun {
       check({ name: 'amcheck', ok: amcheck.ok, detail: amcheck.parts.join('; ') || 'no databases' });
       if (req.targetTime) {
         const log = await fs.readFile(path.join(dir, 'postgres.log'), 'utf8').catch(() => '');
-        const stopAt = /recovery stopping (?:before|after) commit of transaction \d+, time (.+)$/m.exec(log)?.[1] ?? /last completed transaction was at log time (.+)$/m.exec(log)?.[1] ?? null;
-        const ok = /recovery stopping|last completed transaction/.test(log) && (stopAt === null || Date.parse(stopAt.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')) <= Date.parse(req.targetTime) + 1000);
-        check({ name: 'target time', ok, detail: stopAt ? `recovery stopped at a commit of ${stopAt} (target ${req.targetTime})` : ok ? `recovery stopped at the target ${req.targetTime}` : `the log does not show recovery stopping at ${req.targetTime}` });
+        check({ name: 'target time', ...judgeTargetStop(log, req.targetTime) });
       }
       const failed = state.checks.filter((c) => !c.ok);
       if (failed.length) throw new Error(`${failed.length} check(s) failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`);
@@ -339,19 +337,20 @@ export function runDrill(ctx: TAgentContext, req: TDrillRequest): TDrillRun {
   }
 
   const done = (async () => {
+    let status: TDrillState['status'] = 'succeeded';
     try {
       await main();
-      state.status = 'succeeded';
     } catch (e) {
       const r = stopReason as { status: 'failed' | 'aborted'; message: string } | null;
-      state.status = r?.status ?? 'failed';
+      status = r?.status ?? 'failed';
       state.error = r?.message ?? boundOutput((e as Error).message);
     } finally {
       clearTimeout(timer);
-      await teardown();
-      if (state.status === 'succeeded' && state.error) state.status = 'failed';
+      await teardown(); // the drill counts as finished only once its instance is gone
+      if (status === 'succeeded' && state.error) status = 'failed';
       state.finishedAt = new Date().toISOString();
-      ctx.log.info({ drillId: req.drillId, status: state.status, restoreSeconds: state.restoreSeconds, error: state.error }, 'restore drill finished');
+      state.status = status;
+      ctx.log.info({ drillId: req.drillId, status, restoreSeconds: state.restoreSeconds, error: state.error }, 'restore drill finished');
     }
   })();
 
