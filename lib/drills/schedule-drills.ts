@@ -10,8 +10,10 @@ import { requestDrill } from './request-drill';
 // host exists, one drill of the newest backup is queued (trigger 'schedule'). A failed drill is not
 // retried before the cadence passes again: it raises its finding and an operator reruns it.
 
-export async function scheduleDrills(now = new Date()): Promise<string[]> {
+export async function scheduleDrills(o: { now?: Date; clusters?: string[] } = {}): Promise<string[]> {
+  const now = o.now ?? new Date();
   const clusters = await db.cluster.findMany({
+    where: o.clusters ? { name: { in: o.clusters } } : {},
     select: {
       name: true,
       contexts: { select: { context: { select: { currentVersion: true, declarations: { select: { version: true, spec: true } } } } } },
