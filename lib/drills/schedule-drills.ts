@@ -29,6 +29,7 @@ export async function scheduleDrills(o: { now?: Date; clusters?: string[] } = {}
     if (!drillDue({ cadenceDays, lastFinishedAt: c.drills[0]?.finishedAt ?? null, now })) continue;
     try {
       const inputs = await loadDrillInputs({ name: c.name });
+      if (!inputs.catalog.backups.length) continue; // nothing to restore yet (the first backup may still run)
       if (!pickDrillHost({ registeredUrl: inputs.cluster.drillHostUrl, agentMembers: inputs.cluster.kind === 'vakt_agent', members: inputs.members })) continue;
       if (await db.restoreDrill.findFirst({ where: { clusterId: inputs.cluster.id, external: false, status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true } })) continue;
       await requestDrill({ actor: systemActor('vakt-drill-schedule'), cluster: c.name, trigger: 'schedule', now });
