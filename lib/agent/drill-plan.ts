@@ -146,7 +146,7 @@ const MAX_OUTPUT = 4000;
 export function boundOutput(text: string): string {
   const clean = text
     .replace(/postgres(ql)?:\/\/[^\s'"]*/g, '[url]')
-    .replace(/(password|passwd|pass|secret|token|key)(\s*[=:]\s*)('[^']*'|"[^"]*"|\S+)/gi, '$1$2[redacted]')
+    .replace(/(password|passwd|pass|secret|token|key)(\s*[=:]\s*)('[^']*'|"[^"]*"|[^\s'"]+)/gi, '$1$2[redacted]')
     .trim();
   return clean.length > MAX_OUTPUT ? `…${clean.slice(-MAX_OUTPUT)}` : clean;
 }
