@@ -6,7 +6,6 @@ const ZLabel = z.string().regex(BACKUP_LABEL_RE, 'must be a pgBackRest backup la
 const ZTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with an offset, e.g. 2026-12-01T10:15:00Z' });
 
 export const ZRequestDrillBody = z.object({ backup: ZLabel.optional(), targetTime: ZTime.optional() }).strict();
-export type TRequestDrillBody = z.infer<typeof ZRequestDrillBody>;
 
 export const ZDrillHostBody = z.object({ agentUrl: z.string().min(1).max(500), agentToken: z.string().min(16, 'must be at least 16 characters').max(500) }).strict();
 
