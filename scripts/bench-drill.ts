@@ -3,7 +3,7 @@
 // measured in the same run on the same backup: a bare `pgbackrest restore` + `pg_ctl start -w` (same
 // scratch settings, hot_standby off, so pg_ctl returns once recovery ended) + stop. One throwaway
 // PostgreSQL (system binaries, scripts/pglocal) with BENCH_DRILL_MIB of table data (default 256) and a
-// pgBackRest repository; best of BENCH_ROUNDS (default 2). Prints one JSON line. Stops by itself.
+// pgBackRest repository; best of BENCH_ROUNDS (default 2), the order alternating. Prints one JSON line. Stops by itself.
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -102,10 +102,16 @@ try {
   let bestBare: { restoreMs: number; startMs: number } | null = null;
   let bestDrill: Awaited<ReturnType<typeof drill>> | null = null;
   for (let i = 0; i < ROUNDS; i++) {
-    const b = await bare();
-    if (!bestBare || b.restoreMs + b.startMs < bestBare.restoreMs + bestBare.startMs) bestBare = b;
-    const d = await drill(i);
-    if (!bestDrill || d.totalMs < bestDrill.totalMs) bestDrill = d;
+    // alternate the order, so the page cache and the neighbours' load favour neither side
+    for (const side of i % 2 === 0 ? ['bare', 'drill'] : ['drill', 'bare']) {
+      if (side === 'bare') {
+        const b = await bare();
+        if (!bestBare || b.restoreMs + b.startMs < bestBare.restoreMs + bestBare.startMs) bestBare = b;
+      } else {
+        const d = await drill(i);
+        if (!bestDrill || d.totalMs < bestDrill.totalMs) bestDrill = d;
+      }
+    }
   }
   const bareUsable = seconds(bestBare!.restoreMs + bestBare!.startMs);
   console.log(
