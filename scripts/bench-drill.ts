@@ -96,6 +96,7 @@ try {
     const run = runDrill(ctx, { drillId: `bench-${i}`, backup: backup.label });
     await run.done;
     if (run.state.status !== 'succeeded') throw new Error(`drill ${run.state.status}: ${run.state.error}`);
+    if (process.env.BENCH_VERBOSE) for (const st of run.state.steps) console.error(`--- ${st.name} (${st.durationMs} ms)\n${st.output}`);
     return { totalMs: performance.now() - t0, restoreSeconds: run.state.restoreSeconds!, steps: Object.fromEntries(run.state.steps.map((s) => [s.name, s.durationMs ?? 0])) };
   }
 

@@ -1,7 +1,7 @@
 import { withApi } from '@/lib/api/handler';
 import { ZNameParams } from '@/lib/api/params';
 import { clearDrillHost, setDrillHost } from '@/lib/drills/set-drill-host';
-import { ZDrillHostBody } from '@/lib/drills/schemas';
+import { ZClearDrillHostBody, ZDrillHostBody } from '@/lib/drills/schemas';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,4 +9,5 @@ export const PUT = withApi({ role: 'admin', params: ZNameParams, body: ZDrillHos
   setDrillHost({ actor, cluster: params.name, agentUrl: body.agentUrl, agentToken: body.agentToken }),
 );
 
-export const DELETE = withApi({ role: 'admin', params: ZNameParams }, async ({ actor, params }) => clearDrillHost({ actor, cluster: params.name }));
+/** No body needed (an empty one, or `{}`). */
+export const DELETE = withApi({ role: 'admin', params: ZNameParams, body: ZClearDrillHostBody }, async ({ actor, params }) => clearDrillHost({ actor, cluster: params.name }));
