@@ -113,14 +113,22 @@ export function judgeTargetStop(log: string, targetIso: string): { ok: boolean; 
   return { ok, detail: `${parts.join('; ')} (target ${targetIso})` };
 }
 
+/** The scratch instance's restore_command: read-only archive-get from the repository, never asynchronous. */
+export function drillRestoreCommand(cfg: NonNullable<TAgentConfig['pgbackrest']>): string {
+  return [cfg.bin, ...(cfg.config ? [`--config=${cfg.config}`] : []), `--stanza=${cfg.stanza}`, '--archive-async=n', 'archive-get', '%f', '"%p"'].join(' ');
+}
+
 const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
 /**
  * Appended to the restored postgresql.auto.conf (read last: it wins over the primary's own settings
  * and ALTER SYSTEM leftovers). The scratch instance listens on a socket in its private directory
  * only, never archives, streams from nobody, serves no standbys, and loads no preload libraries.
  */
-export function scratchSettings(o: { port: number; socketDir: string; hbaFile: string; identFile: string }): string {
+export function scratchSettings(o: { port: number; socketDir: string; hbaFile: string; identFile: string; restoreCommand?: string }): string {
   const s: Record<string, string> = {
+    // pgBackRest's own archive-get, but synchronous: an asynchronous one would share the spool queue of
+    // the node's real instance on this host
+    ...(o.restoreCommand ? { restore_command: q(o.restoreCommand) } : {}),
     port: String(o.port),
     listen_addresses: q(''),
     unix_socket_directories: q(o.socketDir),
