@@ -46,7 +46,7 @@ describe('restore arguments and scratch settings', () => {
   });
   it('the scratch instance listens on its private socket only and never archives or streams', () => {
     const s = scratchSettings({ port: 5999, socketDir: "/tmp/it's", hbaFile: '/tmp/h', identFile: '/tmp/i' });
-    expect(scratchSettings({ port: 1, socketDir: '/s', hbaFile: '/h', identFile: '/i', restoreCommand: drillRestoreCommand({ stanza: 'main', bin: '/usr/bin/pgbackrest' }) })).toContain(`restore_command = '/usr/bin/pgbackrest --stanza=main --archive-async=n archive-get %f "%p"'`);
+    expect(scratchSettings({ port: 1, socketDir: '/s', hbaFile: '/h', identFile: '/i', restoreCommand: drillRestoreCommand({ stanza: 'main', bin: '/usr/bin/pgbackrest' }, '/s/data') })).toContain(`restore_command = '/usr/bin/pgbackrest --stanza=main --pg1-path=/s/data --archive-async=n archive-get %f "%p"'`);
     for (const line of ["listen_addresses = ''", "unix_socket_directories = '/tmp/it''s'", 'archive_mode = off', "primary_conninfo = ''", 'hot_standby = off', 'max_wal_senders = 0', 'port = 5999', "hba_file = '/tmp/h'"]) expect(s).toContain(line);
   });
   it('space: the restored size, a fifth more and 64 MiB', () => {

@@ -114,8 +114,8 @@ export function judgeTargetStop(log: string, targetIso: string): { ok: boolean; 
 }
 
 /** The scratch instance's restore_command: read-only archive-get from the repository, never asynchronous. */
-export function drillRestoreCommand(cfg: NonNullable<TAgentConfig['pgbackrest']>): string {
-  return [cfg.bin, ...(cfg.config ? [`--config=${cfg.config}`] : []), `--stanza=${cfg.stanza}`, '--archive-async=n', 'archive-get', '%f', '"%p"'].join(' ');
+export function drillRestoreCommand(cfg: NonNullable<TAgentConfig['pgbackrest']>, pgPath: string): string {
+  return [cfg.bin, ...(cfg.config ? [`--config=${cfg.config}`] : []), `--stanza=${cfg.stanza}`, `--pg1-path=${pgPath}`, '--archive-async=n', 'archive-get', '%f', '"%p"'].join(' ');
 }
 
 const q = (v: string) => `'${v.replace(/'/g, "''")}'`;

@@ -192,7 +192,7 @@ export function runDrill(ctx: TAgentContext, req: TDrillRequest): TDrillRun {
       // the socket directory is private to the instance's OS user: only it (and root) can connect
       await fs.writeFile(files.hba, 'local all all trust\n', { mode: 0o600 });
       await fs.writeFile(files.ident, '', { mode: 0o600 });
-      await fs.appendFile(path.join(dataDir, 'postgresql.auto.conf'), scratchSettings({ port, socketDir: dir, hbaFile: files.hba, identFile: files.ident, restoreCommand: drillRestoreCommand(pb) }));
+      await fs.appendFile(path.join(dataDir, 'postgresql.auto.conf'), scratchSettings({ port, socketDir: dir, hbaFile: files.hba, identFile: files.ident, restoreCommand: drillRestoreCommand(pb, dataDir) }));
       for (const f of Object.values(files)) await chown(f);
       return { output: `port ${port}; listen_addresses ''; archive_mode off; primary_conninfo ''; hot_standby off` };
     });
