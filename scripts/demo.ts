@@ -154,6 +154,9 @@ async function main() {
       (n) => `    ${pad(n.name, 9)} site ${pad(n.site, 7)} ${pad(n.initialRole === 'primary' ? 'primary' : n.name === 'oslo-2' ? 'sync replica' : 'async replica', 14)} port ${n.port}  pid ${n.postmasterPid() ?? '-'}   agent ${n.agentUrl} (pid ${n.agentPid})`,
     ),
     `    write load: a few inserts per second into inventory.tenant_heartbeat; pgBackRest: ${fleet.pgbackrest ? `stanza ${fleet.pgbackrest.stanza}, first full backup running` : 'not installed (no backups)'}`,
+    fleet.pgbackrest
+      ? `    restore drills: once the first backup finished, "Run restore drill" on the cluster page, or npm run vakt -- drill ${DEMO_CLUSTER} (the replicas' agents restore it into a scratch instance)`
+      : '    restore drills: unavailable (pgbackrest is not installed: apt-get install -y pgbackrest)',
     '',
     '  Try a failover: stop the primary (in another terminal), then watch the cluster page:',
     ...fleet.stopPrimaryHelp().map((l) => `    ${l}`),
@@ -163,7 +166,7 @@ async function main() {
     '',
   ];
   console.log(lines.join('\n'));
-  void fleet.firstBackup.then((err) => say(err ? `fleet: ${err}` : 'fleet: first full pgBackRest backup finished'));
+  void fleet.firstBackup.then((err) => say(err ? `fleet: ${err}` : 'fleet: first full pgBackRest backup finished; a restore drill can run now'));
   app.child.once('exit', (code) => {
     if (!stopping) {
       console.error(`[demo] the app exited unexpectedly (code ${code}); see ${logFile}`);

@@ -12,6 +12,8 @@ const USAGE = `usage: npm run vakt -- <command>
   apply -f FILE                                    (recovery.yaml or .json; same validation as the API)
   audit verify                                     (non-zero exit naming the first bad row)
   seed-demo                                        (demo sites, teams, contexts and users; idempotent)
+  drill CLUSTER [--backup LABEL] [--target-time T] [--timeout 30m]
+                                                   (a restore drill, waited for; exit 0 succeeded, 1 failed, 2 timed out or refused)
 roles: viewer | service-owner | operator | admin`;
 
 class UsageError extends Error {}
@@ -108,7 +110,54 @@ async function main(argv: string[]): Promise<number> {
     out({ ok: true, contexts: r.contexts, users: r.users });
     return 0;
   }
+  if (cmd === 'drill') return drillCommand([sub, ...rest].filter((x) => x !== undefined), actor, out);
   throw new UsageError(`unknown command: ${[cmd, sub].filter(Boolean).join(' ')}\n${USAGE}`);
+}
+
+/** "30m", "90s", "1h" or plain seconds -> seconds */
+function durationSeconds(v: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(v.trim());
+  if (!m || Number(m[1]) < 1) throw new UsageError(`--timeout ${v}: expected e.g. 90s, 30m, 2h`);
+  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+}
+
+/**
+ * `drill CLUSTER`: requests a restore drill and runs it here (the same executor the worker runs; a
+ * worker that took it first runs it and this waits). Exit 0 succeeded, 1 failed, 2 timed out or refused.
+ */
+async function drillCommand(argv: string[], actor: import('@/lib/auth/actor').TActor, out: (o: unknown) => void): Promise<number> {
+  const { values, positionals } = args(argv, { backup: { type: 'string' }, 'target-time': { type: 'string' }, timeout: { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('drill CLUSTER [--backup LABEL] [--target-time T] [--timeout 30m]');
+  const timeoutS = durationSeconds((values.timeout as string | undefined) ?? '30m');
+  const { ZRequestDrillBody } = await import('@/lib/drills/schemas');
+  const body = ZRequestDrillBody.safeParse({ backup: values.backup, targetTime: values['target-time'] });
+  if (!body.success) throw new UsageError(body.error.issues.map((i) => `--${i.path.join('.') === 'targetTime' ? 'target-time' : i.path.join('.')}: ${i.message}`).join('; '));
+  const { requestDrill } = await import('@/lib/drills/request-drill');
+  const { runDrillOnce } = await import('@/lib/drills/run-drill-once');
+  const { getDrill } = await import('@/lib/drills/read-drills');
+  const { AppError } = await import('@/lib/base/errors');
+  let id: string;
+  try {
+    id = (await requestDrill({ actor, cluster: positionals[0], ...body.data })).id;
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e;
+    console.error(`vakt: drill refused: ${describe(e)}`);
+    out({ ok: false, refused: true, error: { code: e.code, message: e.message, details: e.details ?? null } });
+    return 2;
+  }
+  console.error(`drill ${id} of ${positionals[0]} queued; waiting up to ${timeoutS} s`);
+  const deadline = Date.now() + timeoutS * 1000;
+  let view = await getDrill(id);
+  while (!view.finishedAt && Date.now() < deadline) {
+    const ran = await runDrillOnce({ executorId: `cli:${process.pid}`, drillId: id, timeoutSeconds: timeoutS, pollMs: 500 });
+    if (!ran) await new Promise((r) => setTimeout(r, 1000)); // a worker runs it
+    view = await getDrill(id);
+  }
+  for (const st of view.steps) console.error(`${st.status.padEnd(8)} ${st.name}${st.durationMs !== null ? ` (${st.durationMs} ms)` : ''}`);
+  if (view.error) console.error(`error: ${view.error}`);
+  const code = view.status === 'SUCCEEDED' ? 0 : view.status === 'FAILED' || view.status === 'ABORTED' ? 1 : 2;
+  out({ ok: code === 0, timedOut: code === 2, drill: view });
+  return code;
 }
 
 function describe(e: unknown): string {

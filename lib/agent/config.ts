@@ -57,6 +57,8 @@ export const ZAgentEnv = z.object({
   VAKT_AGENT_PG_CONFIG_DIR: ZAbsPath.optional(),
   /** fence: how long the fallback `pg_ctl stop -m immediate` may wait (seconds, `-t`) */
   VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /** restore drills: where scratch instances are restored (needs room for a full restore); default the OS temp directory */
+  VAKT_AGENT_DRILL_DIR: ZAbsPath.refine((v) => !/[\s'"\\]/.test(v), 'must not contain spaces, quotes or backslashes').optional(),
 });
 
 export type TAgentConfig = {
@@ -78,6 +80,7 @@ export type TAgentConfig = {
   immediateStopTimeoutSeconds: number;
   startTimeoutSeconds: number;
   pgConfigDir: string;
+  drillDir: string;
 };
 
 export class AgentConfigError extends Error {
@@ -173,5 +176,6 @@ export function loadAgentConfig(opts: { env?: Record<string, string | undefined>
     immediateStopTimeoutSeconds: e.VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS,
     startTimeoutSeconds: e.VAKT_AGENT_START_TIMEOUT_SECONDS,
     pgConfigDir: e.VAKT_AGENT_PG_CONFIG_DIR ?? e.VAKT_AGENT_DATA_DIR,
+    drillDir: e.VAKT_AGENT_DRILL_DIR ?? os.tmpdir(),
   };
 }

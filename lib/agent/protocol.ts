@@ -244,3 +244,59 @@ export const ZStandbyRequest = z.object({ epoch: z.number().int().min(1), reason
  * Epoch-checked: refused when the agent knows a newer epoch or the node is fenced or a primary.
  */
 export const ZUpstreamRequest = z.object({ epoch: z.number().int().min(1), host: z.string().min(1).max(255), port: z.number().int().min(1).max(65535), reason: z.string().min(1).max(500) }).strict();
+
+// ---- Restore drills (extension: docs/agent-protocol.md "Restore drills"). The drill host restores a
+// pgBackRest backup into a scratch instance, checks it, measures the restore and tears it down.
+export const DRILL_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** pgBackRest backup labels: 20261201-101500F, 20261201-101500F_20261201-111500D (or I) */
+export const BACKUP_LABEL_RE = /^\d{8}-\d{6}F(_\d{8}-\d{6}[DI])?$/;
+export const ZDrillRequest = z
+  .object({
+    drillId: z.string().regex(DRILL_ID_RE, 'must be 1..64 of A-Z a-z 0-9 _ -'),
+    /** the backup to restore (a pgBackRest label); absent = the newest (or, with targetTime, the newest finished before it) */
+    backup: z.string().regex(BACKUP_LABEL_RE, 'must be a pgBackRest backup label').optional(),
+    /** restore to this point in time (ISO 8601 with offset) and promote there */
+    targetTime: z.iso.datetime({ offset: true }).optional(),
+    /** databases the restored instance must hold */
+    expectDatabases: z.array(z.string().min(1).max(63)).max(200).optional(),
+    /** the cluster's system identifier as Vakt observed it; absent = the drill host's own instance, else pgBackRest's */
+    systemIdentifier: z.string().regex(/^\d{1,20}$/).optional(),
+    /** the agent gives up (and tears down) after this long; default 3600 */
+    timeoutSeconds: z.number().int().min(10).max(86_400).optional(),
+    /** the cluster's epoch when the drill was requested (informational; a drill changes no node) */
+    epoch: z.number().int().min(0).optional(),
+  })
+  .strict();
+export type TDrillRequest = z.infer<typeof ZDrillRequest>;
+export const ZDrillStepState = z.object({
+  name: z.string(),
+  status: z.enum(['running', 'ok', 'failed', 'skipped']),
+  startedAt: z.string(),
+  durationMs: z.number().int().nullable(),
+  output: z.string().nullable(),
+});
+export type TDrillStepState = z.infer<typeof ZDrillStepState>;
+export const ZDrillCheck = z.object({ name: z.string().min(1).max(200), ok: z.boolean(), detail: z.string().max(2000) });
+export type TDrillCheck = z.infer<typeof ZDrillCheck>;
+export const ZDrillBackup = z.object({
+  label: z.string(),
+  type: z.enum(['full', 'diff', 'incr']),
+  sizeBytes: z.number().nullable(),
+  stoppedAt: z.string().nullable(),
+  /** labels restored, full first (the backup's references, then itself) */
+  chain: z.array(z.string()),
+});
+export const ZDrillState = z.object({
+  drillId: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed', 'aborted']),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  targetTime: z.string().nullable(),
+  backup: ZDrillBackup.nullable(),
+  /** from the start of `pgbackrest restore` until the instance accepted connections out of recovery */
+  restoreSeconds: z.number().nullable(),
+  steps: z.array(ZDrillStepState),
+  checks: z.array(ZDrillCheck),
+  error: z.string().nullable(),
+});
+export type TDrillState = z.infer<typeof ZDrillState>;

@@ -13,6 +13,9 @@ export function runCommand(opts: {
   runAs?: string;
   timeoutMs: number;
   maxBuffer?: number;
+  /** aborts the program (drills: DELETE /v1/drills/{id}); it gets `killSignal` (default SIGKILL) */
+  signal?: AbortSignal;
+  killSignal?: NodeJS.Signals;
 }): Promise<TCommandResult> {
   const asOther = opts.runAs && process.getuid?.() === 0 && opts.runAs !== 'root';
   const file = asOther ? 'runuser' : opts.file;
@@ -21,10 +24,10 @@ export function runCommand(opts: {
     execFile(
       file,
       args,
-      { timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: opts.maxBuffer ?? 8 * 1024 * 1024, encoding: 'utf8', cwd: '/' },
+      { timeout: opts.timeoutMs, killSignal: opts.killSignal ?? 'SIGKILL', signal: opts.signal, maxBuffer: opts.maxBuffer ?? 8 * 1024 * 1024, encoding: 'utf8', cwd: '/' },
       (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
-        const timedOut = Boolean(e?.killed);
+        const timedOut = Boolean(e?.killed) && !opts.signal?.aborted;
         const code = e ? (typeof e.code === 'number' ? e.code : -1) : 0;
         const extra = e && typeof e.code === 'string' ? `${e.code}: ${e.message}` : '';
         resolve({ code, stdout: String(stdout ?? ''), stderr: String(stderr ?? '') + extra, timedOut });

@@ -12,6 +12,8 @@ import { unfenceNode } from './unfence-node.ts';
 import { standbyNode } from './standby-node.ts';
 import { upstreamNode } from './upstream-node.ts';
 import { ZFenceRequest, ZPromoteRequest, ZStandbyRequest, ZUnfenceRequest, ZUpstreamRequest } from './protocol.ts';
+import { DRILL_ID_RE, ZDrillRequest } from './protocol.ts';
+import { createDrillManager } from './drills.ts';
 import { AgentError, type TAgentContext } from './types.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -19,6 +21,7 @@ import { AGENT_VERSION } from './version.ts';
 // `{error:{code,message}}` and never carry a stack trace.
 
 const MAX_BODY_BYTES = 16 * 1024;
+const ANSWER = Symbol('status');
 const REQUEST_TIMEOUT_MS = 120_000;
 
 export type TAgentServer = {
@@ -108,19 +111,33 @@ export function createAgentServer(config: TAgentConfig, opts: { logger?: Logger 
     },
   };
 
-  const routes: Record<string, Record<string, (req: http.IncomingMessage) => Promise<unknown>>> = {
+  const drills = createDrillManager(context);
+  /** an answer other than 200 (drills: 202 Accepted while running) */
+  const answer = (status: number, body: unknown) => ({ [ANSWER]: status, body });
+  const drillIdOf = (url: URL) => {
+    const id = decodeURIComponent(url.pathname.replace(/\/+$/, '').slice('/v1/drills/'.length));
+    if (!DRILL_ID_RE.test(id)) throw new AgentError('NOT_FOUND', 404, `no drill ${id.slice(0, 80)}`);
+    return id;
+  };
+  const routes: Record<string, Record<string, (req: http.IncomingMessage, url: URL) => Promise<unknown>>> = {
     '/v1/status': { GET: () => collectStatus(context) },
     '/v1/fence': { POST: async (req) => fenceNode(context, await parseJson(req, ZFenceRequest)) },
     '/v1/promote': { POST: async (req) => promoteNode(context, await parseJson(req, ZPromoteRequest)) },
     '/v1/unfence': { POST: async (req) => unfenceNode(context, await parseJson(req, ZUnfenceRequest)) },
     '/v1/standby': { POST: async (req) => standbyNode(context, await parseJson(req, ZStandbyRequest)) },
     '/v1/upstream': { POST: async (req) => upstreamNode(context, await parseJson(req, ZUpstreamRequest)) },
+    '/v1/drills': { POST: async (req) => answer(202, drills.start(await parseJson(req, ZDrillRequest))) },
+    '/v1/drills/{id}': {
+      GET: async (_req, url) => drills.get(drillIdOf(url)),
+      DELETE: async (_req, url) => drills.abort(drillIdOf(url)),
+    },
   };
 
   const server = http.createServer(async (req, res) => {
     const t0 = Date.now();
     const url = new URL(req.url ?? '/', 'http://agent');
-    const route = routes[url.pathname.replace(/\/+$/, '') || '/'];
+    const clean = url.pathname.replace(/\/+$/, '') || '/';
+    const route = routes[clean] ?? (clean.startsWith('/v1/drills/') ? routes['/v1/drills/{id}'] : undefined);
     try {
       if (!tokenMatches(config.token, req.headers.authorization)) {
         req.resume();
@@ -130,8 +147,12 @@ export function createAgentServer(config: TAgentConfig, opts: { logger?: Logger 
       if (!route) return sendError(res, 404, 'NOT_FOUND', `no route ${url.pathname}`);
       const handler = route[req.method ?? ''];
       if (!handler) return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${req.method} not allowed on ${url.pathname}`, { allow: Object.keys(route).join(', ') });
-      const body = await handler(req);
-      send(res, 200, body);
+      const body = await handler(req, url);
+      if (body && typeof body === 'object' && ANSWER in body) {
+        const a = body as { [ANSWER]: number; body: unknown };
+        send(res, a[ANSWER], a.body);
+      }
+      else send(res, 200, body);
       // status is polled every few seconds: keep it out of the default log; actions are always logged
       const level = req.method === 'GET' ? 'debug' : 'info';
       log[level]({ method: req.method, path: url.pathname, status: 200, ms: Date.now() - t0 }, 'request');
@@ -153,6 +174,7 @@ export function createAgentServer(config: TAgentConfig, opts: { logger?: Logger 
     context,
     async listen() {
       await fs.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+      await drills.sweep(); // a crashed drill's scratch instance goes before anything else runs
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.listen.port, config.listen.host, () => {
@@ -171,8 +193,8 @@ export function createAgentServer(config: TAgentConfig, opts: { logger?: Logger 
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
-      // let an in-flight fence/promote finish its steps
-      await chain.catch(() => {});
+      // let an in-flight fence/promote finish its steps; a running drill is aborted and torn down
+      await Promise.all([chain.catch(() => {}), drills.close()]);
     },
   };
 }

@@ -7,6 +7,7 @@ import { ZListAuditQuery } from '@/lib/audit/list-audit';
 import { ZAbandonBody, ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
 import { ZRegisterClusterInput } from '@/lib/registry/register-cluster';
 import { ZUpdateClusterInput } from '@/lib/registry/update-cluster';
+import { ZDrillHostBody, ZExternalDrillResult, ZListDrillsQuery, ZRequestDrillBody } from '@/lib/drills/schemas';
 import { ZTeamName } from '@/lib/registry/teams';
 import { ZClusterKind } from '@/lib/pg';
 import { ZIdParams, ZNameParams, ZSlugParams } from './params';
@@ -136,6 +137,13 @@ registerOpenApiPath('/api/v1/audit', 'get', {
   params: paramsOf(ZListAuditQuery, 'query'),
 });
 
+registerOpenApiPath('/api/v1/clusters/{name}/drills', 'post', { summary: 'Request a restore drill (202 {id, status}; 409 while one is queued or running; 422 unknown backup label or target time outside the point-in-time window, details.backups)', role: 'operator', params: [nameParam], requestBody: { schema: ZRequestDrillBody } });
+registerOpenApiPath('/api/v1/clusters/{name}/drills', 'get', { summary: "The cluster's restore drills, newest first", role: 'viewer', params: [nameParam] });
+registerOpenApiPath('/api/v1/clusters/{name}/drill-host', 'put', { summary: "Register the agent that runs the cluster's drills (allowlisted URL; token stored encrypted, never returned)", role: 'admin', params: [nameParam], requestBody: { schema: ZDrillHostBody } });
+registerOpenApiPath('/api/v1/clusters/{name}/drill-host', 'delete', { summary: 'Clear the registered drill host (drills then run on a replica agent with pgBackRest)', role: 'admin', params: [nameParam] });
+registerOpenApiPath('/api/v1/drills', 'get', { summary: 'Restore drills, newest first', role: 'viewer', params: paramsOf(ZListDrillsQuery, 'query') });
+registerOpenApiPath('/api/v1/drills/{id}', 'get', { summary: 'A restore drill with its steps and checks', role: 'viewer', params: [idParam] });
+registerOpenApiPath('/api/v1/drills/results', 'post', { summary: "An external drill runner's result (201 {id, status}; stored as external)", role: 'operator', requestBody: { schema: ZExternalDrillResult } });
 const errorResponses = (role: TOpenApiOperation['role']): TJson => {
   const err = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   return role === 'public' ? {} : { '400': err, '401': err, '403': err, '404': err, '409': err, '422': err };

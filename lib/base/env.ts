@@ -31,6 +31,8 @@ export const ZEnvShape = {
   VAKT_WORKER: z.enum(['embedded', 'off']).default('embedded'),
   VAKT_SESSION_MAX_AGE_HOURS: z.coerce.number().min(0.1).max(12).default(8),
   VAKT_APPROVAL_TTL_MINUTES: z.coerce.number().min(1).max(24 * 60).default(30),
+  /** restore drills: how long the worker lets a drill run before it aborts it (TIMED_OUT) */
+  VAKT_DRILL_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
   VAKT_REAUTH_WINDOW_MINUTES: z.coerce.number().min(1).max(15).default(5),
   VAKT_PRIMARY_DOWN_FOR_SECONDS: z.coerce.number().min(0).default(30),
   VAKT_AUTOMATIC_DELAY_SECONDS: z.coerce.number().min(0).default(20),

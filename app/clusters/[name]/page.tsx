@@ -5,6 +5,11 @@ import { AppError } from '@/lib/base/errors';
 import { readCluster } from '@/lib/readmodel/read';
 import { ClusterLive, HISTORY_MINUTES } from '@/components/fleet/ClusterLive';
 import { SafetyPanel } from '@/components/promotion/SafetyPanel';
+import { DrillSection } from '@/components/drills/DrillSection';
+import { hasRole } from '@/lib/auth/roles';
+import { listDrills } from '@/lib/drills/read-drills';
+import { loadDrillInputs } from '@/lib/drills/load-drill-inputs';
+import { RunDrillForm } from '@/app/drills/RunDrillForm';
 
 export const dynamic = 'force-dynamic';
 /** When the server read the data (react-query's initialDataUpdatedAt). */
@@ -21,6 +26,7 @@ export default async function ClusterPage({ params }: { params: Promise<{ name: 
     if (e instanceof AppError && e.status === 404) notFound();
     throw e;
   });
+  const [drills, drillInputs] = await Promise.all([listDrills({ cluster: name, limit: 10 }), loadDrillInputs({ name })]);
   return (
     <>
       <p className="small">
@@ -58,6 +64,7 @@ export default async function ClusterPage({ params }: { params: Promise<{ name: 
         initialAt={renderedAt()}
         safety={<SafetyPanel clusterName={cluster.name} role={actor.role} />}
       />
+      <DrillSection drills={drills} form={hasRole(actor.role, 'operator') ? <RunDrillForm cluster={cluster.name} labels={drillInputs.catalog.backups.map((b) => b.label).reverse()} /> : null} />
     </>
   );
 }
