@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { APIRequestContext } from '@playwright/test';
 import { expect, signInThroughForm, test } from './fixtures';
 import { createToken, poll, tokenClient } from './support/harness-cluster';
@@ -7,8 +6,8 @@ import { createPgCluster, type TPgCluster } from '../tests/support/pg-cluster';
 // The readiness page (README "Restore readiness") against a real pgBackRest repository: a harness
 // primary + replica archiving into pgBackRest with a full backup, registered through the API holding
 // the seeded context task-orchestration. A viewer sees the seven answers with their numbers and the
-// backup marked untrusted (never drilled); once a drill result is recorded (a RestoreDrill row, the
-// drill writer's table) the page reads trusted. The backups page lists the full backup.
+// backup marked untrusted (never drilled); an operator then runs a restore drill from the cluster page
+// (the embedded worker runs it on the replica's agent) and the page reads trusted. The backups page lists the full backup.
 test.describe.configure({ mode: 'serial' });
 
 const NAME = `pw-ready-${Date.now().toString(36).slice(-5)}`;
@@ -63,18 +62,16 @@ test('the readiness page answers the seven questions and marks the untrusted bac
   await expect(trust).toContainText('How to fix');
 });
 
-test('a recorded drill of the newest backup makes it trusted, with a measured restore time', async ({ page }) => {
-  const c = new pg.Client({ connectionString: process.env.E2E_DATABASE_URL });
-  await c.connect();
-  try {
-    await c.query(
-      `INSERT INTO "vakt"."RestoreDrill" (id, "clusterId", status, trigger, external, runner, "requestedByLabel", "backupLabel", "backupChain", "backupSizeBytes", "walReplayBytes", "restoreSeconds", "startedAt", "finishedAt", "updatedAt")
-       SELECT gen_random_uuid()::text, id, 'SUCCEEDED', 'external', true, 'e2e', 'e2e', $2, ARRAY[$2], 30e6, 0, 9, now() - interval '9 seconds', now(), now() FROM "vakt"."Cluster" WHERE name = $1`,
-      [NAME, label],
-    );
-  } finally {
-    await c.end();
-  }
+test('an operator runs a restore drill from the browser and the context becomes trusted, with a measured restore time', async ({ page }) => {
+  test.setTimeout(240_000);
+  await signInThroughForm(page, 'operator');
+  await page.goto(`/clusters/${NAME}`);
+  const form = page.getByRole('form', { name: 'Run restore drill' });
+  await form.getByRole('button', { name: 'Run restore drill' }).click();
+  // the worker runs it on the replica's agent: pgbackrest restore into a scratch instance, checks, teardown
+  const drills = page.getByTestId('drills');
+  await expect(drills.getByRole('row').nth(1)).toContainText('succeeded', { timeout: 180_000 });
+  await expect(drills.getByRole('row').nth(1)).toContainText(label);
   await poll('trusted', async () => {
     const r = (await (await admin.get(`/api/v1/contexts/${CONTEXT}/readiness`)).json()) as { readiness: { clusters: Array<{ cluster: string; trust: { trusted: boolean } }> } | null };
     return r.readiness?.clusters.find((x) => x.cluster === NAME)?.trust.trusted;
