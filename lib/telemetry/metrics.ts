@@ -7,7 +7,11 @@ const g = globalThis as unknown as { vaktMetrics?: TMetrics };
 
 function create() {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: 'vakt_process_' });
+  // prom-client's process metrics, prefixed `vakt_` (vakt_process_cpu_seconds_total, vakt_nodejs_…).
+  // Its `nodejs_active_*_total` are gauges named like counters (promtool refuses them): dropped, the
+  // same numbers remain as `vakt_nodejs_active_handles` / `_requests` / `_resources`.
+  client.collectDefaultMetrics({ register: registry, prefix: 'vakt_' });
+  for (const m of registry.getMetricsAsArray()) if (m.name.endsWith('_total') && (m as { type?: unknown }).type !== 'counter') registry.removeSingleMetric(m.name);
   return {
     registry,
     polls: new client.Counter({ name: 'vakt_polls_total', help: 'Node polls by adapter kind and resulting status', labelNames: ['kind', 'status'] as const, registers: [registry] }),
