@@ -8,15 +8,12 @@ import { logger } from '@/lib/base/log';
 import { openSecret } from '@/lib/base/secret-box';
 import { agentRequest } from '@/lib/base/net/agent-http';
 import { joinUrl } from '@/lib/base/net/join-url';
-import { alertmanagerAlert, slackBody, webhookBody, type TAlertRecord } from './payloads';
+import { alertmanagerAlert, retryDelaySeconds, slackBody, webhookBody, type TAlertRecord } from './payloads';
 import { receiverAllowList, receiverMessage } from './receivers';
 
 const MAX_ATTEMPTS = 12;
 const LEASE_SECONDS = 30;
 const TIMEOUT_MS = 5000;
-
-/** Seconds before attempt n+1 after n failed ones: 1, 2, 4, … capped at 5 minutes. */
-export const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** Math.max(0, attempts - 1));
 
 type TReceiverRow = { id: string; kind: string; urlEnc: string; tokenEnc: string | null; resendSeconds: number };
 

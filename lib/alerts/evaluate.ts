@@ -29,7 +29,7 @@ async function loadAlertInputs(): Promise<TAlertInputs> {
     ),
   ]);
   return {
-    clusters: clusters.map((c) => ({ name: c.name, state: c.state, stale: c.stale ?? true, members: c.members.map((m) => ({ name: m.name, stale: m.stale, clockSkewMs: m.clockSkewMs })) })),
+    clusters: clusters.map((c) => ({ name: c.name, state: c.state, stale: c.stale ?? true, members: c.members.map((m) => ({ name: m.name, status: m.status, stale: m.stale, clockSkewMs: m.clockSkewMs })) })),
     contexts: contexts.map((x) => ({
       slug: x.slug,
       stale: freshness(x.computedAt, x.dbNow, e.VAKT_STALE_AFTER_MS).stale,

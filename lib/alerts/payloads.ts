@@ -19,6 +19,9 @@ export type TAlertRecord = {
   resolvedAt: Date | null;
 };
 
+/** Seconds before attempt n+1 after n failed ones: 1, 2, 4, … capped at 5 minutes. */
+export const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** Math.max(0, attempts - 1));
+
 const ruleOf = (a: TAlertRecord) => ALERT_RULES[a.rule as TAlertRuleName];
 const summaryOf = (a: TAlertRecord) => ruleOf(a)?.summary ?? a.rule;
 const target = (a: TAlertRecord) => a.context ?? (a.member ? `${a.cluster}/${a.member}` : a.cluster) ?? '';

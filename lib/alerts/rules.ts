@@ -35,7 +35,7 @@ export const ALERT_RULES = {
   drill_failed: { severity: 'critical', scope: 'context', condition: 'live finding DRILL_FAILED', holdDownSeconds: 300, summary: 'Restore drill failed', action: "Read the failed drill's steps; fix the backup or the restore procedure and run it again.", silenceable: true },
   restore_slower_than_rto: { severity: 'warning', scope: 'context', condition: 'live finding RESTORE_SLOWER_THAN_RTO', holdDownSeconds: 300, summary: 'Restore slower than the RTO bound', action: 'A restore takes longer than the RTO allows: make backups incremental, add a replica, or declare a realistic RTO class.', silenceable: true },
   storage_risk: { severity: 'warning', scope: 'context', condition: 'live finding STORAGE_RISK', holdDownSeconds: 300, summary: 'Storage nearly full', action: 'Grow the volume or free space (WAL retention, old backups) before PostgreSQL stops.', silenceable: true },
-  agent_stale: { severity: 'warning', scope: 'member', condition: 'a member not observed within VAKT_STALE_AFTER_MS', holdDownSeconds: 60, summary: 'Agent stale', action: "Check the node's agent process and the network from Vakt's workers; its state is unknown until it answers.", silenceable: true },
+  agent_stale: { severity: 'warning', scope: 'member', condition: 'a member observed before is not observed within VAKT_STALE_AFTER_MS, or its agent does not answer (status unknown)', holdDownSeconds: 60, summary: 'Agent stale', action: "Check the node's agent process and the network from Vakt's workers; its state is unknown until it answers.", silenceable: true },
   clock_skew: { severity: 'warning', scope: 'member', condition: "a member's clock more than VAKT_MAX_CLOCK_SKEW_MS from Vakt's", holdDownSeconds: 120, summary: 'Clock skew', action: "Fix NTP on the node: Vakt reads its observations as unknown while its clock is off.", silenceable: true },
 } as const satisfies Record<string, TAlertRule>;
 
@@ -64,7 +64,8 @@ export type TAlertInputs = {
     name: string;
     state: TClusterState;
     stale: boolean;
-    members: Array<{ name: string; stale: boolean; clockSkewMs: number | null }>;
+    /** status: ok | down | unknown | never (not polled yet: no alert until its first poll) */
+    members: Array<{ name: string; status: string; stale: boolean; clockSkewMs: number | null }>;
   }>;
   contexts: Array<{ slug: string; stale: boolean; findings: TFinding[] }>;
   /** open (PENDING) and latest-failed promotion requests */
@@ -104,7 +105,7 @@ export function alertConditions(inputs: TAlertInputs): TCondition[] {
     const stateRule = STATE_RULES[c.state];
     if (stateRule) add(stateRule, { cluster: c.name }, `Cluster ${c.name} is ${c.state}.`);
     for (const m of c.members) {
-      if (m.stale) add('agent_stale', { cluster: c.name, member: m.name }, `${c.name}/${m.name} has not been observed within the stale limit.`);
+      if (m.status !== 'never' && (m.stale || m.status === 'unknown')) add('agent_stale', { cluster: c.name, member: m.name }, m.stale ? `${c.name}/${m.name} has not been observed within the stale limit.` : `${c.name}/${m.name}'s agent does not answer.`);
       else if (m.clockSkewMs !== null && Math.abs(m.clockSkewMs) > inputs.maxClockSkewMs) add('clock_skew', { cluster: c.name, member: m.name }, `${c.name}/${m.name}'s clock is ${Math.round(m.clockSkewMs)} ms off (limit ${inputs.maxClockSkewMs} ms).`);
     }
   }
