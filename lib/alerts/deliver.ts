@@ -63,7 +63,7 @@ export async function deliverDue(opts: { workerId: string; limit?: number }): Pr
       const status = r.ok ? 'delivered' : attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
       if (!r.ok) logger.warn({ receiver: d.receiver.name, alert: d.alert.key, attempts, error: r.error }, 'alert delivery failed');
       await db.$executeRawUnsafe(
-        `UPDATE "vakt"."AlertDelivery" SET status = $2, attempts = $3, "lastStatus" = $4, "lastError" = $5,
+        `UPDATE "vakt"."AlertDelivery" SET status = $2, attempts = $3, "lastStatus" = $4, "lastError" = coalesce($5, "lastError"),
                 "deliveredAt" = CASE WHEN $2 = 'delivered' THEN now() ELSE NULL END,
                 "nextAttemptAt" = now() + ($6::float8 * interval '1 second'), "leaseOwner" = NULL, "leaseUntil" = NULL
           WHERE id = $1 AND "leaseOwner" = $7`,
