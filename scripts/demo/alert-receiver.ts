@@ -54,3 +54,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await startAlertReceiver({ port: Number(process.argv[2] ?? 9099), onReceive: (x) => console.log(`${new Date(x.at).toISOString()} ${describeNotification(x.body)}`) });
   console.log(`alert receiver listening on ${r.url} (register it: kind webhook, url ${r.url}/vakt)`);
 }
+
+/** The demo's receiver: prints every notification as an `[alerts]` line, registered as webhook receiver `demo-console`. */
+export async function startDemoAlertReceiver(opts: { actor: import('@/lib/auth/actor').TActor; say: (m: string) => void }): Promise<TAlertReceiver> {
+  const [{ db }, { createReceiver }] = await Promise.all([import('@/lib/base/db'), import('@/lib/alerts/receivers')]);
+  const r = await startAlertReceiver({ port: Number(process.env.VAKT_DEMO_ALERT_PORT || 0), onReceive: (x) => opts.say(`[alerts] ${describeNotification(x.body)}`) });
+  await db.alertReceiver.deleteMany({ where: { name: 'demo-console' } });
+  await createReceiver({ actor: opts.actor, input: { name: 'demo-console', kind: 'webhook', url: `${r.url}/vakt` } });
+  return r;
+}
