@@ -1,6 +1,6 @@
 import type { APIRequestContext } from '@playwright/test';
 import { expect, signInThroughForm, test } from './fixtures';
-import { createRegisteredCluster, createToken, poll, tokenClient, type TRegisteredCluster } from './support/harness-cluster';
+import { createRegisteredCluster, createToken, poll, tokenClient, waitForSafety, type TRegisteredCluster } from './support/harness-cluster';
 
 // The alerts page (README "Alerting"): a real primary + replica is registered, its primary's
 // PostgreSQL stops, the app's embedded worker fires "primary down"; an operator finds it on /alerts
@@ -16,14 +16,7 @@ test.beforeAll(async ({}, testInfo) => {
   testInfo.setTimeout(150_000);
   admin = await tokenClient(await createToken('admin', 'e2e-alerts-admin'));
   cluster = await createRegisteredCluster(admin, { name: NAME, contexts: ['sentral'] });
-  await poll(
-    `${NAME} observed`,
-    async () => {
-      const c = (await (await admin.get(`/api/v1/clusters/${NAME}`)).json()) as { members: { status: string }[] };
-      return c.members.length === 2 && c.members.every((m) => m.status === 'ok');
-    },
-    { timeoutMs: 60_000 },
-  );
+  await waitForSafety(admin, NAME, 'healthy', (x) => x.state === 'HEALTHY', 60_000);
   await cluster.pg.primary.stopPg();
   await poll(
     `${KEY} firing`,

@@ -1,41 +1,13 @@
-import client from 'prom-client';
 import { db } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
-import { metrics } from './metrics';
+import { gaugeFamily, type TSample } from './metrics';
 
 // Fleet gauges from the stored observations (any app instance answers the same), read with a fixed
 // number of queries whatever the fleet size: nothing is evaluated per scrape. Labels are registry names
 // (cluster, member, site: validated slugs) and closed vocabularies (status, role): never free text.
-// Cluster and context gauges from the read model are lib/alerts/read-model-metrics.ts.
-type TGauges = ReturnType<typeof create>;
-const g = globalThis as unknown as { vaktFleetGauges?: TGauges };
-const NODE = ['cluster', 'member'] as const;
-
-function create() {
-  const r = metrics().registry;
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = [] as unknown as readonly L[]) => new client.Gauge({ name, help, labelNames, registers: [r] });
-  return {
-    nodes: gauge('vakt_nodes', 'Registered nodes by last observed status (ok, down, unknown, never, stale)', ['status']),
-    overdue: gauge('vakt_poll_overdue_seconds', 'How far the most overdue node is past its poll time (worker lag)'),
-    overdueNodes: gauge('vakt_poll_overdue_nodes', 'Nodes more than one poll interval past their poll time'),
-    workers: gauge('vakt_workers', 'Workers with a heartbeat in the last 30 s'),
-    heartbeatAge: gauge('vakt_worker_heartbeat_age_seconds', 'Seconds since each worker heartbeat', ['worker']),
-    up: gauge('vakt_node_up', '1 when the node was observed fresh with PostgreSQL reachable (status ok), else 0', [...NODE, 'site']),
-    status: gauge('vakt_node_status', '1 for the last observed status of each node (ok, down, unknown, never, stale)', [...NODE, 'status']),
-    role: gauge('vakt_node_role', '1 for the last observed role of each node (primary, replica, unknown)', [...NODE, 'role']),
-    observationAge: gauge('vakt_node_observation_age_seconds', 'Seconds since the node was last observed', NODE),
-    timeline: gauge('vakt_node_timeline', 'PostgreSQL timeline the node reports', NODE),
-    lagBytes: gauge('vakt_node_replication_lag_bytes', "Replica lag in bytes (from the primary's pg_stat_replication)", NODE),
-    lagSeconds: gauge('vakt_node_replication_lag_seconds', "Replica replay lag in seconds (from the primary's pg_stat_replication)", NODE),
-    archiveFailures: gauge('vakt_node_wal_archive_failures', "pg_stat_archiver failed_count on the node (rises while archive_command fails)", NODE),
-    archiveFailing: gauge('vakt_node_wal_archive_failing', '1 when the last WAL archive failure is newer than the last success', NODE),
-    archiveSuccessAge: gauge('vakt_node_wal_archive_last_success_age_seconds', 'Seconds since the node last archived a WAL file', NODE),
-    storageFree: gauge('vakt_node_storage_free_ratio', "Free fraction of the data directory's file system (0..1)", NODE),
-    fenced: gauge('vakt_node_fenced', '1 when the node is fenced by Vakt', NODE),
-    clockSkew: gauge('vakt_node_clock_skew_seconds', "The agent's clock minus Vakt's database clock", NODE),
-  };
-}
-
+// Cluster and context gauges from the read model are lib/alerts/read-model-metrics.ts. Written as
+// text directly (metrics.ts gaugeFamily), not through prom-client's registry: tens of thousands of
+// series at fleet scale.
 type TNodeRow = {
   cluster: string;
   member: string;
@@ -72,8 +44,8 @@ const NODE_SQL = `
 const ROLES = ['primary', 'replica', 'unknown'];
 const STATUSES = ['ok', 'down', 'unknown', 'never', 'stale'];
 
-export async function collectFleetGauges(): Promise<void> {
-  const gg = (g.vaktFleetGauges ??= create());
+/** The fleet gauges as Prometheus text (one query for every node, two small ones). */
+export async function fleetMetricsText(): Promise<string> {
   const e = env();
   const [nodes, lag, workers] = await Promise.all([
     db.$queryRawUnsafe<TNodeRow[]>(NODE_SQL),
@@ -87,34 +59,30 @@ export async function collectFleetGauges(): Promise<void> {
   ]);
   const staleS = e.VAKT_STALE_AFTER_MS / 1000;
   const byStatus: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
-  for (const k of ['up', 'status', 'role', 'observationAge', 'timeline', 'lagBytes', 'lagSeconds', 'archiveFailures', 'archiveFailing', 'archiveSuccessAge', 'storageFree', 'fenced', 'clockSkew'] as const) gg[k].reset();
-  const set = (gauge: client.Gauge<string>, labels: Record<string, string>, v: number | null | undefined) => {
-    if (typeof v === 'number' && Number.isFinite(v)) gauge.set(labels, v);
-  };
-  for (const n of nodes) {
+  const rows = nodes.map((n) => {
     const status = n.status === null ? 'never' : n.age === null || n.age > staleS ? 'stale' : STATUSES.includes(n.status) ? n.status : 'unknown';
     byStatus[status]++;
-    const l = { cluster: n.cluster, member: n.member };
-    gg.up.set({ ...l, site: n.site }, status === 'ok' ? 1 : 0);
-    for (const s of STATUSES) gg.status.set({ ...l, status: s }, s === status ? 1 : 0);
-    const role = ROLES.includes(n.role ?? '') ? n.role! : 'unknown';
-    for (const r of ROLES) gg.role.set({ ...l, role: r }, r === role ? 1 : 0);
-    set(gg.observationAge, l, n.age);
-    set(gg.timeline, l, n.timeline);
-    set(gg.lagBytes, l, n.lagBytes);
-    set(gg.lagSeconds, l, n.lagSeconds);
-    set(gg.archiveFailures, l, n.archiveFailed);
-    if (n.archiveFailed !== null) gg.archiveFailing.set(l, n.archiveFailing ? 1 : 0);
-    set(gg.archiveSuccessAge, l, n.archiveOkAge);
-    set(gg.storageFree, l, n.totalBytes && n.freeBytes !== null ? n.freeBytes / n.totalBytes : null);
-    if (n.status !== null) gg.fenced.set(l, n.fenced ? 1 : 0);
-    set(gg.clockSkew, l, n.clockSkewMs === null ? null : n.clockSkewMs / 1000);
-  }
-  gg.nodes.reset();
-  for (const [s, n] of Object.entries(byStatus)) gg.nodes.labels(s).set(n);
-  gg.overdue.set(Math.max(0, lag[0]?.overdue ?? 0));
-  gg.overdueNodes.set(Number(lag[0]?.late ?? 0));
-  gg.heartbeatAge.reset();
-  for (const w of workers) gg.heartbeatAge.labels(w.id).set(w.age);
-  gg.workers.set(workers.filter((w) => w.age <= 30).length);
+    return { n, status, l: { cluster: n.cluster, member: n.member } };
+  });
+  const each = (f: (r: (typeof rows)[number]) => TSample[]): TSample[] => rows.flatMap(f);
+  const v = (f: (n: TNodeRow) => number | null | undefined) => each((r) => [[r.l, f(r.n)]]);
+  return [
+    gaugeFamily('vakt_nodes', 'Registered nodes by last observed status (ok, down, unknown, never, stale)', Object.entries(byStatus).map(([status, n]) => [{ status }, n])),
+    gaugeFamily('vakt_poll_overdue_seconds', 'How far the most overdue node is past its poll time (worker lag)', [[{}, Math.max(0, lag[0]?.overdue ?? 0)]]),
+    gaugeFamily('vakt_poll_overdue_nodes', 'Nodes more than one poll interval past their poll time', [[{}, Number(lag[0]?.late ?? 0)]]),
+    gaugeFamily('vakt_workers', 'Workers with a heartbeat in the last 30 s', [[{}, workers.filter((w) => w.age <= 30).length]]),
+    gaugeFamily('vakt_worker_heartbeat_age_seconds', 'Seconds since each worker heartbeat', workers.map((w) => [{ worker: w.id }, w.age])),
+    gaugeFamily('vakt_node_up', '1 when the node was observed fresh with PostgreSQL reachable (status ok), else 0', each((r) => [[{ ...r.l, site: r.n.site }, r.status === 'ok' ? 1 : 0]])),
+    gaugeFamily('vakt_node_role', '1 for the last observed role of each node (primary, replica, unknown)', each((r) => ROLES.map((role): TSample => [{ ...r.l, role }, role === (ROLES.includes(r.n.role ?? '') ? r.n.role : 'unknown') ? 1 : 0]))),
+    gaugeFamily('vakt_node_observation_age_seconds', 'Seconds since the node was last observed', v((n) => n.age)),
+    gaugeFamily('vakt_node_timeline', 'PostgreSQL timeline the node reports', v((n) => n.timeline)),
+    gaugeFamily('vakt_node_replication_lag_bytes', "Replica lag in bytes (from the primary's pg_stat_replication)", v((n) => n.lagBytes)),
+    gaugeFamily('vakt_node_replication_lag_seconds', "Replica replay lag in seconds (from the primary's pg_stat_replication)", v((n) => n.lagSeconds)),
+    gaugeFamily('vakt_node_wal_archive_failures', 'pg_stat_archiver failed_count on the node (rises while archive_command fails)', v((n) => n.archiveFailed)),
+    gaugeFamily('vakt_node_wal_archive_failing', '1 when the last WAL archive failure is newer than the last success', v((n) => (n.archiveFailed === null ? null : n.archiveFailing ? 1 : 0))),
+    gaugeFamily('vakt_node_wal_archive_last_success_age_seconds', 'Seconds since the node last archived a WAL file', v((n) => n.archiveOkAge)),
+    gaugeFamily('vakt_node_storage_free_ratio', "Free fraction of the data directory's file system (0..1)", v((n) => (n.totalBytes && n.freeBytes !== null ? n.freeBytes / n.totalBytes : null))),
+    gaugeFamily('vakt_node_fenced', '1 when the node is fenced by Vakt', v((n) => (n.status === null ? null : n.fenced ? 1 : 0))),
+    gaugeFamily('vakt_node_clock_skew_seconds', "The agent's clock minus Vakt's database clock", v((n) => (n.clockSkewMs === null ? null : n.clockSkewMs / 1000))),
+  ].join('');
 }

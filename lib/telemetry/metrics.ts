@@ -51,3 +51,21 @@ export function reasonClass(error: string | null): string {
   if (/decrypt|VAKT_SECRET_KEY/.test(e)) return 'secret';
   return 'unreachable';
 }
+
+export type TSample = [labels: Record<string, string>, value: number | null | undefined];
+
+/**
+ * One gauge family in the Prometheus text format, written directly (fleet gauges have tens of
+ * thousands of series at 500 clusters; prom-client's per-series bookkeeping made a scrape take
+ * seconds). Samples whose value is null, undefined or not finite are left out.
+ */
+export function gaugeFamily(name: string, help: string, samples: Iterable<TSample>): string {
+  let out = `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} gauge\n`;
+  for (const [labels, value] of samples) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+    const keys = Object.keys(labels);
+    const l = keys.length ? `{${keys.map((k) => `${k}="${labels[k].replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}` : '';
+    out += `${name}${l} ${value}\n`;
+  }
+  return out;
+}
