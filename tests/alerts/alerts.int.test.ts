@@ -9,6 +9,8 @@ import { startWorker, type TWorker } from '@/lib/worker';
 import { pollerLoop } from '@/lib/worker/poller-loop';
 import * as receiversRoute from '@/app/api/v1/receivers/route';
 import * as alertsRoute from '@/app/api/v1/alerts/route';
+import * as ackRoute from '@/app/api/v1/alerts/[id]/ack/route';
+import * as silencesRoute from '@/app/api/v1/silences/route';
 import { startAlertReceiver, type TAlertReceiver, type TReceived } from '@/scripts/demo/alert-receiver';
 import { createPgCluster, waitFor, type TPgCluster } from '../support/pg-cluster';
 import { declareContext, ensureSite } from '../support/promotion-support';
@@ -160,5 +162,37 @@ describe('the primary goes down and comes back', () => {
     // nothing was delivered twice to any receiver (two workers, one restart): each alert (episode) once per event
     const keys = (r: TAlertReceiver) => r.received.map((x: TReceived) => `${(x.body as TWebhook).alert?.id}:${(x.body as TWebhook).event}`);
     for (const r of [hook, flaky]) expect(new Set(keys(r)).size).toBe(keys(r).length);
+  });
+});
+
+describe('acknowledge and silence (operator, audited, expiry enforced)', () => {
+  it('a viewer may not; an operator acknowledges a firing alert and silences its cluster; split brain is refused; the past is refused', async () => {
+    await pg.primary.stopPg();
+    await waitFor(async () => (await db.alert.findFirst({ where: { key: DOWN_KEY, state: 'firing' } })) !== null, 30_000, 'primary down firing again', 100);
+    const alert = (await db.alert.findFirst({ where: { key: DOWN_KEY, state: 'firing' } }))!;
+    const viewer = (await createApiToken({ actor: systemActor(), input: { name: 'al-viewer3', role: 'viewer' } })).token;
+    const operator = (await createApiToken({ actor: systemActor(), input: { name: 'al-operator', role: 'operator' } })).token;
+    const post = (url: string, token: string, body?: unknown) => new Request(`http://localhost${url}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const id = { params: Promise.resolve({ id: alert.id }) };
+    const none = { params: Promise.resolve({}) };
+    expect((await ackRoute.POST(post(`/api/v1/alerts/${alert.id}/ack`, viewer), id)).status).toBe(403);
+    expect((await ackRoute.POST(post(`/api/v1/alerts/${alert.id}/ack`, operator), id)).status).toBe(200);
+    expect(await db.auditEvent.count({ where: { action: 'alert.acknowledged', targetId: DOWN_KEY } })).toBe(1);
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await silencesRoute.POST(post('/api/v1/silences', viewer, { match: { cluster: CLUSTER }, until, reason: 'maintenance' }), none)).status).toBe(403);
+    const brain = await silencesRoute.POST(post('/api/v1/silences', operator, { match: { rule: 'split_brain', cluster: CLUSTER }, until, reason: 'quiet please' }), none);
+    expect(brain.status).toBe(422);
+    expect((await brain.json()).error.message).toMatch(/split brain is never silenced/);
+    const past = await silencesRoute.POST(post('/api/v1/silences', operator, { match: { cluster: CLUSTER }, until: new Date(Date.now() - 1000).toISOString(), reason: 'too late' }), none);
+    expect(past.status).toBe(422);
+    expect((await silencesRoute.POST(post('/api/v1/silences', operator, { match: {}, until, reason: 'everything' }), none)).status).toBe(422);
+    const ok = await silencesRoute.POST(post('/api/v1/silences', operator, { match: { cluster: CLUSTER }, until: new Date(Date.now() + 4000).toISOString(), reason: 'planned restart' }), none);
+    expect(ok.status).toBe(201);
+    expect(await db.auditEvent.count({ where: { action: 'silence.created' } })).toBeGreaterThanOrEqual(1);
+    const listed = async () => ((await (await alertsRoute.GET(new Request('http://localhost/api/v1/alerts', { headers: { authorization: `Bearer ${viewer}` } }), none)).json()) as { alerts: Array<{ key: string; silenced: boolean; acked: unknown }> }).alerts.find((a) => a.key === DOWN_KEY)!;
+    expect(await listed()).toMatchObject({ silenced: true, acked: { by: 'token:al-operator' } });
+    // expiry: 4 s later the silence no longer applies
+    await waitFor(async () => !(await listed()).silenced, 15_000, 'silence expired', 250);
+    await pg.primary.startPg();
   });
 });
