@@ -24,6 +24,8 @@ const PURE = [
   'lib/safety/context-policy.ts',
   'lib/promotion/rules.ts',
   'lib/readmodel/freshness.ts',
+  'lib/alerts/rules.ts',
+  'lib/alerts/payloads.ts',
 ];
 /** Modules that must never reach a client bundle (the database, secrets, sessions, the server env). */
 const SERVER_ONLY_FILES = ['lib/base/db.ts', 'lib/base/env.ts', 'lib/base/secret-box.ts', 'lib/auth/**', 'lib/generated/**'];

@@ -15,6 +15,7 @@ export function Nav({ actor }: { actor: TActor | null }) {
           <Link href="/contexts">Contexts</Link>
           <Link href="/readiness">Readiness</Link>
           <Link href="/promotions">Promotions</Link>
+          <Link href="/alerts">Alerts</Link>
           <Link href="/classes">Classes</Link>
           <Link href="/sites">Sites</Link>
           <Link href="/teams">Teams</Link>

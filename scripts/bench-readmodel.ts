@@ -69,12 +69,13 @@ async function run() {
     const { listClusters } = await import('@/lib/registry/read-clusters');
     const { listContexts, getContext } = await import('@/lib/registry/contexts');
     const { getClusterSafety } = await import('@/lib/promotion/get-cluster-safety');
+    const { renderMetrics } = await import('@/lib/alerts/read-model-metrics');
     await ensureDefaultClasses();
     await db.$executeRawUnsafe(`INSERT INTO "vakt"."Site" (id, name) VALUES ('s-oslo', 'oslo'), ('s-bergen', 'bergen')`);
     await db.$executeRawUnsafe(`INSERT INTO "vakt"."Team" (id, name) VALUES ('t-bench', 'bench')`);
     console.log(`bench-readmodel: database ${name}, fleet ${fleet}, ${READS} reads per figure (p50 / p95, one client, in-process)`);
-    console.log('| clusters | contexts | worker: every row recomputed | GET /clusters: read model vs fresh | /clusters/{name}/safety | /contexts | /contexts/{slug} |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log('| clusters | contexts | worker: every row recomputed | GET /clusters: read model vs fresh | /clusters/{name}/safety | /contexts | /contexts/{slug} | /api/metrics scrape |');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const clusters of SIZES) {
       await db.$executeRawUnsafe(`TRUNCATE "vakt"."Cluster", "vakt"."BoundedContext", "vakt"."ReadModelChange" CASCADE`);
       const contexts = Math.max(1, Math.round(clusters / 2.5));
@@ -114,6 +115,7 @@ async function run() {
         `${fmt(await timeIt(READS, () => rm.readClusterSafety(one)))} vs ${fmt(await timeIt(READS, () => getClusterSafety(one)))}`,
         `${fmt(await timeIt(READS, () => rm.readContexts()))} vs ${fmt(await timeIt(Math.min(READS, 5), () => listContexts()))}`,
         `${fmt(await timeIt(READS, () => rm.readContext(slug)))} vs ${fmt(await timeIt(READS, () => getContext(slug)))}`,
+        `${fmt(await timeIt(READS, () => renderMetrics()))}, ${Math.round((await renderMetrics()).body.length / 1024)} KiB`,
       ];
       console.log(`| ${row.join(' | ')} |`);
     }

@@ -245,7 +245,7 @@ async function main() {
   const cookie = await sessionCookie(base);
   const api = { authorization: `Bearer ${big.token}` };
   const page = { cookie };
-  const apiPaths = ['/api/health', '/api/v1/clusters', `/api/v1/clusters/${CLUSTER}/safety`, '/api/v1/contexts', `/api/v1/contexts/${CONTEXT}`];
+  const apiPaths = ['/api/health', '/api/v1/clusters', `/api/v1/clusters/${CLUSTER}/safety`, '/api/v1/contexts', `/api/v1/contexts/${CONTEXT}`, '/api/metrics'];
   const pagePaths = ['/fleet', `/clusters/${CLUSTER}`, `/contexts/${CONTEXT}`];
   // warm-up: each path once
   for (const p of [...apiPaths, ...pagePaths]) await fetch(base + p, { headers: p.startsWith('/api') ? api : page }).catch(() => undefined);

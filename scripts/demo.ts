@@ -132,6 +132,8 @@ async function main() {
   fleet = await startDemoFleet({ stateDir: path.join(vaktDir, 'demo-fleet'), log: (m) => say(`fleet: ${m}`) });
   await registerDemoCluster({ actor, fleet });
   say(`cluster ${DEMO_CLUSTER} registered`);
+  const alerts = await (await import('@/scripts/demo/alert-receiver')).startDemoAlertReceiver({ actor, say });
+  say(`alert receiver demo-console on ${alerts.url}: notifications print here as [alerts] lines`);
 
   await built;
   const logFile = path.join(vaktDir, 'demo-app.log');
@@ -160,6 +162,8 @@ async function main() {
     '',
     '  Try a failover: stop the primary (in another terminal), then watch the cluster page:',
     ...fleet.stopPrimaryHelp().map((l) => `    ${l}`),
+    '',
+    `  Alerts: ${app.url}/alerts; stopping the primary fires one "primary down" alert, printed here as an [alerts] line (receiver demo-console, ${alerts.url}).`,
     '',
     `  Logs: ${path.relative(REPO_ROOT, logFile)}, ${path.relative(REPO_ROOT, fleet.stateDir)}/*.log`,
     '  Ctrl-C stops everything.',

@@ -13,6 +13,8 @@ export const REQUIREMENTS = [
   { name: 'Patroni', ok: () => which('patroni'), apt: ['patroni'] },
   { name: 'etcd', ok: () => which('etcd') || existsSync('/usr/bin/etcd'), apt: ['etcd-server', 'etcd-client'] },
   { name: 'faketime / libfaketime (clock-skew tests)', ok: () => which('faketime') && libfaketimeFound(), apt: ['faketime'] },
+  { name: 'promtool (metrics and alerting-rule tests)', ok: () => which('promtool'), apt: ['prometheus'] },
+  { name: 'Alertmanager (alert delivery tests)', ok: () => existsSync('/usr/bin/prometheus-alertmanager'), apt: ['prometheus-alertmanager'] },
 ];
 
 // the preload library the clock-skew tests use (tests/support/pg-cluster.ts faketimeEnv)

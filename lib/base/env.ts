@@ -46,6 +46,9 @@ export const ZEnvShape = {
   VAKT_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   VAKT_OIDC_ROLE_CLAIM: z.string().min(1).default('vakt_role'),
   VAKT_OIDC_TEAMS_CLAIM: z.string().min(1).default('vakt_teams'),
+  VAKT_RECEIVER_ALLOW: z.string().default('127.0.0.0/8,::1/128,localhost'),
+  VAKT_ALERT_HOLD_DOWN_SECONDS: z.coerce.number().min(0).max(86400).optional(),
+  VAKT_ALERT_INTERVAL_MS: ms(2000, 100),
 };
 
 export class EnvError extends Error {}

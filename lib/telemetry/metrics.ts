@@ -7,7 +7,11 @@ const g = globalThis as unknown as { vaktMetrics?: TMetrics };
 
 function create() {
   const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: 'vakt_process_' });
+  // prom-client's process metrics, prefixed `vakt_` (vakt_process_cpu_seconds_total, vakt_nodejs_…).
+  // Its `nodejs_active_*_total` are gauges named like counters (promtool refuses them): dropped, the
+  // same numbers remain as `vakt_nodejs_active_handles` / `_requests` / `_resources`.
+  client.collectDefaultMetrics({ register: registry, prefix: 'vakt_' });
+  for (const m of registry.getMetricsAsArray()) if (m.name.endsWith('_total') && (m as { type?: unknown }).type !== 'counter') registry.removeSingleMetric(m.name);
   return {
     registry,
     polls: new client.Counter({ name: 'vakt_polls_total', help: 'Node polls by adapter kind and resulting status', labelNames: ['kind', 'status'] as const, registers: [registry] }),
@@ -46,4 +50,22 @@ export function reasonClass(error: string | null): string {
   if (/outside VAKT_AGENT_ALLOW/.test(e)) return 'not_allowed';
   if (/decrypt|VAKT_SECRET_KEY/.test(e)) return 'secret';
   return 'unreachable';
+}
+
+export type TSample = [labels: Record<string, string>, value: number | null | undefined];
+
+/**
+ * One gauge family in the Prometheus text format, written directly (fleet gauges have tens of
+ * thousands of series at 500 clusters; prom-client's per-series bookkeeping made a scrape take
+ * seconds). Samples whose value is null, undefined or not finite are left out.
+ */
+export function gaugeFamily(name: string, help: string, samples: Iterable<TSample>): string {
+  let out = `# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n# TYPE ${name} gauge\n`;
+  for (const [labels, value] of samples) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+    const keys = Object.keys(labels);
+    const l = keys.length ? `{${keys.map((k) => `${k}="${labels[k].replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}` : '';
+    out += `${name}${l} ${value}\n`;
+  }
+  return out;
 }

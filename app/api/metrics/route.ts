@@ -4,7 +4,7 @@ import { env } from '@/lib/base/env';
 import { actorFromToken, bearerToken } from '@/lib/auth/tokens';
 import { clientAddress } from '@/lib/auth/throttle';
 import { isAddressAllowed, parseAllowList } from '@/lib/base/net/allow-list';
-import { renderMetrics } from '@/lib/telemetry/fleet-metrics';
+import { renderMetrics } from '@/lib/alerts/read-model-metrics';
 
 export const dynamic = 'force-dynamic';
 

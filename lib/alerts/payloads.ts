@@ -1,0 +1,79 @@
+// What each receiver kind is sent (pure): Alertmanager's POST /api/v2/alerts body (as Prometheus sends
+// it), a generic webhook JSON, and a Slack incoming-webhook message.
+import { ALERT_RULES, alertLink, type TAlertRuleName } from './rules';
+
+export type TReceiverKind = 'alertmanager' | 'webhook' | 'slack';
+export const RECEIVER_KINDS: TReceiverKind[] = ['alertmanager', 'webhook', 'slack'];
+
+export type TAlertRecord = {
+  id: string;
+  key: string;
+  rule: string;
+  severity: string;
+  cluster: string | null;
+  context: string | null;
+  member: string | null;
+  state: string;
+  message: string;
+  firedAt: Date;
+  resolvedAt: Date | null;
+};
+
+/** Seconds before attempt n+1 after n failed ones: 1, 2, 4, … capped at 5 minutes. */
+export const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** Math.max(0, attempts - 1));
+
+const ruleOf = (a: TAlertRecord) => ALERT_RULES[a.rule as TAlertRuleName];
+const summaryOf = (a: TAlertRecord) => ruleOf(a)?.summary ?? a.rule;
+const target = (a: TAlertRecord) => a.context ?? (a.member ? `${a.cluster}/${a.member}` : a.cluster) ?? '';
+
+/** Alertmanager (POST /api/v2/alerts): firing with endsAt ahead (re-sent before it passes), resolved with endsAt now. */
+export function alertmanagerAlert(a: TAlertRecord, event: 'firing' | 'resolved', now: Date, endsInSeconds: number, baseUrl: string) {
+  const labels: Record<string, string> = { alertname: ruleOf(a) ? toAlertName(a.rule) : a.rule, severity: a.severity, rule: a.rule, source: 'vakt' };
+  if (a.cluster) labels.cluster = a.cluster;
+  if (a.context) labels.context = a.context;
+  if (a.member) labels.member = a.member;
+  return {
+    labels,
+    annotations: { summary: `${summaryOf(a)}: ${target(a)}`, description: a.message, action: ruleOf(a)?.action ?? '' },
+    startsAt: a.firedAt.toISOString(),
+    endsAt: event === 'resolved' ? (a.resolvedAt ?? now).toISOString() : new Date(now.getTime() + endsInSeconds * 1000).toISOString(),
+    generatorURL: baseUrl.replace(/\/+$/, '') + alertLink(a),
+  };
+}
+
+/** primary_down -> VaktPrimaryDown (the alertname Alertmanager routes on; the same names as deploy/prometheus/vakt-rules.yml). */
+export function toAlertName(rule: string): string {
+  return 'Vakt' + rule.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+}
+
+/** Generic webhook: one POST when an alert fires, one when it resolves. */
+export function webhookBody(a: TAlertRecord, event: 'firing' | 'resolved', baseUrl: string) {
+  return {
+    version: 1,
+    event,
+    alert: {
+      id: a.id,
+      key: a.key,
+      rule: a.rule,
+      alertname: toAlertName(a.rule),
+      severity: a.severity,
+      cluster: a.cluster,
+      context: a.context,
+      member: a.member,
+      summary: summaryOf(a),
+      message: a.message,
+      action: ruleOf(a)?.action ?? '',
+      link: baseUrl.replace(/\/+$/, '') + alertLink(a),
+      firedAt: a.firedAt.toISOString(),
+      resolvedAt: event === 'resolved' ? (a.resolvedAt?.toISOString() ?? null) : null,
+    },
+  };
+}
+
+/** Slack incoming webhook: `text` (the notification line) and one mrkdwn section block. */
+export function slackBody(a: TAlertRecord, event: 'firing' | 'resolved', baseUrl: string) {
+  const head = event === 'firing' ? `:rotating_light: [FIRING · ${a.severity}] ${summaryOf(a)}: ${target(a)}` : `:white_check_mark: [RESOLVED] ${summaryOf(a)}: ${target(a)}`;
+  const link = baseUrl.replace(/\/+$/, '') + alertLink(a);
+  const body = event === 'firing' ? `${a.message}\n*What to do:* ${ruleOf(a)?.action ?? ''}` : a.message;
+  return { text: head, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${head}*\n${body}\n<${link}|Open in Vakt>` } }] };
+}
