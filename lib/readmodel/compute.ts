@@ -11,6 +11,7 @@ import { gatherLiveInputsBatch } from '@/lib/findings/load-live-findings';
 import type { TFinding } from '@/lib/findings/types';
 import { clusterViewInclude, shapeClusterView, type TClusterView } from '@/lib/registry/read-clusters';
 import { clusterDigest, findingsDigest } from './freshness';
+import { storedClusterItem, type TStoredClusterItem } from './list';
 
 /** What a computation was made from (stored beside it, shown to no one but operators reading the table). */
 export type TClusterInputs = {
@@ -21,7 +22,7 @@ export type TClusterInputs = {
   classesUpdatedAt: string | null;
   promotionSteps: number;
 };
-export type TComputedCluster = { id: string; name: string; computedAt: Date; inputs: TClusterInputs; report: TSafetyReport; view: TClusterView; digest: string };
+export type TComputedCluster = { id: string; name: string; computedAt: Date; inputs: TClusterInputs; report: TSafetyReport; view: TClusterView; item: TStoredClusterItem; digest: string };
 export type TComputedContext = { id: string; slug: string; computedAt: Date; inputs: { version: number; clusters: string[]; maxObservedAt: string | null; classesUpdatedAt: string | null }; findings: TFinding[]; digest: string };
 
 const maxIso = (dates: Array<Date | null | undefined>) => {
@@ -65,6 +66,7 @@ export async function computeClusters(ids: string[], now: Date): Promise<TComput
       },
       report,
       view,
+      item: storedClusterItem(view),
       digest: clusterDigest(report, view.members, view.paused),
     }];
   });
