@@ -56,30 +56,28 @@ async function served(rows: TClusterReadRow[]): Promise<TClusterView[]> {
   });
 }
 
-// The served state of a read-model row: stale (older than $1 ms, or never computed) reads UNKNOWN.
-const SERVED = `WITH f AS (
-  SELECT c.id, c.name, c.kind::text AS kind, r.item, r."computedAt",
-         (r."computedAt" IS NULL OR r."computedAt" <= 'epoch'::timestamp OR (now() AT TIME ZONE 'UTC') - r."computedAt" > $1::int * interval '1 millisecond') AS stale,
-         r.state AS "storedState"
+// The served state of every cluster matching the filters, without its stored JSON (the page's items
+// are joined in afterwards): stale (older than $1 ms, or never computed) reads UNKNOWN.
+const STALE_SQL = `(r."computedAt" IS NULL OR r."computedAt" <= 'epoch'::timestamp OR (now() AT TIME ZONE 'UTC') - r."computedAt" > $1::int * interval '1 millisecond')`;
+const STATE_SQL = `CASE WHEN ${STALE_SQL} THEN 'UNKNOWN' ELSE r.state END`;
+const SERVED = `WITH g AS (
+  SELECT c.id, c.name, ${STALE_SQL} AS stale, ${STATE_SQL} AS state,
+         CASE ${STATE_SQL} ${Object.entries(STATE_RANK).map(([k, v]) => `WHEN '${k}' THEN ${v}`).join(' ')} ELSE 9 END AS rank
     FROM "vakt"."Cluster" c LEFT JOIN "vakt"."ClusterReadModel" r ON r."clusterId" = c.id
    WHERE ($2::text IS NULL OR c.name ILIKE $2)
      AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM "vakt"."ClusterMember" m JOIN "vakt"."Site" s ON s.id = m."siteId" WHERE m."clusterId" = c.id AND s.name = $3))
-), s AS (
-  SELECT f.*, CASE WHEN f.stale THEN 'UNKNOWN' ELSE f."storedState" END AS state FROM f
-), g AS (
-  SELECT s.*, CASE s.state ${Object.entries(STATE_RANK).map(([k, v]) => `WHEN '${k}' THEN ${v}`).join(' ')} ELSE 9 END AS rank FROM s
-   WHERE $4::text[] IS NULL OR s.state = ANY($4::text[])
+     AND ($4::text[] IS NULL OR ${STATE_SQL} = ANY($4::text[]))
 )`;
 
 // The stored item as served now (one expression, in SQL): state and freshness, member ages from their observation time.
-const SERVED_ITEM = `(p.item || jsonb_build_object(
+const SERVED_ITEM = `(r.item || jsonb_build_object(
     'state', p.state,
     'stale', p.stale,
-    'computedAt', CASE WHEN p."computedAt" IS NULL OR p."computedAt" <= 'epoch'::timestamp THEN NULL ELSE to_char(p."computedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END,
+    'computedAt', CASE WHEN r."computedAt" <= 'epoch'::timestamp THEN NULL ELSE to_char(r."computedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END,
     'members', (SELECT coalesce(jsonb_agg(e.m || CASE WHEN e.m->>'observedAt' IS NULL THEN '{"ageSeconds": null, "stale": true}'::jsonb ELSE jsonb_build_object(
                    'ageSeconds', greatest(0, round(extract(epoch FROM now() - (e.m->>'observedAt')::timestamptz)::float8 * 10) / 10),
                    'stale', extract(epoch FROM now() - (e.m->>'observedAt')::timestamptz) * 1000 > $1::int) END ORDER BY e.i), '[]'::jsonb)
-                  FROM jsonb_array_elements(p.item->'members') WITH ORDINALITY AS e(m, i))))::text`;
+                  FROM jsonb_array_elements(r.item->'members') WITH ORDINALITY AS e(m, i))))::text`;
 
 type TListRow = { total: number; id: string | null; name: string | null; rank: number | null; item: string | null };
 export type TPage<T> = { items: T[]; next: string | null; total: number };
@@ -91,7 +89,7 @@ export type TFleetSummary = {
   stale: number;
   /** split-brain clusters by name (at most 20) */
   splitBrain: string[];
-  /** per site: clusters with a member there, members, and members answering, down, unknown or not polled, stale */
+  /** per site: clusters with a member there, members, and by their latest observation: answering, down, unknown or not polled, stale */
   sites: Array<{ site: string; clusters: number; members: number; ok: number; down: number; unknown: number; stale: number }>;
 };
 
@@ -107,8 +105,8 @@ export async function readClusterList(q: Partial<TClusterListQuery> = {}): Promi
   const order = sort === 'worst' ? 'p.rank, p.name' : 'p.name';
   const rows = await db.$queryRawUnsafe<TListRow[]>(
     `${SERVED}, p AS (SELECT g.* FROM g WHERE ${keyset} ORDER BY ${order.replaceAll('p.', 'g.')} LIMIT $7)
-     SELECT (SELECT count(*)::int FROM g) AS total, p.id, p.name, p.rank, CASE WHEN p.item IS NULL THEN NULL ELSE ${SERVED_ITEM} END AS item
-       FROM (SELECT 1) one LEFT JOIN p ON true ORDER BY ${order}`,
+     SELECT (SELECT count(*)::int FROM g) AS total, p.id, p.name, p.rank, CASE WHEN r.item IS NULL THEN NULL ELSE ${SERVED_ITEM} END AS item
+       FROM (SELECT 1) one LEFT JOIN p ON true LEFT JOIN "vakt"."ClusterReadModel" r ON r."clusterId" = p.id ORDER BY ${order}`,
     staleAfterMs(),
     q.q ? likePattern(q.q) : null,
     q.site ?? null,
@@ -133,29 +131,27 @@ export async function readClusters(q: Partial<TClusterListQuery> = {}): Promise<
   return JSON.parse(await readClusterList(q)) as TPage<TClusterListItem> & { summary?: TFleetSummary };
 }
 
-/** Counts for the fleet page's summary (one query over the read model): per served state and per site. */
+/**
+ * Counts for the fleet page's summary (one statement): clusters per served state from the read model;
+ * per site the members and their latest stored observation (status, age), as the poller wrote them.
+ */
 export async function readFleetSummary(): Promise<TFleetSummary> {
   const [row] = await db.$queryRawUnsafe<Array<{ summary: string }>>(
-    `${SERVED}, m AS (
-       SELECT g.id, e.m->>'site' AS site, e.m->>'status' AS status,
-              (e.m->>'observedAt' IS NULL OR extract(epoch FROM now() - (e.m->>'observedAt')::timestamptz) * 1000 > $1::int) AS "memberStale"
-         FROM g, jsonb_array_elements(CASE WHEN jsonb_typeof(g.item->'members') = 'array' THEN g.item->'members' ELSE '[]'::jsonb END) AS e(m)
-     )
+    `WITH g AS (SELECT c.name, ${STALE_SQL} AS stale, ${STATE_SQL} AS state FROM "vakt"."Cluster" c LEFT JOIN "vakt"."ClusterReadModel" r ON r."clusterId" = c.id)
      SELECT jsonb_build_object(
        'clusters', (SELECT count(*) FROM g),
        'states', (SELECT coalesce(jsonb_object_agg(x.state, x.n), '{}'::jsonb) FROM (SELECT state, count(*) AS n FROM g GROUP BY state) x),
        'stale', (SELECT count(*) FROM g WHERE g.stale),
        'splitBrain', (SELECT coalesce(jsonb_agg(y.name ORDER BY y.name), '[]'::jsonb) FROM (SELECT name FROM g WHERE state = 'SPLIT_BRAIN' ORDER BY name LIMIT 20) y),
        'sites', (SELECT coalesce(jsonb_agg(z ORDER BY z.site), '[]'::jsonb) FROM (
-          SELECT site, count(DISTINCT id) AS clusters, count(*) AS members,
-                 count(*) FILTER (WHERE status = 'ok') AS ok, count(*) FILTER (WHERE status = 'down') AS down,
-                 count(*) FILTER (WHERE status NOT IN ('ok', 'down')) AS unknown, count(*) FILTER (WHERE "memberStale") AS stale
-            FROM m GROUP BY site) z)
+          SELECT s.name AS site, count(DISTINCT m."clusterId") AS clusters, count(*) AS members,
+                 count(*) FILTER (WHERE o.status = 'ok') AS ok, count(*) FILTER (WHERE o.status = 'down') AS down,
+                 count(*) FILTER (WHERE o.status IS NULL OR o.status NOT IN ('ok', 'down')) AS unknown,
+                 count(*) FILTER (WHERE o."observedAt" IS NULL OR (now() AT TIME ZONE 'UTC') - o."observedAt" > $1::int * interval '1 millisecond') AS stale
+            FROM "vakt"."ClusterMember" m JOIN "vakt"."Site" s ON s.id = m."siteId" LEFT JOIN "vakt"."NodeObservation" o ON o."memberId" = m.id
+           GROUP BY s.name) z)
      )::text AS summary`,
     staleAfterMs(),
-    null,
-    null,
-    null,
   );
   return JSON.parse(row.summary) as TFleetSummary;
 }
