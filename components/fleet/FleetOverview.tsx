@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import Link from 'next/link';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import type { TClusterListItem, TClusterListMember } from '@/lib/readmodel/list';
+import { CLUSTER_STATES as STATES, type TClusterListItem, type TClusterListMember } from '@/lib/readmodel/list';
 import type { TFleetSummary, TPage } from '@/lib/readmodel/read';
 import { fetchJson } from '@/components/lib/fetch-json';
 import { formatAge, formatBytes, formatDuration } from '@/components/lib/format';
@@ -16,7 +16,6 @@ import { LiveStatus } from './LiveStatus';
 
 /** Clusters per page on the fleet page (the API's default page size). */
 export const FLEET_PAGE = 50;
-const STATES = ['SPLIT_BRAIN', 'PRIMARY_DOWN', 'DEGRADED', 'UNKNOWN', 'HEALTHY'] as const;
 type TFleetPage = TPage<TClusterListItem> & { summary?: TFleetSummary };
 type TFilters = { state: string; site: string; q: string };
 const NO_FILTERS: TFilters = { state: '', site: '', q: '' };

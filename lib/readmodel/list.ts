@@ -47,7 +47,7 @@ export function clusterListItem(v: TClusterView): TClusterListItem {
 }
 
 export const LIST_DEFAULT_LIMIT = 50;
-export const LIST_MAX_LIMIT = 200;
+const LIST_MAX_LIMIT = 200;
 export const CLUSTER_STATES = ['SPLIT_BRAIN', 'PRIMARY_DOWN', 'DEGRADED', 'UNKNOWN', 'HEALTHY'] as const;
 /** split-brain > primary down > degraded > unknown > healthy (`?sort=worst`) */
 export const STATE_RANK: Record<(typeof CLUSTER_STATES)[number], number> = { SPLIT_BRAIN: 0, PRIMARY_DOWN: 1, DEGRADED: 2, UNKNOWN: 3, HEALTHY: 4 };

@@ -44,7 +44,7 @@ const countFindings = (f: TFinding[]): TFindingCounts => ({
 const specOf = (v: unknown) => (v && typeof v === 'object' ? (v as Partial<TDeclarationSpec>) : null);
 
 /** A bounded part of the context list (GET /api/v1/contexts): by slug after `after`, at most `limit`, filtered by team and a text in slug or name. */
-export type TContextPageQuery = { limit: number; after?: string | null; team?: string | null; like?: string | null };
+type TContextPageQuery = { limit: number; after?: string | null; team?: string | null; like?: string | null };
 
 export async function listContexts(opts: { live?: TLiveSource } = {}): Promise<TContextSummary[]> {
   return (await listContextPage(opts)).items;
