@@ -3,7 +3,8 @@ import { pageActor } from '@/lib/auth/session';
 import { hasRole } from '@/lib/auth/roles';
 import { readClusters } from '@/lib/readmodel/read';
 import { listSites } from '@/lib/registry/sites';
-import { FLEET_PAGE, FleetOverview } from '@/components/fleet/FleetOverview';
+import { FleetOverview } from '@/components/fleet/FleetOverview';
+import { FLEET_PAGE } from '@/lib/readmodel/list';
 
 export const dynamic = 'force-dynamic';
 /** When the server read the data (react-query's initialDataUpdatedAt). */

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import Link from 'next/link';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { CLUSTER_STATES as STATES, type TClusterListItem, type TClusterListMember } from '@/lib/readmodel/list';
+import { CLUSTER_STATES as STATES, FLEET_PAGE, type TClusterListItem, type TClusterListMember } from '@/lib/readmodel/list';
 import type { TFleetSummary, TPage } from '@/lib/readmodel/read';
 import { fetchJson } from '@/components/lib/fetch-json';
 import { formatAge, formatBytes, formatDuration } from '@/components/lib/format';
@@ -14,8 +14,6 @@ import { LiveStatus } from './LiveStatus';
 // time (GET /api/v1/clusters?sort=worst: worst problem first), filtered by state, site and name;
 // "Show more" reads the next page. Kept current by the live stream (queries under ['clusters']).
 
-/** Clusters per page on the fleet page (the API's default page size). */
-export const FLEET_PAGE = 50;
 type TFleetPage = TPage<TClusterListItem> & { summary?: TFleetSummary };
 type TFilters = { state: string; site: string; q: string };
 const NO_FILTERS: TFilters = { state: '', site: '', q: '' };
