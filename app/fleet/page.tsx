@@ -4,7 +4,7 @@ import { hasRole } from '@/lib/auth/roles';
 import { readClusters } from '@/lib/readmodel/read';
 import { listSites } from '@/lib/registry/sites';
 import { FleetOverview } from '@/components/fleet/FleetOverview';
-import { FLEET_PAGE } from '@/lib/readmodel/list';
+import { LIST_DEFAULT_LIMIT as FLEET_PAGE } from '@/lib/readmodel/list';
 
 export const dynamic = 'force-dynamic';
 /** When the server read the data (react-query's initialDataUpdatedAt). */

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import Link from 'next/link';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { CLUSTER_STATES as STATES, FLEET_PAGE, type TClusterListItem, type TClusterListMember } from '@/lib/readmodel/list';
+import { CLUSTER_STATES as STATES, LIST_DEFAULT_LIMIT as FLEET_PAGE, type TClusterListItem, type TClusterListMember } from '@/lib/readmodel/list';
 import type { TFleetSummary, TPage } from '@/lib/readmodel/read';
 import { fetchJson } from '@/components/lib/fetch-json';
 import { formatAge, formatBytes, formatDuration } from '@/components/lib/format';

@@ -46,9 +46,8 @@ export function clusterListItem(v: TClusterView): TClusterListItem {
   return { ...s, members: s.members.map((m, i) => ({ ...m, ageSeconds: v.members[i].ageSeconds, stale: v.members[i].stale })), computedAt: v.computedAt ?? null, stale: v.stale ?? true };
 }
 
+/** The lists' default page size; also the fleet page's (server render and "Show more": defined here, since a server import of a constant from a client component is a client reference) */
 export const LIST_DEFAULT_LIMIT = 50;
-/** Clusters per page on the fleet page (server render and "Show more"; not exported from the client component: a server import of it would be a client reference) */
-export const FLEET_PAGE = LIST_DEFAULT_LIMIT;
 const LIST_MAX_LIMIT = 200;
 export const CLUSTER_STATES = ['SPLIT_BRAIN', 'PRIMARY_DOWN', 'DEGRADED', 'UNKNOWN', 'HEALTHY'] as const;
 /** split-brain > primary down > degraded > unknown > healthy (`?sort=worst`) */
