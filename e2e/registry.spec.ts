@@ -45,7 +45,7 @@ test('a viewer sees no edit controls and the server refuses the change', async (
 test('an admin sets an unset class bound and the finding about it disappears; the audit page lists the changes', async ({ page, context }) => {
   await login(context, 'admin');
   // find a context carrying a "bound not chosen yet" finding, and the class it names
-  const contexts = (await (await context.request.get('/api/v1/contexts')).json()) as { slug: string }[];
+  const contexts = ((await (await context.request.get('/api/v1/contexts?limit=200')).json()) as { items: { slug: string }[] }).items;
   let target: { slug: string; code: string; className: string } | null = null;
   for (const c of contexts) {
     const { findings } = await (await context.request.get(`/api/v1/contexts/${c.slug}/findings`)).json();

@@ -1,59 +1,170 @@
 'use client';
+import { useState } from 'react';
 import Link from 'next/link';
-import { useQuery } from '@tanstack/react-query';
-import type { TClusterMemberView, TClusterView } from '@/lib/registry/read-clusters';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { CLUSTER_STATES as STATES, LIST_DEFAULT_LIMIT as FLEET_PAGE, type TClusterListItem, type TClusterListMember } from '@/lib/readmodel/list';
+import type { TFleetSummary, TPage } from '@/lib/readmodel/read';
 import { fetchJson } from '@/components/lib/fetch-json';
 import { formatAge, formatBytes, formatDuration } from '@/components/lib/format';
 import { useLiveRefetchMs } from '@/components/lib/live-stream';
-import { STATE_LABEL, fleetSites, maxLag, memberTone, primaries, roleBadge, sortClustersWorstFirst, stateTone, statusBadge, worstTone } from './health';
+import { STATE_LABEL, fleetSites, maxLag, memberTone, primaries, roleBadge, stateTone, statusBadge, worstTone } from './health';
 import { LiveStatus } from './LiveStatus';
 
-// The fleet overview: sites × clusters, worst problem first, polling /api/v1/clusters.
+// The fleet overview: the fleet's counts (per state, per site) and one bounded page of clusters at a
+// time (GET /api/v1/clusters?sort=worst: worst problem first), filtered by state, site and name;
+// "Show more" reads the next page. Kept current by the live stream (queries under ['clusters']).
 
-export function FleetOverview({ initial, sites, initialAt }: { initial: TClusterView[]; sites: string[]; initialAt: number }) {
-  const q = useQuery({
-    queryKey: ['clusters'],
-    queryFn: ({ signal }) => fetchJson<TClusterView[]>('/api/v1/clusters', { signal }),
-    initialData: initial,
-    initialDataUpdatedAt: initialAt,
+type TFleetPage = TPage<TClusterListItem> & { summary?: TFleetSummary };
+type TFilters = { state: string; site: string; q: string };
+const NO_FILTERS: TFilters = { state: '', site: '', q: '' };
+
+function listUrl(f: TFilters, cursor: string | null): string {
+  const p = new URLSearchParams({ sort: 'worst', limit: String(FLEET_PAGE) });
+  if (f.state) p.set('state', f.state);
+  if (f.site) p.set('site', f.site);
+  if (f.q) p.set('q', f.q);
+  if (cursor) p.set('cursor', cursor);
+  else p.set('summary', 'true');
+  return `/api/v1/clusters?${p}`;
+}
+
+export function FleetOverview({ initial, sites, initialAt }: { initial: TFleetPage; sites: string[]; initialAt: number }) {
+  const [filters, setFilters] = useState<TFilters>(NO_FILTERS);
+  const [text, setText] = useState('');
+  const unfiltered = !filters.state && !filters.site && !filters.q;
+  const q = useInfiniteQuery({
+    queryKey: ['clusters', 'fleet', filters],
+    queryFn: ({ pageParam, signal }) => fetchJson<TFleetPage>(listUrl(filters, pageParam), { signal }),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next,
+    ...(unfiltered ? { initialData: { pages: [initial], pageParams: [null] }, initialDataUpdatedAt: initialAt } : {}),
+    placeholderData: (prev) => prev,
     refetchInterval: useLiveRefetchMs(),
     refetchIntervalInBackground: false,
   });
-  const clusters = sortClustersWorstFirst(q.data ?? []);
+  const pages = q.data?.pages ?? [];
+  const summary = pages[0]?.summary ?? initial.summary!;
+  const clusters = pages.flatMap((p) => p.items);
+  const total = pages[0]?.total ?? 0;
   const columns = fleetSites(sites, clusters);
-  const splitBrain = clusters.filter((c) => c.state === 'SPLIT_BRAIN');
-  const counts = clusters.reduce<Record<string, number>>((acc, c) => ((acc[c.state] = (acc[c.state] ?? 0) + 1), acc), {});
+  const siteNames = fleetSites(sites, [{ members: summary.sites.map((s) => ({ site: s.site })) }]);
+  const set = (patch: Partial<TFilters>) => setFilters((f) => ({ ...f, ...patch }));
 
   return (
     <div data-testid="fleet-overview">
-      {clusters.some((c) => c.stale) && (
+      {summary.stale > 0 && (
         <div role="status" className="notice warn" data-testid="fleet-stale">
-          <strong>Not current:</strong> {clusters.filter((c) => c.stale).length} cluster(s) have not been evaluated by Vakt&apos;s worker recently and read unknown (is a worker running?).
+          <strong>Not current:</strong> {summary.stale} cluster(s) have not been evaluated by Vakt&apos;s worker recently and read unknown (is a worker running?).
         </div>
       )}
-      {splitBrain.length > 0 && (
+      {summary.splitBrain.length > 0 && (
         <div role="alert" className="notice bad alarm-banner">
-          <strong>Split-brain:</strong> {splitBrain.map((c) => c.name).join(', ')} — two members claim to be primary (or their histories diverge). Every
-          promotion is blocked until one of them is fenced. Open the cluster to see which.
+          <strong>Split-brain:</strong> {summary.splitBrain.join(', ')}
+          {(summary.states.SPLIT_BRAIN ?? 0) > summary.splitBrain.length ? ` and ${(summary.states.SPLIT_BRAIN ?? 0) - summary.splitBrain.length} more` : ''} — two members claim to be
+          primary (or their histories diverge). Every promotion is blocked until one of them is fenced. Open the cluster to see which.
         </div>
       )}
       <div className="spread">
-        <p className="muted flush">
-          {clusters.length} cluster{clusters.length === 1 ? '' : 's'} across {columns.length} site{columns.length === 1 ? '' : 's'}
-          {(['SPLIT_BRAIN', 'PRIMARY_DOWN', 'DEGRADED', 'UNKNOWN', 'HEALTHY'] as const)
-            .filter((s) => counts[s])
-            .map((s) => (
-              <span key={s}>
-                {' · '}
-                <span className={`badge ${s}`}>
-                  {counts[s]} {STATE_LABEL[s]}
-                </span>
-              </span>
-            ))}
+        <p className="muted flush" data-testid="fleet-counts">
+          {summary.clusters} cluster{summary.clusters === 1 ? '' : 's'} across {siteNames.length} site{siteNames.length === 1 ? '' : 's'}
+          {STATES.filter((s) => summary.states[s]).map((s) => (
+            <span key={s}>
+              {' · '}
+              <button type="button" className={`badge ${s}`} aria-pressed={filters.state === s} onClick={() => set({ state: filters.state === s ? '' : s })}>
+                {summary.states[s]} {STATE_LABEL[s]}
+              </button>
+            </span>
+          ))}
         </p>
         <LiveStatus updatedAt={q.dataUpdatedAt} error={q.isError ? q.error : null} fetching={q.isFetching} />
       </div>
-      {clusters.length === 0 ? (
+      {summary.sites.length > 0 && (
+        <div className="table-scroll">
+          <table className="small" data-testid="fleet-sites">
+            <caption className="sr-only">Members per site</caption>
+            <thead>
+              <tr>
+                <th scope="col">site</th>
+                <th scope="col">clusters</th>
+                <th scope="col">members</th>
+                <th scope="col">answering</th>
+                <th scope="col">down</th>
+                <th scope="col">unknown / not polled</th>
+                <th scope="col">stale</th>
+              </tr>
+            </thead>
+            <tbody>
+              {summary.sites.map((s) => (
+                <tr key={s.site} data-testid={`fleet-site-${s.site}`}>
+                  <th scope="row">
+                    <button type="button" className="link" aria-pressed={filters.site === s.site} onClick={() => set({ site: filters.site === s.site ? '' : s.site })}>
+                      {s.site}
+                    </button>
+                  </th>
+                  <td>{s.clusters}</td>
+                  <td>{s.members}</td>
+                  <td>{s.ok}</td>
+                  <td className={s.down ? 'bad-text' : undefined}>{s.down}</td>
+                  <td>{s.unknown}</td>
+                  <td className={s.stale ? 'stale' : undefined}>{s.stale}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <form
+        className="row align-end"
+        role="search"
+        aria-label="Filter clusters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          set({ q: text.trim() });
+        }}
+      >
+        <label className="field">
+          state
+          <select value={filters.state} onChange={(e) => set({ state: e.target.value })}>
+            <option value="">any</option>
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {STATE_LABEL[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          site
+          <select value={filters.site} onChange={(e) => set({ site: e.target.value })}>
+            <option value="">any</option>
+            {siteNames.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          name contains
+          <input type="search" value={text} onChange={(e) => setText(e.target.value)} />
+        </label>
+        <button type="submit" className="btn">
+          Filter
+        </button>
+        {!unfiltered && (
+          <button
+            type="button"
+            className="btn"
+            onClick={() => {
+              setText('');
+              setFilters(NO_FILTERS);
+            }}
+          >
+            Clear
+          </button>
+        )}
+      </form>
+      {summary.clusters === 0 ? (
         <div className="card">
           <p>No clusters are registered yet.</p>
           <p className="muted">
@@ -61,32 +172,46 @@ export function FleetOverview({ initial, sites, initialAt }: { initial: TCluster
           </p>
         </div>
       ) : (
-        <div className="fleet-scroll">
-          <table className="fleet-grid">
-            <caption className="sr-only">Clusters (rows, worst first) by site (columns)</caption>
-            <thead>
-              <tr>
-                <th scope="col">Cluster</th>
-                {columns.map((s) => (
-                  <th scope="col" key={s}>
-                    {s}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {clusters.map((c) => (
-                <ClusterRow key={c.name} cluster={c} sites={columns} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <>
+          <p className="muted small" data-testid="fleet-shown">
+            {unfiltered ? 'showing' : 'matching the filter:'} {clusters.length} of {total}, worst first
+          </p>
+          {clusters.length > 0 && (
+            <div className="fleet-scroll">
+              <table className="fleet-grid">
+                <caption className="sr-only">Clusters (rows, worst first) by site (columns)</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Cluster</th>
+                    {columns.map((s) => (
+                      <th scope="col" key={s}>
+                        {s}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {clusters.map((c) => (
+                    <ClusterRow key={c.name} cluster={c} sites={columns} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {q.hasNextPage && (
+            <p>
+              <button type="button" className="btn" disabled={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
+                {q.isFetchingNextPage ? 'Loading…' : `Show ${Math.min(FLEET_PAGE, total - clusters.length)} more`}
+              </button>
+            </p>
+          )}
+        </>
       )}
     </div>
   );
 }
 
-function ClusterRow({ cluster: c, sites }: { cluster: TClusterView; sites: string[] }) {
+function ClusterRow({ cluster: c, sites }: { cluster: TClusterListItem; sites: string[] }) {
   const prim = primaries(c);
   const lag = maxLag(c);
   const stale = c.members.filter((m) => m.stale);
@@ -109,7 +234,7 @@ function ClusterRow({ cluster: c, sites }: { cluster: TClusterView; sites: strin
           {c.contexts.length > 0 && (
             <>
               <dt>contexts</dt>
-              <dd>{c.contexts.map((x) => x.slug).join(', ')}</dd>
+              <dd>{c.contexts.join(', ')}</dd>
             </>
           )}
         </dl>
@@ -140,7 +265,7 @@ function ClusterRow({ cluster: c, sites }: { cluster: TClusterView; sites: strin
   );
 }
 
-function MemberChip({ m }: { m: TClusterMemberView }) {
+function MemberChip({ m }: { m: TClusterListMember }) {
   const tone = memberTone(m);
   return (
     <li className="member-chip">

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { TClusterMemberView } from '@/lib/registry/read-clusters';
 import { fleetSites, freePercent, maxLag, memberTone, primaries, roleBadge, severityBadge, sortClustersWorstFirst, stateTone, statusBadge, worstTone } from './health';
 
 const member = (o: Partial<Parameters<typeof memberTone>[0] & { name: string; site: string; lagBytes: number | null; lagSeconds: number | null }> = {}) =>
-  ({ name: 'n', site: 'oslo', status: 'ok', stale: false, role: 'replica', fenced: false, reachable: true, lagBytes: null, lagSeconds: null, ...o }) as never;
+  ({ name: 'n', site: 'oslo', status: 'ok', stale: false, role: 'replica', fenced: false, reachable: true, lagBytes: null, lagSeconds: null, ...o }) as TClusterMemberView;
 
 describe('fleet health rules', () => {
   it('orders worst problem first: split-brain > primary down > degraded > unknown > healthy', () => {

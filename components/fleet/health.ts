@@ -1,12 +1,12 @@
 import type { TClusterMemberView, TClusterView } from '@/lib/registry/read-clusters';
+// split-brain > primary down > degraded > unknown > healthy: the order `?sort=worst` pages in too
+import { STATE_RANK } from '@/lib/readmodel/list';
 
 // Pure presentation rules for fleet health: ordering (worst problem first) and colours.
 
 export type TClusterState = TClusterView['state'];
 export type TTone = 'ok' | 'warn' | 'bad' | 'unknown';
 
-/** split-brain > primary down > degraded > unknown > healthy */
-export const STATE_RANK: Record<TClusterState, number> = { SPLIT_BRAIN: 0, PRIMARY_DOWN: 1, DEGRADED: 2, UNKNOWN: 3, HEALTHY: 4 };
 
 export const STATE_LABEL: Record<TClusterState, string> = {
   SPLIT_BRAIN: 'split-brain',
@@ -60,12 +60,12 @@ export function worstTone(tones: TTone[]): TTone | null {
 }
 
 /** The member(s) currently answering as primary (two or more = split-brain). */
-export function primaries(c: Pick<TClusterView, 'members'>): TClusterMemberView[] {
+export function primaries<M extends Pick<TClusterMemberView, 'role' | 'status' | 'fenced'>>(c: { members: readonly M[] }): M[] {
   return c.members.filter((m) => m.role === 'primary' && m.status === 'ok' && !m.fenced);
 }
 
 /** The largest replica lag in bytes and in seconds over the reachable replicas (null when none reports it). */
-export function maxLag(c: Pick<TClusterView, 'members'>): { bytes: number | null; seconds: number | null } {
+export function maxLag(c: { members: readonly Pick<TClusterMemberView, 'role' | 'lagBytes' | 'lagSeconds'>[] }): { bytes: number | null; seconds: number | null } {
   let bytes: number | null = null;
   let seconds: number | null = null;
   for (const m of c.members) {
@@ -82,7 +82,7 @@ export function freePercent(m: Pick<TClusterMemberView, 'freeBytes' | 'totalByte
 }
 
 /** Sites of the fleet, in the order given, plus any site a member names that the list lacks. */
-export function fleetSites(siteNames: readonly string[], clusters: readonly Pick<TClusterView, 'members'>[]): string[] {
+export function fleetSites(siteNames: readonly string[], clusters: readonly { members: readonly Pick<TClusterMemberView, 'site'>[] }[]): string[] {
   const out = [...siteNames];
   for (const c of clusters) for (const m of c.members) if (!out.includes(m.site)) out.push(m.site);
   return out;

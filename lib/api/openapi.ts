@@ -59,10 +59,18 @@ registerOpenApiPath('/api/v1/sites', 'get', { summary: 'Sites (failure domains)'
 registerOpenApiPath('/api/v1/sites', 'post', { summary: 'Create a site', role: 'admin', requestBody: { schema: ZCreateSiteInput } });
 registerOpenApiPath('/api/v1/teams', 'get', { summary: 'Teams with member and context counts', role: 'viewer' });
 registerOpenApiPath('/api/v1/teams', 'post', { summary: 'Create a team', role: 'admin', requestBody: { schema: z.strictObject({ name: ZTeamName }) } });
+// the list endpoints answer one page (docs/api.md "Lists")
+const listParams = [
+  { name: 'limit', in: 'query' as const, description: 'items per page, 1 to 200 (default 50)' },
+  { name: 'cursor', in: 'query' as const, description: "the previous page's `next`, unchanged" },
+  { name: 'q', in: 'query' as const, description: 'text the name contains (case-insensitive, taken literally)' },
+];
+const page = (item: z.ZodType) => z.object({ items: z.array(item), next: z.string().nullable(), total: z.number().int() });
 registerOpenApiPath('/api/v1/contexts', 'get', {
-  summary: 'Bounded contexts with their classes and open findings',
+  summary: 'Bounded contexts with their classes and open findings, one page by slug',
   role: 'viewer',
-  response: z.array(z.object({ slug: z.string(), name: z.string(), team: z.string(), currentVersion: z.number().int(), rpoClass: z.string().nullable(), rtoClass: z.string().nullable(), failover: z.string().nullable(), crossSite: z.string().nullable(), findingCounts: ZFindingCounts, ...ZFreshness.shape })),
+  params: [...listParams, { name: 'team', in: 'query', description: 'only contexts of this team' }],
+  response: page(z.object({ slug: z.string(), name: z.string(), team: z.string(), currentVersion: z.number().int(), rpoClass: z.string().nullable(), rtoClass: z.string().nullable(), failover: z.string().nullable(), crossSite: z.string().nullable(), findingCounts: ZFindingCounts, ...ZFreshness.shape })),
 });
 registerOpenApiPath('/api/v1/contexts/{slug}', 'get', { summary: 'A context: current declaration, history, findings', role: 'viewer', params: [slug] });
 registerOpenApiPath('/api/v1/contexts/{slug}/declaration', 'put', {
@@ -80,9 +88,16 @@ registerOpenApiPath('/api/v1/contexts/{slug}/declarations', 'get', {
 });
 registerOpenApiPath('/api/v1/contexts/{slug}/findings', 'get', { summary: 'Static lint and live compliance findings', role: 'viewer', params: [slug], response: z.object({ findings: z.array(ZFinding) }) });
 registerOpenApiPath('/api/v1/clusters', 'get', {
-  summary: "Clusters with members and state (the safety engine's cluster state, from the read model the worker keeps)",
+  summary: "Clusters with members and state (the safety engine's cluster state, from the read model the worker keeps), one page of compact items",
   role: 'viewer',
-  response: z.array(z.object({ name: z.string(), kind: ZClusterKind, epoch: z.number().int(), state: z.enum(['HEALTHY', 'DEGRADED', 'PRIMARY_DOWN', 'SPLIT_BRAIN', 'UNKNOWN']), paused: z.boolean().nullable(), contexts: z.array(z.unknown()), members: z.array(z.unknown()), ...ZFreshness.shape })),
+  params: [
+    ...listParams,
+    { name: 'sort', in: 'query', description: 'name (default) or worst (split-brain, primary down, degraded, unknown, healthy; then name)' },
+    { name: 'state', in: 'query', description: 'only these served states, comma-separated (a stale cluster is UNKNOWN)' },
+    { name: 'site', in: 'query', description: 'only clusters with a member at this site' },
+    { name: 'summary', in: 'query', description: 'true: add the fleet counts (per state, per site)' },
+  ],
+  response: page(z.object({ name: z.string(), kind: ZClusterKind, epoch: z.number().int(), state: z.enum(['HEALTHY', 'DEGRADED', 'PRIMARY_DOWN', 'SPLIT_BRAIN', 'UNKNOWN']), paused: z.boolean().nullable(), contexts: z.array(z.string()), members: z.array(z.unknown()), ...ZFreshness.shape })).extend({ summary: z.unknown().optional() }),
 });
 registerOpenApiPath('/api/v1/clusters', 'post', { summary: 'Register a cluster (agent tokens are stored encrypted, never returned)', role: 'admin', requestBody: { schema: ZRegisterClusterInput } });
 registerOpenApiPath('/api/v1/clusters/{name}', 'get', {

@@ -13,6 +13,7 @@ import { clusterViewInclude, shapeClusterView, type TClusterView } from '@/lib/r
 import { computeReadinessBatch } from '@/lib/readiness/load-readiness';
 import type { TReadiness } from '@/lib/readiness/readiness';
 import { clusterDigest, findingsDigest } from './freshness';
+import { storedClusterItem, type TStoredClusterItem } from './list';
 
 /** What a computation was made from (stored beside it, shown to no one but operators reading the table). */
 export type TClusterInputs = {
@@ -23,7 +24,7 @@ export type TClusterInputs = {
   classesUpdatedAt: string | null;
   promotionSteps: number;
 };
-export type TComputedCluster = { id: string; name: string; computedAt: Date; inputs: TClusterInputs; report: TSafetyReport; view: TClusterView; digest: string };
+export type TComputedCluster = { id: string; name: string; computedAt: Date; inputs: TClusterInputs; report: TSafetyReport; view: TClusterView; item: TStoredClusterItem; digest: string };
 export type TComputedContext = { id: string; slug: string; computedAt: Date; inputs: { version: number; clusters: string[]; maxObservedAt: string | null; classesUpdatedAt: string | null }; findings: TFinding[]; digest: string; readiness: TReadiness | null };
 
 const maxIso = (dates: Array<Date | null | undefined>) => {
@@ -67,6 +68,7 @@ export async function computeClusters(ids: string[], now: Date): Promise<TComput
       },
       report,
       view,
+      item: storedClusterItem(view),
       digest: clusterDigest(report, view.members, view.paused),
     }];
   });

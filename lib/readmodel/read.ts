@@ -12,9 +12,10 @@ import { clusterKindFromDb } from '@/lib/pg';
 import type { TFinding } from '@/lib/findings/types';
 import { getContextFindings } from '@/lib/findings/get-context-findings';
 import { clusterEvents, clusterViewInclude, getClusterHistory, memberAge, shapeClusterView, type TClusterView } from '@/lib/registry/read-clusters';
-import { getContext, listContexts, type TContextDetail, type TContextSummary, type TLiveSource } from '@/lib/registry/contexts';
+import { getContext, listContextPage, listContexts, type TContextDetail, type TContextSummary, type TLiveSource } from '@/lib/registry/contexts';
 import { safetyAnswer, type TClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { freshness, servedLiveFindings, servedReport, type TFreshness } from './freshness';
+import { clusterListItem, encodeCursor, likePattern, LIST_DEFAULT_LIMIT, STATE_RANK, type TClusterListItem, type TClusterListQuery, type TContextListQuery } from './list';
 
 type TClusterReadRow = { id: string; name: string; kind: string; epoch: number; computedAt: Date | null; view: TClusterView | null; dbNow: Date };
 // jsonb read as text and parsed here: cheaper than the driver's per-value conversion for large lists
@@ -22,16 +23,17 @@ type TClusterReadRaw = Omit<TClusterReadRow, 'view'> & { view: string | null };
 
 const staleAfterMs = () => env().VAKT_STALE_AFTER_MS;
 
-async function clusterRows(name?: string): Promise<TClusterReadRow[]> {
+async function clusterRowsWhere(where: string, arg: string | string[]): Promise<TClusterReadRow[]> {
   const rows = await db.$queryRawUnsafe<TClusterReadRaw[]>(
     `SELECT c.id, c.name, c.kind::text AS kind, c.epoch, r."computedAt", r."view"::text AS "view", now() AS "dbNow"
        FROM "vakt"."Cluster" c LEFT JOIN "vakt"."ClusterReadModel" r ON r."clusterId" = c.id
-      ${name === undefined ? '' : 'WHERE c.name = $1'}
-      ORDER BY c.name`,
-    ...(name === undefined ? [] : [name]),
+      WHERE ${where} ORDER BY c.name`,
+    arg,
   );
   return rows.map((r) => ({ ...r, view: r.view ? (JSON.parse(r.view) as TClusterView | null) : null }));
 }
+const clusterRows = (name: string) => clusterRowsWhere('c.name = $1', name);
+const clusterRowsById = (ids: string[]) => clusterRowsWhere('c.id = ANY($1::text[])', ids);
 
 /** The stored view as served at `now`: member ages from their observation time; stale reads UNKNOWN. */
 function servedView(view: TClusterView, f: TFreshness, nowMs: number): TClusterView {
@@ -54,9 +56,104 @@ async function served(rows: TClusterReadRow[]): Promise<TClusterView[]> {
   });
 }
 
-/** GET /api/v1/clusters and the fleet page: every cluster with members and state, from the read model. */
-export async function readClusters(): Promise<TClusterView[]> {
-  return served(await clusterRows());
+// The served state of every cluster matching the filters, without its stored JSON (the page's items
+// are joined in afterwards): stale (older than $1 ms, or never computed) reads UNKNOWN.
+const STALE_SQL = `(r."computedAt" IS NULL OR r."computedAt" <= 'epoch'::timestamp OR (now() AT TIME ZONE 'UTC') - r."computedAt" > $1::int * interval '1 millisecond')`;
+const STATE_SQL = `CASE WHEN ${STALE_SQL} THEN 'UNKNOWN' ELSE r.state END`;
+const SERVED = `WITH g AS (
+  SELECT c.id, c.name, ${STALE_SQL} AS stale, ${STATE_SQL} AS state,
+         CASE ${STATE_SQL} ${Object.entries(STATE_RANK).map(([k, v]) => `WHEN '${k}' THEN ${v}`).join(' ')} ELSE 9 END AS rank
+    FROM "vakt"."Cluster" c LEFT JOIN "vakt"."ClusterReadModel" r ON r."clusterId" = c.id
+   WHERE ($2::text IS NULL OR c.name ILIKE $2)
+     AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM "vakt"."ClusterMember" m JOIN "vakt"."Site" s ON s.id = m."siteId" WHERE m."clusterId" = c.id AND s.name = $3))
+     AND ($4::text[] IS NULL OR ${STATE_SQL} = ANY($4::text[]))
+)`;
+
+// The stored item as served now (one expression, in SQL): state and freshness, member ages from their observation time.
+const SERVED_ITEM = `(r.item || jsonb_build_object(
+    'state', p.state,
+    'stale', p.stale,
+    'computedAt', CASE WHEN r."computedAt" <= 'epoch'::timestamp THEN NULL ELSE to_char(r."computedAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END,
+    'members', (SELECT coalesce(jsonb_agg(e.m || CASE WHEN e.m->>'observedAt' IS NULL THEN '{"ageSeconds": null, "stale": true}'::jsonb ELSE jsonb_build_object(
+                   'ageSeconds', greatest(0, round(extract(epoch FROM now() - (e.m->>'observedAt')::timestamptz)::float8 * 10) / 10),
+                   'stale', extract(epoch FROM now() - (e.m->>'observedAt')::timestamptz) * 1000 > $1::int) END ORDER BY e.i), '[]'::jsonb)
+                  FROM jsonb_array_elements(r.item->'members') WITH ORDINALITY AS e(m, i))))::text`;
+
+type TListRow = { total: number; id: string | null; name: string | null; rank: number | null; item: string | null };
+export type TPage<T> = { items: T[]; next: string | null; total: number };
+export type TFleetSummary = {
+  clusters: number;
+  /** clusters per served state (stale reads UNKNOWN) */
+  states: Partial<Record<TClusterListItem['state'], number>>;
+  /** clusters whose computation is stale */
+  stale: number;
+  /** split-brain clusters by name (at most 20) */
+  splitBrain: string[];
+  /** per site: clusters with a member there, members, and by their latest observation: answering, down, unknown or not polled, stale */
+  sites: Array<{ site: string; clusters: number; members: number; ok: number; down: number; unknown: number; stale: number }>;
+};
+
+/**
+ * GET /api/v1/clusters and the fleet page: one page of compact list items (docs/api.md "Lists") as JSON
+ * text: one query concatenating the items the worker stored; only a row not stored yet is shaped here.
+ */
+export async function readClusterList(q: Partial<TClusterListQuery> = {}): Promise<string> {
+  const limit = q.limit ?? LIST_DEFAULT_LIMIT;
+  const sort = q.sort ?? 'name';
+  const after = q.cursor?.after ?? null;
+  const keyset = sort === 'worst' ? `($5::text IS NULL OR (g.rank, g.name) > ($6::int, $5::text))` : `($5::text IS NULL OR g.name > $5::text) AND $6::int IS NULL`;
+  const order = sort === 'worst' ? 'p.rank, p.name' : 'p.name';
+  const rows = await db.$queryRawUnsafe<TListRow[]>(
+    `${SERVED}, p AS (SELECT g.* FROM g WHERE ${keyset} ORDER BY ${order.replaceAll('p.', 'g.')} LIMIT $7)
+     SELECT (SELECT count(*)::int FROM g) AS total, p.id, p.name, p.rank, CASE WHEN r.item IS NULL THEN NULL ELSE ${SERVED_ITEM} END AS item
+       FROM (SELECT 1) one LEFT JOIN p ON true LEFT JOIN "vakt"."ClusterReadModel" r ON r."clusterId" = p.id ORDER BY ${order}`,
+    staleAfterMs(),
+    q.q ? likePattern(q.q) : null,
+    q.site ?? null,
+    q.state ?? null,
+    after,
+    sort === 'worst' ? (q.cursor?.rank ?? null) : null,
+    limit + 1,
+  );
+  const page = rows.filter((r) => r.id !== null).slice(0, limit + 1);
+  const more = page.length > limit;
+  const items = page.slice(0, limit);
+  const missing = items.filter((r) => r.item === null).map((r) => r.id!);
+  const shaped = missing.length ? new Map((await served(await clusterRowsById(missing))).map((v) => [v.name, JSON.stringify(clusterListItem(v))])) : new Map<string, string>();
+  const last = items.at(-1);
+  const next = more && last ? encodeCursor({ sort, after: last.name!, rank: last.rank ?? 9 }) : null;
+  const summary = q.summary ? `,"summary":${JSON.stringify(await readFleetSummary())}` : '';
+  return `{"items":[${items.map((r) => r.item ?? shaped.get(r.name!)).join(',')}],"next":${JSON.stringify(next)},"total":${rows[0]?.total ?? 0}${summary}}`;
+}
+
+/** The fleet page's first page (and the API's, parsed): see readClusterList. */
+export async function readClusters(q: Partial<TClusterListQuery> = {}): Promise<TPage<TClusterListItem> & { summary?: TFleetSummary }> {
+  return JSON.parse(await readClusterList(q)) as TPage<TClusterListItem> & { summary?: TFleetSummary };
+}
+
+/**
+ * Counts for the fleet page's summary (one statement): clusters per served state from the read model;
+ * per site the members and their latest stored observation (status, age), as the poller wrote them.
+ */
+export async function readFleetSummary(): Promise<TFleetSummary> {
+  const [row] = await db.$queryRawUnsafe<Array<{ summary: string }>>(
+    `WITH g AS (SELECT c.name, ${STALE_SQL} AS stale, ${STATE_SQL} AS state FROM "vakt"."Cluster" c LEFT JOIN "vakt"."ClusterReadModel" r ON r."clusterId" = c.id)
+     SELECT jsonb_build_object(
+       'clusters', (SELECT count(*) FROM g),
+       'states', (SELECT coalesce(jsonb_object_agg(x.state, x.n), '{}'::jsonb) FROM (SELECT state, count(*) AS n FROM g GROUP BY state) x),
+       'stale', (SELECT count(*) FROM g WHERE g.stale),
+       'splitBrain', (SELECT coalesce(jsonb_agg(y.name ORDER BY y.name), '[]'::jsonb) FROM (SELECT name FROM g WHERE state = 'SPLIT_BRAIN' ORDER BY name LIMIT 20) y),
+       'sites', (SELECT coalesce(jsonb_agg(z ORDER BY z.site), '[]'::jsonb) FROM (
+          SELECT s.name AS site, count(DISTINCT m."clusterId") AS clusters, count(*) AS members,
+                 count(*) FILTER (WHERE o.status = 'ok') AS ok, count(*) FILTER (WHERE o.status = 'down') AS down,
+                 count(*) FILTER (WHERE o.status IS NULL OR o.status NOT IN ('ok', 'down')) AS unknown,
+                 count(*) FILTER (WHERE o."observedAt" IS NULL OR (now() AT TIME ZONE 'UTC') - o."observedAt" > $1::int * interval '1 millisecond') AS stale
+            FROM "vakt"."ClusterMember" m JOIN "vakt"."Site" s ON s.id = m."siteId" LEFT JOIN "vakt"."NodeObservation" o ON o."memberId" = m.id
+           GROUP BY s.name) z)
+     )::text AS summary`,
+    staleAfterMs(),
+  );
+  return JSON.parse(row.summary) as TFleetSummary;
 }
 
 /** GET /api/v1/clusters/{name} and the cluster page: the stored view plus its latest events (and chart history). */
@@ -116,9 +213,17 @@ export const storedLiveFindings: TLiveSource = async (contexts) => {
   );
 };
 
-/** GET /api/v1/contexts and the contexts page: lint (pure, at read time) plus the stored live findings. */
+/** The contexts page: every context, lint (pure, at read time) plus the stored live findings. */
 export async function readContexts(): Promise<TContextSummary[]> {
   return listContexts({ live: storedLiveFindings });
+}
+
+/** GET /api/v1/contexts: one page (docs/api.md "Lists"); lint and stored live findings of that page's contexts only. */
+export async function readContextList(q: Partial<TContextListQuery> = {}): Promise<TPage<TContextSummary>> {
+  const limit = q.limit ?? LIST_DEFAULT_LIMIT;
+  const { items, total } = await listContextPage({ live: storedLiveFindings, page: { limit: limit + 1, after: q.cursor?.after, team: q.team, like: q.q ? likePattern(q.q) : null } });
+  const page = items.slice(0, limit);
+  return { items: page, next: items.length > limit ? encodeCursor({ sort: 'name', after: page[page.length - 1].slug }) : null, total };
 }
 
 /** GET /api/v1/contexts/{slug} and the context page. */

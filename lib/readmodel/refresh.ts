@@ -65,10 +65,10 @@ export async function refreshDue(kind: TChangeKind, opts: { refreshMs: number; b
         if (out.length) {
           // one JSON document for the batch (no per-element array escaping of large values)
           await tx.$executeRawUnsafe(
-            `UPDATE "vakt"."ClusterReadModel" r SET "computedAt" = t.at, "inputs" = t.inputs, "state" = t.state, "report" = t.report, "view" = t.view, "digest" = t.digest
-               FROM jsonb_to_recordset($1::jsonb) AS t(id text, at timestamptz, inputs jsonb, state text, report jsonb, view jsonb, digest text)
+            `UPDATE "vakt"."ClusterReadModel" r SET "computedAt" = t.at, "inputs" = t.inputs, "state" = t.state, "report" = t.report, "view" = t.view, "digest" = t.digest, "item" = t.item
+               FROM jsonb_to_recordset($1::jsonb) AS t(id text, at timestamptz, inputs jsonb, state text, report jsonb, view jsonb, digest text, item jsonb)
               WHERE r."clusterId" = t.id`,
-            JSON.stringify(out.map((o) => ({ id: o.id, at: o.computedAt.toISOString(), inputs: o.inputs, state: o.report.state, report: o.report, view: o.view, digest: o.digest }))),
+            JSON.stringify(out.map((o) => ({ id: o.id, at: o.computedAt.toISOString(), inputs: o.inputs, state: o.report.state, report: o.report, view: o.view, digest: o.digest, item: o.item }))),
           );
         }
         for (const o of out) if (digestBefore.get(o.id) !== o.digest) events.push({ kind: 'cluster', name: o.name });

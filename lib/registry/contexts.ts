@@ -43,18 +43,35 @@ const countFindings = (f: TFinding[]): TFindingCounts => ({
 
 const specOf = (v: unknown) => (v && typeof v === 'object' ? (v as Partial<TDeclarationSpec>) : null);
 
+/** A bounded part of the context list (GET /api/v1/contexts): by slug after `after`, at most `limit`, filtered by team and a text in slug or name. */
+type TContextPageQuery = { limit: number; after?: string | null; team?: string | null; like?: string | null };
+
 export async function listContexts(opts: { live?: TLiveSource } = {}): Promise<TContextSummary[]> {
+  return (await listContextPage(opts)).items;
+}
+
+/** Contexts in slug order (all of them without `page`) and how many match the page's filters. */
+export async function listContextPage(opts: { live?: TLiveSource; page?: TContextPageQuery } = {}): Promise<{ items: TContextSummary[]; total: number }> {
+  const p = opts.page;
   // one query for the contexts, their teams and current declarations (never one per context)
-  const [rows, catalog] = await Promise.all([
-    db.$queryRaw<Array<{ id: string; slug: string; name: string; currentVersion: number; team: string; declarationId: string | null; spec: unknown }>>`
-      SELECT b.id, b.slug, b.name, b."currentVersion", t.name AS team, d.id AS "declarationId", d.spec
-        FROM "vakt"."BoundedContext" b JOIN "vakt"."Team" t ON t.id = b."teamId"
-        LEFT JOIN "vakt"."Declaration" d ON d."contextId" = b.id AND d.version = b."currentVersion"
-       ORDER BY b.slug`,
+  const [found, catalog] = await Promise.all([
+    db.$queryRaw<Array<{ total: number; id: string | null; slug: string; name: string; currentVersion: number; team: string; declarationId: string | null; spec: unknown }>>`
+      WITH b AS (
+        SELECT b.id, b.slug, b.name, b."currentVersion", t.name AS team FROM "vakt"."BoundedContext" b JOIN "vakt"."Team" t ON t.id = b."teamId"
+         WHERE (${p?.team ?? null}::text IS NULL OR t.name = ${p?.team ?? null}::text)
+           AND (${p?.like ?? null}::text IS NULL OR b.slug ILIKE ${p?.like ?? null}::text OR b.name ILIKE ${p?.like ?? null}::text)
+      ), q AS (
+        SELECT b.*, d.id AS "declarationId", d.spec FROM b
+          LEFT JOIN "vakt"."Declaration" d ON d."contextId" = b.id AND d.version = b."currentVersion"
+         WHERE ${p?.after ?? null}::text IS NULL OR b.slug > ${p?.after ?? null}::text
+         ORDER BY b.slug LIMIT ${p?.limit ?? null}::int
+      )
+      SELECT (SELECT count(*)::int FROM b) AS total, q.* FROM (SELECT 1) one LEFT JOIN q ON true ORDER BY q.slug`,
     getClassCatalog(),
   ]);
+  const rows = found.filter((r) => r.id !== null) as Array<(typeof found)[number] & { id: string }>;
   const live = await (opts.live ?? liveNow)(rows.map((r) => ({ id: r.id, slug: r.slug })));
-  return rows.map((r) => {
+  const items = rows.map((r) => {
     const spec = r.spec ?? null;
     const s = specOf(spec);
     const findings = [...lintDeclarationVersion(r.declarationId, spec, catalog), ...(live.get(r.id)?.findings ?? [])];
@@ -71,6 +88,7 @@ export async function listContexts(opts: { live?: TLiveSource } = {}): Promise<T
       ...freshnessOf(live.get(r.id)),
     };
   });
+  return { items, total: found[0]?.total ?? 0 };
 }
 
 export type TContextDetail = {

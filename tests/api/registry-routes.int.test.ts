@@ -151,8 +151,8 @@ describe('/api/v1 registry routes', () => {
     await refreshUntilIdle();
     const c = await call(classes.GET, 'GET', '/api/v1/classes', { token: viewerToken });
     expect(c.body.rpo.length).toBeGreaterThanOrEqual(5);
-    const list = await call(contexts.GET, 'GET', '/api/v1/contexts', { token: viewerToken });
-    expect(list.body.find((x: { slug: string }) => x.slug === slug)).toMatchObject({ team, currentVersion: 2, failover: 'manual' });
+    const list = await call(contexts.GET, 'GET', `/api/v1/contexts?q=${slug}`, { token: viewerToken });
+    expect(list.body.items.find((x: { slug: string }) => x.slug === slug)).toMatchObject({ team, currentVersion: 2, failover: 'manual' });
     const one = await call(contextBySlug.GET, 'GET', `/api/v1/contexts/${slug}`, { token: viewerToken, params: { slug } });
     expect(one.body.history.map((h: { version: number }) => h.version)).toEqual([2, 1]);
     expect((await call(contextBySlug.GET, 'GET', '/api/v1/contexts/nope-nope', { token: viewerToken, params: { slug: 'nope-nope' } })).status).toBe(404);

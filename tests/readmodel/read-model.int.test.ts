@@ -57,7 +57,7 @@ describe('the read model follows every input', () => {
     const safety = await readClusterSafety(CLUSTER);
     expect(safety).toMatchObject({ stale: false, state: 'HEALTHY' });
     expect(Date.parse(safety.computedAt!)).toBeGreaterThan(0);
-    const view = (await readClusters()).find((c) => c.name === CLUSTER)!;
+    const view = (await readClusters()).items.find((c) => c.name === CLUSTER)!;
     expect(view).toMatchObject({ state: 'HEALTHY', stale: false });
     expect(view.members.map((m) => [m.name, m.status])).toEqual([['rm-a', 'ok'], ['rm-b', 'ok']]);
     const ctx = (await readContexts()).find((c) => c.slug === CONTEXT)!;
@@ -161,7 +161,7 @@ describe('the read model follows every input', () => {
       expect(c.verdict).toBe('BLOCKED');
       expect(c.reasons[0].code).toBe('READ_MODEL_STALE');
     }
-    expect((await readClusters()).find((c) => c.name === CLUSTER)).toMatchObject({ state: 'UNKNOWN', stale: true });
+    expect((await readClusters()).items.find((c) => c.name === CLUSTER)).toMatchObject({ state: 'UNKNOWN', stale: true });
     expect((await readCluster(CLUSTER))).toMatchObject({ state: 'UNKNOWN', stale: true });
     // the context's last computation may be a moment younger than the cluster's
     await waitFor(async () => (await readContext(CONTEXT)).stale === true, STALE_MS + 5000, 'context stale', 100);

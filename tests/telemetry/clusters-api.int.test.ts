@@ -42,9 +42,9 @@ describe('/api/v1/clusters', () => {
     expect((await clusters.POST(req('/api/v1/clusters', { method: 'POST', body: JSON.stringify(body), token: adminToken }), noParams)).status).toBe(409);
   });
   it('GET list and one (viewer), with optional history; 404 for an unknown cluster', async () => {
-    const list = await clusters.GET(req('/api/v1/clusters', { token: viewerToken }), noParams);
+    const list = await clusters.GET(req('/api/v1/clusters?q=api-c1', { token: viewerToken }), noParams);
     expect(list.status).toBe(200);
-    const arr = await list.json();
+    const arr = (await list.json()).items;
     expect(arr.find((c: { name: string }) => c.name === 'api-c1')).toBeTruthy();
     const one = await cluster.GET(req('/api/v1/clusters/api-c1?history=60', { token: viewerToken }), { params: Promise.resolve({ name: 'api-c1' }) });
     expect(one.status).toBe(200);

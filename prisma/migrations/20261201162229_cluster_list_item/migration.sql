@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "vakt"."ClusterReadModel" ADD COLUMN     "item" JSONB;
