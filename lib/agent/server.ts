@@ -11,7 +11,10 @@ import { promoteNode } from './promote-node.ts';
 import { unfenceNode } from './unfence-node.ts';
 import { standbyNode } from './standby-node.ts';
 import { upstreamNode } from './upstream-node.ts';
+import { followNode } from './follow-node.ts';
+import { resumeNode } from './resume-node.ts';
 import { ZFenceRequest, ZPromoteRequest, ZStandbyRequest, ZUnfenceRequest, ZUpstreamRequest } from './protocol.ts';
+import { ZFollowRequest, ZResumeRequest } from './protocol.ts';
 import { AgentError, type TAgentContext } from './types.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -115,6 +118,8 @@ export function createAgentServer(config: TAgentConfig, opts: { logger?: Logger 
     '/v1/unfence': { POST: async (req) => unfenceNode(context, await parseJson(req, ZUnfenceRequest)) },
     '/v1/standby': { POST: async (req) => standbyNode(context, await parseJson(req, ZStandbyRequest)) },
     '/v1/upstream': { POST: async (req) => upstreamNode(context, await parseJson(req, ZUpstreamRequest)) },
+    '/v1/follow': { POST: async (req) => followNode(context, await parseJson(req, ZFollowRequest)) },
+    '/v1/resume': { POST: async (req) => resumeNode(context, await parseJson(req, ZResumeRequest)) },
   };
 
   const server = http.createServer(async (req, res) => {

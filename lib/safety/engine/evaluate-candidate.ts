@@ -137,7 +137,7 @@ function oldPrimaryWhy(f: TEvaluationFrame, m: TMemberInput): string | null {
   return rebuilt ? null : `is a primary replaced at epoch ${entry.epoch}${entry.timeline === null ? '' : ` on timeline ${entry.timeline}`} and has not been rebuilt onto the current timeline`;
 }
 
-function candidateChecks(f: TEvaluationFrame, m: TMemberInput): TCheck[] {
+export function candidateChecks(f: TEvaluationFrame, m: TMemberInput): TCheck[] {
   const { config, nowMs, input } = f;
   const o = m.observation;
   const out: TCheck[] = [];
