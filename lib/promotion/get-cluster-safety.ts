@@ -3,7 +3,7 @@
 // loaded by lib/safety (load-safety-input.ts) (shared with telemetry reads, so both judge the same state).
 import { db } from '@/lib/base/db';
 import type { TClusterKind } from '@/lib/pg';
-import type { TCandidateVerdict, TDataLoss, TSafetyReport } from '@/lib/safety/engine';
+import type { TCandidateVerdict, TDataLoss, TSafetyReport, TSwitchoverReport } from '@/lib/safety/engine';
 import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
 import { readApprovalRecord } from './approval-binding';
 import { rejoinInstructions, repointInstructions, type TRejoinInstructions, type TRepointInstructions } from './rejoin-instructions';
@@ -46,6 +46,8 @@ export type TClusterSafety = {
   /** replicas left on the old timeline before its fork point: not diverged, only to be pointed at the primary */
   needsRepoint: Array<{ node: string; reason: string; repoint: TRepointInstructions | null }>;
   candidates: TSafetyCandidate[];
+  /** planned switchover verdicts (issue 15): every replica, with its own reasons; failover candidates keep PRIMARY_HEALTHY */
+  switchover: TSwitchoverReport;
   openRequests: TOpenRequest[];
   /** read model (lib/readmodel): when the worker computed the report; null = not computed yet */
   computedAt?: string | null;
@@ -158,6 +160,7 @@ export async function safetyAnswer(cluster: TSafetyCluster, report: TSafetyRepor
       replayLsn: c.replayLsn,
       runbook: c.runbook,
     })),
+    switchover: servedSwitchover(report),
     openRequests: open.map((r) => ({
       id: r.id,
       candidate: r.candidate,
@@ -181,4 +184,17 @@ function hostOf(url: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The switchover verdicts as reads serve them: a report whose state is not HEALTHY/DEGRADED (a stale
+ * read model serves UNKNOWN) blocks every switchover candidate too, with the failover candidates' first
+ * blocking reason (READ_MODEL_STALE when stale). Reports stored before issue 15 have none: empty.
+ */
+function servedSwitchover(report: TSafetyReport): TSwitchoverReport {
+  const s = report.switchover ?? { primary: null, maxLagBytes: 0, candidates: [] };
+  if (report.state === 'HEALTHY' || report.state === 'DEGRADED') return s;
+  const why = report.candidates.find((c) => c.reasons[0]?.effect === 'block')?.reasons[0];
+  if (!why || s.candidates.every((c) => c.reasons.some((r) => r.code === why.code))) return s;
+  return { ...s, primary: null, candidates: s.candidates.map((c) => ({ ...c, verdict: 'BLOCKED', reasons: [why, ...c.reasons] })) };
 }

@@ -11,6 +11,10 @@ export type TPromotionView = {
   candidate: string;
   status: string;
   automatic: boolean;
+  /** failover | switchover (issue 15) */
+  kind: string;
+  /** switchover: what it measured and how it ended (null fields: not reached, or a failover) */
+  switchover: { scheduledAt: string | null; windowEnd: string | null; lagAtStartBytes: number | null; finalLsn: string | null; writeGapMs: number | null; outcome: string | null } | null;
   reason: string;
   requestedBy: string;
   requestedById: string | null;
@@ -54,6 +58,11 @@ export function toView(r: NonNullable<TRow>): TPromotionView {
     candidate: r.candidate,
     status: r.status,
     automatic: r.automatic,
+    kind: r.kind,
+    switchover:
+      r.kind === 'switchover'
+        ? { scheduledAt: r.scheduledAt?.toISOString() ?? null, windowEnd: r.windowEnd?.toISOString() ?? null, lagAtStartBytes: r.lagAtStartBytes, finalLsn: r.finalLsn, writeGapMs: r.writeGapMs, outcome: r.outcome }
+        : null,
     reason: r.reason,
     requestedBy: r.requestedByLabel,
     requestedById: r.requestedById,
