@@ -25,6 +25,7 @@ import { approvedEstimate, checkLossGrowth, exceedsRpo, inputAfterFence, PROMOTE
 import { salvageWal } from './salvage';
 import { executeSwitchover } from './execute-switchover';
 import { isSwitchover } from './switchover-snapshot';
+import { inMaintenance } from './maintenance';
 import { findCandidate, readSnapshot, snapshotOf, type TVerdictSnapshot } from './snapshot';
 import {
   actorFor,
@@ -259,6 +260,7 @@ async function evaluate({ req, snap, step }: TExecution): Promise<TLoadedCluster
   if (changes.length) throw new StepFailed('evaluate', `the verdict got worse since approval: ${changes.join('; ')}`);
   if (c.verdict === 'BLOCKED' || c.verdict === 'MANUAL') throw new StepFailed('evaluate', `verdict is now ${c.verdict}: ${c.reasons.map((r) => r.message).join(' ')}`);
   if (req.automatic && c.verdict !== 'SAFE') throw new StepFailed('evaluate', `automatic promotion needs SAFE; the verdict is ${c.verdict}`);
+  if (req.automatic && epoch === null && (await inMaintenance(req.clusterId, now))) throw new StepFailed('evaluate', 'the cluster is in maintenance: automatic failover is paused');
   const counting = req.approvals.filter((a) => approvalCounts(a, now));
   if (!req.automatic) {
     if (epoch === null && counting.length < req.approvalsRequired) throw new StepFailed('evaluate', `only ${counting.length} of ${req.approvalsRequired} approvals are still valid`);

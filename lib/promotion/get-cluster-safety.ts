@@ -9,6 +9,7 @@ import { readApprovalRecord } from './approval-binding';
 import { rejoinInstructions, repointInstructions, type TRejoinInstructions, type TRepointInstructions } from './rejoin-instructions';
 import { attestationTextIfRequired, OPEN_STATUSES } from './rules';
 import { readSnapshot } from './snapshot';
+import { maintenanceOf, type TMaintenance } from './maintenance';
 
 /** One candidate as the API answers it: the engine's verdict without its rank and LSN details, plus the attestation text. */
 export type TSafetyCandidate = Omit<TCandidateVerdict, 'rank' | 'dataLoss'> & {
@@ -49,6 +50,8 @@ export type TClusterSafety = {
   /** planned switchover verdicts (issue 15): every replica, with its own reasons; failover candidates keep PRIMARY_HEALTHY */
   switchover: TSwitchoverReport;
   openRequests: TOpenRequest[];
+  /** maintenance mode (automatic failover paused until `until`); null = none */
+  maintenance: TMaintenance;
   /** read model (lib/readmodel): when the worker computed the report; null = not computed yet */
   computedAt?: string | null;
   /** read model: older than the stale limit, so the state is UNKNOWN and every candidate BLOCKED (READ_MODEL_STALE) */
@@ -97,6 +100,7 @@ export async function safetyAnswer(cluster: TSafetyCluster, report: TSafetyRepor
     include: { approvals: { orderBy: { at: 'asc' } } },
     orderBy: { createdAt: 'desc' },
   });
+  const row = await db.cluster.findUnique({ where: { id: cluster.id }, select: { maintenanceReason: true, maintenanceUntil: true, maintenanceSince: true, maintenanceBy: true } });
   const currentPrimary = report.state === 'HEALTHY' || report.state === 'DEGRADED' ? report.primary?.node ?? null : null;
   const sourceMember = cluster.members.find((m) => m.name === currentPrimary);
   const facts = (report.needsRebuild.length || report.needsRepoint.length) && sourceMember ? await rejoinFacts(cluster.members.map((m) => m.id)) : new Map<string, TRejoinFacts>();
@@ -161,6 +165,8 @@ export async function safetyAnswer(cluster: TSafetyCluster, report: TSafetyRepor
       runbook: c.runbook,
     })),
     switchover: servedSwitchover(report),
+    // display only (the worker lifts it at `until` in the database's time)
+    maintenance: row ? maintenanceOf(row, new Date()) : null,
     openRequests: open.map((r) => ({
       id: r.id,
       candidate: r.candidate,
