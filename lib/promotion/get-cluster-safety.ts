@@ -19,6 +19,8 @@ export type TSafetyCandidate = Omit<TCandidateVerdict, 'rank' | 'dataLoss'> & {
 
 export type TOpenRequest = {
   id: string;
+  /** failover | switchover */
+  kind: string;
   candidate: string;
   status: string;
   automatic: boolean;
@@ -169,6 +171,7 @@ export async function safetyAnswer(cluster: TSafetyCluster, report: TSafetyRepor
     maintenance: row ? maintenanceOf(row, new Date()) : null,
     openRequests: open.map((r) => ({
       id: r.id,
+      kind: r.kind,
       candidate: r.candidate,
       status: r.status,
       automatic: r.automatic,

@@ -4,6 +4,7 @@ import { UUID_RE } from './locks';
 import { readApprovalRecord } from './approval-binding';
 import { readSnapshot, type TLossGrew } from './snapshot';
 import { attestationTextIfRequired, exceedsRpo } from './rules';
+import { maintenanceOf, type TMaintenance } from './maintenance';
 
 export type TPromotionView = {
   id: string;
@@ -16,6 +17,8 @@ export type TPromotionView = {
   /** switchover: what it measured and how it ended (null fields: not reached, or a failover) */
   switchover: { scheduledAt: string | null; windowEnd: string | null; lagAtStartBytes: number | null; finalLsn: string | null; writeGapMs: number | null; outcome: string | null } | null;
   reason: string;
+  /** the cluster's maintenance mode now (the banner); null = none */
+  maintenance: TMaintenance;
   requestedBy: string;
   requestedById: string | null;
   epochBefore: number;
@@ -46,7 +49,7 @@ type TRow = Awaited<ReturnType<typeof load>>;
 const load = (id: string) =>
   db.promotionRequest.findUnique({
     where: { id },
-    include: { cluster: { select: { name: true } }, approvals: { orderBy: { at: 'asc' } }, steps: { orderBy: { id: 'asc' } } },
+    include: { cluster: { select: { name: true, maintenanceReason: true, maintenanceUntil: true, maintenanceSince: true, maintenanceBy: true } }, approvals: { orderBy: { at: 'asc' } }, steps: { orderBy: { id: 'asc' } } },
   });
 
 export function toView(r: NonNullable<TRow>): TPromotionView {
@@ -64,6 +67,7 @@ export function toView(r: NonNullable<TRow>): TPromotionView {
         ? { scheduledAt: r.scheduledAt?.toISOString() ?? null, windowEnd: r.windowEnd?.toISOString() ?? null, lagAtStartBytes: r.lagAtStartBytes, finalLsn: r.finalLsn, writeGapMs: r.writeGapMs, outcome: r.outcome }
         : null,
     reason: r.reason,
+    maintenance: maintenanceOf(r.cluster, new Date()),
     requestedBy: r.requestedByLabel,
     requestedById: r.requestedById,
     epochBefore: r.epochBefore,
