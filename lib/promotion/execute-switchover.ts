@@ -23,18 +23,12 @@ import { approvalCounts, bindingChanges } from './approval-binding';
 import { driverFor, type TFork } from './drivers';
 import { callFailure, fenceMember, followMember, memberStatus, promoteMember, resumeMember, unfenceMember } from './drivers/vakt-agent';
 import { claimEpoch, complete, LeaseLost, PROMOTE_RECHECK_MS, releaseFor, StepFailed, VERIFY_TIMEOUT_MS, type TExecution, type TExecutionOutcome } from './execution-core';
-import { promoteOutcome } from './rules';
+import { promoteOutcome, switchoverDecision } from './rules';
 import { findSwitchoverCandidate, switchoverSnapshotOf } from './switchover-snapshot';
 
 type TStep = TExecution['req']['steps'][number];
 const byId = (a: TStep, b: TStep) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const last = (steps: TStep[], name: string, status?: string) => steps.filter((s) => s.name === name && (!status || s.status === status)).sort(byId).at(-1) ?? null;
-
-/** What a switchover execution decided, as recorded (null: not decided yet). The latest decision wins; there is only ever one. */
-export function switchoverDecision(steps: Array<Pick<TStep, 'id' | 'name' | 'status'>>): 'promote' | 'rollback' | null {
-  const d = steps.filter((s) => (s.name === 'promote' || s.name === 'rollback') && s.status === 'started').sort((a, b) => (a.id < b.id ? -1 : 1)).at(-1);
-  return d ? (d.name as 'promote' | 'rollback') : null;
-}
 
 class RollBack extends Error {}
 

@@ -2,7 +2,8 @@
 // continuous write load, the old primary streaming from the new one on the new timeline, epoch +1, the
 // measured write gap; and back again. A candidate that cannot catch up (its WAL receiver frozen) rolls
 // back with no loss. An executor that dies after the stop while the old primary is started by hand: it
-// comes up read-only, and the next executor finishes the switchover.
+// comes up read-only, and the next executor finishes the switchover; then a scheduled switchover back
+// runs at its time, not before.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,5 +141,22 @@ describe('planned switchover', () => {
     expect(await writableNodes(pg)).toEqual([b.name]);
     expect((await b.psql<{ n: number }>('SELECT count(*)::int AS n FROM t'))[0].n).toBe(1000);
     await expectStreamsFrom(a, b.port, 2);
+
+    // a scheduled switchover back: approved beforehand, not started before its time, then run
+    await waitForSwitchover('sw3', a.name);
+    const [op1, op2] = [await makeOperator('sw-op3'), await makeOperator('sw-op4')];
+    const at = new Date(Date.now() + 4_000);
+    const sched = await requestSwitchover({ actor: op1, cluster: 'sw3', candidate: a.name, reason: 'scheduled: back to sw3-a', scheduledAt: at });
+    expect(sched.windowEnd).not.toBeNull();
+    await approvePromotion({ actor: op2, id: sched.id, password: PASSWORD });
+    expect(await runExecutorOnce({ executorId: 'sched' })).toBeNull();
+    expect((await getPromotion(sched.id)).status).toBe('APPROVED');
+    await sleep(Math.max(0, at.getTime() - Date.now()) + 500);
+    const ran = await runExecutorOnce({ executorId: 'sched' });
+    const sv = await getPromotion(sched.id);
+    expect(ran?.status, JSON.stringify(sv.steps, null, 1)).toBe('COMPLETED');
+    expect(sv.switchover).toMatchObject({ scheduledAt: at.toISOString(), outcome: 'switched' });
+    expect(await writableNodes(pg)).toEqual([a.name]);
+    expect((await a.psql<{ n: number }>('SELECT count(*)::int AS n FROM t'))[0].n).toBe(1000);
   });
 });
