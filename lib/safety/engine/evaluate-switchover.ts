@@ -6,7 +6,7 @@
 // for the old primary to follow; plus the declarations' approvals (manual failover stays manual).
 // Pure, like every engine file: the frame is the one evaluateCluster built.
 import type { TMemberInput, TSwitchoverCandidate, TSwitchoverReport, TVerdict } from './types';
-import { candidateChecks, type TEvaluationFrame } from './evaluate-candidate';
+import { candidateChecks, verdictOf, type TEvaluationFrame } from './evaluate-candidate';
 import { reasons, type TCheck } from './reasons';
 import { answeredNow, receivedLsn, secondsSince } from './helpers';
 import { lsnBytes } from '@/lib/pg';
@@ -68,13 +68,7 @@ function switchoverCandidate(f: TEvaluationFrame, m: TMemberInput, primary: stri
     const notAssumed = f.input.contexts.filter((c) => c.crossSite === 'not-assumed');
     if (notAssumed.length) checks.push(reasons.crossSiteNotAllowed(m.name, m.site, notAssumed.map((c) => c.slug)));
   }
-  const verdict: TVerdict = checks.some((c) => c.effect === 'block')
-    ? 'BLOCKED'
-    : checks.some((c) => c.effect === 'manual')
-      ? 'MANUAL'
-      : checks.some((c) => c.effect === 'gate')
-        ? 'GATED'
-        : 'SAFE';
+  const verdict = verdictOf(checks);
   const approvalsRequired = Math.max(f.config.approvalsDefault, f.policy.approvals, ...checks.filter((c) => c.effect === 'gate').map((c) => c.approvals ?? 1), 1);
   return {
     node: m.name,
