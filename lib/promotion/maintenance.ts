@@ -67,7 +67,7 @@ export async function setMaintenance(opts: { actor: TActor; cluster: string; rea
 }
 
 /** DELETE …/maintenance (an operator) or the worker at `until` (the system actor). Idempotent: not in maintenance -> lifted: false. */
-export async function endMaintenance(opts: { actor: TActor; cluster: string; expired?: boolean }): Promise<{ cluster: string; lifted: boolean; patroni: string | null }> {
+export async function endMaintenance(opts: { actor: TActor; cluster: string; expired?: boolean; reason?: string }): Promise<{ cluster: string; lifted: boolean; patroni: string | null }> {
   if (!opts.expired) requireRole(opts.actor, 'operator');
   const found = await db.cluster.findUnique({ where: { name: opts.cluster }, include: { members: true, contexts: { include: { context: { include: { declarations: { orderBy: { createdAt: 'desc' }, take: 1 } } } } } } });
   if (!found) throw notFound(`cluster ${opts.cluster}`);
@@ -78,7 +78,7 @@ export async function endMaintenance(opts: { actor: TActor; cluster: string; exp
     await tx.cluster.update({ where: { id: found.id }, data: { maintenanceReason: null, maintenanceUntil: null, maintenanceSince: null, maintenanceBy: null } });
     const started = await lastStarted(tx, found.id);
     await tx.clusterEvent.create({ data: { clusterId: found.id, kind: MAINTENANCE_ENDED, severity: 'info', message: opts.expired ? `maintenance ended at ${c.maintenanceUntil.toISOString()}; automatic failover resumed` : `maintenance lifted by ${opts.actor.label}; automatic failover resumed` } });
-    await audit(tx, { actor: opts.actor, action: opts.expired ? 'cluster.maintenance_expired' : 'cluster.maintenance_lifted', targetType: 'cluster', targetId: found.id, before: { reason: c.maintenanceReason, until: c.maintenanceUntil.toISOString() } });
+    await audit(tx, { actor: opts.actor, action: opts.expired ? 'cluster.maintenance_expired' : 'cluster.maintenance_lifted', targetType: 'cluster', targetId: found.id, before: { reason: c.maintenanceReason, until: c.maintenanceUntil.toISOString() }, ...(opts.reason ? { after: { reason: opts.reason } } : {}) });
     return started;
   });
   if (!lifted) return { cluster: opts.cluster, lifted: false, patroni: null };

@@ -17,6 +17,8 @@ export const ZMaintenanceBody = z.strictObject({
   until: z.iso.datetime({ offset: true, error: 'an ISO 8601 time with a zone, e.g. 2026-12-01T23:00:00Z' }).transform((s) => new Date(s)),
 });
 
+export const ZEndMaintenanceBody = z.strictObject({ reason: z.string().trim().max(2000).optional() });
+
 export const ZApprovalBody = z.strictObject({
   password: z.string().max(200).optional(),
   attestation: z.string().max(300).optional(),
