@@ -7,6 +7,7 @@ import { errorMessage, fetchJson, fieldInvalid } from '@/components/lib/fetch-js
 import { formatBytes, formatClock, formatDateTime } from '@/components/lib/format';
 import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
 import { attestationTextFor, isNotStarted, mayCancel, OPEN_STATUSES, promoteOutcomeUnknown } from '@/lib/promotion/rules';
+import { MaintenanceBanner } from './MaintenanceBanner';
 
 export type TPromotionDetailProps = {
   id: string;
@@ -31,7 +32,7 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = LIVE_REFR
       <div className="card">
         <div className="spread">
           <h1>
-            Promote {p.candidate} in {p.cluster}{' '}
+            {p.kind === 'switchover' ? `Switch ${p.cluster} over to ${p.candidate}` : `Promote ${p.candidate} in ${p.cluster}`}{' '}
             <span className={`badge ${p.status}`} data-testid="promotion-status">
               {p.status}
             </span>
@@ -39,6 +40,7 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = LIVE_REFR
           <span className="small muted">{p.automatic ? 'automatic' : `requested by ${p.requestedBy}`} · {formatDateTime(p.createdAt)}</span>
         </div>
         <p>{p.reason}</p>
+        <MaintenanceBanner cluster={p.cluster} maintenance={p.maintenance} />
         {p.lossGrew && <LossGrewNotice p={p} />}
         <dl className="kv small">
           <dt>Verdict at request</dt>
@@ -65,6 +67,17 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = LIVE_REFR
           </dd>
           <dt>Expires</dt>
           <dd>{formatDateTime(p.expiresAt)}</dd>
+          {p.switchover && (
+            <>
+              <dt>Switchover</dt>
+              <dd data-testid="switchover-facts">
+                {p.switchover.scheduledAt ? `scheduled ${formatDateTime(p.switchover.scheduledAt)} (window until ${p.switchover.windowEnd ? formatDateTime(p.switchover.windowEnd) : "?"}); ` : ''}
+                lag at start {formatBytes(p.switchover.lagAtStartBytes, 'unknown')}; final WAL position {p.switchover.finalLsn ?? '–'}; write gap{' '}
+                <strong>{p.switchover.writeGapMs === null ? '–' : `${p.switchover.writeGapMs} ms`}</strong>
+                {p.switchover.outcome ? ` — ${p.switchover.outcome === 'rolled-back' ? 'rolled back: the old primary runs again, nothing lost' : 'switched, nothing lost'}` : ''}
+              </dd>
+            </>
+          )}
         </dl>
         <ul className="reasons small">
           {p.verdict.reasons.map((r, i) => (

@@ -29,6 +29,7 @@ export function PromotionList({ clusterName, status, refreshMs = LIVE_REFRESH_MS
           <th>When</th>
           {!clusterName && <th>Cluster</th>}
           <th>Candidate</th>
+          <th>Kind</th>
           <th>Status</th>
           <th>Approvals</th>
           <th>Epoch</th>
@@ -43,6 +44,9 @@ export function PromotionList({ clusterName, status, refreshMs = LIVE_REFRESH_MS
             </td>
             {!clusterName && <td>{p.cluster}</td>}
             <td>{p.candidate}</td>
+            <td data-testid={`kind-${p.id}`}>
+              {p.kind === 'switchover' ? `switchover${p.outcome === 'rolled-back' ? ' (rolled back)' : ''}${p.writeGapMs !== null ? `, write gap ${p.writeGapMs} ms` : ''}${p.scheduledAt ? `, at ${formatDateTime(p.scheduledAt)}` : ''}` : 'failover'}
+            </td>
             <td>
               <span className={`badge ${p.status}`}>{p.status}</span>
             </td>

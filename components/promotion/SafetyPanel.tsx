@@ -8,6 +8,8 @@ import { hasRole, type TRole } from '@/lib/auth/roles';
 import { errorMessage, fetchJson, fieldInvalid } from '@/components/lib/fetch-json';
 import { formatBound, formatBytes, formatClock, formatDuration } from '@/components/lib/format';
 import { useLiveRefetchMs } from '@/components/lib/live-stream';
+import { MaintenanceBanner } from './MaintenanceBanner';
+import { SwitchoverPanel } from './SwitchoverPanel';
 
 export type TSafetyPanelProps = {
   clusterName: string;
@@ -36,6 +38,7 @@ export function SafetyPanel({ clusterName, role, refreshMs }: TSafetyPanelProps)
           epoch {s.epoch} · evaluated {formatClock(s.evaluatedAt)}
         </span>
       </div>
+      <MaintenanceBanner cluster={s.cluster} maintenance={s.maintenance} />
       {s.stale && (
         <p className="notice warn" role="status" data-testid="safety-stale">
           <strong>Not current:</strong> Vakt&apos;s worker last evaluated this cluster {s.computedAt ? `at ${formatClock(s.computedAt)}` : 'never'}; every candidate is blocked until it evaluates again (is a worker running?).
@@ -82,7 +85,7 @@ export function SafetyPanel({ clusterName, role, refreshMs }: TSafetyPanelProps)
       ))}
       {open && (
         <p className="notice">
-          Open request: promote <strong>{open.candidate}</strong> ({open.status}
+          Open request: {open.kind === 'switchover' ? 'switch over to' : 'promote'} <strong>{open.candidate}</strong> ({open.status}
           {open.pendingReason ? `, ${open.pendingReason}: approve again` : ''}, {open.approvals.length}/{open.approvalsRequired} approvals, by {open.requestedBy}) —{' '}
           <Link href={`/promotions/${open.id}`}>open it</Link>
         </p>
@@ -93,6 +96,7 @@ export function SafetyPanel({ clusterName, role, refreshMs }: TSafetyPanelProps)
           <Candidate key={c.node} cluster={clusterName} c={c} role={role} approvalsGiven={open?.candidate === c.node ? open.approvals.length : 0} hasOpen={open !== null} />
         ))}
       </div>
+      <SwitchoverPanel s={s} role={role} />
     </section>
   );
 }

@@ -24,5 +24,8 @@ export function actionTimeouts(config: Pick<TAgentConfig, 'stopTimeoutSeconds' |
     standbySeconds: PG_CTL_STATUS_TIMEOUT_S + config.startTimeoutSeconds + PG_CTL_STOP_SLACK_S + CONNECT_RETRY_MS / 1000 + connectS + 2 * (connectS + 1) + FILE_WORK_S,
     // connect; six queries (settings, two ALTER SYSTEM, reload, positions, the last reload check); the reload wait
     upstreamSeconds: connectS + 6 * (connectS + 1) + RELOAD_WAIT_MS / 1000 + FILE_WORK_S,
+    // follow: a fence-like stop of a running server, then what standby takes; resume: standby's start and one query
+    followSeconds: pgCtlFenceSeconds(config) + config.startTimeoutSeconds + PG_CTL_STOP_SLACK_S + CONNECT_RETRY_MS / 1000 + 2 * (connectS + 1) + FILE_WORK_S,
+    resumeSeconds: 2 * PG_CTL_STATUS_TIMEOUT_S + config.startTimeoutSeconds + PG_CTL_STOP_SLACK_S + CONNECT_RETRY_MS / 1000 + 2 * (connectS + 1) + FILE_WORK_S,
   };
 }

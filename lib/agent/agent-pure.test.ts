@@ -162,12 +162,15 @@ describe('actionTimeouts', () => {
     const cfg = { stopTimeoutSeconds: 60, immediateStopTimeoutSeconds: 30, promoteWaitSeconds: 30, pgTimeoutMs: 5_000, startTimeoutSeconds: 60 };
     // fence: 3 pg_ctl status x 15 s + (60 + 10) + (30 + 10) + 5 s of file work + 30 s final-position proof
     // standby: pg_ctl status 15 + (start 60 + 10) + 5 s of retries + connect 5 + 2 x (5 + 1) + 5; upstream: 5 + 6 x (5 + 1) + 5 + 5
-    expect(actionTimeouts(cfg)).toEqual({ fenceSeconds: 190, promoteSeconds: 5 + 5 * 6 + 41 + 5, standbySeconds: 112, upstreamSeconds: 51 });
+    // follow: the fence's pg_ctl calls 155 + standby's start 60 + 10 + 5 + 2 x (5 + 1) + 5; resume: 2 x 15 + 60 + 10 + 5 + 12 + 5
+    expect(actionTimeouts(cfg)).toEqual({ fenceSeconds: 190, promoteSeconds: 5 + 5 * 6 + 41 + 5, standbySeconds: 112, upstreamSeconds: 51, followSeconds: 247, resumeSeconds: 122 });
     expect(actionTimeouts({ ...cfg, stopTimeoutSeconds: 2, immediateStopTimeoutSeconds: 2, promoteWaitSeconds: 3, startTimeoutSeconds: 10 })).toEqual({
       fenceSeconds: 104,
       promoteSeconds: 5 + 30 + 14 + 5,
       standbySeconds: 62,
       upstreamSeconds: 51,
+      followSeconds: 111,
+      resumeSeconds: 72,
     });
   });
 });

@@ -49,8 +49,8 @@ describe('GET /v1/status', () => {
     const stopped = await load.stop();
     expect(stopped.errors).toBe(0);
 
-    expect(s1.node).toEqual({ name: 'n1', site: 'oslo', dataDirectory: n1.dataDir, pgBin: cluster.binaries.bin });
-    expect(s3.node).toEqual({ name: 'n3', site: 'bergen', dataDirectory: n3.dataDir, pgBin: cluster.binaries.bin });
+    expect(s1.node).toEqual({ name: 'n1', site: 'oslo', dataDirectory: n1.dataDir, pgBin: cluster.binaries.bin, canFollow: false });
+    expect(s3.node).toEqual({ name: 'n3', site: 'bergen', dataDirectory: n3.dataDir, pgBin: cluster.binaries.bin, canFollow: false });
     expect(s1.postgres.settings?.port).toBe(n1.port);
     expect([s1.postgres.role, s2.postgres.role, s3.postgres.role]).toEqual(['primary', 'replica', 'replica']);
     expect([s1.postgres.timeline, s2.postgres.timeline, s3.postgres.timeline]).toEqual([1, 1, 1]);
@@ -341,8 +341,9 @@ describe('a fence that cannot complete', () => {
     a.env.VAKT_AGENT_IMMEDIATE_STOP_TIMEOUT_SECONDS = '2';
     await a.start();
     // 3 x pg_ctl status (15 s) + (2 + 10) + (2 + 10) + 5 + 30 (final position); connect 3 s + 5 x (3 + 1) + (30 + 11) + 5
-    expect((await a.status()).timeouts).toEqual({ fenceSeconds: 104, promoteSeconds: 69, standbySeconds: 106, upstreamSeconds: 37 });
-    expect((await n3.agent!.status()).timeouts).toEqual({ fenceSeconds: 190, promoteSeconds: 69, standbySeconds: 106, upstreamSeconds: 37 });
+    // follow: the fence's pg_ctl calls + start 60 + 10 + 5 + 2 x (3 + 1) + 5; resume: 2 x 15 + 60 + 10 + 5 + 8 + 5
+    expect((await a.status()).timeouts).toEqual({ fenceSeconds: 104, promoteSeconds: 69, standbySeconds: 106, upstreamSeconds: 37, followSeconds: 157, resumeSeconds: 118 });
+    expect((await n3.agent!.status()).timeouts).toEqual({ fenceSeconds: 190, promoteSeconds: 69, standbySeconds: 106, upstreamSeconds: 37, followSeconds: 243, resumeSeconds: 118 });
   });
 
   it('unwritable state directory: 500 STATE_WRITE_FAILED, nothing changed, the primary not claimed fenced', async () => {

@@ -32,6 +32,7 @@ export async function collectStatus(ctx: TAgentContext): Promise<TAgentStatus> {
       dataDirectory: ctx.config.dataDir,
       pgBin: ctx.config.pgBin,
       ...(ctx.config.replicationAddress ? { replicationAddress: ctx.config.replicationAddress } : {}),
+      canFollow: ctx.config.replicationConninfo !== null,
     },
     postgres,
     storage,

@@ -45,6 +45,11 @@ export const ZAgentEnv = z.object({
   VAKT_AGENT_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** where peers stream WAL from this node (host:port as they reach it), reported as node.replicationAddress for WAL salvage */
   VAKT_AGENT_REPLICATION_ADDRESS: ZHostPort.refine((v) => v.port >= 1, 'port must be 1..65535').optional(),
+  /**
+   * switchover / rejoin (POST /v1/follow): the libpq options, without host and port, this node streams
+   * WAL with when the agent points it at another node, e.g. `user=replicator passfile=/var/lib/postgresql/.pgpass`
+   */
+  VAKT_AGENT_REPLICATION_CONNINFO: z.string().min(1).max(1000).optional(),
   /** connect and statement timeout for status queries */
   VAKT_AGENT_PG_TIMEOUT_MS: ZMs(5_000),
   /** how long pg_promote may wait (seconds, passed to pg_promote(wait_seconds)) */
@@ -74,6 +79,7 @@ export type TAgentConfig = {
   pgbackrest: { stanza: string; config?: string; bin: string } | null;
   logLevel: (typeof LOG_LEVELS)[number];
   replicationAddress: { host: string; port: number } | null;
+  replicationConninfo: string | null;
   pgTimeoutMs: number;
   promoteWaitSeconds: number;
   stopTimeoutSeconds: number;
@@ -170,6 +176,7 @@ export function loadAgentConfig(opts: { env?: Record<string, string | undefined>
       : null,
     logLevel: e.VAKT_AGENT_LOG_LEVEL,
     replicationAddress: e.VAKT_AGENT_REPLICATION_ADDRESS ?? null,
+    replicationConninfo: e.VAKT_AGENT_REPLICATION_CONNINFO ?? null,
     pgTimeoutMs: e.VAKT_AGENT_PG_TIMEOUT_MS,
     promoteWaitSeconds: e.VAKT_AGENT_PROMOTE_WAIT_SECONDS,
     stopTimeoutSeconds: e.VAKT_AGENT_STOP_TIMEOUT_SECONDS,

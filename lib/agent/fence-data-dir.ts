@@ -6,9 +6,9 @@ import { writeSynced } from './write-synced.ts';
 // of this data directory — by the agent, an init system or a person — comes up read-only and
 // streams from nobody until someone deliberately points it somewhere.
 
-const NEUTRAL_MARK = '# vakt-agent fence:';
+export const NEUTRAL_MARK = '# vakt-agent fence:';
 
-async function writeFileAtomicLike(file: string, body: string, owner: { uid: number; gid: number }) {
+export async function writeFileAtomicLike(file: string, body: string, owner: { uid: number; gid: number }) {
   const tmp = `${file}.vakt-tmp`;
   await writeSynced(tmp, body);
   await fs.chown(tmp, owner.uid, owner.gid).catch(() => {}); // only root can; otherwise we already are the owner
@@ -77,7 +77,7 @@ export async function readDataDirFence(dataDir: string): Promise<TDataDirFence |
 }
 
 /** postgresql.auto.conf split into lines; a missing file reads as empty, other read errors are thrown. */
-async function readAutoConfLines(file: string): Promise<string[]> {
+export async function readAutoConfLines(file: string): Promise<string[]> {
   const text = await fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return '';
     throw e;

@@ -183,6 +183,9 @@ export const ZAgentTimeouts = z.object({
   /** WAL salvage: the longest POST /v1/standby / POST /v1/upstream can take (absent = older agent) */
   standbySeconds: z.number().int().min(1).optional(),
   upstreamSeconds: z.number().int().min(1).optional(),
+  /** switchover / rejoin: the longest POST /v1/follow and POST /v1/resume can take (absent = older agent) */
+  followSeconds: z.number().int().min(1).optional(),
+  resumeSeconds: z.number().int().min(1).optional(),
 });
 
 export const ZAgentStatus = z.object({
@@ -197,6 +200,8 @@ export const ZAgentStatus = z.object({
     pgBin: z.string().optional(),
     /** where peers stream WAL from this node (WAL salvage); absent = not configured */
     replicationAddress: ZReplicationAddress.optional(),
+    /** POST /v1/follow can point this node at another one (VAKT_AGENT_REPLICATION_CONNINFO set); absent = an older agent */
+    canFollow: z.boolean().optional(),
   }),
   postgres: ZPostgresStatus,
   storage: z.object({ totalBytes: z.number(), freeBytes: z.number(), dataBytes: z.number().nullable() }).nullable(),
@@ -300,3 +305,14 @@ export const ZDrillState = z.object({
   error: z.string().nullable(),
 });
 export type TDrillState = z.infer<typeof ZDrillState>;
+/**
+ * Switchover / rejoin (extension): start a node fenced at exactly this epoch as a replica of host:port
+ * (primary_conninfo from VAKT_AGENT_REPLICATION_CONNINFO plus host, port and application_name; standby.signal
+ * kept; recovery_target_timeline 'latest'). It stays fenced until POST /v1/unfence.
+ */
+export const ZFollowRequest = z.object({ epoch: z.number().int().min(1), host: z.string().min(1).max(255), port: z.number().int().min(1).max(65535), reason: z.string().min(1).max(500) }).strict();
+/**
+ * Switchover rollback (extension): start a node that a fence with exactly this epoch stopped (its data
+ * directory still carrying that fence's marker) again as a writable primary, unfenced.
+ */
+export const ZResumeRequest = z.object({ epoch: z.number().int().min(1), reason: z.string().min(1).max(500) }).strict();

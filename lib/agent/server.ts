@@ -11,9 +11,12 @@ import { promoteNode } from './promote-node.ts';
 import { unfenceNode } from './unfence-node.ts';
 import { standbyNode } from './standby-node.ts';
 import { upstreamNode } from './upstream-node.ts';
+import { followNode } from './follow-node.ts';
+import { resumeNode } from './resume-node.ts';
 import { ZFenceRequest, ZPromoteRequest, ZStandbyRequest, ZUnfenceRequest, ZUpstreamRequest } from './protocol.ts';
 import { DRILL_ID_RE, ZDrillRequest } from './protocol.ts';
 import { createDrillManager } from './drills.ts';
+import { ZFollowRequest, ZResumeRequest } from './protocol.ts';
 import { AgentError, type TAgentContext } from './types.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -131,6 +134,8 @@ export function createAgentServer(config: TAgentConfig, opts: { logger?: Logger 
       GET: async (_req, url) => drills.get(drillIdOf(url)),
       DELETE: async (_req, url) => drills.abort(drillIdOf(url)),
     },
+    '/v1/follow': { POST: async (req) => followNode(context, await parseJson(req, ZFollowRequest)) },
+    '/v1/resume': { POST: async (req) => resumeNode(context, await parseJson(req, ZResumeRequest)) },
   };
 
   const server = http.createServer(async (req, res) => {

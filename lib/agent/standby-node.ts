@@ -25,7 +25,7 @@ export async function standbyNode(ctx: TAgentContext, req: { epoch: number; reas
       throw new AgentError('STANDBY_FAILED', 500, e.message);
     })) === 'running';
     if (running) {
-      const pos = await positions(ctx, 0);
+      const pos = await standbyPositions(ctx, 0);
       ctx.log.info({ epoch: req.epoch, ...pos }, 'standby: already running read-only');
       return { ok: true, epoch: req.epoch, alreadyDone: true, detail: 'already running read-only as a fenced standby', ...pos };
     }
@@ -42,14 +42,14 @@ export async function standbyNode(ctx: TAgentContext, req: { epoch: number; reas
       ctx.log.error({ epoch: req.epoch, err: (e as Error).message }, 'standby: PostgreSQL did not start');
       throw new AgentError('STANDBY_FAILED', 500, `PostgreSQL did not start as a standby: ${(e as Error).message}`);
     }
-    const pos = await positions(ctx, CONNECT_RETRY_MS);
+    const pos = await standbyPositions(ctx, CONNECT_RETRY_MS);
     ctx.log.warn({ epoch: req.epoch, reason: req.reason, changed, ...pos }, 'standby: started read-only (fenced, no upstream)');
     return { ok: true, epoch: req.epoch, alreadyDone: false, detail: [...changed, 'started read-only (hot_standby, no upstream)'].join('; '), ...pos };
   });
 }
 
 /** Positions of the running server, which must be in recovery (a fenced node answering as a primary is refused). */
-async function positions(ctx: TAgentContext, retryMs: number): Promise<{ replayLsn: string | null; receiveLsn: string | null }> {
+export async function standbyPositions(ctx: TAgentContext, retryMs: number): Promise<{ replayLsn: string | null; receiveLsn: string | null }> {
   const until = Date.now() + retryMs;
   for (;;) {
     try {

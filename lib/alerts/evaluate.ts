@@ -1,4 +1,4 @@
-// One alert evaluation: the read model's answers (readClusters, the stored live findings) and the open
+// One alert evaluation: the read model's answers (readAllClusters, the stored live findings) and the open
 // promotion requests through the pure rule set (./rules.ts), applied under a lease (a transaction-level
 // advisory lock: one worker at a time; a dead worker's lock goes with its connection). State is in the
 // database (Alert rows), so a restarted worker continues the open alerts instead of firing them again;
@@ -6,7 +6,7 @@
 import { db, dbNow, type TTransaction } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
 import type { TFinding } from '@/lib/findings/types';
-import { readClusters } from '@/lib/readmodel/read';
+import { readAllClusters } from '@/lib/readmodel/read';
 import { freshness } from '@/lib/readmodel/freshness';
 import { ALERT_RULES, alertConditions, heldScopes, isSilenced, stepAlerts, type TAlertInputs, type TAlertRuleName, type TSilenceMatch } from './rules';
 
@@ -15,7 +15,7 @@ const ALERT_LOCK_KEY = 0x7661_6b41; // "vakA"
 async function loadAlertInputs(): Promise<TAlertInputs> {
   const e = env();
   const [clusters, contexts, promotions] = await Promise.all([
-    readClusters(),
+    readAllClusters(),
     db.$queryRawUnsafe<{ slug: string; computedAt: Date | null; findings: string | null; dbNow: Date }[]>(
       `SELECT b.slug, r."computedAt", r.findings::text AS findings, now() AS "dbNow"
          FROM "vakt"."BoundedContext" b LEFT JOIN "vakt"."ContextReadModel" r ON r."contextId" = b.id`,

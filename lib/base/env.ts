@@ -37,6 +37,8 @@ export const ZEnvShape = {
   VAKT_PRIMARY_DOWN_FOR_SECONDS: z.coerce.number().min(0).default(30),
   VAKT_AUTOMATIC_DELAY_SECONDS: z.coerce.number().min(0).default(20),
   VAKT_SALVAGE_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  VAKT_SWITCHOVER_CATCHUP_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+  VAKT_SWITCHOVER_WINDOW_MINUTES: z.coerce.number().min(1).max(24 * 60).default(60),
   VAKT_STORAGE_RISK_PERCENT: z.coerce.number().min(1).max(100).default(85),
   VAKT_EMBEDDED_PG_DIR: z.string().default('.vakt/pgdata'),
   VAKT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

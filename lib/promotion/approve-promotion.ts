@@ -8,7 +8,8 @@ import { approvalCounts, bindingChanges, readApprovalRecord, type TApprovalRecor
 import { lockPromotion } from './locks';
 import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
 import { acknowledgmentCovers, attestationMatches, attestationTextFor, exceedsRpo, requesterMayNotApproveNow } from './rules';
-import { findCandidate, readSnapshot, snapshotOf } from './snapshot';
+import { failoverSnapshot, readSnapshot } from './snapshot';
+import { freshSnapshotFor } from './switchover-snapshot';
 import { requireStepUp } from './step-up';
 
 export type TApproveResult = { id: string; status: 'PENDING' | 'APPROVED'; approvals: number; approvalsRequired: number };
@@ -50,9 +51,10 @@ export async function approvePromotion(opts: {
 
         const ev = await evaluateClusterNow({ id: req.clusterId, client: tx, now });
         const snap = readSnapshot(req.verdict);
-        const c = findCandidate(ev, req.candidate);
-        if (!c) throw conflict(`${req.candidate} is no longer a candidate of ${req.cluster.name}`, { reason: 'STALE' });
-        const fresh = snapshotOf(ev, c);
+        // a switchover is judged by its own verdict (issue 15), in the same snapshot shape
+        const fresh = freshSnapshotFor(ev, req, failoverSnapshot);
+        if (!fresh) throw conflict(`${req.candidate} is no longer a candidate of ${req.cluster.name}`, { reason: 'STALE' });
+        const c = fresh.candidate;
         const changes = bindingChanges(snap.binding, fresh.binding);
         if (changes.length > 0) {
           throw conflict(`the situation changed since the request: ${changes.join('; ')}. Request the promotion again.`, {
@@ -85,7 +87,8 @@ export async function approvePromotion(opts: {
           ack = ack === null ? given : Math.min(ack, given);
         }
 
-        const expiresAt = new Date(Math.min(req.expiresAt.getTime(), now.getTime() + env().VAKT_APPROVAL_TTL_MINUTES * 60_000));
+        // a scheduled switchover's approvals hold until its window ends (its request expires then), others for the TTL
+        const expiresAt = req.windowEnd ? req.expiresAt : new Date(Math.min(req.expiresAt.getTime(), now.getTime() + env().VAKT_APPROVAL_TTL_MINUTES * 60_000));
         // Bound to the estimate this approver is shown: execution holds the fresh loss to it (rules.ts checkLossGrowth).
         const record: TApprovalRecord = { candidateLsn: fresh.binding.candidateLsn, candidateTimeline: fresh.binding.candidateTimeline, primary: fresh.binding.primary, dataLossBytes: c.dataLoss.bytes };
         const approval = { userLabel: opts.actor.label, epoch: fresh.binding.epoch, candidate: c.node, verdict: c.verdict, expiresAt };

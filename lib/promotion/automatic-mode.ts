@@ -15,6 +15,7 @@ import { evaluateClusterNow, type TEvaluation } from '@/lib/safety/load-safety-i
 import { OPEN_STATUSES } from './rules';
 import { observedLsnsOf, readSnapshot, snapshotOf } from './snapshot';
 import { handleSplitBrain } from './split-brain';
+import { inMaintenance } from './maintenance';
 
 export const SAFE_SINCE_EVENT = 'safety.automatic_safe';
 export const SAFE_ENDED_EVENT = 'safety.automatic_safe_ended';
@@ -29,7 +30,9 @@ export async function considerAutomaticPromotion(ev: TEvaluation, at?: Date): Pr
   const best = ev.report.candidates.find((c) => c.verdict === 'SAFE') ?? null;
   const last = await db.clusterEvent.findFirst({ where: { clusterId, kind: { in: [SAFE_SINCE_EVENT, SAFE_ENDED_EVENT] } }, orderBy: { id: 'desc' } });
   const mark = last?.kind === SAFE_SINCE_EVENT ? (last.data as { candidate?: string; epoch?: number } | null) : null;
-  const eligible = allAutomatic(ev) && best !== null && ev.report.state === 'PRIMARY_DOWN';
+  // maintenance mode (maintenance.ts) pauses automatic failover: no mark, no request
+  const paused = await inMaintenance(clusterId, now);
+  const eligible = !paused && allAutomatic(ev) && best !== null && ev.report.state === 'PRIMARY_DOWN';
   if (!eligible) {
     if (mark) await db.clusterEvent.create({ data: { clusterId, kind: SAFE_ENDED_EVENT, severity: 'info', message: 'No candidate is SAFE for automatic failover any more.' } });
     return null;
@@ -45,6 +48,8 @@ export async function considerAutomaticPromotion(ev: TEvaluation, at?: Date): Pr
   return db.$transaction(async (tx) => {
     const locked = await lockCluster(tx, clusterId);
     if (locked.epoch !== ev.report.epoch) return null;
+    // maintenance set meanwhile (the cluster row lock orders it against PUT …/maintenance)
+    if (await inMaintenance(clusterId, now, tx)) return null;
     const open = await tx.promotionRequest.findFirst({ where: { clusterId, status: { in: [...OPEN_STATUSES] } }, select: { id: true, status: true, automatic: true, candidate: true, epochBefore: true, verdict: true } });
     const snapshot = snapshotOf(ev, best);
     if (open) {

@@ -13,7 +13,6 @@
 import { db, dbNow } from '@/lib/base/db';
 import { sleep } from '@/lib/base/sleep';
 import { audit } from '@/lib/audit/record';
-import { systemActor, type TActor } from '@/lib/auth/actor';
 import { env } from '@/lib/base/env';
 import { lsnBytes, maxLsn } from '@/lib/pg';
 import { evaluateCluster, type TCandidateVerdict, type TProvenFinalPosition, type TSafetyInput, type TSafetyReport } from '@/lib/safety/engine';
@@ -24,46 +23,35 @@ import type { TFenceResult } from './drivers/types';
 import { lossGrewDetail, returnToPendingLossGrew } from './loss-grew';
 import { approvedEstimate, checkLossGrowth, exceedsRpo, inputAfterFence, PROMOTE_OVERDUE_MS, promoteOverdue, type TLossCheck } from './rules';
 import { salvageWal } from './salvage';
+import { executeSwitchover } from './execute-switchover';
+import { isSwitchover } from './switchover-snapshot';
+import { inMaintenance } from './maintenance';
 import { findCandidate, readSnapshot, snapshotOf, type TVerdictSnapshot } from './snapshot';
+import {
+  actorFor,
+  claimEpoch,
+  complete,
+  DEFAULT_LEASE_MS,
+  ExecutorCrash,
+  failPromotion,
+  LeaseLost,
+  loadRequest,
+  PROMOTE_RECHECK_MS,
+  releaseFor,
+  StepFailed,
+  VERIFY_TIMEOUT_MS,
+  type TExecution,
+  type TExecutionOutcome,
+  type TExecutorOptions,
+} from './execution-core';
 
-export type TCrashPoint = 'claim-epoch' | 'fence' | 'promote-call';
-export type TExecutorOptions = {
-  executorId: string;
-  leaseMs?: number;
-  verifyTimeoutMs?: number;
-  /** while a promote step is `unknown`: how soon the next run looks at the candidate's role again (ms) */
-  promoteRecheckMs?: number;
-  /** while a promote step is `unknown`: after how long the watch records that it is overdue (ms; the cluster stays blocked) */
-  promoteOverdueMs?: number;
-  /** WAL salvage: how long the candidate may stream missing WAL before promoting with what arrived (ms; default VAKT_SALVAGE_TIMEOUT_SECONDS) */
-  salvageTimeoutMs?: number;
-  /** fault injection for tests: stop dead (no cleanup, lease left to expire) right after this point */
-  crashAfter?: TCrashPoint;
-};
-/**
- * LOSS_GREW: the fresh loss outgrew the approvals; the request went back to PENDING (approvals lapsed).
- * PROMOTING: the promote step is `unknown` (the call ended without saying whether it finished) and the
- * candidate was not observed as the primary yet; the request stays EXECUTING and a later run looks again.
- */
-export type TExecutionOutcome = { id: string; status: 'COMPLETED' | 'FAILED' | 'LEASE_LOST' | 'CRASHED' | 'LOSS_GREW' | 'PROMOTING'; detail?: string };
+export type { TExecutorOptions } from './execution-core';
 
-export class ExecutorCrash extends Error {}
-class LeaseLost extends Error {}
 class LossGrew extends Error {
   constructor(readonly check: Extract<TLossCheck, { proceed: false }>, readonly fresh: TVerdictSnapshot, readonly now: Date, readonly automatic: boolean) {
     super(check.message);
   }
 }
-class StepFailed extends Error {
-  constructor(readonly step: string, message: string) {
-    super(message);
-  }
-}
-
-const DEFAULT_LEASE_MS = 60_000;
-const VERIFY_TIMEOUT_MS = 30_000;
-const PROMOTE_RECHECK_MS = 2_000;
-const actorFor = (automatic: boolean) => systemActor(automatic ? 'vakt-automatic' : 'vakt-executor');
 
 /** Takes one APPROVED request (or an EXECUTING one whose lease expired) and executes it. Null when there is none. */
 export async function runExecutorOnce(opts: TExecutorOptions): Promise<TExecutionOutcome | null> {
@@ -71,7 +59,7 @@ export async function runExecutorOnce(opts: TExecutorOptions): Promise<TExecutio
   const claimed = await db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<{ id: string; status: string; executorId: string | null }[]>`
       SELECT "id", "status"::text AS status, "executorId" FROM "vakt"."PromotionRequest"
-      WHERE "status" = 'APPROVED' OR ("status" = 'EXECUTING' AND ("executorLeaseUntil" IS NULL OR "executorLeaseUntil" < now()))
+      WHERE ("status" = 'APPROVED' AND ("scheduledAt" IS NULL OR "scheduledAt" <= now())) OR ("status" = 'EXECUTING' AND ("executorLeaseUntil" IS NULL OR "executorLeaseUntil" < now()))
       ORDER BY "createdAt" LIMIT 1 FOR UPDATE SKIP LOCKED`;
     const row = rows[0];
     if (!row) return null;
@@ -98,22 +86,6 @@ async function promoteStepStatus(client: Pick<typeof db, 'promotionStep'>, id: s
   return s?.status ?? null;
 }
 
-const loadRequest = (id: string) => db.promotionRequest.findUniqueOrThrow({ where: { id }, include: { steps: true, approvals: true, cluster: true } });
-
-/** One claimed execution: the request as claimed, and the lease-guarded ways to record its steps. */
-type TExecution = {
-  id: string;
-  opts: TExecutorOptions;
-  req: Awaited<ReturnType<typeof loadRequest>>;
-  snap: TVerdictSnapshot;
-  actor: TActor;
-  /** renews the lease (LeaseLost when another executor holds it) */
-  renew(): Promise<void>;
-  /** renews the lease, then records a step */
-  step(name: string, status: string, detail: string): Promise<void>;
-  /** fault injection: stop dead here when the test asked for it */
-  crashPoint(point: TCrashPoint, message: string): void;
-};
 
 async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExecutionOutcome> {
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
@@ -138,6 +110,8 @@ async function executeClaimed(id: string, opts: TExecutorOptions): Promise<TExec
         if (opts.crashAfter === point) throw new ExecutorCrash(message);
       },
     };
+    // a planned switchover has its own steps (stop, catch-up, promote, follow, verify; or roll back)
+    if (isSwitchover(req)) return await executeSwitchover(x);
     const oldPrimary = x.snap.primary?.node ?? null;
     const promoteAttempted = req.steps.some((s) => s.name === 'promote' && s.status === 'started');
     const promoteSteps = req.steps.filter((s) => s.name === 'promote').sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -264,11 +238,6 @@ async function watchPromote(
   return { id: x.id, status: 'PROMOTING', detail: `${x.req.candidate} not observed as the primary yet (${seen.seen})` };
 }
 
-/** Keeps the request EXECUTING but lets the next run (any executor) pick it up after `ms`. */
-async function releaseFor({ id, opts }: TExecution, ms: number): Promise<void> {
-  const n = await db.$executeRaw`UPDATE "vakt"."PromotionRequest" SET "executorLeaseUntil" = now() + make_interval(secs => ${ms / 1000}), "updatedAt" = now() WHERE "id" = ${id} AND "executorId" = ${opts.executorId} AND "status" = 'EXECUTING'`;
-  if (n !== 1) throw new LeaseLost('lease lost');
-}
 
 /**
  * Step 1: the request still holds on fresh observations (same binding, verdict, approvals, loss,
@@ -291,6 +260,7 @@ async function evaluate({ req, snap, step }: TExecution): Promise<TLoadedCluster
   if (changes.length) throw new StepFailed('evaluate', `the verdict got worse since approval: ${changes.join('; ')}`);
   if (c.verdict === 'BLOCKED' || c.verdict === 'MANUAL') throw new StepFailed('evaluate', `verdict is now ${c.verdict}: ${c.reasons.map((r) => r.message).join(' ')}`);
   if (req.automatic && c.verdict !== 'SAFE') throw new StepFailed('evaluate', `automatic promotion needs SAFE; the verdict is ${c.verdict}`);
+  if (req.automatic && epoch === null && (await inMaintenance(req.clusterId, now))) throw new StepFailed('evaluate', 'the cluster is in maintenance: automatic failover is paused');
   const counting = req.approvals.filter((a) => approvalCounts(a, now));
   if (!req.automatic) {
     if (epoch === null && counting.length < req.approvalsRequired) throw new StepFailed('evaluate', `only ${counting.length} of ${req.approvalsRequired} approvals are still valid`);
@@ -386,25 +356,6 @@ async function salvage(x: TExecution, exact: TExactLoss, epoch: number): Promise
   if (!check.proceed) throw new LossGrew(check, snapshotOf({ cluster: exact.cluster, input: exact.input, report: exact.report }, exact.candidate), now, x.req.automatic);
 }
 
-/** Step 2: claim epoch N+1 by compare-and-set on the cluster row (a resumed execution reuses its claim). */
-async function claimEpoch({ id, opts, req, actor, step }: TExecution): Promise<number> {
-  if (req.epochAfter !== null) {
-    await step('claim-epoch', 'ok', `reusing the claimed epoch ${req.epochAfter}`);
-    return req.epochAfter;
-  }
-  const next = req.epochBefore + 1;
-  const won = await db.$transaction(async (tx) => {
-    const n = await tx.$executeRaw`UPDATE "vakt"."Cluster" SET "epoch" = ${next} WHERE "id" = ${req.clusterId} AND "epoch" = ${req.epochBefore}`;
-    if (n !== 1) return false;
-    const mine = await tx.promotionRequest.updateMany({ where: { id, executorId: opts.executorId, status: 'EXECUTING' }, data: { epochAfter: next } });
-    if (mine.count !== 1) throw new LeaseLost('lease lost before the epoch claim');
-    await tx.promotionStep.create({ data: { promotionId: id, name: 'claim-epoch', status: 'ok', detail: `claimed epoch ${next} (was ${req.epochBefore})` } });
-    await audit(tx, { actor, action: 'promotion.epoch_claimed', targetType: 'cluster', targetId: req.clusterId, before: { epoch: req.epochBefore }, after: { epoch: next, promotionId: id } });
-    return true;
-  });
-  if (!won) throw new StepFailed('claim-epoch', `the cluster epoch is no longer ${req.epochBefore}: another promotion claimed it first`);
-  return next;
-}
 
 /** Step 3: fence the old primary with N+1 through the cluster kind's driver; an attestation that stands in is audited. */
 async function fence({ id, req, actor, step }: TExecution, cluster: TLoadedCluster, oldPrimary: string | null, epoch: number): Promise<Extract<TFenceResult, { ok: true }>> {
@@ -418,24 +369,4 @@ async function fence({ id, req, actor, step }: TExecution, cluster: TLoadedClust
   return r;
 }
 
-/** Step 6: COMPLETED (only while this executor still holds the lease), the promotion event and the audit. */
-async function complete({ id, opts, req, actor }: TExecution, epoch: number, oldPrimary: string | null, fork: TFork): Promise<void> {
-  await db.$transaction(async (tx) => {
-    const n = await tx.promotionRequest.updateMany({ where: { id, executorId: opts.executorId, status: 'EXECUTING' }, data: { status: 'COMPLETED', finishedAt: new Date(), executorLeaseUntil: null } });
-    if (n.count !== 1) throw new LeaseLost('lease lost before completion');
-    await tx.promotionStep.create({ data: { promotionId: id, name: 'done', status: 'ok', detail: `${req.candidate} is the primary at epoch ${epoch}` } });
-    await tx.clusterEvent.create({ data: { clusterId: req.clusterId, memberName: req.candidate, kind: 'promotion', severity: 'warning', message: `${req.candidate} promoted at epoch ${epoch}${oldPrimary ? `; ${oldPrimary} fenced or attested` : ''}${req.automatic ? ' (automatic)' : ''}`, data: { promotionId: id, epoch, ...fork } } });
-    await audit(tx, { actor, action: req.automatic ? 'promotion.completed_automatic' : 'promotion.completed', targetType: 'promotion', targetId: id, after: { candidate: req.candidate, epoch, oldPrimary } });
-  });
-}
 
-async function failPromotion(id: string, executorId: string, stepName: string, message: string): Promise<void> {
-  await db.$transaction(async (tx) => {
-    const n = await tx.promotionRequest.updateMany({ where: { id, executorId, status: 'EXECUTING' }, data: { status: 'FAILED', finishedAt: new Date(), executorLeaseUntil: null } });
-    if (n.count !== 1) return;
-    const req = await tx.promotionRequest.findUniqueOrThrow({ where: { id }, select: { clusterId: true, candidate: true, automatic: true, epochAfter: true } });
-    await tx.promotionStep.create({ data: { promotionId: id, name: stepName, status: 'failed', detail: message } });
-    await tx.clusterEvent.create({ data: { clusterId: req.clusterId, memberName: req.candidate, kind: 'promotion-failed', severity: 'error', message: `promotion of ${req.candidate} stopped at ${stepName}: ${message}`, data: { promotionId: id, epochAfter: req.epochAfter } } });
-    await audit(tx, { actor: actorFor(req.automatic), action: 'promotion.failed', targetType: 'promotion', targetId: id, after: { step: stepName, message, epochAfter: req.epochAfter } });
-  });
-}

@@ -3,12 +3,13 @@
 // loaded by lib/safety (load-safety-input.ts) (shared with telemetry reads, so both judge the same state).
 import { db } from '@/lib/base/db';
 import type { TClusterKind } from '@/lib/pg';
-import type { TCandidateVerdict, TDataLoss, TSafetyReport } from '@/lib/safety/engine';
+import type { TCandidateVerdict, TDataLoss, TSafetyReport, TSwitchoverReport } from '@/lib/safety/engine';
 import { evaluateClusterNow } from '@/lib/safety/load-safety-input';
 import { readApprovalRecord } from './approval-binding';
 import { rejoinInstructions, repointInstructions, type TRejoinInstructions, type TRepointInstructions } from './rejoin-instructions';
 import { attestationTextIfRequired, OPEN_STATUSES } from './rules';
 import { readSnapshot } from './snapshot';
+import { maintenanceOf, type TMaintenance } from './maintenance';
 
 /** One candidate as the API answers it: the engine's verdict without its rank and LSN details, plus the attestation text. */
 export type TSafetyCandidate = Omit<TCandidateVerdict, 'rank' | 'dataLoss'> & {
@@ -18,6 +19,8 @@ export type TSafetyCandidate = Omit<TCandidateVerdict, 'rank' | 'dataLoss'> & {
 
 export type TOpenRequest = {
   id: string;
+  /** failover | switchover */
+  kind: string;
   candidate: string;
   status: string;
   automatic: boolean;
@@ -46,7 +49,11 @@ export type TClusterSafety = {
   /** replicas left on the old timeline before its fork point: not diverged, only to be pointed at the primary */
   needsRepoint: Array<{ node: string; reason: string; repoint: TRepointInstructions | null }>;
   candidates: TSafetyCandidate[];
+  /** planned switchover verdicts (issue 15): every replica, with its own reasons; failover candidates keep PRIMARY_HEALTHY */
+  switchover: TSwitchoverReport;
   openRequests: TOpenRequest[];
+  /** maintenance mode (automatic failover paused until `until`); null = none */
+  maintenance: TMaintenance;
   /** read model (lib/readmodel): when the worker computed the report; null = not computed yet */
   computedAt?: string | null;
   /** read model: older than the stale limit, so the state is UNKNOWN and every candidate BLOCKED (READ_MODEL_STALE) */
@@ -95,6 +102,7 @@ export async function safetyAnswer(cluster: TSafetyCluster, report: TSafetyRepor
     include: { approvals: { orderBy: { at: 'asc' } } },
     orderBy: { createdAt: 'desc' },
   });
+  const row = await db.cluster.findUnique({ where: { id: cluster.id }, select: { maintenanceReason: true, maintenanceUntil: true, maintenanceSince: true, maintenanceBy: true } });
   const currentPrimary = report.state === 'HEALTHY' || report.state === 'DEGRADED' ? report.primary?.node ?? null : null;
   const sourceMember = cluster.members.find((m) => m.name === currentPrimary);
   const facts = (report.needsRebuild.length || report.needsRepoint.length) && sourceMember ? await rejoinFacts(cluster.members.map((m) => m.id)) : new Map<string, TRejoinFacts>();
@@ -158,8 +166,12 @@ export async function safetyAnswer(cluster: TSafetyCluster, report: TSafetyRepor
       replayLsn: c.replayLsn,
       runbook: c.runbook,
     })),
+    switchover: servedSwitchover(report),
+    // display only (the worker lifts it at `until` in the database's time)
+    maintenance: row ? maintenanceOf(row, new Date()) : null,
     openRequests: open.map((r) => ({
       id: r.id,
+      kind: r.kind,
       candidate: r.candidate,
       status: r.status,
       automatic: r.automatic,
@@ -181,4 +193,17 @@ function hostOf(url: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The switchover verdicts as reads serve them: a report whose state is not HEALTHY/DEGRADED (a stale
+ * read model serves UNKNOWN) blocks every switchover candidate too, with the failover candidates' first
+ * blocking reason (READ_MODEL_STALE when stale). Reports stored before issue 15 have none: empty.
+ */
+function servedSwitchover(report: TSafetyReport): TSwitchoverReport {
+  const s = report.switchover ?? { primary: null, maxLagBytes: 0, candidates: [] };
+  if (report.state === 'HEALTHY' || report.state === 'DEGRADED') return s;
+  const why = report.candidates.find((c) => c.reasons[0]?.effect === 'block')?.reasons[0];
+  if (!why || s.candidates.every((c) => c.reasons.some((r) => r.code === why.code))) return s;
+  return { ...s, primary: null, candidates: s.candidates.map((c) => ({ ...c, verdict: 'BLOCKED', reasons: [why, ...c.reasons] })) };
 }

@@ -4,6 +4,7 @@ import { UUID_RE } from './locks';
 import { readApprovalRecord } from './approval-binding';
 import { readSnapshot, type TLossGrew } from './snapshot';
 import { attestationTextIfRequired, exceedsRpo } from './rules';
+import { maintenanceOf, type TMaintenance } from './maintenance';
 
 export type TPromotionView = {
   id: string;
@@ -11,7 +12,13 @@ export type TPromotionView = {
   candidate: string;
   status: string;
   automatic: boolean;
+  /** failover | switchover (issue 15) */
+  kind: string;
+  /** switchover: what it measured and how it ended (null fields: not reached, or a failover) */
+  switchover: { scheduledAt: string | null; windowEnd: string | null; lagAtStartBytes: number | null; finalLsn: string | null; writeGapMs: number | null; outcome: string | null } | null;
   reason: string;
+  /** the cluster's maintenance mode now (the banner); null = none */
+  maintenance: TMaintenance;
   requestedBy: string;
   requestedById: string | null;
   epochBefore: number;
@@ -42,7 +49,7 @@ type TRow = Awaited<ReturnType<typeof load>>;
 const load = (id: string) =>
   db.promotionRequest.findUnique({
     where: { id },
-    include: { cluster: { select: { name: true } }, approvals: { orderBy: { at: 'asc' } }, steps: { orderBy: { id: 'asc' } } },
+    include: { cluster: { select: { name: true, maintenanceReason: true, maintenanceUntil: true, maintenanceSince: true, maintenanceBy: true } }, approvals: { orderBy: { at: 'asc' } }, steps: { orderBy: { id: 'asc' } } },
   });
 
 export function toView(r: NonNullable<TRow>): TPromotionView {
@@ -54,7 +61,13 @@ export function toView(r: NonNullable<TRow>): TPromotionView {
     candidate: r.candidate,
     status: r.status,
     automatic: r.automatic,
+    kind: r.kind,
+    switchover:
+      r.kind === 'switchover'
+        ? { scheduledAt: r.scheduledAt?.toISOString() ?? null, windowEnd: r.windowEnd?.toISOString() ?? null, lagAtStartBytes: r.lagAtStartBytes, finalLsn: r.finalLsn, writeGapMs: r.writeGapMs, outcome: r.outcome }
+        : null,
     reason: r.reason,
+    maintenance: maintenanceOf(r.cluster, new Date()),
     requestedBy: r.requestedByLabel,
     requestedById: r.requestedById,
     epochBefore: r.epochBefore,

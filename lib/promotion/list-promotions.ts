@@ -8,6 +8,13 @@ export type TPromotionListItem = {
   candidate: string;
   status: string;
   automatic: boolean;
+  /** failover | switchover (issue 15) */
+  kind: string;
+  /** switchover: stop requested -> new primary accepting writes (ms); null = not measured (yet) */
+  writeGapMs: number | null;
+  /** switchover: switched | rolled-back; null otherwise */
+  outcome: string | null;
+  scheduledAt: string | null;
   requestedBy: string;
   reason: string;
   /** approvals that have not lapsed (LOSS_GREW) */
@@ -32,6 +39,10 @@ export async function listPromotions(opts: { cluster?: string; status?: TPromoti
     candidate: r.candidate,
     status: r.status,
     automatic: r.automatic,
+    kind: r.kind,
+    writeGapMs: r.writeGapMs,
+    outcome: r.outcome,
+    scheduledAt: r.scheduledAt?.toISOString() ?? null,
     requestedBy: r.requestedByLabel,
     reason: r.reason,
     approvals: r.approvals.filter((a) => !readApprovalRecord(a.observedLsns).lapsed).length,

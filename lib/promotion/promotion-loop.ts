@@ -6,6 +6,7 @@ import type { TWorkerLoopFactory } from '@/lib/worker/types';
 import { scanCluster } from './automatic-mode';
 import { runExecutorOnce, type TExecutorOptions } from './execute-promotion';
 import { expirePromotions } from './expire-promotions';
+import { liftExpiredMaintenance } from './maintenance';
 
 export const PROMOTION_LOOP = 'promotion';
 
@@ -22,6 +23,7 @@ export type TPromotionLoopOptions = {
 export async function promotionTick(opts: { executorId: string; scan: boolean; executor?: Partial<TExecutorOptions> }): Promise<void> {
   await expirePromotions();
   if (opts.scan) {
+    await liftExpiredMaintenance().catch((e: Error) => logger.warn({ err: e.message }, 'lifting maintenance failed'));
     const clusters = await db.cluster.findMany({ select: { id: true } });
     for (const c of clusters) {
       try {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TActor } from '@/lib/auth/actor';
 import {
   agentCallTimeoutMs,
+  switchoverDecision,
   AGENT_TIMEOUT_MARGIN_SECONDS,
   attestationCoversFence,
   DEFAULT_AGENT_FENCE_SECONDS,
@@ -224,5 +225,20 @@ describe('fence and promote HTTP timeouts come from the agent', () => {
     expect(promoteOverdue(0, PROMOTE_OVERDUE_MS - 1)).toBe(false);
     expect(promoteOverdue(0, PROMOTE_OVERDUE_MS)).toBe(true);
     expect(promoteOverdue(0, 3000, 2000)).toBe(true);
+  });
+});
+
+describe('switchoverDecision', () => {
+  const st = (id: number, name: string, status: string) => ({ id, name, status });
+  it.each([
+    { name: 'nothing decided yet', steps: [st(1, 'evaluate', 'ok'), st(2, 'stop', 'ok'), st(3, 'catch-up', 'ok')], want: null },
+    { name: 'promote started', steps: [st(1, 'stop', 'ok'), st(2, 'promote', 'started')], want: 'promote' },
+    { name: 'promote started and done', steps: [st(2, 'promote', 'started'), st(3, 'promote', 'ok')], want: 'promote' },
+    { name: 'rollback started after a timeout', steps: [st(2, 'catch-up', 'timeout'), st(3, 'rollback', 'started')], want: 'rollback' },
+    { name: 'a refused promote, then rollback: the latest decision', steps: [st(4, 'promote', 'started'), st(5, 'rollback', 'started')], want: 'rollback' },
+    { name: 'order by id, not by array order', steps: [st(9, 'rollback', 'started'), st(4, 'promote', 'started')], want: 'rollback' },
+    { name: 'bigint ids (PromotionStep.id)', steps: [{ id: 10n, name: 'promote', status: 'started' }, { id: 2n, name: 'rollback', status: 'started' }], want: 'promote' },
+  ])('$name', ({ steps, want }) => {
+    expect(switchoverDecision(steps)).toBe(want);
   });
 });

@@ -181,3 +181,13 @@ export function inputAfterFence(input: TSafetyInput, o: { oldPrimary: string; fi
     ),
   };
 }
+
+/**
+ * What a switchover execution decided, as its steps recorded it (null: not decided yet): the latest
+ * `promote`/`rollback` step with status `started`. The executor records the decision under its lease
+ * before acting, and a resumed execution follows it: never the other act (execute-switchover.ts).
+ */
+export function switchoverDecision(steps: Array<{ id: bigint | number; name: string; status: string }>): 'promote' | 'rollback' | null {
+  const d = steps.filter((s) => (s.name === 'promote' || s.name === 'rollback') && s.status === 'started').sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).at(-1);
+  return d ? (d.name as 'promote' | 'rollback') : null;
+}

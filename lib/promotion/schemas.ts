@@ -5,6 +5,20 @@ export const ZRequestPromotionBody = z.strictObject({
   reason: z.string({ error: 'required: why this promotion is needed' }).trim().min(3, 'say why (at least 3 characters)').max(2000),
 });
 
+export const ZRequestSwitchoverBody = z.strictObject({
+  candidate: z.string({ error: 'required: the replica to become the primary' }).trim().min(1, 'required: the replica to become the primary').max(128),
+  reason: z.string({ error: 'required: why the primary moves' }).trim().min(3, 'say why (at least 3 characters)').max(2000),
+  /** ISO 8601 time; absent = as soon as approved */
+  scheduledAt: z.iso.datetime({ offset: true, error: 'an ISO 8601 time with a zone, e.g. 2026-12-01T22:00:00Z' }).transform((s) => new Date(s)).optional(),
+});
+
+export const ZMaintenanceBody = z.strictObject({
+  reason: z.string({ error: 'required: why the cluster is in maintenance' }).trim().min(3, 'say why (at least 3 characters)').max(2000),
+  until: z.iso.datetime({ offset: true, error: 'an ISO 8601 time with a zone, e.g. 2026-12-01T23:00:00Z' }).transform((s) => new Date(s)),
+});
+
+export const ZEndMaintenanceBody = z.strictObject({ reason: z.string().trim().max(2000).optional() });
+
 export const ZApprovalBody = z.strictObject({
   password: z.string().max(200).optional(),
   attestation: z.string().max(300).optional(),

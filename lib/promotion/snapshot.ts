@@ -1,5 +1,5 @@
 // What a promotion request stores about the verdict it was made under, and how to read it back.
-import type { TCandidateVerdict, TSafetyReport } from '@/lib/safety/engine';
+import type { TCandidateVerdict, TSafetyReport, TSwitchoverCandidate } from '@/lib/safety/engine';
 import { bindingOf, type TBinding } from './approval-binding';
 import type { TEvaluation } from '@/lib/safety/load-safety-input';
 
@@ -15,6 +15,8 @@ export type TVerdictSnapshot = {
    * went back to PENDING, rebound to the fresh evaluation (this snapshot), and its approvals lapsed.
    */
   lossGrew?: TLossGrew;
+  /** a switchover request: the engine's switchover verdict (`candidate` carries it in the failover shape) */
+  switchover?: TSwitchoverCandidate;
 };
 
 /** Why a request went back to PENDING: both numbers and what was allowed (docs/safety.md "LOSS_GREW"). */
@@ -36,6 +38,12 @@ export function candidateTimeline(ev: TEvaluation, node: string): number | null 
 
 export function findCandidate(ev: TEvaluation, node: string): TCandidateVerdict | null {
   return ev.report.candidates.find((c) => c.node === node) ?? null;
+}
+
+/** The fresh failover snapshot of `node` (null: not a candidate). */
+export function failoverSnapshot(ev: TEvaluation, node: string): TVerdictSnapshot | null {
+  const c = findCandidate(ev, node);
+  return c ? snapshotOf(ev, c) : null;
 }
 
 export function snapshotOf(ev: TEvaluation, c: TCandidateVerdict): TVerdictSnapshot {

@@ -23,7 +23,7 @@ type TClusterReadRaw = Omit<TClusterReadRow, 'view'> & { view: string | null };
 
 const staleAfterMs = () => env().VAKT_STALE_AFTER_MS;
 
-async function clusterRowsWhere(where: string, arg: string | string[]): Promise<TClusterReadRow[]> {
+async function clusterRowsWhere(where: string, arg: string | string[] | null): Promise<TClusterReadRow[]> {
   const rows = await db.$queryRawUnsafe<TClusterReadRaw[]>(
     `SELECT c.id, c.name, c.kind::text AS kind, c.epoch, r."computedAt", r."view"::text AS "view", now() AS "dbNow"
        FROM "vakt"."Cluster" c LEFT JOIN "vakt"."ClusterReadModel" r ON r."clusterId" = c.id
@@ -129,6 +129,14 @@ export async function readClusterList(q: Partial<TClusterListQuery> = {}): Promi
 /** The fleet page's first page (and the API's, parsed): see readClusterList. */
 export async function readClusters(q: Partial<TClusterListQuery> = {}): Promise<TPage<TClusterListItem> & { summary?: TFleetSummary }> {
   return JSON.parse(await readClusterList(q)) as TPage<TClusterListItem> & { summary?: TFleetSummary };
+}
+
+/**
+ * Every cluster as served now (stale reads UNKNOWN), for the worker's alert evaluation, which judges the
+ * whole fleet once per interval; requests read pages (readClusterList).
+ */
+export async function readAllClusters(): Promise<TClusterView[]> {
+  return served(await clusterRowsWhere('$1::text IS NULL', null));
 }
 
 /**

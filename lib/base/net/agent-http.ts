@@ -23,7 +23,7 @@ export class AgentHttpError extends Error {
 
 export type TAgentAuth = { bearer?: string | null; basic?: string | null };
 export type TAgentRequestOptions = {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'DELETE' | 'PATCH';
   body?: unknown;
   auth?: TAgentAuth;
   timeoutMs?: number;

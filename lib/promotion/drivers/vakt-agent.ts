@@ -48,7 +48,7 @@ async function post(m: TLoadedMember, path: string, body: unknown, timeoutMs: nu
 }
 
 /** The agent's own fence/promote bounds as its latest stored status reported them (`timeouts`, optional). */
-type TReportedTimeouts = { fenceSeconds?: unknown; promoteSeconds?: unknown; standbySeconds?: unknown; upstreamSeconds?: unknown };
+type TReportedTimeouts = { fenceSeconds?: unknown; promoteSeconds?: unknown; standbySeconds?: unknown; upstreamSeconds?: unknown; followSeconds?: unknown; resumeSeconds?: unknown };
 async function reportedTimeouts(m: TLoadedMember): Promise<TReportedTimeouts> {
   const o = await db.nodeObservation.findUnique({ where: { memberId: m.id }, select: { payload: true } }).catch(() => null);
   // a Vakt agent's status, or (Patroni member) the status of the Vakt agent beside it
@@ -68,6 +68,15 @@ export const startStandby = async (m: TLoadedMember, epoch: number, reason: stri
 /** WAL salvage: point a replica at another upstream (POST /v1/upstream). */
 export const setUpstream = async (m: TLoadedMember, epoch: number, to: { host: string; port: number }, reason: string, timeoutMs?: number) =>
   post(m, '/v1/upstream', { epoch, host: to.host, port: to.port, reason }, timeoutMs ?? agentCallTimeoutMs((await reportedTimeouts(m)).upstreamSeconds, DEFAULT_AGENT_PROMOTE_SECONDS));
+
+/** Switchover / rejoin: start a node fenced at `epoch` as a replica of `to` (POST /v1/follow). */
+export const followMember = async (m: TLoadedMember, epoch: number, to: { host: string; port: number }, reason: string) =>
+  post(m, '/v1/follow', { epoch, host: to.host, port: to.port, reason }, agentCallTimeoutMs((await reportedTimeouts(m)).followSeconds, DEFAULT_AGENT_FENCE_SECONDS));
+/** Switchover rollback: start the node the fence of `epoch` stopped again as the primary (POST /v1/resume). */
+export const resumeMember = async (m: TLoadedMember, epoch: number, reason: string) =>
+  post(m, '/v1/resume', { epoch, reason }, agentCallTimeoutMs((await reportedTimeouts(m)).resumeSeconds, DEFAULT_AGENT_FENCE_SECONDS));
+/** Clears the agent's fenced flag (POST /v1/unfence), once the node streams from the new primary. */
+export const unfenceMember = async (m: TLoadedMember, epoch: number, reason: string) => post(m, '/v1/unfence', { epoch, reason }, agentCallTimeoutMs(undefined, DEFAULT_AGENT_PROMOTE_SECONDS));
 
 export async function memberStatus(m: TLoadedMember, timeoutMs = 5_000): Promise<TAgentStatus | null> {
   try {

@@ -28,6 +28,13 @@ export interface TEvaluationFrame {
 
 const effectOrder = { block: 0, manual: 1, gate: 2, info: 3 } as const;
 
+/** BLOCKED if any check blocks, else MANUAL if any is manual, else GATED if any gates, else SAFE (docs/safety.md "Verdicts"). */
+export function verdictOf(checks: Array<Pick<TCheck, 'effect'>>): TVerdict {
+  if (checks.some((c) => c.effect === 'block')) return 'BLOCKED';
+  if (checks.some((c) => c.effect === 'manual')) return 'MANUAL';
+  return checks.some((c) => c.effect === 'gate') ? 'GATED' : 'SAFE';
+}
+
 /** Checks that do not depend on the candidate: cluster state, old primary, flapping, declared policy. */
 export function clusterChecks(f: TEvaluationFrame): TCheck[] {
   const { view, config, nowMs, policy, input } = f;
@@ -137,7 +144,7 @@ function oldPrimaryWhy(f: TEvaluationFrame, m: TMemberInput): string | null {
   return rebuilt ? null : `is a primary replaced at epoch ${entry.epoch}${entry.timeline === null ? '' : ` on timeline ${entry.timeline}`} and has not been rebuilt onto the current timeline`;
 }
 
-function candidateChecks(f: TEvaluationFrame, m: TMemberInput): TCheck[] {
+export function candidateChecks(f: TEvaluationFrame, m: TMemberInput): TCheck[] {
   const { config, nowMs, input } = f;
   const o = m.observation;
   const out: TCheck[] = [];
@@ -239,13 +246,7 @@ export function evaluateCandidate(f: TEvaluationFrame, m: TMemberInput, shared: 
   }
 
   checks.sort((a, b) => effectOrder[a.effect] - effectOrder[b.effect]);
-  const verdict: TVerdict = checks.some((c) => c.effect === 'block')
-    ? 'BLOCKED'
-    : checks.some((c) => c.effect === 'manual')
-      ? 'MANUAL'
-      : checks.some((c) => c.effect === 'gate')
-        ? 'GATED'
-        : 'SAFE';
+  const verdict = verdictOf(checks);
   const gateApprovals = checks.filter((c) => c.effect === 'gate').map((c) => c.approvals ?? 1);
   const approvalsRequired = verdict === 'GATED' ? Math.max(config.approvalsDefault, policy.approvals, ...gateApprovals) : 0;
   const replay = m.observation?.replayLsn ?? m.lastGood?.replayLsn ?? null;

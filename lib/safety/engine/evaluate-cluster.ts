@@ -5,6 +5,7 @@ import { deriveClusterStateOf, type TClusterView } from './derive-cluster-state'
 import { strictestPolicy } from './strictest-policy';
 import { clusterChecks, evaluateCandidate, type TEvaluationFrame } from './evaluate-candidate';
 import { rankCandidates } from './rank-candidates';
+import { evaluateSwitchover } from './evaluate-switchover';
 import { lsnBytes, maxLsn, toIso, toMs } from '@/lib/pg';
 import { answeredNow, isFresh, repointFork, resolveConfig, secondsSince, walEnd } from './helpers';
 
@@ -28,6 +29,7 @@ export function evaluateCluster(input: TSafetyInput): TSafetyReport {
     candidates,
     fenceTarget: view.fenceTarget,
     ...rejoinLists(frame),
+    switchover: evaluateSwitchover(frame),
   };
 }
 

@@ -14,6 +14,7 @@ export const DEFAULT_SAFETY_CONFIG: TSafetyConfig = {
   futureToleranceSeconds: 1,
   salvageBytesPerSecond: 32 * 1024 * 1024,
   salvageStartSeconds: 5,
+  switchoverMaxLagBytes: 16 * 1024 * 1024,
 };
 
 export function resolveConfig(partial: Partial<TSafetyConfig> | undefined): TSafetyConfig {

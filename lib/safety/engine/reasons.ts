@@ -19,7 +19,7 @@ const age = (s: number | null) => (s === null ? 'an unknown time' : fmtSeconds(s
 
 export const reasons = {
   primaryHealthy: (primary: string, ageS: number | null) =>
-    mk('PRIMARY_HEALTHY', 'block', `The primary ${primary} is healthy (seen ok ${age(ageS)} ago). Failover is not needed; planned switchover is not supported yet.`),
+    mk('PRIMARY_HEALTHY', 'block', `The primary ${primary} is healthy (seen ok ${age(ageS)} ago). Failover is not needed; to move the primary, request a planned switchover.`),
   candidatePromoting: (node: string, ageS: number | null) =>
     mk(
       'CANDIDATE_PROMOTING',
@@ -164,6 +164,31 @@ export const reasons = {
     mk('LOSS_PROVEN', 'info', `${primary} stopped and its agent proved where its WAL ends (${loss.proof ?? loss.finalLsn}): the unknown window is closed and ${node} would lose exactly ${fmtBytes(loss.bytes ?? 0)}.`),
   finalPositionNotTrusted: (primary: string, why: string) =>
     mk('FINAL_POSITION_NOT_TRUSTED', 'info', `The final WAL position ${primary}'s agent reported is not used: ${why}. The unknown window counts.`),
+  // planned switchover (issue 15)
+  switchoverUnsupported: (kind: string) =>
+    mk('SWITCHOVER_UNSUPPORTED', 'block', `Vakt does not run planned switchovers for ${kind} clusters yet.`),
+  switchoverPrimaryNotHealthy: (primary: string | null, state: string) =>
+    mk(
+      'SWITCHOVER_PRIMARY_NOT_HEALTHY',
+      'block',
+      primary
+        ? `A planned switchover needs a healthy primary answering now; ${primary} is not (cluster ${state}). Use failover when the primary is down.`
+        : `A planned switchover needs a healthy primary; Vakt sees none (cluster ${state}).`,
+    ),
+  candidateNotStreaming: (node: string, primary: string, status: string | null) =>
+    mk('CANDIDATE_NOT_STREAMING', 'block', `${node} is not streaming from ${primary} (WAL receiver ${status ?? 'absent'}, and ${primary} does not list it streaming); it could not receive the final WAL.`),
+  candidateLagging: (node: string, lagBytes: number | null, replayLagBytes: number | null, maxBytes: number) =>
+    mk(
+      'CANDIDATE_LAGGING',
+      'block',
+      lagBytes === null || replayLagBytes === null
+        ? `${node}'s lag behind the primary is not known (positions missing); a switchover starts only within ${fmtBytes(maxBytes)}.`
+        : `${node} is ${fmtBytes(lagBytes)} behind in received and ${fmtBytes(replayLagBytes)} in replayed WAL; a switchover starts only within ${fmtBytes(maxBytes)} (the primary stops writing while it catches up).`,
+    ),
+  candidateNoReplicationAddress: (node: string) =>
+    mk('CANDIDATE_NO_REPLICATION_ADDRESS', 'block', `${node}'s agent reports no replication address (VAKT_AGENT_REPLICATION_ADDRESS), so the old primary could not be restarted as its replica.`),
+  switchoverReady: (node: string, primary: string, lagBytes: number, replayLagBytes: number) =>
+    mk('SWITCHOVER_READY', 'info', `${node} streams from ${primary}, ${fmtBytes(lagBytes)} behind (${fmtBytes(replayLagBytes)} not replayed). Vakt stops ${primary} cleanly, waits until ${node} holds its final WAL position, then promotes: no acknowledged write is lost.`),
   crossSiteLossAccepted: (slug: string, worst: number, accepted: number) =>
     mk('CROSS_SITE_LOSS_ACCEPTED', 'info', `${slug} accepts ${fmtSeconds(accepted)} of cross-site loss; the estimate is ${fmtSeconds(worst)}.`),
 };

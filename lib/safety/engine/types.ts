@@ -188,6 +188,8 @@ export interface TSafetyConfig {
   /** WAL salvage estimate: streaming throughput (bytes/s, default 32 MiB/s) and a fixed start cost (s, default 5). */
   salvageBytesPerSecond: number;
   salvageStartSeconds: number;
+  /** Planned switchover: a candidate further behind than this (received or replayed) is not started (default 16 MiB). */
+  switchoverMaxLagBytes: number;
 }
 
 export interface TSafetyInput {
@@ -306,4 +308,31 @@ export interface TSafetyReport {
   needsRebuild: Array<{ node: string; reason: string }>;
   /** Replicas left on the old timeline at or before the fork point: not diverged, only to be pointed at the primary. */
   needsRepoint: Array<{ node: string; reason: string }>;
+  /** planned switchover verdicts (absent in reports stored before issue 15) */
+  switchover?: TSwitchoverReport;
+}
+
+// ---------- planned switchover (issue 15; evaluate-switchover.ts) ----------
+
+/** One replica as a planned-switchover target: zero loss by construction, so no loss reasons; the primary must be healthy. */
+export interface TSwitchoverCandidate {
+  node: string;
+  site: string;
+  crossSite: boolean;
+  verdict: TVerdict;
+  approvalsRequired: number;
+  reasons: TReason[];
+  /** bytes the candidate has not received yet (primary's current LSN minus its received position); null = unknown */
+  lagBytes: number | null;
+  /** bytes it has not replayed yet; null = unknown */
+  replayLagBytes: number | null;
+  timeline: number | null;
+}
+
+export interface TSwitchoverReport {
+  /** the healthy primary a switchover would stop (null: none) */
+  primary: string | null;
+  /** the lag bound a candidate must be within to start (bytes) */
+  maxLagBytes: number;
+  candidates: TSwitchoverCandidate[];
 }
