@@ -4,7 +4,9 @@ import { ZDeclarationFile, ZDeclarationSpec, ZDeclarationUpdate } from '@/lib/re
 import { ZUpdateClassInput } from '@/lib/registry/classes';
 import { ZCreateSiteInput } from '@/lib/registry/sites';
 import { ZListAuditQuery } from '@/lib/audit/list-audit';
-import { ZAbandonBody, ZApprovalBody, ZCancelBody, ZListPromotionsQuery, ZRejectBody, ZRequestPromotionBody } from '@/lib/promotion/schemas';
+import { ZAbandonBody, ZApprovalBody, ZCancelBody, ZEndMaintenanceBody, ZListPromotionsQuery, ZMaintenanceBody, ZRejectBody, ZRequestPromotionBody, ZRequestSwitchoverBody } from '@/lib/promotion/schemas';
+import { ZReceiverInput } from '@/lib/alerts/receivers';
+import { ZSilenceInput } from '@/lib/alerts/alerts';
 import { ZRegisterClusterInput } from '@/lib/registry/register-cluster';
 import { ZUpdateClusterInput } from '@/lib/registry/update-cluster';
 import { ZDrillHostBody, ZExternalDrillResult, ZListDrillsQuery, ZRequestDrillBody } from '@/lib/drills/schemas';
@@ -159,6 +161,16 @@ registerOpenApiPath('/api/v1/clusters/{name}/drill-host', 'delete', { summary: '
 registerOpenApiPath('/api/v1/drills', 'get', { summary: 'Restore drills, newest first', role: 'viewer', params: paramsOf(ZListDrillsQuery, 'query') });
 registerOpenApiPath('/api/v1/drills/{id}', 'get', { summary: 'A restore drill with its steps and checks', role: 'viewer', params: [idParam] });
 registerOpenApiPath('/api/v1/drills/results', 'post', { summary: "An external drill runner's result (201 {id, status}; stored as external)", role: 'operator', requestBody: { schema: ZExternalDrillResult } });
+registerOpenApiPath('/api/v1/clusters/{name}/switchovers', 'post', { summary: 'Request a planned switchover to a chosen replica (a promotion request of kind switchover; scheduledAt optional); approved, rejected and cancelled through the promotion endpoints', role: 'operator', params: [nameParam], requestBody: { schema: ZRequestSwitchoverBody } });
+registerOpenApiPath('/api/v1/clusters/{name}/maintenance', 'put', { summary: 'Put the cluster in maintenance mode until a time (automatic failover paused; Patroni paused)', role: 'operator', params: [nameParam], requestBody: { schema: ZMaintenanceBody } });
+registerOpenApiPath('/api/v1/clusters/{name}/maintenance', 'delete', { summary: 'End maintenance mode (never resumes a Patroni cluster whose contexts require pause)', role: 'operator', params: [nameParam], requestBody: { schema: ZEndMaintenanceBody } });
+registerOpenApiPath('/api/v1/alerts', 'get', { summary: 'Firing and recently resolved alerts by severity (state=firing|resolved)', role: 'viewer', params: [{ name: 'state', in: 'query', schema: z.enum(['firing', 'resolved']) }] });
+registerOpenApiPath('/api/v1/alerts/{id}/ack', 'post', { summary: 'Acknowledge an alert (audited)', role: 'operator', params: [idParam] });
+registerOpenApiPath('/api/v1/silences', 'get', { summary: 'Active silences', role: 'viewer' });
+registerOpenApiPath('/api/v1/silences', 'post', { summary: 'Silence alerts matching rule/cluster/context/member until a time (audited; split brain is never silenced)', role: 'operator', requestBody: { schema: ZSilenceInput } });
+registerOpenApiPath('/api/v1/receivers', 'get', { summary: 'Alert receivers (URLs and credentials never returned)', role: 'admin' });
+registerOpenApiPath('/api/v1/receivers', 'post', { summary: 'Add an alert receiver (alertmanager, webhook, slack; URL on VAKT_RECEIVER_ALLOW; credentials sealed)', role: 'admin', requestBody: { schema: ZReceiverInput } });
+registerOpenApiPath('/api/v1/receivers/{id}', 'delete', { summary: 'Remove an alert receiver', role: 'admin', params: [idParam] });
 const errorResponses = (role: TOpenApiOperation['role']): TJson => {
   const err = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   return role === 'public' ? {} : { '400': err, '401': err, '403': err, '404': err, '409': err, '422': err };
