@@ -8,7 +8,7 @@ import { logger } from '@/lib/base/log';
 import { openSecret } from '@/lib/base/secret-box';
 import { agentRequest } from '@/lib/base/net/agent-http';
 import { joinUrl } from '@/lib/base/net/join-url';
-import { alertmanagerAlert, retryDelaySeconds, slackBody, webhookBody, type TAlertRecord } from './payloads';
+import { alertmanagerAlert, inMaintenance, retryDelaySeconds, slackBody, webhookBody, type TAlertRecord } from './payloads';
 import { receiverAllowList, receiverMessage } from './receivers';
 
 const MAX_ATTEMPTS = 12;
@@ -25,6 +25,15 @@ function request(r: TReceiverRow, alerts: TAlertRecord[], event: 'firing' | 'res
   if (r.kind === 'alertmanager') return { url: joinUrl(url, '/api/v2/alerts'), body: alerts.map((a) => alertmanagerAlert(a, event, now, amEnds(r), baseUrl())) };
   if (r.kind === 'slack') return { url, body: slackBody(alerts[0], event, baseUrl()) };
   return { url, body: webhookBody(alerts[0], event, baseUrl()) };
+}
+
+/** The alerts as delivered now: labelled "maintenance" where their cluster is in maintenance mode (read at send time, so a window that starts or ends after an alert fired is told on the next send). */
+async function withMaintenance(alerts: TAlertRecord[], now: Date): Promise<TAlertRecord[]> {
+  const names = [...new Set(alerts.map((a) => a.cluster).filter((c): c is string => !!c))];
+  if (!names.length) return alerts;
+  const rows = await db.cluster.findMany({ where: { name: { in: names }, maintenanceUntil: { gt: now } }, select: { name: true } });
+  const set = new Set(rows.map((r) => r.name));
+  return alerts.map((a) => ({ ...a, maintenance: inMaintenance(a, set) }));
 }
 
 async function send(r: TReceiverRow, alerts: TAlertRecord[], event: 'firing' | 'resolved', now: Date): Promise<{ ok: boolean; status: number | null; error: string | null }> {
@@ -58,7 +67,7 @@ export async function deliverDue(opts: { workerId: string; limit?: number }): Pr
   const now = await dbNow();
   await Promise.all(
     rows.map(async (d) => {
-      const r = await send(d.receiver, [d.alert], d.event as 'firing' | 'resolved', now);
+      const r = await send(d.receiver, await withMaintenance([d.alert], now), d.event as 'firing' | 'resolved', now);
       const attempts = d.attempts + 1;
       const status = r.ok ? 'delivered' : attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
       if (!r.ok) logger.warn({ receiver: d.receiver.name, alert: d.alert.key, attempts, error: r.error }, 'alert delivery failed');
@@ -92,7 +101,7 @@ export async function resendToAlertmanagers(): Promise<void> {
     due.map(async (r) => {
       const alerts = await db.alert.findMany({ where: { state: 'firing', deliveries: { some: { receiverId: r.id, event: 'firing', status: 'delivered' } } } });
       if (!alerts.length) return;
-      const res = await send(r, alerts, 'firing', now);
+      const res = await send(r, await withMaintenance(alerts, now), 'firing', now);
       if (!res.ok) logger.warn({ receiver: r.id, error: res.error }, 'alertmanager re-send failed');
     }),
   );

@@ -17,7 +17,14 @@ export type TAlertRecord = {
   message: string;
   firedAt: Date;
   resolvedAt: Date | null;
+  /** the cluster is in maintenance mode (issue 15) and the rule may be muted (never split brain): receivers are told */
+  maintenance?: boolean;
 };
+
+/** Whether an alert is delivered labelled "maintenance": its cluster is in maintenance mode and its rule can be silenced (split brain never). */
+export function inMaintenance(a: Pick<TAlertRecord, 'rule' | 'cluster'>, clustersInMaintenance: ReadonlySet<string>): boolean {
+  return !!a.cluster && clustersInMaintenance.has(a.cluster) && (ALERT_RULES[a.rule as TAlertRuleName]?.silenceable ?? true);
+}
 
 /** Seconds before attempt n+1 after n failed ones: 1, 2, 4, … capped at 5 minutes. */
 export const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** Math.max(0, attempts - 1));
@@ -32,6 +39,7 @@ export function alertmanagerAlert(a: TAlertRecord, event: 'firing' | 'resolved',
   if (a.cluster) labels.cluster = a.cluster;
   if (a.context) labels.context = a.context;
   if (a.member) labels.member = a.member;
+  if (a.maintenance) labels.maintenance = 'true';
   return {
     labels,
     annotations: { summary: `${summaryOf(a)}: ${target(a)}`, description: a.message, action: ruleOf(a)?.action ?? '' },
@@ -60,6 +68,7 @@ export function webhookBody(a: TAlertRecord, event: 'firing' | 'resolved', baseU
       cluster: a.cluster,
       context: a.context,
       member: a.member,
+      maintenance: a.maintenance ?? false,
       summary: summaryOf(a),
       message: a.message,
       action: ruleOf(a)?.action ?? '',
@@ -72,7 +81,8 @@ export function webhookBody(a: TAlertRecord, event: 'firing' | 'resolved', baseU
 
 /** Slack incoming webhook: `text` (the notification line) and one mrkdwn section block. */
 export function slackBody(a: TAlertRecord, event: 'firing' | 'resolved', baseUrl: string) {
-  const head = event === 'firing' ? `:rotating_light: [FIRING · ${a.severity}] ${summaryOf(a)}: ${target(a)}` : `:white_check_mark: [RESOLVED] ${summaryOf(a)}: ${target(a)}`;
+  const m = a.maintenance ? ' · maintenance' : '';
+  const head = event === 'firing' ? `:rotating_light: [FIRING · ${a.severity}${m}] ${summaryOf(a)}: ${target(a)}` : `:white_check_mark: [RESOLVED${m}] ${summaryOf(a)}: ${target(a)}`;
   const link = baseUrl.replace(/\/+$/, '') + alertLink(a);
   const body = event === 'firing' ? `${a.message}\n*What to do:* ${ruleOf(a)?.action ?? ''}` : a.message;
   return { text: head, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${head}*\n${body}\n<${link}|Open in Vakt>` } }] };

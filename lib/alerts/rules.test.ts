@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TFinding } from '@/lib/findings/types';
 import { ALERT_RULES, FINDING_RULES, alertConditions, alertKey, heldScopes, isSilenced, stepAlerts, type TAlertInputs, type TOpenAlert } from './rules';
-import { alertmanagerAlert, retryDelaySeconds, slackBody, toAlertName, webhookBody, type TAlertRecord } from './payloads';
+import { alertmanagerAlert, inMaintenance, retryDelaySeconds, slackBody, toAlertName, webhookBody, type TAlertRecord } from './payloads';
 
 const finding = (code: string, message = `${code} on c1`): TFinding => ({ code, severity: 'error', message, source: 'live' });
 const inputs = (over: Partial<TAlertInputs> = {}): TAlertInputs => ({
@@ -109,6 +109,25 @@ describe('payloads', () => {
     expect(s.text).toBe(':rotating_light: [FIRING · critical] Primary down: c1');
     expect(s.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: expect.stringContaining('<http://v/clusters/c1|Open in Vakt>') } }]);
     expect(slackBody(alert, 'resolved', 'http://v').text).toBe(':white_check_mark: [RESOLVED] Primary down: c1');
+  });
+
+  it.each([
+    ['primary down, cluster in maintenance', 'primary_down', 'c1', ['c1'], true],
+    ['primary down, another cluster in maintenance', 'primary_down', 'c1', ['c2'], false],
+    ['primary down, no maintenance', 'primary_down', 'c1', [], false],
+    ['split brain is never muted, even in maintenance', 'split_brain', 'c1', ['c1'], false],
+    ['an alert without a cluster', 'primary_down', null, ['c1'], false],
+  ] as const)('maintenance label: %s', (_name, rule, cluster, inMaint, expected) => {
+    expect(inMaintenance({ rule, cluster }, new Set(inMaint))).toBe(expected);
+  });
+
+  it('a maintenance alert is labelled for every receiver kind', () => {
+    const m = { ...alert, maintenance: true };
+    expect(alertmanagerAlert(m, 'firing', now, 240, 'http://v').labels).toMatchObject({ maintenance: 'true', alertname: 'VaktPrimaryDown' });
+    expect(alertmanagerAlert(alert, 'firing', now, 240, 'http://v').labels).not.toHaveProperty('maintenance');
+    expect(webhookBody(m, 'firing', 'http://v').alert.maintenance).toBe(true);
+    expect(slackBody(m, 'firing', 'http://v').text).toBe(':rotating_light: [FIRING · critical · maintenance] Primary down: c1');
+    expect(slackBody(m, 'resolved', 'http://v').text).toBe(':white_check_mark: [RESOLVED · maintenance] Primary down: c1');
   });
 
   it('alert names and backoff', () => {
