@@ -86,9 +86,23 @@ registerOpenApiPath('/api/v1/contexts/{slug}', 'get', { operationId: 'getContext
 registerOpenApiPath('/api/v1/contexts/{slug}/declaration', 'put', {
   operationId: 'putDeclaration', conflict: true, summary: 'Save a recovery declaration (JSON or YAML; a full declaration file or {spec, baseVersion?, reason?, name?, team?}). Identical spec: 200 with the same version. Outdated baseVersion/If-Match: 409.',
   role: 'service-owner',
-  params: [slug, { name: 'If-Match', in: 'header', description: 'the version this edit starts from, e.g. "3" (must agree with baseVersion when both are given)' }],
+  params: [
+    slug,
+    { name: 'If-Match', in: 'header', description: 'the version this edit starts from, e.g. "3" (must agree with baseVersion when both are given)' },
+    { name: 'dryRun', in: 'query', description: 'true: plan only (vaktctl plan), nothing saved; answers {dryRun, context, exists, currentVersion, changed, diff, metadata, findings}' },
+  ],
   requestBody: { schema: { oneOf: [ref('DeclarationFile'), toSchema(ZDeclarationUpdate)] }, contentTypes: ['application/json', 'application/yaml', 'text/yaml'] },
-  response: { type: 'object', required: ['version', 'created', 'findings'], properties: { version: { type: 'integer' }, created: { type: 'boolean' }, findings: findingList } },
+  response: {
+    oneOf: [
+      { type: 'object', required: ['version', 'created', 'findings'], properties: { version: { type: 'integer' }, created: { type: 'boolean' }, findings: findingList } },
+      {
+        type: 'object',
+        description: 'the plan (dryRun=true)',
+        required: ['dryRun', 'context', 'exists', 'currentVersion', 'changed', 'diff', 'metadata', 'findings'],
+        properties: { dryRun: { const: true }, context: { type: 'string' }, exists: { type: 'boolean' }, currentVersion: { type: 'integer' }, changed: { type: 'boolean' }, diff: toSchema(z.array(ZSpecChange)), metadata: { type: 'array', items: { type: 'object', properties: { field: { enum: ['name', 'team'] }, before: { type: ['string', 'null'] }, after: { type: 'string' } } } }, findings: findingList },
+      },
+    ],
+  },
 });
 registerOpenApiPath('/api/v1/contexts/{slug}/declarations', 'get', {
   operationId: 'listDeclarationVersions', summary: 'Declaration history, newest first, each version with its diff to the previous one',
