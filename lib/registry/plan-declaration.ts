@@ -1,16 +1,17 @@
-import { db } from '@/lib/base/db';
-import { canonicalJson } from '@/lib/audit/canonical';
-import type { TActor } from '@/lib/auth/actor';
-import { canWriteContext } from '@/lib/auth/roles';
-import { AppError, conflict, forbidden, notFound } from '@/lib/base/errors';
-import { sortFindings, type TFinding } from '@/lib/findings/types';
-import { getClassCatalog } from './classes';
-import { declarationFieldErrors, SLUG_RE, ZDeclarationSpec } from './declaration-schema';
-import { diffSpecs, type TSpecChange } from './diff-declarations';
-import { parseIfMatch, parsePutDeclarationInput, type TPutDeclarationInput } from './put-declaration';
-import { gatherLiveInputs } from '../findings/load-live-findings';
-import { evaluateLiveCompliance } from '../findings/live-compliance';
+import type { z } from 'zod';
 import { lintDeclaration } from '../findings/lint-declaration';
+import { evaluateLiveCompliance } from '../findings/live-compliance';
+import { gatherLiveInputs } from '../findings/load-live-findings';
+import { canonicalJson } from '@/lib/audit/canonical';
+import { canWriteContext } from '@/lib/auth/roles';
+import type { TActor } from '@/lib/auth/actor';
+import { db } from '@/lib/base/db';
+import { conflict, forbidden, notFound } from '@/lib/base/errors';
+import { sortFindings, type TFinding } from '@/lib/findings/types';
+import { SLUG_RE, ZDeclarationSpec } from './declaration-schema';
+import { diffSpecs, type TSpecChange } from './diff-declarations';
+import { getClassCatalog } from './classes';
+import { invalidDeclaration, parseIfMatch, parsePutDeclarationInput, type TPutDeclarationInput } from './put-declaration';
 
 export type TPlanDeclarationResult = {
   dryRun: true;
@@ -29,10 +30,8 @@ export type TPlanDeclarationResult = {
   findings: TFinding[];
 };
 
-function fieldError(path: string, message: string): AppError {
-  const fields = declarationFieldErrors([{ path: [path], message }]);
-  return new AppError('VALIDATION', `invalid declaration: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, { fields });
-}
+/** The 422 of a declaration that contradicts itself or its path, as putDeclaration answers it. */
+const fieldError = (field: string, message: string) => invalidDeclaration([{ code: 'custom', path: [field], message, input: undefined } as z.core.$ZodIssue]);
 
 /**
  * PUT /api/v1/contexts/{slug}/declaration?dryRun=true (`vaktctl plan`): what putDeclaration would do,

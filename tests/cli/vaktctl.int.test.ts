@@ -58,7 +58,7 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse) {
 type TRun = { code: number; stdout: string; stderr: string };
 async function vaktctl(args: string[], env: Record<string, string> = {}): Promise<TRun> {
   try {
-    const r = await promisify(execFile)(process.execPath, [bundle, ...args], { env: { PATH: process.env.PATH ?? '', VAKT_URL: url, VAKT_TOKEN: owner, ...env } });
+    const r = await promisify(execFile)(process.execPath, [bundle, ...args], { env: { ...process.env, VAKT_URL: url, VAKT_TOKEN: owner, ...env } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code?: number; stdout?: string; stderr?: string };
