@@ -85,3 +85,83 @@ describe('OpenAPI document', () => {
 
   it.each(['/api/metrics', '/api/health', '/api/v1/clusters/{name}', '/api/v1/promotions/{id}'])('%s is documented', (p) => expect(doc.paths[p]?.get).toBeDefined());
 });
+
+// Stable operation ids: client generators name their functions after them, so they are never renamed
+// (a new operation adds its row here).
+const OPERATION_IDS: Record<string, string> = {
+  'GET /api/auth/{nextauth}': 'authGet',
+  'POST /api/auth/{nextauth}': 'authPost',
+  'GET /api/health': 'getHealth',
+  'GET /api/metrics': 'getMetrics',
+  'GET /api/v1/alerts': 'listAlerts',
+  'POST /api/v1/alerts/{id}/ack': 'ackAlert',
+  'GET /api/v1/audit': 'listAuditEvents',
+  'GET /api/v1/classes': 'listClasses',
+  'PATCH /api/v1/classes/{id}': 'updateClass',
+  'GET /api/v1/clusters': 'listClusters',
+  'POST /api/v1/clusters': 'registerCluster',
+  'GET /api/v1/clusters/{name}': 'getCluster',
+  'PATCH /api/v1/clusters/{name}': 'updateCluster',
+  'GET /api/v1/clusters/{name}/backups': 'getClusterBackups',
+  'PUT /api/v1/clusters/{name}/drill-host': 'setDrillHost',
+  'DELETE /api/v1/clusters/{name}/drill-host': 'clearDrillHost',
+  'POST /api/v1/clusters/{name}/drills': 'requestDrill',
+  'GET /api/v1/clusters/{name}/drills': 'listClusterDrills',
+  'PUT /api/v1/clusters/{name}/maintenance': 'setMaintenance',
+  'DELETE /api/v1/clusters/{name}/maintenance': 'endMaintenance',
+  'GET /api/v1/clusters/{name}/promotions': 'listClusterPromotions',
+  'POST /api/v1/clusters/{name}/promotions': 'requestPromotion',
+  'GET /api/v1/clusters/{name}/safety': 'getClusterSafety',
+  'POST /api/v1/clusters/{name}/switchovers': 'requestSwitchover',
+  'GET /api/v1/contexts': 'listContexts',
+  'GET /api/v1/contexts/{slug}': 'getContext',
+  'PUT /api/v1/contexts/{slug}/declaration': 'putDeclaration',
+  'GET /api/v1/contexts/{slug}/declarations': 'listDeclarationVersions',
+  'GET /api/v1/contexts/{slug}/findings': 'getContextFindings',
+  'GET /api/v1/contexts/{slug}/readiness': 'getContextReadiness',
+  'GET /api/v1/drills': 'listDrills',
+  'GET /api/v1/drills/{id}': 'getDrill',
+  'POST /api/v1/drills/results': 'recordExternalDrillResult',
+  'GET /api/v1/openapi.json': 'getOpenApiDocument',
+  'GET /api/v1/promotions': 'listPromotions',
+  'GET /api/v1/promotions/{id}': 'getPromotion',
+  'POST /api/v1/promotions/{id}/abandon': 'abandonPromotion',
+  'POST /api/v1/promotions/{id}/approvals': 'approvePromotion',
+  'POST /api/v1/promotions/{id}/cancel': 'cancelPromotion',
+  'POST /api/v1/promotions/{id}/reject': 'rejectPromotion',
+  'GET /api/v1/receivers': 'listReceivers',
+  'POST /api/v1/receivers': 'createReceiver',
+  'DELETE /api/v1/receivers/{id}': 'deleteReceiver',
+  'GET /api/v1/silences': 'listSilences',
+  'POST /api/v1/silences': 'createSilence',
+  'GET /api/v1/sites': 'listSites',
+  'POST /api/v1/sites': 'createSite',
+  'GET /api/v1/stream': 'streamChanges',
+  'GET /api/v1/teams': 'listTeams',
+  'POST /api/v1/teams': 'createTeam',
+};
+const ops = Object.entries(doc.paths).flatMap(([p, item]) => Object.entries(item).map(([m, op]) => ({ key: `${m.toUpperCase()} ${p}`, op: op as unknown as { operationId?: string; 'x-vakt-role': string; responses: Record<string, { content?: Record<string, { schema: unknown }> }> } })));
+
+describe('OpenAPI operations for client generators', () => {
+  it('every operation has its pinned, unique operationId', () => {
+    expect(Object.fromEntries(ops.map((o) => [o.key, o.op.operationId]))).toEqual(OPERATION_IDS);
+    expect(new Set(ops.map((o) => o.op.operationId)).size).toBe(ops.length);
+  });
+
+  it.each(ops.filter((o) => o.op['x-vakt-role'] !== 'public'))('$key documents 401 (and its other errors) with the error schema', ({ op }) => {
+    expect(op.responses['401']).toBeDefined();
+    for (const [status, r] of Object.entries(op.responses)) if (/^4/.test(status)) expect(r.content?.['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+  });
+
+  it.each([
+    ['PUT /api/v1/contexts/{slug}/declaration', ['400', '401', '403', '404', '409', '422']],
+    ['GET /api/v1/clusters/{name}/safety', ['401', '404']],
+    ['GET /api/v1/clusters', ['401', '422']],
+    ['POST /api/v1/clusters/{name}/drills', ['400', '401', '403', '404', '409', '422']],
+    ['DELETE /api/v1/receivers/{id}', ['401', '403', '404']],
+    ['GET /api/health', []],
+  ])('%s answers exactly the errors %j', (key, errors) => {
+    const op = ops.find((o) => o.key === key)!.op;
+    expect(Object.keys(op.responses).filter((s) => /^[45]/.test(s)).sort()).toEqual(errors);
+  });
+});

@@ -19,6 +19,8 @@ import { ZIdParams, ZNameParams, ZSlugParams } from './params';
 
 type TJson = Record<string, unknown>;
 export type TOpenApiOperation = {
+  /** stable: client generators name their functions after it; never renamed (lib/api/openapi.test.ts pins every one) */
+  operationId: string;
   summary: string;
   /** minimum role; 'public' = no credentials */
   role: 'public' | 'viewer' | 'service-owner' | 'operator' | 'admin';
@@ -26,6 +28,10 @@ export type TOpenApiOperation = {
   requestBody?: { schema: z.ZodType | TJson; contentTypes?: string[] };
   response?: z.ZodType | TJson;
   responseDescription?: string;
+  /** the success status (default 200) */
+  status?: '200' | '201' | '202' | '204';
+  /** the operation can answer 409 CONFLICT (a version, a state or a name that is taken) */
+  conflict?: boolean;
 };
 type TMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -39,6 +45,8 @@ const toSchema = (s: z.ZodType | TJson): TJson =>
   s instanceof z.ZodType ? (z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as TJson) : s;
 
 const ZError = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.object({ fields: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).catchall(z.unknown()).optional() }) });
+const ref = (name: 'DeclarationFile' | 'DeclarationSpec' | 'Finding' | 'Error'): TJson => ({ $ref: `#/components/schemas/${name}` });
+const findingList: TJson = { type: 'array', items: ref('Finding') };
 const ZFindingCounts = z.object({ error: z.number(), warning: z.number(), info: z.number() });
 const ZClass = z.object({ id: z.string(), kind: z.enum(['RPO', 'RTO']), name: z.string(), boundSeconds: z.number().int().nullable(), description: z.string().nullable(), sortOrder: z.number().int() });
 /** Every read of the read model (lib/readmodel) carries when the worker computed it and whether that is older than the stale limit. */
@@ -52,15 +60,15 @@ const [nameParam] = paramsOf(ZNameParams, 'path', { name: 'cluster name' });
 const [idParam] = paramsOf(ZIdParams, 'path');
 
 // ----- the registry (this module's owners) and the rest of the route map (docs/api.md "Routes")
-registerOpenApiPath('/api/health', 'get', { summary: 'Liveness and database reachability', role: 'public' });
-registerOpenApiPath('/api/metrics', 'get', { summary: 'Prometheus metrics (token, or a source address in VAKT_METRICS_ALLOW)', role: 'viewer' });
-registerOpenApiPath('/api/v1/openapi.json', 'get', { summary: 'This document', role: 'public' });
-registerOpenApiPath('/api/v1/classes', 'get', { summary: 'The RPO and RTO class catalog', role: 'viewer', response: z.object({ rpo: z.array(ZClass), rto: z.array(ZClass) }) });
-registerOpenApiPath('/api/v1/classes/{id}', 'patch', { summary: 'Rename, re-bound or unset a class (boundSeconds null = unset)', role: 'admin', params: [idParam], requestBody: { schema: ZUpdateClassInput }, response: ZClass });
-registerOpenApiPath('/api/v1/sites', 'get', { summary: 'Sites (failure domains)', role: 'viewer' });
-registerOpenApiPath('/api/v1/sites', 'post', { summary: 'Create a site', role: 'admin', requestBody: { schema: ZCreateSiteInput } });
-registerOpenApiPath('/api/v1/teams', 'get', { summary: 'Teams with member and context counts', role: 'viewer' });
-registerOpenApiPath('/api/v1/teams', 'post', { summary: 'Create a team', role: 'admin', requestBody: { schema: z.strictObject({ name: ZTeamName }) } });
+registerOpenApiPath('/api/health', 'get', { operationId: 'getHealth', summary: 'Liveness and database reachability', role: 'public' });
+registerOpenApiPath('/api/metrics', 'get', { operationId: 'getMetrics', summary: 'Prometheus metrics (token, or a source address in VAKT_METRICS_ALLOW)', role: 'viewer' });
+registerOpenApiPath('/api/v1/openapi.json', 'get', { operationId: 'getOpenApiDocument', summary: 'This document', role: 'public' });
+registerOpenApiPath('/api/v1/classes', 'get', { operationId: 'listClasses', summary: 'The RPO and RTO class catalog', role: 'viewer', response: z.object({ rpo: z.array(ZClass), rto: z.array(ZClass) }) });
+registerOpenApiPath('/api/v1/classes/{id}', 'patch', { operationId: 'updateClass', summary: 'Rename, re-bound or unset a class (boundSeconds null = unset)', role: 'admin', params: [idParam], requestBody: { schema: ZUpdateClassInput }, response: ZClass });
+registerOpenApiPath('/api/v1/sites', 'get', { operationId: 'listSites', summary: 'Sites (failure domains)', role: 'viewer' });
+registerOpenApiPath('/api/v1/sites', 'post', { operationId: 'createSite', conflict: true, status: '201', summary: 'Create a site', role: 'admin', requestBody: { schema: ZCreateSiteInput } });
+registerOpenApiPath('/api/v1/teams', 'get', { operationId: 'listTeams', summary: 'Teams with member and context counts', role: 'viewer' });
+registerOpenApiPath('/api/v1/teams', 'post', { operationId: 'createTeam', conflict: true, status: '201', summary: 'Create a team', role: 'admin', requestBody: { schema: z.strictObject({ name: ZTeamName }) } });
 // the list endpoints answer one page (docs/api.md "Lists")
 const listParams = [
   { name: 'limit', in: 'query' as const, description: 'items per page, 1 to 200 (default 50)' },
@@ -69,28 +77,42 @@ const listParams = [
 ];
 const page = (item: z.ZodType) => z.object({ items: z.array(item), next: z.string().nullable(), total: z.number().int() });
 registerOpenApiPath('/api/v1/contexts', 'get', {
-  summary: 'Bounded contexts with their classes and open findings, one page by slug',
+  operationId: 'listContexts', summary: 'Bounded contexts with their classes and open findings, one page by slug',
   role: 'viewer',
   params: [...listParams, { name: 'team', in: 'query', description: 'only contexts of this team' }],
   response: page(z.object({ slug: z.string(), name: z.string(), team: z.string(), currentVersion: z.number().int(), rpoClass: z.string().nullable(), rtoClass: z.string().nullable(), failover: z.string().nullable(), crossSite: z.string().nullable(), findingCounts: ZFindingCounts, ...ZFreshness.shape })),
 });
-registerOpenApiPath('/api/v1/contexts/{slug}', 'get', { summary: 'A context: current declaration, history, findings', role: 'viewer', params: [slug] });
+registerOpenApiPath('/api/v1/contexts/{slug}', 'get', { operationId: 'getContext', summary: 'A context: current declaration, history, findings', role: 'viewer', params: [slug] });
 registerOpenApiPath('/api/v1/contexts/{slug}/declaration', 'put', {
-  summary: 'Save a recovery declaration (JSON or YAML; a full declaration file or {spec, baseVersion?, reason?, name?, team?}). Identical spec: 200 with the same version. Outdated baseVersion/If-Match: 409.',
+  operationId: 'putDeclaration', conflict: true, summary: 'Save a recovery declaration (JSON or YAML; a full declaration file or {spec, baseVersion?, reason?, name?, team?}). Identical spec: 200 with the same version. Outdated baseVersion/If-Match: 409.',
   role: 'service-owner',
-  params: [slug, { name: 'If-Match', in: 'header', description: 'the version this edit starts from, e.g. "3" (must agree with baseVersion when both are given)' }],
-  requestBody: { schema: { oneOf: [toSchema(ZDeclarationFile), toSchema(ZDeclarationUpdate)] }, contentTypes: ['application/json', 'application/yaml', 'text/yaml'] },
-  response: z.object({ version: z.number().int(), created: z.boolean(), findings: z.array(ZFinding) }),
+  params: [
+    slug,
+    { name: 'If-Match', in: 'header', description: 'the version this edit starts from, e.g. "3" (must agree with baseVersion when both are given)' },
+    { name: 'dryRun', in: 'query', description: 'true: plan only (vaktctl plan), nothing saved; answers {dryRun, context, exists, currentVersion, changed, diff, metadata, findings}' },
+  ],
+  requestBody: { schema: { oneOf: [ref('DeclarationFile'), toSchema(ZDeclarationUpdate)] }, contentTypes: ['application/json', 'application/yaml', 'text/yaml'] },
+  response: {
+    oneOf: [
+      { type: 'object', required: ['version', 'created', 'findings'], properties: { version: { type: 'integer' }, created: { type: 'boolean' }, findings: findingList } },
+      {
+        type: 'object',
+        description: 'the plan (dryRun=true)',
+        required: ['dryRun', 'context', 'exists', 'currentVersion', 'changed', 'diff', 'metadata', 'findings'],
+        properties: { dryRun: { const: true }, context: { type: 'string' }, exists: { type: 'boolean' }, currentVersion: { type: 'integer' }, changed: { type: 'boolean' }, diff: toSchema(z.array(ZSpecChange)), metadata: { type: 'array', items: { type: 'object', properties: { field: { enum: ['name', 'team'] }, before: { type: ['string', 'null'] }, after: { type: 'string' } } } }, findings: findingList },
+      },
+    ],
+  },
 });
 registerOpenApiPath('/api/v1/contexts/{slug}/declarations', 'get', {
-  summary: 'Declaration history, newest first, each version with its diff to the previous one',
+  operationId: 'listDeclarationVersions', summary: 'Declaration history, newest first, each version with its diff to the previous one',
   role: 'viewer',
   params: [slug],
   response: z.object({ slug: z.string(), currentVersion: z.number().int(), versions: z.array(z.object({ version: z.number().int(), spec: ZDeclarationSpec, authorLabel: z.string(), reason: z.string().nullable(), createdAt: z.string(), diff: z.array(ZSpecChange) })) }),
 });
-registerOpenApiPath('/api/v1/contexts/{slug}/findings', 'get', { summary: 'Static lint and live compliance findings', role: 'viewer', params: [slug], response: z.object({ findings: z.array(ZFinding) }) });
+registerOpenApiPath('/api/v1/contexts/{slug}/findings', 'get', { operationId: 'getContextFindings', summary: 'Static lint and live compliance findings', role: 'viewer', params: [slug], response: { type: 'object', required: ['findings'], properties: { findings: findingList } } });
 registerOpenApiPath('/api/v1/clusters', 'get', {
-  summary: "Clusters with members and state (the safety engine's cluster state, from the read model the worker keeps), one page of compact items",
+  operationId: 'listClusters', summary: "Clusters with members and state (the safety engine's cluster state, from the read model the worker keeps), one page of compact items",
   role: 'viewer',
   params: [
     ...listParams,
@@ -101,80 +123,103 @@ registerOpenApiPath('/api/v1/clusters', 'get', {
   ],
   response: page(z.object({ name: z.string(), kind: ZClusterKind, epoch: z.number().int(), state: z.enum(['HEALTHY', 'DEGRADED', 'PRIMARY_DOWN', 'SPLIT_BRAIN', 'UNKNOWN']), paused: z.boolean().nullable(), contexts: z.array(z.string()), members: z.array(z.unknown()), ...ZFreshness.shape })).extend({ summary: z.unknown().optional() }),
 });
-registerOpenApiPath('/api/v1/clusters', 'post', { summary: 'Register a cluster (agent tokens are stored encrypted, never returned)', role: 'admin', requestBody: { schema: ZRegisterClusterInput } });
+registerOpenApiPath('/api/v1/clusters', 'post', { operationId: 'registerCluster', conflict: true, status: '201', summary: 'Register a cluster (agent tokens are stored encrypted, never returned)', role: 'admin', requestBody: { schema: ZRegisterClusterInput } });
 registerOpenApiPath('/api/v1/clusters/{name}', 'get', {
-  summary: 'A cluster with members, state and latest events',
+  operationId: 'getCluster', summary: 'A cluster with members, state and latest events',
   role: 'viewer',
   params: [nameParam, { name: 'history', in: 'query', description: 'minutes of chart history to include (1 to 44640)' }],
 });
 registerOpenApiPath('/api/v1/clusters/{name}/safety', 'get', {
-  summary: 'Promotion-safety verdict (the engine report the worker stored; stale reads state UNKNOWN, every candidate BLOCKED with READ_MODEL_STALE)',
+  operationId: 'getClusterSafety', summary: 'Promotion-safety verdict (the engine report the worker stored; stale reads state UNKNOWN, every candidate BLOCKED with READ_MODEL_STALE)',
   role: 'viewer',
   params: [nameParam],
   response: z.object({ cluster: z.string(), state: z.string(), epoch: z.number().int(), evaluatedAt: z.string(), candidates: z.array(z.object({ node: z.string(), verdict: z.enum(['SAFE', 'GATED', 'MANUAL', 'BLOCKED']) }).loose()), ...ZFreshness.shape }).loose(),
 });
-registerOpenApiPath('/api/v1/clusters/{name}', 'patch', { summary: "Change a cluster: backupRepositorySite (a site name, or null = not declared); audited", role: 'admin', params: [nameParam], requestBody: { schema: ZUpdateClusterInput } });
+registerOpenApiPath('/api/v1/clusters/{name}', 'patch', { operationId: 'updateCluster', summary: "Change a cluster: backupRepositorySite (a site name, or null = not declared); audited", role: 'admin', params: [nameParam], requestBody: { schema: ZUpdateClusterInput } });
 registerOpenApiPath('/api/v1/clusters/{name}/backups', 'get', {
-  summary: "The cluster's pgBackRest catalog as the agents last reported it (stored observations): every backup with its chain, archive ranges, the PITR window, repository status, backup running",
+  operationId: 'getClusterBackups', summary: "The cluster's pgBackRest catalog as the agents last reported it (stored observations): every backup with its chain, archive ranges, the PITR window, repository status, backup running",
   role: 'viewer',
   params: [nameParam],
 });
 registerOpenApiPath('/api/v1/contexts/{slug}/readiness', 'get', {
-  summary: 'Restore readiness (the seven answers per cluster, trust, expected restore time, data loss per scenario) from the read model; stale reads every answer unknown',
+  operationId: 'getContextReadiness', summary: 'Restore readiness (the seven answers per cluster, trust, expected restore time, data loss per scenario) from the read model; stale reads every answer unknown',
   role: 'viewer',
   params: [slug],
 });
 registerOpenApiPath('/api/v1/stream', 'get', {
-  summary: 'Server-sent events (text/event-stream): `change` {kind: "cluster", name} | {kind: "context", slug} when what pages show changed, `reset` after the server reconnected to the database (re-read everything), `ready` once',
+  operationId: 'streamChanges', summary: 'Server-sent events (text/event-stream): `change` {kind: "cluster", name} | {kind: "context", slug} when what pages show changed, `reset` after the server reconnected to the database (re-read everything), `ready` once',
   role: 'viewer',
   responseDescription: 'an event stream that stays open',
 });
-registerOpenApiPath('/api/v1/clusters/{name}/promotions', 'get', { summary: "The cluster's promotion requests, newest first", role: 'viewer', params: [nameParam] });
-registerOpenApiPath('/api/v1/clusters/{name}/promotions', 'post', { summary: 'Request a promotion', role: 'operator', params: [nameParam], requestBody: { schema: ZRequestPromotionBody } });
+registerOpenApiPath('/api/v1/clusters/{name}/promotions', 'get', { operationId: 'listClusterPromotions', summary: "The cluster's promotion requests, newest first", role: 'viewer', params: [nameParam] });
+registerOpenApiPath('/api/v1/clusters/{name}/promotions', 'post', { operationId: 'requestPromotion', conflict: true, status: '201', summary: 'Request a promotion', role: 'operator', params: [nameParam], requestBody: { schema: ZRequestPromotionBody } });
 registerOpenApiPath('/api/v1/promotions', 'get', {
-  summary: 'Promotion requests',
+  operationId: 'listPromotions', summary: 'Promotion requests',
   role: 'viewer',
   params: paramsOf(ZListPromotionsQuery, 'query'),
 });
-registerOpenApiPath('/api/v1/promotions/{id}', 'get', { summary: 'A promotion request', role: 'viewer', params: [idParam] });
-registerOpenApiPath('/api/v1/promotions/{id}/approvals', 'post', { summary: 'Approve (signed-in session only; step-up password in the body)', role: 'operator', params: [idParam], requestBody: { schema: ZApprovalBody } });
-registerOpenApiPath('/api/v1/promotions/{id}/reject', 'post', { summary: 'Reject', role: 'operator', params: [idParam], requestBody: { schema: ZRejectBody } });
-registerOpenApiPath('/api/v1/promotions/{id}/cancel', 'post', { summary: 'Cancel', role: 'operator', params: [idParam], requestBody: { schema: ZCancelBody } });
+registerOpenApiPath('/api/v1/promotions/{id}', 'get', { operationId: 'getPromotion', summary: 'A promotion request', role: 'viewer', params: [idParam] });
+registerOpenApiPath('/api/v1/promotions/{id}/approvals', 'post', { operationId: 'approvePromotion', conflict: true, status: '201', summary: 'Approve (signed-in session only; step-up password in the body)', role: 'operator', params: [idParam], requestBody: { schema: ZApprovalBody } });
+registerOpenApiPath('/api/v1/promotions/{id}/reject', 'post', { operationId: 'rejectPromotion', conflict: true, summary: 'Reject', role: 'operator', params: [idParam], requestBody: { schema: ZRejectBody } });
+registerOpenApiPath('/api/v1/promotions/{id}/cancel', 'post', { operationId: 'cancelPromotion', conflict: true, summary: 'Cancel', role: 'operator', params: [idParam], requestBody: { schema: ZCancelBody } });
 registerOpenApiPath('/api/v1/promotions/{id}/abandon', 'post', {
-  summary: 'Abandon a promote whose outcome is unknown (CANDIDATE_PROMOTING): the candidate is fenced first (signed-in session; step-up password)',
+  operationId: 'abandonPromotion', conflict: true, summary: 'Abandon a promote whose outcome is unknown (CANDIDATE_PROMOTING): the candidate is fenced first (signed-in session; step-up password)',
   role: 'operator',
   params: [idParam],
   requestBody: { schema: ZAbandonBody },
 });
-registerOpenApiPath('/api/auth/{nextauth}', 'get', { summary: 'NextAuth.js session endpoints (sign-in page, session, CSRF token, providers)', role: 'public', params: [{ name: 'nextauth', in: 'path' }] });
-registerOpenApiPath('/api/auth/{nextauth}', 'post', { summary: 'NextAuth.js sign-in and sign-out (credentials form)', role: 'public', params: [{ name: 'nextauth', in: 'path' }] });
+registerOpenApiPath('/api/auth/{nextauth}', 'get', { operationId: 'authGet', summary: 'NextAuth.js session endpoints (sign-in page, session, CSRF token, providers)', role: 'public', params: [{ name: 'nextauth', in: 'path' }] });
+registerOpenApiPath('/api/auth/{nextauth}', 'post', { operationId: 'authPost', summary: 'NextAuth.js sign-in and sign-out (credentials form)', role: 'public', params: [{ name: 'nextauth', in: 'path' }] });
 registerOpenApiPath('/api/v1/audit', 'get', {
-  summary: 'Audit events, newest first (cursor: before = nextCursor)',
+  operationId: 'listAuditEvents', summary: 'Audit events, newest first (cursor: before = nextCursor)',
   role: 'viewer',
   params: paramsOf(ZListAuditQuery, 'query'),
 });
 
-registerOpenApiPath('/api/v1/clusters/{name}/drills', 'post', { summary: 'Request a restore drill (202 {id, status}; 409 while one is queued or running; 422 unknown backup label or target time outside the point-in-time window, details.backups)', role: 'operator', params: [nameParam], requestBody: { schema: ZRequestDrillBody } });
-registerOpenApiPath('/api/v1/clusters/{name}/drills', 'get', { summary: "The cluster's restore drills, newest first", role: 'viewer', params: [nameParam] });
-registerOpenApiPath('/api/v1/clusters/{name}/drill-host', 'put', { summary: "Register the agent that runs the cluster's drills (allowlisted URL; token stored encrypted, never returned)", role: 'admin', params: [nameParam], requestBody: { schema: ZDrillHostBody } });
-registerOpenApiPath('/api/v1/clusters/{name}/drill-host', 'delete', { summary: 'Clear the registered drill host (drills then run on a replica agent with pgBackRest)', role: 'admin', params: [nameParam] });
-registerOpenApiPath('/api/v1/drills', 'get', { summary: 'Restore drills, newest first', role: 'viewer', params: paramsOf(ZListDrillsQuery, 'query') });
-registerOpenApiPath('/api/v1/drills/{id}', 'get', { summary: 'A restore drill with its steps and checks', role: 'viewer', params: [idParam] });
-registerOpenApiPath('/api/v1/drills/results', 'post', { summary: "An external drill runner's result (201 {id, status}; stored as external)", role: 'operator', requestBody: { schema: ZExternalDrillResult } });
-registerOpenApiPath('/api/v1/clusters/{name}/switchovers', 'post', { summary: 'Request a planned switchover to a chosen replica (a promotion request of kind switchover; scheduledAt optional); approved, rejected and cancelled through the promotion endpoints', role: 'operator', params: [nameParam], requestBody: { schema: ZRequestSwitchoverBody } });
-registerOpenApiPath('/api/v1/clusters/{name}/maintenance', 'put', { summary: 'Put the cluster in maintenance mode until a time (automatic failover paused; Patroni paused)', role: 'operator', params: [nameParam], requestBody: { schema: ZMaintenanceBody } });
-registerOpenApiPath('/api/v1/clusters/{name}/maintenance', 'delete', { summary: 'End maintenance mode (never resumes a Patroni cluster whose contexts require pause)', role: 'operator', params: [nameParam], requestBody: { schema: ZEndMaintenanceBody } });
-registerOpenApiPath('/api/v1/alerts', 'get', { summary: 'Firing and recently resolved alerts by severity (state=firing|resolved)', role: 'viewer', params: [{ name: 'state', in: 'query', schema: z.enum(['firing', 'resolved']) }] });
-registerOpenApiPath('/api/v1/alerts/{id}/ack', 'post', { summary: 'Acknowledge an alert (audited)', role: 'operator', params: [idParam] });
-registerOpenApiPath('/api/v1/silences', 'get', { summary: 'Active silences', role: 'viewer' });
-registerOpenApiPath('/api/v1/silences', 'post', { summary: 'Silence alerts matching rule/cluster/context/member until a time (audited; split brain is never silenced)', role: 'operator', requestBody: { schema: ZSilenceInput } });
-registerOpenApiPath('/api/v1/receivers', 'get', { summary: 'Alert receivers (URLs and credentials never returned)', role: 'admin' });
-registerOpenApiPath('/api/v1/receivers', 'post', { summary: 'Add an alert receiver (alertmanager, webhook, slack; URL on VAKT_RECEIVER_ALLOW; credentials sealed)', role: 'admin', requestBody: { schema: ZReceiverInput } });
-registerOpenApiPath('/api/v1/receivers/{id}', 'delete', { summary: 'Remove an alert receiver', role: 'admin', params: [idParam] });
-const errorResponses = (role: TOpenApiOperation['role']): TJson => {
-  const err = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-  return role === 'public' ? {} : { '400': err, '401': err, '403': err, '404': err, '409': err, '422': err };
+registerOpenApiPath('/api/v1/clusters/{name}/drills', 'post', { operationId: 'requestDrill', conflict: true, status: '202', summary: 'Request a restore drill (202 {id, status}; 409 while one is queued or running; 422 unknown backup label or target time outside the point-in-time window, details.backups)', role: 'operator', params: [nameParam], requestBody: { schema: ZRequestDrillBody } });
+registerOpenApiPath('/api/v1/clusters/{name}/drills', 'get', { operationId: 'listClusterDrills', summary: "The cluster's restore drills, newest first", role: 'viewer', params: [nameParam] });
+registerOpenApiPath('/api/v1/clusters/{name}/drill-host', 'put', { operationId: 'setDrillHost', summary: "Register the agent that runs the cluster's drills (allowlisted URL; token stored encrypted, never returned)", role: 'admin', params: [nameParam], requestBody: { schema: ZDrillHostBody } });
+registerOpenApiPath('/api/v1/clusters/{name}/drill-host', 'delete', { operationId: 'clearDrillHost', summary: 'Clear the registered drill host (drills then run on a replica agent with pgBackRest)', role: 'admin', params: [nameParam] });
+registerOpenApiPath('/api/v1/drills', 'get', { operationId: 'listDrills', summary: 'Restore drills, newest first', role: 'viewer', params: paramsOf(ZListDrillsQuery, 'query') });
+registerOpenApiPath('/api/v1/drills/{id}', 'get', { operationId: 'getDrill', summary: 'A restore drill with its steps and checks', role: 'viewer', params: [idParam] });
+registerOpenApiPath('/api/v1/drills/results', 'post', { operationId: 'recordExternalDrillResult', status: '201', summary: "An external drill runner's result (201 {id, status}; stored as external)", role: 'operator', requestBody: { schema: ZExternalDrillResult } });
+registerOpenApiPath('/api/v1/clusters/{name}/switchovers', 'post', { operationId: 'requestSwitchover', conflict: true, status: '201', summary: 'Request a planned switchover (a promotion request of kind switchover, approved through /api/v1/promotions/{id}/approvals)', role: 'operator', params: [nameParam], requestBody: { schema: ZRequestSwitchoverBody } });
+registerOpenApiPath('/api/v1/clusters/{name}/maintenance', 'put', { operationId: 'setMaintenance', conflict: true, summary: 'Maintenance mode: automatic failover paused until `until` (Patroni: pause set); audited', role: 'operator', params: [nameParam], requestBody: { schema: ZMaintenanceBody } });
+registerOpenApiPath('/api/v1/clusters/{name}/maintenance', 'delete', { operationId: 'endMaintenance', conflict: true, summary: 'Lift maintenance mode now ({reason?}, audited)', role: 'operator', params: [nameParam], requestBody: { schema: ZEndMaintenanceBody } });
+registerOpenApiPath('/api/v1/alerts', 'get', { operationId: 'listAlerts', summary: 'Alerts (state=firing, the default, or resolved)', role: 'viewer', params: [{ name: 'state', in: 'query', description: 'firing (default) or resolved' }] });
+registerOpenApiPath('/api/v1/alerts/{id}/ack', 'post', { operationId: 'ackAlert', summary: 'Acknowledge a firing alert; audited', role: 'operator', params: [idParam] });
+registerOpenApiPath('/api/v1/silences', 'get', { operationId: 'listSilences', summary: 'Alert silences', role: 'viewer' });
+registerOpenApiPath('/api/v1/silences', 'post', { operationId: 'createSilence', status: '201', summary: 'Silence alerts matching a rule and target until a time; audited', role: 'operator', requestBody: { schema: ZSilenceInput } });
+registerOpenApiPath('/api/v1/receivers', 'get', { operationId: 'listReceivers', summary: 'Alert receivers (Alertmanager, webhook, Slack); secrets never returned', role: 'admin' });
+registerOpenApiPath('/api/v1/receivers', 'post', { operationId: 'createReceiver', status: '201', summary: 'Add an alert receiver (allowlisted URL; secret stored encrypted); audited', role: 'admin', requestBody: { schema: ZReceiverInput } });
+registerOpenApiPath('/api/v1/receivers/{id}', 'delete', { operationId: 'deleteReceiver', status: '204', summary: 'Remove an alert receiver; audited', role: 'admin', params: [idParam] });
+const ERROR_DESCRIPTIONS: Record<string, string> = {
+  '400': 'BAD_REQUEST: the body cannot be parsed',
+  '401': 'UNAUTHENTICATED: no session and no valid API token',
+  '403': 'FORBIDDEN: the role is too low, a session-only act with a token, or a cross-origin cookie mutation',
+  '404': 'NOT_FOUND: the path names nothing',
+  '409': 'CONFLICT: the version, state or name the request relies on is not the current one',
+  '422': 'VALIDATION: the query or body fails its schema (details.fields names each field)',
 };
+/** The error statuses an operation can answer, from how withApi treats it (lib/api/handler.ts). */
+function errorStatuses(op: TOpenApiOperation, method: TMethod): string[] {
+  if (op.role === 'public') return [];
+  const mutation = method !== 'get';
+  const queryOrBody = !!op.requestBody || (op.params ?? []).some((p) => p.in === 'query');
+  return [
+    ...(op.requestBody ? ['400'] : []),
+    '401',
+    ...(op.role !== 'viewer' || mutation ? ['403'] : []),
+    ...((op.params ?? []).some((p) => p.in === 'path') ? ['404'] : []),
+    ...(op.conflict ? ['409'] : []),
+    ...(queryOrBody ? ['422'] : []),
+  ];
+}
+const errorResponses = (op: TOpenApiOperation, method: TMethod): TJson =>
+  Object.fromEntries(errorStatuses(op, method).map((s) => [s, { description: ERROR_DESCRIPTIONS[s], content: { 'application/json': { schema: ref('Error') } } }]));
+
+/** The declaration file with its spec as a reference to DeclarationSpec (one schema, named once). */
+const withSpecRef = (file: TJson): TJson => ({ ...file, properties: { ...(file.properties as TJson), spec: ref('DeclarationSpec') } });
 
 export function buildOpenApiDocument(): TJson {
   const paths: TJson = {};
@@ -182,6 +227,7 @@ export function buildOpenApiDocument(): TJson {
     const item: TJson = {};
     for (const [method, op] of Object.entries(ops) as [TMethod, TOpenApiOperation][]) {
       item[method] = {
+        operationId: op.operationId,
         summary: op.summary,
         'x-vakt-role': op.role,
         ...(op.role === 'public' ? { security: [] } : {}),
@@ -190,8 +236,8 @@ export function buildOpenApiDocument(): TJson {
           ? { requestBody: { required: true, content: Object.fromEntries((op.requestBody.contentTypes ?? ['application/json']).map((ct) => [ct, { schema: toSchema(op.requestBody!.schema) }])) } }
           : {}),
         responses: {
-          '200': { description: op.responseDescription ?? 'OK', ...(op.response ? { content: { 'application/json': { schema: toSchema(op.response) } } } : {}) },
-          ...errorResponses(op.role),
+          [op.status ?? '200']: { description: op.responseDescription ?? (op.status === '204' ? 'No content' : 'OK'), ...(op.response ? { content: { 'application/json': { schema: toSchema(op.response) } } } : {}) },
+          ...errorResponses(op, method),
         },
       };
     }
@@ -203,7 +249,7 @@ export function buildOpenApiDocument(): TJson {
     servers: [{ url: '/' }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'next-auth.session-token' } },
-      schemas: { Error: toSchema(ZError), Finding: toSchema(ZFinding), DeclarationFile: toSchema(ZDeclarationFile), DeclarationSpec: toSchema(ZDeclarationSpec) },
+      schemas: { Error: toSchema(ZError), Finding: toSchema(ZFinding), DeclarationFile: withSpecRef(toSchema(ZDeclarationFile)), DeclarationSpec: toSchema(ZDeclarationSpec) },
     },
     security: [{ bearer: [] }, { session: [] }],
     paths,

@@ -6,6 +6,7 @@ import { toMs } from '@/lib/pg';
 import { estimateRestore } from '@/lib/readiness/restore-estimate';
 import { backupState, evaluateTrust, type TBackupState } from './backup-state';
 import type { TLiveCluster, TLiveFindingsInput, TLiveMember } from './live-types';
+import { POLICY_FIELDS, policyDifferences, type TPolicyField } from './cluster-policy';
 
 const DEFAULTS = { staleAfterSeconds: 15, storageRiskPercent: 85 };
 const STORAGE_CRITICAL_PERCENT = 95;
@@ -309,15 +310,22 @@ function checkStorage(c: TCtx, cl: TLiveCluster, live: TLiveMember[]) {
   }
 }
 
+const POLICY_LABEL: Record<TPolicyField, string> = { rpoClass: 'RPO class', rtoClass: 'RTO class', failover: 'failover mode', crossSite: 'cross-site stance', approvalsRequired: 'approvals' };
+const policyValue = (f: TPolicyField, v: unknown): string =>
+  f === 'failover' ? `failover ${v}` : f === 'crossSite' ? `cross-site ${v}` : f === 'approvalsRequired' ? `${v} approval${v === 1 ? '' : 's'}` : v === '' ? 'no declaration' : String(v);
+
 function checkSharing(c: TCtx, cl: TLiveCluster) {
   const { spec } = c.input;
-  const mixed = cl.otherContexts.filter((o) => o.rpoClass !== spec.rpoClass);
+  const mixed = cl.otherContexts.map((o) => ({ o, fields: policyDifferences(spec, o) })).filter((m) => m.fields.length > 0);
   if (mixed.length > 0 && !spec.justification?.trim()) {
+    const fields = POLICY_FIELDS.filter((f) => mixed.some((m) => m.fields.includes(f)));
+    const own = fields.map((f) => policyValue(f, spec[f])).join(', ');
+    const others = mixed.map(({ o, fields: fs }) => `${o.slug} (${fs.map((f) => policyValue(f, o[f])).join(', ')})`).join(', ');
     add(
       c,
       'MIXED_CLASSES_WITHOUT_JUSTIFICATION',
       'warning',
-      `${cl.name} holds ${c.input.context.slug} (${spec.rpoClass}) together with ${mixed.map((o) => `${o.slug} (${o.rpoClass})`).join(', ')}: one cluster's failover and replication policy serves different recovery classes, and no justification is declared.`,
+      `${cl.name} holds ${c.input.context.slug} (${own}) together with ${others}: one cluster's failover and replication policy serves contexts that differ in ${fields.map((f) => POLICY_LABEL[f]).join(', ')}, and no justification is declared.`,
       'spec.justification',
     );
   }

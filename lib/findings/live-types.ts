@@ -98,7 +98,19 @@ export interface TLiveCluster {
   database: string | null;
   schema: string | null;
   /** The other contexts on this cluster. */
-  otherContexts: Array<{ slug: string; rpoClass: string; rpoBoundSeconds: number | null; rtoClass?: string; rtoBoundSeconds?: number | null; database: string | null; schema: string | null }>;
+  otherContexts: Array<{
+    slug: string;
+    rpoClass: string;
+    rpoBoundSeconds: number | null;
+    rtoClass?: string;
+    rtoBoundSeconds?: number | null;
+    /** the rest of its policy (absent = no declaration: only the RPO class is compared) */
+    failover?: TDeclarationSpec['failover'];
+    crossSite?: TDeclarationSpec['crossSite'];
+    approvalsRequired?: TDeclarationSpec['approvalsRequired'];
+    database: string | null;
+    schema: string | null;
+  }>;
   /** Vakt's own DATABASE_URL points at a member of this cluster. */
   vaktDatabaseHere: boolean;
   /** Restore drills of this cluster's backups, newest first (undefined = none loaded: judged as none). */

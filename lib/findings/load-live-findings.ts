@@ -168,7 +168,7 @@ export async function gatherLiveInputsBatch(where: { ids?: string[]; slugs?: str
           .filter((oc) => oc.context.id !== ctx.id)
           .map((oc) => {
             const os = specOf.get(oc.context.id) ?? null;
-            return { slug: oc.context.slug, rpoClass: os?.rpoClass ?? '', rpoBoundSeconds: os ? bound('RPO', os.rpoClass) : null, rtoClass: os?.rtoClass ?? '', rtoBoundSeconds: os ? bound('RTO', os.rtoClass) : null, database: oc.database, schema: oc.schema };
+            return { slug: oc.context.slug, rpoClass: os?.rpoClass ?? '', rpoBoundSeconds: os ? bound('RPO', os.rpoClass) : null, ...(os ? { rtoClass: os.rtoClass, failover: os.failover, crossSite: os.crossSite, approvalsRequired: os.approvalsRequired } : {}), rtoBoundSeconds: os ? bound('RTO', os.rtoClass) : null, database: oc.database, schema: oc.schema };
           });
         return {
           name: c.name,

@@ -8,6 +8,7 @@ import { evaluateCluster, type TSafetyReport } from '@/lib/safety/engine';
 import { loadSafetyInputs } from '@/lib/safety/load-safety-input';
 import { evaluateLiveCompliance } from '@/lib/findings/live-compliance';
 import { gatherLiveInputsBatch } from '@/lib/findings/load-live-findings';
+import { clusterPolicy } from '@/lib/findings/cluster-policy';
 import type { TFinding } from '@/lib/findings/types';
 import { clusterViewInclude, shapeClusterView, type TClusterView } from '@/lib/registry/read-clusters';
 import { computeReadinessBatch } from '@/lib/readiness/load-readiness';
@@ -53,7 +54,7 @@ export async function computeClusters(ids: string[], now: Date): Promise<TComput
   return rows.flatMap((row, i): TComputedCluster[] => {
     const report = evaluated(row.name, () => evaluateCluster(inputs[i].input));
     if (!report) return [];
-    const view = shapeClusterView(row, report.state, [], now.getTime());
+    const view = { ...shapeClusterView(row, report.state, [], now.getTime()), policy: clusterPolicy(inputs[i].input.contexts) };
     return [{
       id: row.id,
       name: row.name,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TClusterPolicy } from '@/lib/findings/cluster-policy';
 import { db } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
 import { AppError, notFound } from '@/lib/base/errors';
@@ -51,6 +52,8 @@ export type TClusterView = {
   members: TClusterMemberView[];
   events: TClusterEventView[];
   history?: TClusterHistory;
+  /** the contexts' policies and the effective one the cluster must meet (stored by the worker; absent until computed, null = no declared context) */
+  policy?: TClusterPolicy | null;
   /** read model (lib/readmodel): when the worker computed `state` (Vakt's database time); null = not computed yet */
   computedAt?: string | null;
   /** read model: the computation is older than the stale limit, so `state` reads UNKNOWN (never healthy) */

@@ -10,6 +10,7 @@ import { hasRole } from '@/lib/auth/roles';
 import { listDrills } from '@/lib/drills/read-drills';
 import { loadDrillInputs } from '@/lib/drills/load-drill-inputs';
 import { RunDrillForm } from '@/app/drills/RunDrillForm';
+import { ClusterPolicy } from '@/components/fleet/ClusterPolicy';
 
 export const dynamic = 'force-dynamic';
 /** When the server read the data (react-query's initialDataUpdatedAt). */
@@ -59,6 +60,7 @@ export default async function ClusterPage({ params }: { params: Promise<{ name: 
           .
         </p>
       )}
+      {cluster.policy && <ClusterPolicy policy={cluster.policy} />}
       <ClusterLive
         initial={cluster}
         initialAt={renderedAt()}
