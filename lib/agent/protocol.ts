@@ -316,3 +316,5 @@ export const ZFollowRequest = z.object({ epoch: z.number().int().min(1), host: z
  * directory still carrying that fence's marker) again as a writable primary, unfenced.
  */
 export const ZResumeRequest = z.object({ epoch: z.number().int().min(1), reason: z.string().min(1).max(500) }).strict();
+/** Rejoin (extension): pg_rewind a stopped node fenced at exactly this epoch from the new primary at host:port (it stays fenced and stopped). */
+export const ZRewindRequest = ZFollowRequest;
