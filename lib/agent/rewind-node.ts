@@ -25,6 +25,8 @@ import type { TActionResult } from './protocol.ts';
 //  - pg_rewind copies the source's configuration files: the target's own postgresql.conf, pg_hba.conf,
 //    pg_ident.conf and postgresql.auto.conf are put back afterwards, then the fence is written again
 //    (standby.signal, primary_conninfo = ''), also when pg_rewind failed;
+//  - a CHECKPOINT on the source first, with the same connection (a just-promoted primary's pg_control names its
+//    new timeline only after one; SOURCE_CHECKPOINT_FAILED 409 when it fails: the user needs pg_checkpoint);
 //  - REWIND_FAILED (500) with pg_rewind's output when it fails: a fresh base backup is needed.
 
 /** The longest pg_rewind may run (seconds). */
@@ -91,6 +93,11 @@ export async function rewindNode(ctx: TAgentContext, req: { epoch: number; host:
       const body = await fs.readFile(path.join(cfg.dataDir, f), 'utf8').catch(() => null);
       if (body !== null) kept.set(f, body);
     }
+    // a just-promoted source's pg_control still names the old timeline until its first checkpoint (pg_rewind
+    // would answer "no rewind required"): CHECKPOINT on the source first (pg_checkpoint role, PostgreSQL 15)
+    const ck = await runCommand({ file: path.join(cfg.pgBin, 'psql'), args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', /^postgres(ql)?:\/\//.test(source) ? source : `${source} connect_timeout=10`, '-c', 'CHECKPOINT'], runAs: cfg.runAs, timeoutMs: 120_000 });
+    if (ck.code !== 0) throw new AgentError('SOURCE_CHECKPOINT_FAILED', 409, `CHECKPOINT on the new primary ${req.host}:${req.port} failed (the rewind user needs the pg_checkpoint role): ${tail(`${ck.stdout}\n${ck.stderr}`, 300)}`);
+    steps.push(`CHECKPOINT on ${req.host}:${req.port}`);
     const t0 = Date.now();
     const r = await runCommand({ file: path.join(cfg.pgBin, 'pg_rewind'), args: [`--target-pgdata=${cfg.dataDir}`, `--source-server=${source}`], runAs: cfg.runAs, timeoutMs: REWIND_TIMEOUT_S * 1000 });
     // the target's own configuration back, and the fence on disk again, whatever pg_rewind did
