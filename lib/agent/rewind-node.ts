@@ -9,7 +9,7 @@ import { runCommand } from './run-command.ts';
 import { readPostmasterRunning } from './stopped-state.ts';
 import { isCleanShutdown } from './wal-end.ts';
 import { AgentError, type TAgentContext } from './types.ts';
-import type { TActionResult } from './protocol.ts';
+import { REWIND_TIMEOUT_S, type TActionResult } from './protocol.ts';
 
 // POST /v1/rewind {epoch, host, port, reason} (rejoin after a failover, docs/agent-protocol.md): rewinds
 // the data directory of a node fenced at exactly this epoch, PostgreSQL stopped, onto the timeline of the
@@ -29,8 +29,6 @@ import type { TActionResult } from './protocol.ts';
 //    new timeline only after one; SOURCE_CHECKPOINT_FAILED 409 when it fails: the user needs pg_checkpoint);
 //  - REWIND_FAILED (500) with pg_rewind's output when it fails: a fresh base backup is needed.
 
-/** The longest pg_rewind may run (seconds). */
-export const REWIND_TIMEOUT_S = 600;
 const KEPT_CONFIG = ['postgresql.conf', 'pg_hba.conf', 'pg_ident.conf', 'postgresql.auto.conf'];
 const tail = (s: string, n = 1500) => (s.length > n ? `…${s.slice(-n)}` : s).trim();
 

@@ -17,7 +17,7 @@ import { rewindNode } from './rewind-node.ts';
 import { ZFenceRequest, ZPromoteRequest, ZStandbyRequest, ZUnfenceRequest, ZUpstreamRequest } from './protocol.ts';
 import { DRILL_ID_RE, ZDrillRequest } from './protocol.ts';
 import { createDrillManager } from './drills.ts';
-import { ZFollowRequest, ZResumeRequest, ZRewindRequest } from './protocol.ts';
+import { ZFollowRequest, ZResumeRequest } from './protocol.ts';
 import { AgentError, type TAgentContext } from './types.ts';
 import { AGENT_VERSION } from './version.ts';
 
@@ -137,7 +137,7 @@ export function createAgentServer(config: TAgentConfig, opts: { logger?: Logger 
     },
     '/v1/follow': { POST: async (req) => followNode(context, await parseJson(req, ZFollowRequest)) },
     '/v1/resume': { POST: async (req) => resumeNode(context, await parseJson(req, ZResumeRequest)) },
-    '/v1/rewind': { POST: async (req) => rewindNode(context, await parseJson(req, ZRewindRequest)) },
+    '/v1/rewind': { POST: async (req) => rewindNode(context, await parseJson(req, ZFollowRequest)) },
   };
 
   const server = http.createServer(async (req, res) => {

@@ -1,11 +1,11 @@
 // POST /api/v1/clusters/{name}/members/{member}/rejoin/{id}/approvals {password} (issue 15 item 4): a second
 // operator approves a rejoin request (a person's act: session only, step-up). The requester never approves
 // their own request. Approved, the worker executes it (execute-rejoin.ts).
-import { db, dbNow } from '@/lib/base/db';
-import { audit } from '@/lib/audit/record';
 import type { TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
 import { conflict, forbidden, notFound } from '@/lib/base/errors';
+import { db, dbNow } from '@/lib/base/db';
+import { audit } from '@/lib/audit/record';
 import { rejoinStep, type TRejoinStep } from './request-rejoin';
 import { requireStepUp } from './step-up';
 

@@ -4,12 +4,12 @@
 // member answers as the primary, or when the member already has an open rejoin request. It needs one
 // approval by a second operator (approve-rejoin.ts); the worker executes it (execute-rejoin.ts).
 import { z } from 'zod';
-import { db, dbNow } from '@/lib/base/db';
-import { env } from '@/lib/base/env';
-import { audit } from '@/lib/audit/record';
 import type { TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
 import { AppError, conflict, notFound } from '@/lib/base/errors';
+import { audit } from '@/lib/audit/record';
+import { db, dbNow } from '@/lib/base/db';
+import { env } from '@/lib/base/env';
 import { loadSafetyInput } from '@/lib/safety/load-safety-input';
 import { lockCluster } from './locks';
 import { liveNodeViews } from './rejoin-live';

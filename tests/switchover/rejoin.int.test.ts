@@ -5,7 +5,7 @@
 // with the new rows. The requester cannot approve; the current primary cannot be rejoined (409).
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cliActor } from '@/lib/auth/actor';
 import { createApiToken } from '@/lib/auth/tokens';
 import { AppError } from '@/lib/base/errors';
@@ -18,21 +18,12 @@ import { listRejoins } from '@/lib/promotion/list-rejoins';
 import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { requestRejoin } from '@/lib/promotion/request-rejoin';
 import { POST as rejoinRoute } from '@/app/api/v1/clusters/[name]/members/[member]/rejoin/route';
-import { waitFor, type TPgCluster } from '../support/pg-cluster';
-import { declareContext, makeOperator, PASSWORD, restartAgentWith, runPoller, waitForHealthy, waitForVerdict, writableNodes } from '../support/promotion-support';
+import { waitFor } from '../support/pg-cluster';
+import { makeOperator, PASSWORD, promotionTestSuite, restartAgentWith, waitForHealthy, waitForVerdict, writableNodes } from '../support/promotion-support';
 import { expectStreamsFrom, startSwitchableCluster, timelineOf } from './switchover-support';
 
 const CTX = 'rejoin-ctx';
-const clusters: TPgCluster[] = [];
-let poller: { stop: () => Promise<void> } | undefined;
-beforeAll(async () => {
-  await declareContext(CTX, { failover: 'operator-approved', approvalsRequired: 1 });
-  poller = runPoller();
-});
-afterAll(async () => {
-  await poller?.stop();
-  await Promise.all(clusters.map((c) => c.cleanup()));
-});
+const { clusters } = promotionTestSuite(CTX, { failover: 'operator-approved', approvalsRequired: 1 });
 
 const errorOf = async (p: Promise<unknown>) => {
   try {

@@ -1,8 +1,7 @@
 // The promotion driver for Vakt-agent clusters: the executor's calls to a member's agent
 // (docs/agent-protocol.md: POST /v1/fence, POST /v1/promote, GET /v1/status), through the SSRF-guarded client.
 // The agent's fence and promote are idempotent for the same epoch, so a resumed execution repeats them safely.
-import { REWIND_TIMEOUT_S } from '@/lib/agent/rewind-node';
-import { ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus, type TFinalPosition } from '@/lib/agent/protocol';
+import { REWIND_TIMEOUT_S, ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus, type TFinalPosition } from '@/lib/agent/protocol';
 import { db } from '@/lib/base/db';
 import { agentRequest, AgentHttpError } from '@/lib/base/net/agent-http';
 import { joinUrl } from '@/lib/base/net/join-url';
