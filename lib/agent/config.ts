@@ -50,6 +50,12 @@ export const ZAgentEnv = z.object({
    * WAL with when the agent points it at another node, e.g. `user=replicator passfile=/var/lib/postgresql/.pgpass`
    */
   VAKT_AGENT_REPLICATION_CONNINFO: z.string().min(1).max(1000).optional(),
+  /**
+   * rejoin (POST /v1/rewind): the libpq options, without host and port, pg_rewind's --source-server connects
+   * to the new primary with (a normal connection: dbname and a user with the rewind grants), e.g.
+   * `user=vakt_rewind dbname=postgres passfile=/var/lib/postgresql/.pgpass`; unset -> rewind refused
+   */
+  VAKT_AGENT_REWIND_CONNINFO: z.string().min(1).max(1000).optional(),
   /** connect and statement timeout for status queries */
   VAKT_AGENT_PG_TIMEOUT_MS: ZMs(5_000),
   /** how long pg_promote may wait (seconds, passed to pg_promote(wait_seconds)) */
@@ -80,6 +86,7 @@ export type TAgentConfig = {
   logLevel: (typeof LOG_LEVELS)[number];
   replicationAddress: { host: string; port: number } | null;
   replicationConninfo: string | null;
+  rewindConninfo: string | null;
   pgTimeoutMs: number;
   promoteWaitSeconds: number;
   stopTimeoutSeconds: number;
@@ -177,6 +184,7 @@ export function loadAgentConfig(opts: { env?: Record<string, string | undefined>
     logLevel: e.VAKT_AGENT_LOG_LEVEL,
     replicationAddress: e.VAKT_AGENT_REPLICATION_ADDRESS ?? null,
     replicationConninfo: e.VAKT_AGENT_REPLICATION_CONNINFO ?? null,
+    rewindConninfo: e.VAKT_AGENT_REWIND_CONNINFO ?? null,
     pgTimeoutMs: e.VAKT_AGENT_PG_TIMEOUT_MS,
     promoteWaitSeconds: e.VAKT_AGENT_PROMOTE_WAIT_SECONDS,
     stopTimeoutSeconds: e.VAKT_AGENT_STOP_TIMEOUT_SECONDS,

@@ -309,6 +309,8 @@ export type TDrillState = z.infer<typeof ZDrillState>;
  * Switchover / rejoin (extension): start a node fenced at exactly this epoch as a replica of host:port
  * (primary_conninfo from VAKT_AGENT_REPLICATION_CONNINFO plus host, port and application_name; standby.signal
  * kept; recovery_target_timeline 'latest'). It stays fenced until POST /v1/unfence.
+ * The same body is POST /v1/rewind's (rejoin): pg_rewind a stopped node fenced at exactly this epoch from
+ * the new primary at host:port; it stays fenced and stopped.
  */
 export const ZFollowRequest = z.object({ epoch: z.number().int().min(1), host: z.string().min(1).max(255), port: z.number().int().min(1).max(65535), reason: z.string().min(1).max(500) }).strict();
 /**
@@ -316,3 +318,5 @@ export const ZFollowRequest = z.object({ epoch: z.number().int().min(1), host: z
  * directory still carrying that fence's marker) again as a writable primary, unfenced.
  */
 export const ZResumeRequest = z.object({ epoch: z.number().int().min(1), reason: z.string().min(1).max(500) }).strict();
+/** The longest pg_rewind may run on the agent (seconds); Vakt's HTTP timeout for POST /v1/rewind adds 300 s for the read-only recovery start and stop, and the CHECKPOINT. */
+export const REWIND_TIMEOUT_S = 600;

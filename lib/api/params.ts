@@ -20,4 +20,8 @@ export const ZNameParams = z.object({ name: ZPathParam });
 export const ZSlugParams = z.object({ slug: ZPathParam });
 /** `[id]`: a class or promotion id. */
 export const ZIdParams = z.object({ id: ZPathParam });
+/** `[name]/members/[member]`: a cluster member (rejoin). */
+export const ZMemberParams = z.object({ name: ZPathParam, member: ZPathParam });
+/** `[name]/members/[member]/rejoin/[id]`: a rejoin request of a member. */
+export const ZMemberRequestParams = z.object({ name: ZPathParam, member: ZPathParam, id: ZPathParam });
 

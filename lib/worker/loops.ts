@@ -4,6 +4,7 @@
 import { drillLoop } from '@/lib/drills/drill-loop';
 import { alertLoop } from '@/lib/alerts/loop';
 import { promotionLoop } from '@/lib/promotion/promotion-loop';
+import { rejoinLoop } from '@/lib/promotion/rejoin-loop';
 import { readModelLoop } from '@/lib/readmodel/loop';
 import { pollerLoop } from './poller-loop';
 import type { TWorkerLoopFactory } from './types';
@@ -15,5 +16,6 @@ export function defaultWorkerLoops(): TWorkerLoopFactory[] {
     drillLoop(), // restore drills: the schedule and the executor (lib/drills)
     readModelLoop(), // read model: verdicts, state and live findings for pages and the API, on every input change and once per poll interval
     alertLoop(), // alerts: fire/resolve from the read model under a lease, deliver to receivers with retries
+    rejoinLoop(), // rejoin: approved rejoin requests (pg_rewind through the agent, follow, verify, unfence)
   ];
 }

@@ -77,11 +77,11 @@ export async function startRealCluster(name: string, replicas: number, context: 
  * A promotion test file's lifecycle: declares `context` and runs the real poller before the file's tests;
  * after them stops the poller and cleans up every cluster pushed onto the returned `clusters`.
  */
-export function promotionTestSuite(context: string): { clusters: TPgCluster[] } {
+export function promotionTestSuite(context: string, spec: Record<string, unknown> = {}): { clusters: TPgCluster[] } {
   const clusters: TPgCluster[] = [];
   let poller: { stop: () => Promise<void> } | undefined;
   beforeAll(async () => {
-    await declareContext(context);
+    await declareContext(context, spec);
     poller = runPoller();
   });
   afterAll(async () => {
