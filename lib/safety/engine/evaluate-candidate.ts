@@ -63,6 +63,8 @@ export function clusterChecks(f: TEvaluationFrame): TCheck[] {
   }
 
   if (input.contexts.length === 0) out.push(reasons.noContexts());
+  const notAccepted = input.contexts.filter((c) => c.notAccepted);
+  if (notAccepted.length > 0) out.push(reasons.declarationNotAccepted(notAccepted.map((c) => c.slug)));
   if (policy.manual.length > 0) out.push(reasons.failoverManual(policy.manual.map((c) => c.slug)));
   if (policy.operatorApproved.length > 0) {
     const n = Math.max(...policy.operatorApproved.map((c) => c.approvalsRequired));

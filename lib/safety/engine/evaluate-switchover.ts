@@ -34,6 +34,8 @@ function sharedChecks(f: TEvaluationFrame, primary: string | null): TCheck[] {
   const po = f.primaryMember?.observation ?? null;
   if (!primary || !answeredNow(po, nowMs, config) || po!.role !== 'primary' || po!.fencing?.fenced) out.push(reasons.switchoverPrimaryNotHealthy(view.primaryNode, view.state));
   if (input.contexts.length === 0) out.push(reasons.noContexts());
+  const notAccepted = input.contexts.filter((c) => c.notAccepted);
+  if (notAccepted.length > 0) out.push(reasons.declarationNotAccepted(notAccepted.map((c) => c.slug)));
   if (policy.manual.length > 0) out.push(reasons.failoverManual(policy.manual.map((c) => c.slug)));
   if (policy.operatorApproved.length > 0) {
     out.push(reasons.operatorApproval(policy.operatorApproved.map((c) => c.slug), Math.max(...policy.operatorApproved.map((c) => c.approvalsRequired))));
