@@ -9,6 +9,7 @@ import { ZRegisterClusterInput } from '@/lib/registry/register-cluster';
 import { ZUpdateClusterInput } from '@/lib/registry/update-cluster';
 import { ZDrillHostBody, ZExternalDrillResult, ZListDrillsQuery, ZRequestDrillBody } from '@/lib/drills/schemas';
 import { ZTeamName } from '@/lib/registry/teams';
+import { ZReviewBody } from '@/lib/registry/lifecycle-review';
 import { ZClusterKind } from '@/lib/pg';
 import { ZIdParams, ZNameParams, ZSlugParams } from './params';
 
@@ -78,7 +79,7 @@ registerOpenApiPath('/api/v1/contexts/{slug}/declaration', 'put', {
   role: 'service-owner',
   params: [slug, { name: 'If-Match', in: 'header', description: 'the version this edit starts from, e.g. "3" (must agree with baseVersion when both are given)' }],
   requestBody: { schema: { oneOf: [toSchema(ZDeclarationFile), toSchema(ZDeclarationUpdate)] }, contentTypes: ['application/json', 'application/yaml', 'text/yaml'] },
-  response: z.object({ version: z.number().int(), created: z.boolean(), findings: z.array(ZFinding) }),
+  response: z.object({ version: z.number().int(), created: z.boolean(), status: z.enum(['proposed', 'accepted', 'rejected', 'superseded']), findings: z.array(ZFinding) }),
 });
 registerOpenApiPath('/api/v1/contexts/{slug}/declarations', 'get', {
   summary: 'Declaration history, newest first, each version with its diff to the previous one',
@@ -86,6 +87,15 @@ registerOpenApiPath('/api/v1/contexts/{slug}/declarations', 'get', {
   params: [slug],
   response: z.object({ slug: z.string(), currentVersion: z.number().int(), versions: z.array(z.object({ version: z.number().int(), spec: ZDeclarationSpec, authorLabel: z.string(), reason: z.string().nullable(), createdAt: z.string(), diff: z.array(ZSpecChange) })) }),
 });
+for (const action of ['accept', 'reject'] as const) {
+  registerOpenApiPath(`/api/v1/contexts/{slug}/declarations/{version}/${action}`, 'post', {
+    summary: action === 'accept' ? 'Accept the pending proposal (it binds from now on). 409 when the version is not pending.' : 'Reject the pending proposal with a reason (422 without one). 409 when the version is not pending.',
+    role: 'admin',
+    params: [slug, { name: 'version', in: 'path', description: 'the version number of the pending proposal' }],
+    requestBody: { schema: ZReviewBody },
+    response: z.object({ slug: z.string(), version: z.number().int(), status: z.enum(['accepted', 'rejected']), currentVersion: z.number().int() }),
+  });
+}
 registerOpenApiPath('/api/v1/contexts/{slug}/findings', 'get', { summary: 'Static lint and live compliance findings', role: 'viewer', params: [slug], response: z.object({ findings: z.array(ZFinding) }) });
 registerOpenApiPath('/api/v1/clusters', 'get', {
   summary: "Clusters with members and state (the safety engine's cluster state, from the read model the worker keeps), one page of compact items",
