@@ -1,13 +1,13 @@
 // Admin decisions of the declaration lifecycle (docs/api.md "Declaration lifecycle"): accept or
 // reject the pending proposal, and mark a team or a context auto-accepted. Each is audited in the
 // same transaction; moving currentVersion / pendingVersion fires the read model's recompute.
-import { z } from 'zod';
-import { db } from '@/lib/base/db';
-import { audit } from '@/lib/audit/record';
-import type { TActor } from '@/lib/auth/actor';
-import { requireRole } from '@/lib/auth/session';
-import { AppError, conflict, notFound } from '@/lib/base/errors';
 import { reviewOutcome } from './lifecycle-transitions';
+import { AppError, conflict, notFound } from '@/lib/base/errors';
+import { requireRole } from '@/lib/auth/session';
+import type { TActor } from '@/lib/auth/actor';
+import { audit } from '@/lib/audit/record';
+import { db } from '@/lib/base/db';
+import { z } from 'zod';
 
 /** Body of POST …/declarations/{version}/accept (reason optional) and …/reject (reason required; checked by the use case so the 422 names it). */
 export const ZReviewBody = z.strictObject({ reason: z.string().max(2000, 'at most 2000 characters').optional() });
