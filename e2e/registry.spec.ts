@@ -20,9 +20,10 @@ test('a service owner fixes a field error and sees the new version with its find
   await retention.fill('21');
   await page.getByRole('button', { name: 'Save new version' }).click();
   await page.waitForURL(new RegExp(`/contexts/${CONTEXT}$`));
-  await expect(page.getByTestId('current-version')).toHaveText(String(before + 1));
-  await expect(page.getByRole('heading', { name: /findings/i })).toBeVisible();
-  await expect(page.getByText('shorter retention (e2e)').first()).toBeVisible();
+  // an owner's save is a proposal (docs/api.md "Declaration lifecycle"): the accepted version stays
+  await expect(page.getByTestId('current-version')).toHaveText(String(before));
+  await expect(page.getByTestId('pending-proposal')).toContainText('shorter retention (e2e)');
+  await expect(page.getByRole('heading', { name: /findings/i }).first()).toBeVisible();
 });
 
 test('a viewer sees no edit controls and the server refuses the change', async ({ page, context, baseURL }) => {

@@ -11,6 +11,7 @@ const USAGE = `usage: npm run vakt -- <command>
   token revoke NAME
   apply -f FILE                                    (recovery.yaml or .json; same validation as the API)
   audit verify                                     (non-zero exit naming the first bad row)
+  auto-accept (--team T | --context SLUG) on|off   (owners' declaration saves accepted at once, or proposed for review)
   seed-demo                                        (demo sites, teams, contexts and users; idempotent)
   drill CLUSTER [--backup LABEL] [--target-time T] [--timeout 30m]
                                                    (a restore drill, waited for; exit 0 succeeded, 1 failed, 2 timed out or refused)
@@ -89,6 +90,15 @@ async function main(argv: string[]): Promise<number> {
     const r = await putDeclaration({ actor, slug: input.context, input: parsePutDeclarationInput(input) });
     for (const f of r.findings) console.error(`${f.severity.padEnd(7)} ${f.code}${f.field ? ` (${f.field})` : ''}: ${f.message}`);
     out({ ok: true, context: input.context, version: r.version, created: r.created, findings: r.findings });
+    return 0;
+  }
+  if (cmd === 'auto-accept') {
+    const { values, positionals } = args([sub, ...rest].filter((x) => x !== undefined), { team: { type: 'string' }, context: { type: 'string' } });
+    const mode = positionals[0];
+    if ((mode !== 'on' && mode !== 'off') || !!values.team === !!values.context) throw new UsageError('auto-accept (--team T | --context SLUG) on|off');
+    const { setAutoAccept } = await import('@/lib/registry/lifecycle-review');
+    const r = await setAutoAccept({ actor, target: values.team ? { team: String(values.team) } : { context: String(values.context) }, on: mode === 'on' });
+    out({ ok: true, ...r });
     return 0;
   }
   if (cmd === 'audit' && sub === 'verify') {

@@ -19,6 +19,14 @@ export function VersionHistory({ versions, currentVersion, now, openLatest = fal
                     {' '}
                     <span className="badge info">current</span>
                   </>
+                )}
+                {v.status !== 'accepted' && (
+                  <>
+                    {' '}
+                    <span className={`badge ${v.status === 'rejected' ? 'error' : v.status === 'proposed' ? 'warn' : 'muted'}`} data-testid={`status-${v.version}`}>
+                      {v.status}
+                    </span>
+                  </>
                 )}{' '}
                 <span className="muted">
                   by {v.authorLabel}, <TimeAgo date={v.createdAt} now={now} />
@@ -29,6 +37,11 @@ export function VersionHistory({ versions, currentVersion, now, openLatest = fal
               </span>
             </div>
             <p className="flush">{v.reason ? v.reason : <span className="muted">No reason given.</span>}</p>
+            {v.decisionReason && (
+              <p className="flush small">
+                {v.status} by {v.decidedByLabel}: {v.decisionReason}
+              </p>
+            )}
             {!first && (
               <details open={openLatest && i === 0}>
                 <summary>

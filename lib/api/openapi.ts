@@ -11,8 +11,10 @@ import { ZRegisterClusterInput } from '@/lib/registry/register-cluster';
 import { ZUpdateClusterInput } from '@/lib/registry/update-cluster';
 import { ZDrillHostBody, ZExternalDrillResult, ZListDrillsQuery, ZRequestDrillBody } from '@/lib/drills/schemas';
 import { ZTeamName } from '@/lib/registry/teams';
+import { ZReviewBody } from '@/lib/registry/lifecycle-review';
 import { ZClusterKind } from '@/lib/pg';
-import { ZIdParams, ZNameParams, ZSlugParams } from './params';
+import { ZIdParams, ZMemberRequestParams, ZNameParams, ZSlugParams } from './params';
+import { ZRejoinBody } from '@/lib/promotion/request-rejoin';
 
 // The OpenAPI 3.1 document served at /api/v1/openapi.json, built from the same zod schemas the
 // handlers validate with. Other modules add their operations with registerOpenApiPath().
@@ -94,7 +96,7 @@ registerOpenApiPath('/api/v1/contexts/{slug}/declaration', 'put', {
   requestBody: { schema: { oneOf: [ref('DeclarationFile'), toSchema(ZDeclarationUpdate)] }, contentTypes: ['application/json', 'application/yaml', 'text/yaml'] },
   response: {
     oneOf: [
-      { type: 'object', required: ['version', 'created', 'findings'], properties: { version: { type: 'integer' }, created: { type: 'boolean' }, findings: findingList } },
+      { type: 'object', required: ['version', 'created', 'status', 'findings'], properties: { version: { type: 'integer' }, created: { type: 'boolean' }, status: { enum: ['proposed', 'accepted'], description: 'proposed: waits for an admin (verdicts use the stricter of accepted and proposed); accepted: binds now' }, findings: findingList } },
       {
         type: 'object',
         description: 'the plan (dryRun=true)',
@@ -110,6 +112,17 @@ registerOpenApiPath('/api/v1/contexts/{slug}/declarations', 'get', {
   params: [slug],
   response: z.object({ slug: z.string(), currentVersion: z.number().int(), versions: z.array(z.object({ version: z.number().int(), spec: ZDeclarationSpec, authorLabel: z.string(), reason: z.string().nullable(), createdAt: z.string(), diff: z.array(ZSpecChange) })) }),
 });
+for (const action of ['accept', 'reject'] as const) {
+  registerOpenApiPath(`/api/v1/contexts/{slug}/declarations/{version}/${action}`, 'post', {
+    operationId: action === 'accept' ? 'acceptDeclaration' : 'rejectDeclaration',
+    conflict: true,
+    summary: action === 'accept' ? 'Accept the pending proposal (it binds from now on). 409 when the version is not pending.' : 'Reject the pending proposal with a reason (422 without one). 409 when the version is not pending.',
+    role: 'admin',
+    params: [slug, { name: 'version', in: 'path', description: 'the version number of the pending proposal' }],
+    requestBody: { schema: ZReviewBody },
+    response: z.object({ slug: z.string(), version: z.number().int(), status: z.enum(['accepted', 'rejected']), currentVersion: z.number().int() }),
+  });
+}
 registerOpenApiPath('/api/v1/contexts/{slug}/findings', 'get', { operationId: 'getContextFindings', summary: 'Static lint and live compliance findings', role: 'viewer', params: [slug], response: { type: 'object', required: ['findings'], properties: { findings: findingList } } });
 registerOpenApiPath('/api/v1/clusters', 'get', {
   operationId: 'listClusters', summary: "Clusters with members and state (the safety engine's cluster state, from the read model the worker keeps), one page of compact items",
@@ -183,6 +196,10 @@ registerOpenApiPath('/api/v1/clusters/{name}/drill-host', 'delete', { operationI
 registerOpenApiPath('/api/v1/drills', 'get', { operationId: 'listDrills', summary: 'Restore drills, newest first', role: 'viewer', params: paramsOf(ZListDrillsQuery, 'query') });
 registerOpenApiPath('/api/v1/drills/{id}', 'get', { operationId: 'getDrill', summary: 'A restore drill with its steps and checks', role: 'viewer', params: [idParam] });
 registerOpenApiPath('/api/v1/drills/results', 'post', { operationId: 'recordExternalDrillResult', status: '201', summary: "An external drill runner's result (201 {id, status}; stored as external)", role: 'operator', requestBody: { schema: ZExternalDrillResult } });
+const [, memberParam, requestIdParam] = paramsOf(ZMemberRequestParams, 'path', { member: 'member name', id: 'rejoin request id' });
+registerOpenApiPath('/api/v1/clusters/{name}/members/{member}/rejoin', 'get', { operationId: 'listRejoins', summary: "The member's rejoin requests with every step and its output", role: 'viewer', params: [nameParam, memberParam] });
+registerOpenApiPath('/api/v1/clusters/{name}/members/{member}/rejoin', 'post', { operationId: 'requestRejoin', conflict: true, status: '201', summary: 'Request the rejoin of a fenced old primary or a replica left on an old timeline (pg_rewind, then a replica of the current primary); needs one approval by a second operator; 409 when the member answers as a primary or the cluster has no single primary', role: 'operator', params: [nameParam, memberParam], requestBody: { schema: ZRejoinBody } });
+registerOpenApiPath('/api/v1/clusters/{name}/members/{member}/rejoin/{id}/approvals', 'post', { operationId: 'approveRejoin', conflict: true, status: '201', summary: 'Approve a rejoin request (session only, password re-entry; never the requester)', role: 'operator', params: [nameParam, memberParam, requestIdParam], requestBody: { schema: z.strictObject({ password: z.string().max(200).optional() }) } });
 registerOpenApiPath('/api/v1/clusters/{name}/switchovers', 'post', { operationId: 'requestSwitchover', conflict: true, status: '201', summary: 'Request a planned switchover (a promotion request of kind switchover, approved through /api/v1/promotions/{id}/approvals)', role: 'operator', params: [nameParam], requestBody: { schema: ZRequestSwitchoverBody } });
 registerOpenApiPath('/api/v1/clusters/{name}/maintenance', 'put', { operationId: 'setMaintenance', conflict: true, summary: 'Maintenance mode: automatic failover paused until `until` (Patroni: pause set); audited', role: 'operator', params: [nameParam], requestBody: { schema: ZMaintenanceBody } });
 registerOpenApiPath('/api/v1/clusters/{name}/maintenance', 'delete', { operationId: 'endMaintenance', conflict: true, summary: 'Lift maintenance mode now ({reason?}, audited)', role: 'operator', params: [nameParam], requestBody: { schema: ZEndMaintenanceBody } });

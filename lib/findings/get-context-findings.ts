@@ -46,12 +46,10 @@ export function lintDeclarationVersion(declarationId: string | null, spec: unkno
  * `live`: the read model's stored ones). 404 when the context does not exist.
  */
 export async function getContextFindings(slug: string, catalog?: TClassCatalog, live?: (contextId: string) => Promise<TFinding[]>): Promise<TFinding[]> {
-  const ctx = await db.boundedContext.findUnique({
-    where: { slug },
-    include: { declarations: { orderBy: { version: 'desc' }, take: 1 } },
-  });
+  const ctx = await db.boundedContext.findUnique({ where: { slug }, select: { id: true, currentVersion: true } });
   if (!ctx) throw notFound(`context ${slug}`);
-  const current = ctx.declarations.find((d) => d.version === ctx.currentVersion) ?? null;
+  // the accepted version (a pending proposal's lint is shown at review: lib/registry/lifecycle-read.ts)
+  const current = ctx.currentVersion > 0 ? await db.declaration.findUnique({ where: { contextId_version: { contextId: ctx.id, version: ctx.currentVersion } }, select: { spec: true } }) : null;
   const lint = lintStoredSpec(current?.spec ?? null, catalog ?? (await getClassCatalog()));
   return sortFindings([...lint, ...(await (live ? live(ctx.id) : loadLiveFindings(slug)))]);
 }

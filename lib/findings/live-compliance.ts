@@ -5,7 +5,7 @@ import { sortFindings, type TFinding, type TFindingSeverity } from '@/lib/findin
 import { toMs } from '@/lib/pg';
 import { estimateRestore } from '@/lib/readiness/restore-estimate';
 import { backupState, evaluateTrust, type TBackupState } from './backup-state';
-import type { TLiveCluster, TLiveFindingsInput, TLiveMember } from './live-types';
+import { crossSiteReplicaRequired, type TLiveCluster, type TLiveFindingsInput, type TLiveMember } from './live-types';
 import { POLICY_FIELDS, policyDifferences, type TPolicyField } from './cluster-policy';
 
 const DEFAULTS = { staleAfterSeconds: 15, storageRiskPercent: 85 };
@@ -98,7 +98,7 @@ function checkTopology(c: TCtx, cl: TLiveCluster, primary: TLiveMember | null, r
   } else if (!cl.members.some((m) => m.role === 'replica')) {
     add(c, 'SINGLE_INSTANCE', 'error', `No member of ${cl.name} is currently a replica: ${c.input.context.slug} is served by a single instance.`, 'spec.replication.local');
   }
-  if (spec.crossSite === 'required') {
+  if (crossSiteReplicaRequired(c.input)) {
     const primarySite = primary?.site ?? null;
     const crossSite = replicas.filter((r) => primarySite !== null && r.site !== primarySite);
     if (crossSite.length === 0) {

@@ -125,8 +125,13 @@ export interface TLiveFindingsInput {
   context: { slug: string };
   /** The effective declaration spec (docs/findings.md; the schema is ZDeclarationSpec). */
   spec: TDeclarationSpec;
+  /** a cross-site replica must exist (default: `spec.crossSite === 'required'`; while a proposal is pending, either version's `required`) */
+  crossSiteReplicaRequired?: boolean;
   bounds: { rpoBoundSeconds: number | null; rtoBoundSeconds: number | null };
   clusters: TLiveCluster[];
   config?: { staleAfterSeconds?: number; storageRiskPercent?: number };
   now: Date | number;
 }
+
+/** Whether a cross-site replica must exist for this input (see `crossSiteReplicaRequired`). */
+export const crossSiteReplicaRequired = (input: Pick<TLiveFindingsInput, 'spec' | 'crossSiteReplicaRequired'>): boolean => input.crossSiteReplicaRequired ?? input.spec.crossSite === 'required';

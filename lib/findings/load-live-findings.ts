@@ -3,7 +3,7 @@ import { env } from '@/lib/base/env';
 import { logger } from '@/lib/base/log';
 import { clusterKindFromDb, type TNodeRole, type TNodeStatus } from '@/lib/pg';
 import { patroniPaused } from '@/lib/telemetry/patroni-pause';
-import { ZDeclarationSpec, type TDeclarationSpec } from '@/lib/registry/declaration-schema';
+import { boundsOf, loadBindings } from '@/lib/registry/lifecycle-load';
 import { evaluateLiveCompliance } from '@/lib/findings/live-compliance';
 import type { TLiveCluster, TLiveDrill, TLiveFindingsInput, TLiveMember } from '@/lib/findings/live-types';
 import type { TAgentStatus } from '@/lib/agent/protocol';
@@ -15,11 +15,6 @@ import type { TFinding } from '@/lib/findings/types';
 // lib/findings/get-context-findings.ts calls; the read model's worker evaluates batches).
 
 type TPatroniPayload = { cluster?: { pause?: boolean; members?: { host?: string; port?: number }[] }; patroni?: { pause?: boolean } };
-
-const parseSpec = (spec: unknown): TDeclarationSpec | null => {
-  const parsed = ZDeclarationSpec.safeParse(spec);
-  return parsed.success ? parsed.data : null;
-};
 
 const normHost = (h: string) => {
   const x = h.replace(/^\[|\]$/g, '').toLowerCase();
@@ -103,7 +98,7 @@ const holdingInclude = {
   cluster: {
     include: {
       members: { include: { site: true, observation: true }, orderBy: { name: 'asc' as const } },
-      contexts: { include: { context: { select: { id: true, slug: true, currentVersion: true } } } },
+      contexts: { include: { context: { select: { id: true, slug: true } } } },
       drills: { orderBy: { createdAt: 'desc' as const }, take: 20 },
     },
   },
@@ -132,19 +127,17 @@ const liveDrill = (d: TDrillRow): TLiveDrill => ({
 export async function gatherLiveInputsBatch(where: { ids?: string[]; slugs?: string[] }, now: Date = new Date()): Promise<Map<string, TLiveFindingsInput | null>> {
   const ctxs = await db.boundedContext.findMany({
     where: where.ids ? { id: { in: where.ids } } : { slug: { in: where.slugs ?? [] } },
-    select: { id: true, slug: true, currentVersion: true },
+    select: { id: true, slug: true },
   });
   const out = new Map<string, TLiveFindingsInput | null>();
   if (!ctxs.length) return out;
   const holdings = await db.clusterContext.findMany({ where: { contextId: { in: ctxs.map((c) => c.id) } }, include: holdingInclude });
-  // every current declaration needed: the contexts' own and those of the other contexts on their clusters
-  const versions = new Map<string, number>(ctxs.map((c) => [c.id, c.currentVersion]));
-  for (const h of holdings) for (const oc of h.cluster.contexts) versions.set(oc.context.id, oc.context.currentVersion);
-  const wanted = [...versions].filter(([, v]) => v > 0).map(([contextId, version]) => ({ contextId, version }));
-  const decls = wanted.length ? await db.declaration.findMany({ where: { OR: wanted }, select: { contextId: true, spec: true } }) : [];
-  const specOf = new Map(decls.map((d) => [d.contextId, parseSpec(d.spec)]));
+  // every binding declaration needed (lib/registry/lifecycle-load.ts): the contexts' own and those of the other contexts on their clusters
+  const contextIds = [...ctxs.map((c) => c.id), ...holdings.flatMap((h) => h.cluster.contexts.map((oc) => oc.context.id))];
   const classes = await db.recoveryClass.findMany();
-  const bound = (kind: 'RPO' | 'RTO', name: string) => classes.find((c) => c.kind === kind && c.name === name)?.boundSeconds ?? null;
+  const bindings = await loadBindings(db, contextIds, boundsOf(classes));
+  const specOf = new Map([...bindings].map(([id, b]) => [id, b.spec]));
+  const bound = boundsOf(classes);
   let dbUrl: string | null = null;
   try {
     dbUrl = databaseUrl();
@@ -187,6 +180,7 @@ export async function gatherLiveInputsBatch(where: { ids?: string[]; slugs?: str
     out.set(ctx.id, {
       context: { slug: ctx.slug },
       spec,
+      crossSiteReplicaRequired: bindings.get(ctx.id)?.crossSiteReplicaRequired ?? spec.crossSite === 'required',
       bounds: { rpoBoundSeconds: bound('RPO', spec.rpoClass), rtoBoundSeconds: bound('RTO', spec.rtoClass) },
       clusters,
       config: { staleAfterSeconds: e.VAKT_STALE_AFTER_MS / 1000, storageRiskPercent: e.VAKT_STORAGE_RISK_PERCENT },

@@ -7,7 +7,7 @@
 import { toMs } from '@/lib/pg';
 import type { TSafetyReport } from '@/lib/safety/engine';
 import { backupState, evaluateTrust, type TBackupState, type TTrust } from '@/lib/findings/backup-state';
-import type { TLiveCluster, TLiveFindingsInput } from '@/lib/findings/live-types';
+import { crossSiteReplicaRequired, type TLiveCluster, type TLiveFindingsInput } from '@/lib/findings/live-types';
 import { estimateRestore, type TRestoreEstimate } from './restore-estimate';
 import { scenarioLosses, type TScenario } from './scenarios';
 
@@ -148,19 +148,20 @@ function clusterReadiness(input: TLiveFindingsInput, cl: TLiveCluster, report: T
     contexts: others,
   };
 
+  const replicaRequired = crossSiteReplicaRequired(input);
   const cross = (report?.candidates ?? []).filter((c) => c.crossSite);
   const verdicts = cross.map((c) => c.verdict);
   const crossStatus: TAnswerStatus = !report
     ? 'unknown'
     : !cross.length
-      ? spec.crossSite === 'required' ? 'bad' : 'ok'
-      : verdicts.some((v) => v !== 'BLOCKED') ? 'ok' : spec.crossSite === 'required' ? 'bad' : 'warn';
+      ? replicaRequired ? 'bad' : 'ok'
+      : verdicts.some((v) => v !== 'BLOCKED') ? 'ok' : replicaRequired ? 'bad' : 'warn';
   const crossSite: TClusterReadiness['crossSite'] = {
     status: crossStatus,
     summary: !report
       ? "Unknown: the cluster's engine report is not computed or stale."
       : !cross.length
-        ? `No cross-site candidate on ${cl.name}${spec.crossSite === 'required' ? ', though cross-site is required' : ''}.`
+        ? `No cross-site candidate on ${cl.name}${replicaRequired ? ', though cross-site is required' : ''}.`
         : cross.map((c) => `${c.node} (${c.site}): ${c.verdict === 'GATED' ? `operator-gated, ${c.approvalsRequired} approval(s)` : c.verdict === 'MANUAL' ? 'manual (runbook)' : c.verdict === 'SAFE' ? 'safe' : `blocked (${c.reasons.filter((r) => r.effect === 'block').map((r) => r.code).join(', ')})`}`).join('; ') + '.',
     source: `the engine's report of ${cl.name}${report ? ` at ${report.evaluatedAt}` : ''}`,
     candidates: cross.map((c) => ({ node: c.node, site: c.site, verdict: c.verdict, approvalsRequired: c.approvalsRequired, reasons: c.reasons.map((r) => r.code) })),

@@ -144,6 +144,10 @@ export type TDeclarationVersion = {
   createdAt: Date;
   /** changes from the previous version (for version 1: every field, from nothing) */
   diff: TSpecChange[];
+  /** lifecycle: proposed | accepted | rejected | superseded, and who decided why */
+  status: string;
+  decidedByLabel: string | null;
+  decisionReason: string | null;
 };
 
 /** Every version of a context's declaration, newest first, each with its diff to the previous one. */
@@ -157,6 +161,9 @@ export async function getDeclarationHistory(slug: string): Promise<{ slug: strin
     reason: d.reason,
     createdAt: d.createdAt,
     diff: diffSpecs(i > 0 ? ctx.declarations[i - 1].spec : {}, d.spec),
+    status: d.status,
+    decidedByLabel: d.decidedByLabel,
+    decisionReason: d.decisionReason,
   }));
   return { slug: ctx.slug, currentVersion: ctx.currentVersion, versions: versions.reverse() };
 }

@@ -6,6 +6,7 @@ import { AppError } from '@/lib/base/errors';
 import { listAudit } from '@/lib/audit/list-audit';
 import { verifyAuditChain } from '@/lib/audit/verify';
 import { createTeam } from './teams';
+import { setAutoAccept } from './lifecycle-review';
 import { putDeclaration, type TPutDeclarationInput } from './put-declaration';
 import { getContext, getDeclarationHistory, listContexts } from './contexts';
 import { getContextFindings } from '../findings/get-context-findings';
@@ -38,6 +39,9 @@ let slug: string;
 beforeAll(async () => {
   team = `team-${sfx()}`;
   await createTeam({ actor: admin, name: team });
+  // these tests are about saving (versions, concurrency, validation): the team's owners' saves are
+  // accepted at once, as before the lifecycle (tests/registry/declaration-lifecycle.int.test.ts covers proposals)
+  await setAutoAccept({ actor: admin, target: { team }, on: true });
   slug = `ctx-${sfx()}`;
 });
 afterAll(async () => {
@@ -77,6 +81,7 @@ describe('putDeclaration', () => {
 
     const v2 = await putDeclaration({ actor: owner(team), slug, ifMatch: '"1"', input: { spec: { ...spec, rpoClass: 'RPO-2', acceptedCrossSiteDataLossSeconds: undefined }, reason: 'looser' } });
     expect(v2.version).toBe(2);
+    expect(v2.status).toBe('accepted');
     expect(v2.findings.map((f) => f.code)).toContain('ACCEPTED_LOSS_MISSING');
     const hist = await getDeclarationHistory(slug);
     expect(hist.versions.map((v) => v.version)).toEqual([2, 1]);

@@ -12,8 +12,9 @@ import { diffSpecs } from './diff-declarations';
 import { loadLiveFindings } from '../findings/load-live-findings';
 import { lintDeclaration } from '../findings/lint-declaration';
 import { insertTeam } from './teams';
+import { saveOutcome, type TDeclarationStatus } from './lifecycle-transitions';
 
-export type TPutDeclarationResult = { version: number; created: boolean; findings: TFinding[] };
+export type TPutDeclarationResult = { version: number; created: boolean; status: TDeclarationStatus; findings: TFinding[] };
 
 /** What a caller sends: a full declaration file (apiVersion/kind/context/...) or `{spec, baseVersion?, reason?, name?, team?}`. */
 export type TPutDeclarationInput = z.input<typeof ZDeclarationFile> | z.input<typeof ZDeclarationUpdate>;
@@ -75,8 +76,10 @@ function validation(issues: Parameters<typeof declarationFieldErrors>[0]): AppEr
  * - input: a full declaration file object (apiVersion/kind/context/...) or `{spec, baseVersion?, reason?, name?, team?}`;
  * - the path slug must equal `context` when given (else 422);
  * - `baseVersion` and `If-Match` must agree when both are given (else 422: the request contradicts itself);
- *   an expected version other than the current one -> 409 CONFLICT `{currentVersion}`;
- * - a spec identical to the current one creates no version (created:false, no audit row);
+ *   an expected version other than the accepted one or the pending proposal -> 409 CONFLICT `{currentVersion, pendingVersion}`;
+ * - lifecycle: an admin's save (or an owner's on an auto-accepted team or context) is `accepted` at once,
+ *   any other is `proposed` and supersedes the pending proposal; a spec identical to the head (the
+ *   pending proposal, else the accepted version) creates no version (created:false, no audit row);
  * - a new version never overwrites: one Declaration row per version, and the context's
  *   currentVersion moves by compare-and-set, so of two concurrent saves on one base only one wins;
  * - a missing context is created by an admin (with its team if missing); anyone else gets 404.
@@ -111,8 +114,10 @@ export async function putDeclaration(opts: { actor: TActor; slug: string; input:
         createdContext = true;
       }
       if (!canWriteContext(actor, ctx.team.name)) throw forbidden(`only members of team ${ctx.team.name} (or an admin) may change context ${slug}`);
-      if (expected !== undefined && expected !== ctx.currentVersion) {
-        throw conflict(`context ${slug} is at version ${ctx.currentVersion}, but this change starts from version ${expected}: reload, re-apply your change and save again`, { currentVersion: ctx.currentVersion });
+      // a change starts from the accepted version or from the pending proposal; anything older is outdated
+      if (expected !== undefined && expected !== ctx.currentVersion && expected !== ctx.pendingVersion) {
+        const pending = ctx.pendingVersion === null ? '' : ` (pending proposal: version ${ctx.pendingVersion})`;
+        throw conflict(`context ${slug} is at version ${ctx.currentVersion}${pending}, but this change starts from version ${expected}: reload, re-apply your change and save again`, { currentVersion: ctx.currentVersion, pendingVersion: ctx.pendingVersion });
       }
 
       // metadata: name and owner team
@@ -132,28 +137,39 @@ export async function putDeclaration(opts: { actor: TActor; slug: string; input:
         await audit(tx, { actor, action: 'context.updated', targetType: 'context', targetId: slug, before: { name: ctx.name, team: ctx.team.name }, after: { name: meta.name ?? ctx.name, team: input.team ?? ctx.team.name } });
       }
 
-      const current = ctx.currentVersion > 0 ? await tx.declaration.findUnique({ where: { contextId_version: { contextId: ctx.id, version: ctx.currentVersion } } }) : null;
-      if (current && canonicalJson(current.spec) === canonicalJson(spec)) return { version: ctx.currentVersion, created: false };
+      // the head: what a new version is compared with (the pending proposal, else the accepted version)
+      const headVersion = ctx.pendingVersion ?? ctx.currentVersion;
+      const current = headVersion > 0 ? await tx.declaration.findUnique({ where: { contextId_version: { contextId: ctx.id, version: headVersion } } }) : null;
+      const acceptsAtOnce = actor.role === 'admin' || ctx.autoAccept || ctx.team.autoAccept;
+      const outcome = saveOutcome({ acceptsAtOnce, pendingVersion: ctx.pendingVersion, identicalToHead: !!current && canonicalJson(current.spec) === canonicalJson(spec) });
+      if (!outcome.create) return { version: headVersion, created: false, status: (current?.status ?? 'accepted') as TDeclarationStatus };
 
-      const next = ctx.currentVersion + 1;
-      // compare-and-set: only one of two concurrent saves on the same version moves the pointer
-      const cas = await tx.boundedContext.updateMany({ where: { id: ctx.id, currentVersion: ctx.currentVersion }, data: { currentVersion: next } });
+      const next = ctx.latestVersion + 1;
+      // compare-and-set: only one of two concurrent saves on the same version moves the pointers, and a
+      // save never lands on an acceptance or rejection that happened meanwhile
+      const cas = await tx.boundedContext.updateMany({
+        where: { id: ctx.id, latestVersion: ctx.latestVersion, currentVersion: ctx.currentVersion, pendingVersion: ctx.pendingVersion },
+        data: outcome.status === 'accepted' ? { latestVersion: next, currentVersion: next, pendingVersion: null } : { latestVersion: next, pendingVersion: next },
+      });
       if (cas.count !== 1) {
-        const now = await tx.boundedContext.findUnique({ where: { id: ctx.id }, select: { currentVersion: true } });
-        throw conflict(`context ${slug} was changed by someone else while you saved (now version ${now?.currentVersion}): reload and save again`, { currentVersion: now?.currentVersion });
+        const now = await tx.boundedContext.findUnique({ where: { id: ctx.id }, select: { currentVersion: true, pendingVersion: true } });
+        throw conflict(`context ${slug} was changed by someone else while you saved (now version ${now?.currentVersion}): reload and save again`, { currentVersion: now?.currentVersion, pendingVersion: now?.pendingVersion });
+      }
+      if (outcome.supersedes !== null) {
+        await tx.declaration.update({ where: { contextId_version: { contextId: ctx.id, version: outcome.supersedes } }, data: { status: 'superseded', decidedByLabel: actor.label, decidedAt: new Date() } });
       }
       await tx.declaration.create({
-        data: { contextId: ctx.id, version: next, spec: spec as object, authorId: actor.id, authorLabel: actor.label, reason },
+        data: { contextId: ctx.id, version: next, spec: spec as object, authorId: actor.id, authorLabel: actor.label, reason, status: outcome.status },
       });
       await audit(tx, {
         actor,
-        action: 'declaration.created',
+        action: outcome.status === 'accepted' ? 'declaration.created' : 'declaration.proposed',
         targetType: 'context',
         targetId: slug,
         before: current ? { version: current.version, spec: current.spec } : null,
-        after: { version: next, spec, reason, changes: current ? diffSpecs(current.spec, spec).map((c) => c.path) : undefined },
+        after: { version: next, status: outcome.status, supersedes: outcome.supersedes ?? undefined, spec, reason, changes: current ? diffSpecs(current.spec, spec).map((c) => c.path) : undefined },
       });
-      return { version: next, created: true };
+      return { version: next, created: true, status: outcome.status as TDeclarationStatus };
     });
   const lostRace = (e: unknown) => {
     const code = (e as { code?: string })?.code;

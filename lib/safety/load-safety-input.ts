@@ -11,6 +11,7 @@ import { env } from '@/lib/base/env';
 import { notFound } from '@/lib/base/errors';
 import { clusterKindFromDb, type TClusterKind } from '@/lib/pg';
 import { evaluateCluster, type TContextPolicy, type TMemberInput, type TSafetyInput, type TSafetyReport } from '@/lib/safety/engine';
+import { boundsOf, loadBindings } from '@/lib/registry/lifecycle-load';
 import { contextPolicy } from './context-policy';
 import { expectedPrimaryHistory, expectedPrimaryName, previousPromotion, replacedPrimaries, sampleWindowStart, type TLastPromotion } from './history';
 import { toMemberObservation } from './observation-mapping';
@@ -38,14 +39,14 @@ export type TClusterRow = Prisma.ClusterGetPayload<{ include: typeof safetyClust
 export async function loadContextPoliciesByCluster(client: TClient, clusterIds: string[]): Promise<Map<string, TContextPolicy[]>> {
   const out = new Map<string, TContextPolicy[]>(clusterIds.map((id) => [id, []]));
   if (!clusterIds.length) return out;
-  const links = await client.clusterContext.findMany({
-    where: { clusterId: { in: clusterIds } },
-    include: { context: { include: { declarations: true } } },
-  });
+  const links = await client.clusterContext.findMany({ where: { clusterId: { in: clusterIds } }, select: { clusterId: true, contextId: true, context: { select: { slug: true } } } });
   const classes = links.length ? await client.recoveryClass.findMany({ select: { kind: true, name: true, boundSeconds: true } }) : [];
-  for (const { clusterId, context } of links) {
-    const decl = context.declarations.find((d) => d.version === context.currentVersion);
-    out.get(clusterId)?.push(contextPolicy(context.slug, decl?.spec ?? null, classes));
+  // what binds: the accepted declaration and the pending proposal, field by field the stricter
+  const bindings = await loadBindings(client, links.map((l) => l.contextId), boundsOf(classes));
+  for (const { clusterId, contextId, context } of links) {
+    const b = bindings.get(contextId);
+    const policy = contextPolicy(context.slug, b?.spec ?? null, classes);
+    out.get(clusterId)?.push(b?.state === 'not-accepted' ? { ...policy, notAccepted: true } : policy);
   }
   return out;
 }

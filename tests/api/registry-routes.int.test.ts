@@ -14,6 +14,8 @@ import * as contextBySlug from '@/app/api/v1/contexts/[slug]/route';
 import * as declaration from '@/app/api/v1/contexts/[slug]/declaration/route';
 import * as declarations from '@/app/api/v1/contexts/[slug]/declarations/route';
 import * as findings from '@/app/api/v1/contexts/[slug]/findings/route';
+import * as acceptRoute from '@/app/api/v1/contexts/[slug]/declarations/[version]/accept/route';
+import * as rejectRoute from '@/app/api/v1/contexts/[slug]/declarations/[version]/reject/route';
 import * as auditRoute from '@/app/api/v1/audit/route';
 import * as openapi from '@/app/api/v1/openapi.json/route';
 import * as clustersRoute from '@/app/api/v1/clusters/route';
@@ -82,6 +84,8 @@ const everyRoute: [string, unknown, string, string, Record<string, string>?][] =
   ['PUT', declaration.PUT, '/api/v1/contexts/x/declaration', 'service-owner', { slug: 'x' }],
   ['GET', declarations.GET, '/api/v1/contexts/x/declarations', 'viewer', { slug: 'x' }],
   ['GET', findings.GET, '/api/v1/contexts/x/findings', 'viewer', { slug: 'x' }],
+  ['POST', acceptRoute.POST, '/api/v1/contexts/x/declarations/1/accept', 'admin', { slug: 'x', version: '1' }],
+  ['POST', rejectRoute.POST, '/api/v1/contexts/x/declarations/1/reject', 'admin', { slug: 'x', version: '1' }],
   ['GET', auditRoute.GET, '/api/v1/audit', 'viewer'],
 ];
 
@@ -121,6 +125,18 @@ describe('/api/v1 registry routes', () => {
     const ok = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: ownerToken, params: { slug }, body: JSON.stringify(body), headers: { 'content-type': 'application/json', 'if-match': '"1"' } });
     expect(ok.status).toBe(200);
     expect(ok.body.version).toBe(2);
+    // an owner's save is a proposal (docs/api.md "Declaration lifecycle"); an admin accepts it over HTTP
+    expect(ok.body.status).toBe('proposed');
+    const accept = (token: string, version: string, body = '{}') =>
+      call(acceptRoute.POST, 'POST', `/api/v1/contexts/${slug}/declarations/${version}/accept`, { token, params: { slug, version }, body, headers: { 'content-type': 'application/json' } });
+    expect((await accept(ownerToken, '2')).status).toBe(403);
+    expect((await accept(adminToken, 'two')).status).toBe(404);
+    const accepted = await accept(adminToken, '2', JSON.stringify({ reason: 'reviewed' }));
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    expect(accepted.body).toMatchObject({ slug, version: 2, status: 'accepted', currentVersion: 2 });
+    expect((await accept(adminToken, '2')).body.error).toMatchObject({ code: 'CONFLICT' });
+    const reject = await call(rejectRoute.POST, 'POST', `/api/v1/contexts/${slug}/declarations/2/reject`, { token: adminToken, params: { slug, version: '2' }, body: JSON.stringify({ reason: 'late' }) });
+    expect(reject.status).toBe(409);
     const stale = await call(declaration.PUT, 'PUT', `/api/v1/contexts/${slug}/declaration`, { token: ownerToken, params: { slug }, body: YAML(slug, team, 'baseVersion: 1\n'), headers: { 'content-type': 'application/yaml' } });
     expect(stale.status).toBe(409);
     expect(stale.body.error).toMatchObject({ code: 'CONFLICT', details: { currentVersion: 2 } });
@@ -162,9 +178,9 @@ describe('/api/v1 registry routes', () => {
     expect(f.body.findings).toEqual([notObserved(slug)]);
     const a1 = await call(auditRoute.GET, 'GET', `/api/v1/audit?targetType=context&targetId=${slug}&limit=1`, { token: viewerToken });
     expect(a1.body.events).toHaveLength(1);
-    expect(a1.body.events[0]).toMatchObject({ action: 'declaration.created', targetId: slug, actorType: 'token' });
+    expect(a1.body.events[0]).toMatchObject({ action: 'declaration.accepted', targetId: slug, actorType: 'token' });
     const a2 = await call(auditRoute.GET, 'GET', `/api/v1/audit?targetType=context&targetId=${slug}&limit=10&before=${a1.body.nextCursor}`, { token: viewerToken });
-    expect(a2.body.events.map((e: { action: string }) => e.action)).toEqual(['declaration.created', 'context.created']);
+    expect(a2.body.events.map((e: { action: string }) => e.action)).toEqual(['declaration.proposed', 'declaration.created', 'context.created']);
     const badQ = await call(auditRoute.GET, 'GET', '/api/v1/audit?colour=1', { token: viewerToken });
     expect(badQ.status).toBe(422);
   });

@@ -62,13 +62,22 @@ export function clusterChecks(f: TEvaluationFrame): TCheck[] {
     if (downs >= config.flapDownsThreshold) out.push(reasons.primaryFlapping(primary, downs, config.flapWindowSeconds, approvals));
   }
 
+  out.push(...declaredPolicyChecks(input, policy));
+  if (policy.unsetBound.length > 0) out.push(reasons.rpoBoundUnset(policy.unsetBound, approvals));
+  return out;
+}
+
+/** What the contexts' declarations demand of any promotion (failover and switchover alike). */
+export function declaredPolicyChecks(input: Pick<TSafetyInput, 'contexts'>, policy: TStrictestPolicy): TCheck[] {
+  const out: TCheck[] = [];
   if (input.contexts.length === 0) out.push(reasons.noContexts());
+  const notAccepted = input.contexts.filter((c) => c.notAccepted);
+  if (notAccepted.length > 0) out.push(reasons.declarationNotAccepted(notAccepted.map((c) => c.slug)));
   if (policy.manual.length > 0) out.push(reasons.failoverManual(policy.manual.map((c) => c.slug)));
   if (policy.operatorApproved.length > 0) {
     const n = Math.max(...policy.operatorApproved.map((c) => c.approvalsRequired));
     out.push(reasons.operatorApproval(policy.operatorApproved.map((c) => c.slug), n));
   }
-  if (policy.unsetBound.length > 0) out.push(reasons.rpoBoundUnset(policy.unsetBound, approvals));
   return out;
 }
 

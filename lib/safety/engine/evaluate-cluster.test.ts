@@ -140,6 +140,14 @@ const rows: Row[] = [
     alarms: ['PRIMARY_DOWN'],
   },
   {
+    name: 'a context with only a proposed declaration (none accepted): what would be SAFE is GATED with 2 approvals (DECLARATION_NOT_ACCEPTED)',
+    input: scenario({ members: [lostPrimary(), oslo2(), bergen1()], contexts: [ctx({ notAccepted: true })] }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'GATED', 'bergen-1': 'GATED' },
+    codes: { 'oslo-2': ['DECLARATION_NOT_ACCEPTED', 'SYNC_STANDBY_CAUGHT_UP', 'WITHIN_RPO'], 'bergen-1': ['DECLARATION_NOT_ACCEPTED'] },
+    approvals: { 'oslo-2': 2, 'bergen-1': 2 },
+  },
+  {
     name: 'primary down + caught-up sync replica, operator-approved: GATED, no loss',
     input: scenario({ members: [lostPrimary(), oslo2(), bergen1()], contexts: [ctx({ failover: 'operator-approved', rpoClass: 'RPO-0', rpoBoundSeconds: 0 })] }),
     state: 'PRIMARY_DOWN',

@@ -6,7 +6,7 @@
 // for the old primary to follow; plus the declarations' approvals (manual failover stays manual).
 // Pure, like every engine file: the frame is the one evaluateCluster built.
 import type { TMemberInput, TSwitchoverCandidate, TSwitchoverReport, TVerdict } from './types';
-import { candidateChecks, verdictOf, type TEvaluationFrame } from './evaluate-candidate';
+import { candidateChecks, declaredPolicyChecks, verdictOf, type TEvaluationFrame } from './evaluate-candidate';
 import { reasons, type TCheck } from './reasons';
 import { answeredNow, receivedLsn, secondsSince } from './helpers';
 import { lsnBytes } from '@/lib/pg';
@@ -33,11 +33,7 @@ function sharedChecks(f: TEvaluationFrame, primary: string | null): TCheck[] {
   // healthy = answers now as an unfenced writable primary, with a clock Vakt trusts
   const po = f.primaryMember?.observation ?? null;
   if (!primary || !answeredNow(po, nowMs, config) || po!.role !== 'primary' || po!.fencing?.fenced) out.push(reasons.switchoverPrimaryNotHealthy(view.primaryNode, view.state));
-  if (input.contexts.length === 0) out.push(reasons.noContexts());
-  if (policy.manual.length > 0) out.push(reasons.failoverManual(policy.manual.map((c) => c.slug)));
-  if (policy.operatorApproved.length > 0) {
-    out.push(reasons.operatorApproval(policy.operatorApproved.map((c) => c.slug), Math.max(...policy.operatorApproved.map((c) => c.approvalsRequired))));
-  }
+  out.push(...declaredPolicyChecks(input, policy));
   return out;
 }
 

@@ -132,6 +132,8 @@ export const reasons = {
     mk('NO_CONTEXTS', 'gate', 'This cluster holds no registered bounded context, so no recovery targets apply; two operators must approve.', { approvals: 2 }),
   failoverManual: (slugs: string[]) =>
     mk('FAILOVER_MANUAL', 'manual', `Failover is declared manual by ${slugs.join(', ')}: follow the runbook; Vakt will not promote on its own.`),
+  declarationNotAccepted: (slugs: string[]) =>
+    mk('DECLARATION_NOT_ACCEPTED', 'gate', `No declaration of ${slugs.join(', ')} is accepted yet (only a proposal): two operators must approve, and Vakt takes no automatic action.`, { approvals: 2 }),
   operatorApproval: (slugs: string[], approvals: number) =>
     mk('OPERATOR_APPROVAL', 'gate', `Failover is declared operator-approved by ${slugs.join(', ')}: ${approvals} approval(s) required.`, { approvals }),
   rpoBoundUnset: (entries: Array<{ slug: string; rpoClass: string }>, approvals: number) =>

@@ -167,6 +167,8 @@ export interface TContextPolicy {
   acceptedCrossSiteDataLossSeconds?: number | null;
   approvalsRequired: 1 | 2;
   runbook: string;
+  /** the context has a proposed declaration but no accepted one: every promotion is gated (DECLARATION_NOT_ACCEPTED) */
+  notAccepted?: boolean;
 }
 
 export interface TSafetyConfig {

@@ -35,7 +35,7 @@ export async function saveDeclaration(slug: string, prev: TFormState, formData: 
   } catch (e) {
     if (e instanceof AppError && e.code === 'CONFLICT' && typeof e.details?.currentVersion === 'number') {
       return {
-        message: `Someone saved version ${e.details.currentVersion} after you opened this form — reload to see their change`,
+        message: `Someone saved a change (accepted version ${e.details.currentVersion}${typeof e.details.pendingVersion === 'number' ? `, pending proposal ${e.details.pendingVersion}` : ''}) after you opened this form — reload to see it`,
         errors: {},
         values,
         attempt: nextAttempt(prev),

@@ -27,7 +27,9 @@ export default async function EditDeclarationPage({ params }: { params: Promise<
       </p>
       <h1>Edit the recovery declaration of {ctx.name}</h1>
       <p className="muted">
-        Saving creates version {ctx.currentVersion + 1}; version {ctx.currentVersion || 'none'} stays in the history. Lint findings are shown after saving and never block it.
+        Saving creates a new version; version {ctx.currentVersion || 'none'} stays in the history.{' '}
+        {actor.role === 'admin' ? 'As an admin, your save is accepted at once.' : 'Unless your team or this context is auto-accepted, it is a proposal: it binds once an admin accepts it, and a newer proposal supersedes it.'} Lint findings are
+        shown after saving and never block it.
       </p>
       <DeclarationForm
         action={saveDeclaration.bind(null, slug)}

@@ -1,0 +1,5 @@
+import { reviewRoute } from '../review';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = reviewRoute('reject');
