@@ -286,10 +286,19 @@ async function executePatroniSwitchover(x: TExecution, old: TLoadedMember, candi
       await x.step('promote', 'ok', `Patroni answered ${r.status ?? 'nothing'} (${r.message}), but ${candidate.name} leads`);
     }
   }
-  const verified = await patroniDriver.verify({ candidate, oldTimeline, fork: fork0, deadline: Date.now() + (x.opts.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS), wait: leaseWait(x) });
-  if (!verified.ok) throw new StepFailed('verify', `Patroni does not report ${candidate.name} as the new leader in time (${verified.seen})`);
-  const gap = await writeGap(x);
+  // the write gap ends when Patroni lists the candidate running as the leader on a newer timeline (promoted);
+  // verify then waits for the fork point from Patroni's history, which Patroni publishes a few loops later
+  const deadline0 = Date.now() + (x.opts.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS);
+  for (;;) {
+    const l = await patroniLeader(candidate);
+    if (l?.leader === candidate.name && (oldTimeline === null || (l.timeline !== null && l.timeline > oldTimeline))) break;
+    if (Date.now() > deadline0) break; // verify below says what it saw
+    await leaseWait(x, 100)();
+  }
+  const gap = last(steps, 'stop', 'started') ? (x.req.writeGapMs ?? null) : await writeGap(x);
   await db.promotionRequest.update({ where: { id: x.id }, data: { writeGapMs: gap } });
+  const verified = await patroniDriver.verify({ candidate, oldTimeline, fork: fork0, deadline: deadline0, wait: leaseWait(x) });
+  if (!verified.ok) throw new StepFailed('verify', `Patroni does not report ${candidate.name} as the new leader in time (${verified.seen})`);
   const fork = verified.fork;
   const deadline = Date.now() + (x.opts.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS);
   let seen = 'not listed';
