@@ -17,14 +17,23 @@ import { makeOperator, PASSWORD, registeredPatroniCluster, waitForHealthy } from
 import { expectAllAcked, startAckWriter, waitForSwitchover, type TSqlNode } from './switchover-support';
 
 const NAME = 'psw';
-let p: TPatroniCluster;
-let suite: Awaited<ReturnType<typeof registeredPatroniCluster>> | undefined;
+let patroni: { p: TPatroniCluster; stop(): Promise<void> } | undefined;
+beforeAll(async () => void (patroni = await registeredPatroniCluster(NAME)), 180_000);
+afterAll(async () => patroni?.stop());
 
-beforeAll(async () => {
-  suite = await registeredPatroniCluster(NAME);
-  p = suite.p;
-}, 180_000);
-afterAll(async () => suite?.stop());
+/** Runs the executor once: the switchover COMPLETED with epoch `epochAfter` and every Patroni step recorded. */
+async function executeSwitchover(id: string, epochAfter: number) {
+  const out = await runExecutorOnce({ executorId: 'psw-executor' });
+  const view = await getPromotion(id);
+  expect(out?.status, JSON.stringify(view.steps, null, 1)).toBe('COMPLETED');
+  expect(view).toMatchObject({ kind: 'switchover', status: 'COMPLETED', epochBefore: epochAfter - 1, epochAfter, switchover: { outcome: 'switched' } });
+  // `stop started`: the switchover asked of Patroni (the write gap's start); Patroni's answer is the `promote` step
+  const steps = view.steps.map((x) => `${x.name}:${x.status}`);
+  for (const s of ['evaluate:ok', 'claim-epoch:ok', 'stop:started', 'promote:ok', 'follow:ok', 'verify:ok', 'done:ok']) expect(steps).toContain(s);
+  expect((await db.cluster.findUniqueOrThrow({ where: { name: NAME } })).epoch).toBe(epochAfter);
+  expect(view.switchover!.writeGapMs).toBeGreaterThan(0);
+  return view;
+}
 
 function sqlNode(n: TPatroniNode): TSqlNode {
   const pgUrl = `postgresql://postgres@127.0.0.1:${n.pgPort}/postgres`;
@@ -55,6 +64,7 @@ async function timelineOf(n: TPatroniNode): Promise<number> {
 describe('planned switchover of a Patroni cluster', () => {
   it('under a continuous write load: epoch +1, the candidate leads on a new timeline, the old leader follows it, no acknowledged row lost; and back while paused', async () => {
     const t0 = Date.now();
+    const { p } = patroni!;
     await waitForHealthy(NAME, 60_000);
     const leader = await p.leader();
     const replica = p.nodes.find((n) => n !== leader)!;
@@ -63,23 +73,14 @@ describe('planned switchover of a Patroni cluster', () => {
 
     const writer = await startAckWriter([sqlNode(leader), sqlNode(replica)]);
     await sleep(700);
-    const id = await approvedSwitchover(replica.name, 'psw-op');
-    const out = await runExecutorOnce({ executorId: 'psw-executor' });
-    const view = await getPromotion(id);
-    expect(out?.status, JSON.stringify(view.steps, null, 1)).toBe('COMPLETED');
+    const view = await executeSwitchover(await approvedSwitchover(replica.name, 'psw-op'), 1);
     await sleep(700);
     const { acked, errors } = await writer.stop();
-
-    expect(view).toMatchObject({ kind: 'switchover', status: 'COMPLETED', epochBefore: 0, epochAfter: 1, switchover: { outcome: 'switched' } });
-    // `stop started`: the switchover asked of Patroni (the write gap's start); Patroni's answer is the `promote` step
-    for (const s of ['evaluate:ok', 'claim-epoch:ok', 'stop:started', 'promote:ok', 'follow:ok', 'verify:ok', 'done:ok']) expect(view.steps.map((x) => `${x.name}:${x.status}`)).toContain(s);
-    expect((await db.cluster.findUniqueOrThrow({ where: { name: NAME } })).epoch).toBe(1);
     expect((await p.leader()).name).toBe(replica.name);
     const tl1 = await timelineOf(replica);
     expect(tl1).toBeGreaterThan(tl0);
     await expectFollows(leader, replica, tl1);
     await expectAllAcked(sqlNode(replica), acked);
-    expect(view.switchover!.writeGapMs).toBeGreaterThan(0);
     console.log(`Patroni switchover ${leader.name} -> ${replica.name}: Vakt's write gap ${view.switchover!.writeGapMs} ms; the writer's longest gap between acknowledged rows ${writer.longestGapMs()} ms; ${acked.length} rows acknowledged, all on the new leader (${errors} refused writes meanwhile); ${Date.now() - t0} ms`);
 
     // back again while Patroni is paused (maintenance mode pauses it): a switchover to a named candidate still runs
@@ -87,12 +88,8 @@ describe('planned switchover of a Patroni cluster', () => {
     await waitForSwitchover(NAME, leader.name, 'GATED', 60_000);
     const writer2 = await startAckWriter([sqlNode(replica), sqlNode(leader)], { first: 1_000_000 });
     await sleep(500);
-    const back = await approvedSwitchover(leader.name, 'psw-op-b');
-    const out2 = await runExecutorOnce({ executorId: 'psw-executor' });
-    const backView = await getPromotion(back);
-    expect(out2?.status, JSON.stringify(backView.steps, null, 1)).toBe('COMPLETED');
+    const backView = await executeSwitchover(await approvedSwitchover(leader.name, 'psw-op-b'), 2);
     const { acked: acked2 } = await writer2.stop();
-    expect(backView).toMatchObject({ status: 'COMPLETED', epochBefore: 1, epochAfter: 2 });
     expect((await p.leader()).name).toBe(leader.name);
     const tl2 = await timelineOf(leader);
     expect(tl2).toBeGreaterThan(tl1);
