@@ -21,6 +21,7 @@ import { lsnBytes, lsnValue } from '@/lib/pg';
 import { evaluateClusterNow, type TLoadedCluster, type TLoadedMember } from '@/lib/safety/load-safety-input';
 import { approvalCounts, bindingChanges } from './approval-binding';
 import { driverFor, type TFork } from './drivers';
+import { patroniDriver, patroniLeader, patroniMemberState, patroniSwitchover } from './drivers/patroni';
 import { callFailure, fenceMember, followMember, memberStatus, promoteMember, resumeMember, unfenceMember } from './drivers/vakt-agent';
 import { claimEpoch, complete, LeaseLost, PROMOTE_RECHECK_MS, releaseFor, StepFailed, VERIFY_TIMEOUT_MS, type TExecution, type TExecutionOutcome } from './execution-core';
 import { promoteOutcome, switchoverDecision } from './rules';
@@ -52,6 +53,7 @@ export async function executeSwitchover(x: TExecution): Promise<TExecutionOutcom
   }
   const oldPrimary = member(cluster, oldPrimaryName);
   const candidate = member(cluster, req.candidate);
+  if (cluster.kind === 'patroni') return executePatroniSwitchover(x, oldPrimary, candidate, epoch, steps);
 
   if (decision === null) {
     try {
@@ -138,6 +140,13 @@ async function evaluate(x: TExecution, oldPrimary: string): Promise<TLoadedClust
   const counting = req.approvals.filter((a) => approvalCounts(a, now));
   if (req.epochAfter === null && counting.length < req.approvalsRequired) throw new StepFailed('evaluate', `only ${counting.length} of ${req.approvalsRequired} approvals are still valid`);
   const primary = member(ev.cluster, oldPrimary);
+  if (ev.cluster.kind === 'patroni') {
+    const l = await patroniLeader(primary);
+    if (l?.leader !== oldPrimary) throw new StepFailed('evaluate', `Patroni on ${oldPrimary} does not answer now with it as the leader (${l ? `leader ${l.leader ?? 'none'}` : 'no answer'})`);
+    await db.promotionRequest.update({ where: { id: x.id }, data: { lagAtStartBytes: c.lagBytes } });
+    await x.step('evaluate', 'ok', `Patroni switchover ${oldPrimary} -> ${req.candidate}: ${c.verdict} on observations of ${ev.report.evaluatedAt}; ${req.candidate} ${c.lagBytes ?? 'unknown'} bytes behind (${c.replayLagBytes ?? 'unknown'} not replayed)`);
+    return ev.cluster;
+  }
   const st = await memberStatus(primary);
   if (!st || st.postgres.role !== 'primary') throw new StepFailed('evaluate', `${oldPrimary}'s agent does not answer now as the primary (${st ? `role ${st.postgres.role}` : 'no answer'})`);
   if (st.node.canFollow !== true) throw new StepFailed('evaluate', `${oldPrimary}'s agent cannot restart it as a replica (VAKT_AGENT_REPLICATION_CONNINFO not set, or an older agent): nothing was changed`);
@@ -253,4 +262,56 @@ async function rollBack(x: TExecution, old: TLoadedMember, candidate: TLoadedMem
     await audit(tx, { actor, action: 'switchover.rolled_back', targetType: 'promotion', targetId: id, after: { candidate: req.candidate, oldPrimary: old.name, epoch } });
   });
   return { id, status: 'ROLLED_BACK', detail: message };
+}
+
+/**
+ * A Patroni cluster's planned switchover (after evaluate and the epoch claim N+1): Vakt kept the schedule
+ * and now asks the leader's Patroni for an immediate switchover to the candidate (POST /switchover
+ * {leader, candidate}; Patroni stops the leader cleanly, promotes the candidate and restarts the old
+ * leader as its replica), then verifies the new leader on a newer timeline and that the old leader runs
+ * as a replica on that timeline. The write gap runs from the request to Patroni (the `stop` step) to the
+ * new leader seen. A resumed execution never asks twice: it looks at who leads.
+ */
+async function executePatroniSwitchover(x: TExecution, old: TLoadedMember, candidate: TLoadedMember, epoch: number, steps: TStep[]): Promise<TExecutionOutcome> {
+  const { req } = x;
+  const oldTimeline = x.snap.binding.candidateTimeline ?? x.snap.primary?.timeline ?? null;
+  const fork0: TFork = { forkLsn: null, previousTimeline: oldTimeline, newTimeline: null };
+  if (!last(steps, 'stop', 'started')) {
+    await x.step('stop', 'started', `asking Patroni on ${old.name} to switch over to ${candidate.name} now (POST /switchover; epoch ${epoch} claimed)`);
+    const r = await patroniSwitchover(old, candidate.name);
+    if (r.ok) await x.step('promote', 'ok', `Patroni accepted the switchover ${old.name} -> ${candidate.name}: ${r.message}`);
+    else {
+      const leads = await patroniLeader(candidate);
+      if (leads?.leader !== candidate.name) throw new StepFailed('promote', `Patroni refused the switchover ${old.name} -> ${candidate.name} (${r.status ?? 'no answer'}: ${r.message}); leader now ${leads ? (leads.leader ?? 'none') : 'unknown'}`);
+      await x.step('promote', 'ok', `Patroni answered ${r.status ?? 'nothing'} (${r.message}), but ${candidate.name} leads`);
+    }
+  }
+  // the write gap ends when Patroni lists the candidate running as the leader on a newer timeline (promoted);
+  // verify then waits for the fork point from Patroni's history, which Patroni publishes a few loops later
+  const deadline0 = Date.now() + (x.opts.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS);
+  for (;;) {
+    const l = await patroniLeader(candidate);
+    if (l?.leader === candidate.name && (oldTimeline === null || (l.timeline !== null && l.timeline > oldTimeline))) break;
+    if (Date.now() > deadline0) break; // verify below says what it saw
+    await leaseWait(x, 100)();
+  }
+  const gap = last(steps, 'stop', 'started') ? (x.req.writeGapMs ?? null) : await writeGap(x);
+  await db.promotionRequest.update({ where: { id: x.id }, data: { writeGapMs: gap } });
+  const verified = await patroniDriver.verify({ candidate, oldTimeline, fork: fork0, deadline: deadline0, wait: leaseWait(x) });
+  if (!verified.ok) throw new StepFailed('verify', `Patroni does not report ${candidate.name} as the new leader in time (${verified.seen})`);
+  const fork = verified.fork;
+  const deadline = Date.now() + (x.opts.verifyTimeoutMs ?? VERIFY_TIMEOUT_MS);
+  let seen = 'not listed';
+  for (;;) {
+    const s = await patroniMemberState(candidate, old.name);
+    if (s && s.role === 'replica' && (s.state === 'running' || s.state === 'streaming') && fork.newTimeline !== null && s.timeline === fork.newTimeline) break;
+    seen = s ? `role ${s.role}, state ${s.state ?? '?'}, timeline ${s.timeline ?? '?'}` : 'not listed';
+    if (Date.now() > deadline) throw new StepFailed('follow', `${old.name} is not seen as a replica on timeline ${fork.newTimeline ?? '?'} in time (${seen})`);
+    await leaseWait(x, 250)();
+  }
+  const oldPrimaryState = `a replica of ${candidate.name} on timeline ${fork.newTimeline} (Patroni)`;
+  await x.step('follow', 'ok', `Patroni lists ${old.name} as ${oldPrimaryState}`);
+  await x.step('verify', 'ok', `${verified.detail}; write gap ${gap ?? '?'} ms (switchover requested -> new leader seen); ${old.name}: ${oldPrimaryState}`);
+  await complete(x, epoch, old.name, fork, { oldPrimaryState, writeGapMs: gap });
+  return { id: x.id, status: 'COMPLETED' };
 }

@@ -140,6 +140,8 @@ export type TPatroniFacts = {
   state: string | null;
   /** every member as this member's /cluster lists it (role and state from the DCS) */
   members: Array<{ name: string; role: string | null; state: string | null }>;
+  /** the leader only: the members its /patroni lists streaming from it (pg_stat_replication application names) */
+  streaming?: string[];
 };
 export type TPatroniWalReceiver = {
   status: string | null;
@@ -165,6 +167,7 @@ export function patroniFacts(payload: unknown, memberName: string): { patroni: T
   const node = p.data;
   const members = c.data.members.map((m) => ({ name: m.name, role: m.role ?? null, state: m.state ?? null }));
   const facts: TPatroniFacts = { paused: Boolean(c.data.pause ?? node.pause ?? false), state: node.state ?? null, members };
+  if (node.replication) facts.streaming = node.replication.filter((r) => r.state === 'streaming').map((r) => r.application_name);
   const me = c.data.members.find((m) => m.name === memberName);
   const running = node.state === 'running' || node.state === 'streaming';
   const streams = running && roleOf(node.role) === 'replica' && (node.replication_state === 'streaming' || me?.state === 'streaming');

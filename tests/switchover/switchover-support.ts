@@ -40,6 +40,9 @@ export async function waitForSwitchover(cluster: string, candidate: string, verd
   });
 }
 
+/** What the writer and the row count need of a node (a harness node, or a Patroni node through sqlNode). */
+export type TSqlNode = Pick<TPgNode, 'name' | 'pgUrl' | 'psql'>;
+
 export type TAckWriter = {
   acked: number[];
   /** the longest time between two acknowledged writes (ms): the write gap a client saw */
@@ -52,7 +55,7 @@ export type TAckWriter = {
  * one until it fails, then the next (a client that fails over). An id is recorded only once its INSERT
  * committed (acknowledged); a failed id is retried on the next node, so ids stay dense.
  */
-export async function startAckWriter(nodes: TPgNode[], opts: { first?: number; intervalMs?: number } = {}): Promise<TAckWriter> {
+export async function startAckWriter(nodes: TSqlNode[], opts: { first?: number; intervalMs?: number } = {}): Promise<TAckWriter> {
   const intervalMs = opts.intervalMs ?? 20;
   await nodes[0].psql('CREATE TABLE IF NOT EXISTS acked (id int PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp())');
   const acked: number[] = [];
@@ -98,7 +101,7 @@ export async function startAckWriter(nodes: TPgNode[], opts: { first?: number; i
 }
 
 /** Every acknowledged id is on `node` (the primary now). */
-export async function expectAllAcked(node: TPgNode, acked: number[]) {
+export async function expectAllAcked(node: TSqlNode, acked: number[]) {
   const [{ n }] = await node.psql<{ n: number }>('SELECT count(*)::int AS n FROM acked WHERE id = ANY($1::int[])', [acked]);
   expect(n, `${acked.length - n} acknowledged rows missing on ${node.name}`).toBe(acked.length);
 }

@@ -14,25 +14,50 @@ import type { TPromotionDriver } from './types';
 /** How long verify waits, after the leader changed, for Patroni to publish the new timeline's history. */
 const PATRONI_HISTORY_WAIT_MS = 10_000;
 
-export async function patroniFailover(m: TLoadedMember, candidate: string, timeoutMs = 60_000): Promise<{ ok: boolean; status: number | null; message: string }> {
+type TPatroniAnswer = { ok: boolean; status: number | null; message: string };
+
+async function patroniPost(m: TLoadedMember, urlPath: string, body: unknown, timeoutMs: number): Promise<TPatroniAnswer> {
   try {
-    const res = await agentRequest(joinUrl(m.agentUrl, '/failover'), { method: 'POST', body: { candidate }, auth: { basic: memberToken(m) }, timeoutMs });
+    const res = await agentRequest(joinUrl(m.agentUrl, urlPath), { method: 'POST', body, auth: { basic: memberToken(m) }, timeoutMs });
     return { ok: res.status >= 200 && res.status < 300, status: res.status, message: res.body.slice(0, 300) };
   } catch (e) {
     return { ok: false, status: null, message: (e as Error).message };
   }
 }
 
-export async function patroniLeader(m: TLoadedMember, timeoutMs = 5_000): Promise<{ leader: string | null; timeline: number | null } | null> {
+export const patroniFailover = (m: TLoadedMember, candidate: string, timeoutMs = 60_000) => patroniPost(m, '/failover', { candidate }, timeoutMs);
+
+/**
+ * A planned switchover through Patroni (POST /switchover {leader, candidate} on the leader), immediate:
+ * Vakt keeps the schedule itself (Patroni refuses `scheduled_at` while paused, and accepts a switchover
+ * to a named candidate paused or not). Patroni answers once the candidate holds the leader key.
+ */
+export const patroniSwitchover = (leader: TLoadedMember, candidate: string, timeoutMs = 90_000) => patroniPost(leader, '/switchover', { leader: leader.name, candidate }, timeoutMs);
+
+type TPatroniListed = { name: string; role: string; timeline?: number; state?: string };
+
+/** The members Patroni's GET /cluster (asked of `m`) lists; null when it does not answer. */
+async function patroniClusterMembers(m: TLoadedMember, timeoutMs: number): Promise<TPatroniListed[] | null> {
   try {
     const res = await agentRequest(joinUrl(m.agentUrl, '/cluster'), { auth: { basic: memberToken(m) }, timeoutMs });
     if (res.status !== 200) return null;
-    const body = JSON.parse(res.body) as { members?: Array<{ name: string; role: string; timeline?: number; state?: string }> };
-    const leader = body.members?.find((x) => (x.role === 'leader' || x.role === 'primary') && (x.state === undefined || x.state === 'running'));
-    return { leader: leader?.name ?? null, timeline: leader?.timeline ?? null };
+    return (JSON.parse(res.body) as { members?: TPatroniListed[] }).members ?? [];
   } catch {
     return null;
   }
+}
+
+export async function patroniLeader(m: TLoadedMember, timeoutMs = 5_000): Promise<{ leader: string | null; timeline: number | null } | null> {
+  const members = await patroniClusterMembers(m, timeoutMs);
+  if (!members) return null;
+  const leader = members.find((x) => (x.role === 'leader' || x.role === 'primary') && (x.state === undefined || x.state === 'running'));
+  return { leader: leader?.name ?? null, timeline: leader?.timeline ?? null };
+}
+
+/** One member as Patroni's GET /cluster (asked of `via`) lists it; null when Patroni does not answer or does not list it. */
+export async function patroniMemberState(via: TLoadedMember, name: string, timeoutMs = 5_000): Promise<{ role: string; state: string | null; timeline: number | null } | null> {
+  const m = (await patroniClusterMembers(via, timeoutMs))?.find((x) => x.name === name);
+  return m ? { role: m.role, state: m.state ?? null, timeline: m.timeline ?? null } : null;
 }
 
 /**

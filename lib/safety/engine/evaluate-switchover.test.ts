@@ -36,7 +36,22 @@ const rows: TRow[] = [
   { name: 'manual failover stays manual', input: healthy({ contexts: [ctx({ failover: 'manual' })] }), verdict: 'MANUAL', codes: ['FAILOVER_MANUAL'] },
   { name: 'no contexts: two approvals', input: healthy({ contexts: [] }), verdict: 'GATED', codes: ['NO_CONTEXTS'], approvals: 2 },
   { name: 'cross-site candidate where a context does not assume it', input: healthy({ contexts: [ctx({ crossSite: 'not-assumed' })] }, [up(), { ...oslo2(), site: 'bergen' }]), verdict: 'BLOCKED', codes: ['CROSS_SITE_NOT_ALLOWED'] },
-  { name: 'Patroni: not supported yet', input: healthy({ kind: 'patroni' }), verdict: 'BLOCKED', codes: ['SWITCHOVER_UNSUPPORTED'] },
+  { name: 'Patroni: the same verdict (its POST /switchover runs it)', input: healthy({ kind: 'patroni' }), verdict: 'SAFE', codes: ['SWITCHOVER_READY'], absent: ['SWITCHOVER_UNSUPPORTED'] },
+  { name: 'Patroni: no replication address needed (Patroni re-points the old leader)', input: healthy({ kind: 'patroni' }, [up(), oslo2(P, { replicationAddress: null })]), verdict: 'SAFE', absent: ['CANDIDATE_NO_REPLICATION_ADDRESS'] },
+  {
+    name: 'Patroni 3.0: streaming evidence from the leader\'s /patroni replication list',
+    input: healthy({ kind: 'patroni' }, [up([], { patroni: { paused: false, state: 'running', members: [], streaming: ['oslo-2'] } }), oslo2(P, { streaming: false })]),
+    verdict: 'SAFE',
+    codes: ['SWITCHOVER_READY'],
+  },
+  {
+    name: 'Patroni 3.0: the leader lists another member streaming, not the candidate',
+    input: healthy({ kind: 'patroni' }, [up([], { patroni: { paused: false, state: 'running', members: [], streaming: ['oslo-3'] } }), oslo2(P, { streaming: false })]),
+    verdict: 'BLOCKED',
+    codes: ['CANDIDATE_NOT_STREAMING'],
+  },
+  { name: 'Patroni: a lagging candidate is still refused', input: healthy({ kind: 'patroni' }, [up([rep('oslo-2', 'async', P - 20 * MiB)]), oslo2(P - 20 * MiB)]), verdict: 'BLOCKED', codes: ['CANDIDATE_LAGGING'] },
+  { name: 'Patroni: operator-approved with 1 approval', input: healthy({ kind: 'patroni', contexts: [ctx({ failover: 'operator-approved', approvalsRequired: 1 })] }), verdict: 'GATED', codes: ['OPERATOR_APPROVAL'], approvals: 1 },
   { name: 'a promote whose outcome is unknown blocks', input: healthy({ history: { promoting: { node: 'oslo-3', since: ago(10) } } }), verdict: 'BLOCKED', codes: ['CANDIDATE_PROMOTING'] },
   {
     name: 'split brain blocks',

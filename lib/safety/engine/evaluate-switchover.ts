@@ -22,12 +22,15 @@ export function evaluateSwitchover(f: TEvaluationFrame): TSwitchoverReport {
   return { primary, maxLagBytes: f.config.switchoverMaxLagBytes, candidates };
 }
 
+/** The kinds with a planned switchover: Vakt agents (stop, catch-up, promote, follow) and Patroni (its POST /switchover). */
+const SWITCHOVER_KINDS: readonly string[] = ['vakt-agent', 'patroni'];
+
 const rank: Record<TVerdict, number> = { SAFE: 0, GATED: 1, MANUAL: 2, BLOCKED: 3 };
 
 function sharedChecks(f: TEvaluationFrame, primary: string | null): TCheck[] {
   const { view, input, nowMs, config, policy } = f;
   const out: TCheck[] = [];
-  if (input.cluster.kind !== 'vakt-agent') out.push(reasons.switchoverUnsupported(input.cluster.kind));
+  if (!SWITCHOVER_KINDS.includes(input.cluster.kind)) out.push(reasons.switchoverUnsupported(input.cluster.kind));
   if (input.history.promoting) out.push(reasons.candidatePromoting(input.history.promoting.node, secondsSince(input.history.promoting.since, nowMs, config)));
   if (view.state === 'SPLIT_BRAIN') out.push(reasons.splitBrain(view.claimants));
   // healthy = answers now as an unfenced writable primary, with a clock Vakt trusts
@@ -37,9 +40,13 @@ function sharedChecks(f: TEvaluationFrame, primary: string | null): TCheck[] {
   return out;
 }
 
-/** The primary lists the candidate streaming, or the candidate's WAL receiver streams from the primary (a known sender). */
+/**
+ * The primary lists the candidate streaming (its agent's pg_stat_replication, or a Patroni leader's
+ * /patroni replication list), or the candidate's WAL receiver streams from the primary (a known sender).
+ */
 function streamsFrom(f: TEvaluationFrame, m: TMemberInput, primary: string): boolean {
-  const listed = (f.primaryMember?.observation?.replication ?? []).some((r) => r.applicationName === m.name && r.state === 'streaming');
+  const po = f.primaryMember?.observation;
+  const listed = (po?.replication ?? []).some((r) => r.applicationName === m.name && r.state === 'streaming') || (po?.patroni?.streaming ?? []).includes(m.name);
   const wr = m.observation?.walReceiver ?? null;
   return listed || (wr?.status === 'streaming' && wr.senderNode === primary);
 }
@@ -56,7 +63,8 @@ function switchoverCandidate(f: TEvaluationFrame, m: TMemberInput, primary: stri
     if (!streaming) checks.push(reasons.candidateNotStreaming(m.name, primary, o!.walReceiver?.status ?? null));
     const max = f.config.switchoverMaxLagBytes;
     if (lagBytes === null || replayLagBytes === null || lagBytes > max || replayLagBytes > max) checks.push(reasons.candidateLagging(m.name, lagBytes, replayLagBytes, max));
-    if (!o!.replicationAddress) checks.push(reasons.candidateNoReplicationAddress(m.name));
+    // Patroni re-points the old leader itself: no replication address from a Vakt agent is needed
+    if (!o!.replicationAddress && f.input.cluster.kind !== 'patroni') checks.push(reasons.candidateNoReplicationAddress(m.name));
     else if (streaming && lagBytes !== null && replayLagBytes !== null) checks.push(reasons.switchoverReady(m.name, primary, lagBytes, replayLagBytes));
   }
   const crossSite = f.primarySite === null || m.site !== f.primarySite;

@@ -103,6 +103,8 @@ export interface TPatroniFacts {
   /** PostgreSQL's state per this member's /patroni: running, stopped, crashed, starting, ... */
   state: string | null;
   members: Array<{ name: string; role: string | null; state: string | null }>;
+  /** the leader only: the members its /patroni lists streaming from it (pg_stat_replication application names) */
+  streaming?: string[];
 }
 
 export interface TMemberInput {
