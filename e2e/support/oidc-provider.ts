@@ -46,7 +46,8 @@ export async function startOidcProvider(opts: { redirectUri: string; people: Rec
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [opts.redirectUri], grant_types: ['authorization_code'], response_types: ['code'], require_auth_time: true }],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'vakt_role', 'vakt_teams'] },
     conformIdTokenClaims: false,
-    cookies: { keys: [randomBytes(32).toString('hex')] },
+    // plain http on loopback: SameSite=None (the default for its session cookie) needs Secure, so lax
+    cookies: { keys: [randomBytes(32).toString('hex')], long: { httpOnly: true, sameSite: 'lax' } },
     features: { devInteractions: { enabled: true } },
     async findAccount(_ctx, sub) {
       const person = opts.people[sub];
