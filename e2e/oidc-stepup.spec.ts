@@ -2,7 +2,8 @@ import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
 import pg from 'pg';
 import { expect, test } from './fixtures';
 import { createRegisteredCluster, createToken, tokenClient, waitForSafety, type TRegisteredCluster } from './support/harness-cluster';
-import { freePort, startOidcApp, startOidcProvider, type TOidcApp, type TOidcProvider } from './support/oidc-provider';
+import { getFreePort } from '../scripts/pglocal/ports';
+import { startOidcApp, startOidcProvider, type TOidcApp, type TOidcProvider } from './support/oidc-provider';
 
 // Step-up for OIDC approvers (issue 16 item 3) against a real OpenID provider on loopback
 // (oidc-provider) and a second `next start` configured to use it: an operator whose role and team come
@@ -49,7 +50,7 @@ test.beforeAll(async ({ browser }, testInfo) => {
   } finally {
     await operator.dispose();
   }
-  const port = await freePort();
+  const port = await getFreePort();
   oidc = await startOidcProvider({ redirectUri: `http://127.0.0.1:${port}/api/auth/callback/oidc`, people: { [LOGIN]: PERSON } });
   app = await startOidcApp(oidc, port);
   ctx = await browser.newContext({ baseURL: app.baseURL });

@@ -5,20 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import type { Server } from 'node:http';
 import { Provider } from 'oidc-provider';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { getFreePort } from '../../scripts/pglocal/ports';
 
 export type TOidcPerson = { email: string; name: string; vakt_role: string; vakt_teams: string[] };
 
@@ -38,7 +27,7 @@ export type TOidcProvider = {
  * login page takes any password; the login name is the account id, which must be one of `people`.
  */
 export async function startOidcProvider(opts: { redirectUri: string; people: Record<string, TOidcPerson> }): Promise<TOidcProvider> {
-  const port = await freePort();
+  const port = await getFreePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = 'vakt-e2e';
   const clientSecret = randomBytes(24).toString('hex');
