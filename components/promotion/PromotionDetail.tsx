@@ -1,8 +1,10 @@
 'use client';
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { signIn } from 'next-auth/react';
 import type { TPromotionView } from '@/lib/promotion/get-promotion';
 import { hasRole, type TRole } from '@/lib/auth/roles';
+import type { TStepUp } from '@/lib/auth/step-up';
 import { errorMessage, fetchJson, fieldInvalid } from '@/components/lib/fetch-json';
 import { formatBytes, formatClock, formatDateTime } from '@/components/lib/format';
 import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
@@ -15,12 +17,14 @@ export type TPromotionDetailProps = {
   /** the signed-in user's id: the requester may cancel */
   userId?: string | null;
   refreshMs?: number;
+  /** how this person steps up to approve: password, or a fresh sign-in at the identity provider (OIDC) */
+  stepUp?: TStepUp;
 };
 
 const LIVE = new Set<string>(OPEN_STATUSES);
 
 /** One promotion: live steps, approvals, and (by role) the approval form, reject and cancel. */
-export function PromotionDetail({ id, role, userId = null, refreshMs = LIVE_REFRESH_MS }: TPromotionDetailProps) {
+export function PromotionDetail({ id, role, userId = null, refreshMs = LIVE_REFRESH_MS, stepUp = { method: 'password' } }: TPromotionDetailProps) {
   const url = `/api/v1/promotions/${encodeURIComponent(id)}`;
   const q = useQuery({ queryKey: ['promotion', id], queryFn: ({ signal }) => fetchJson<TPromotionView>(url, { signal }), refetchInterval: (query) => (query.state.data && !LIVE.has(query.state.data.status) ? false : refreshMs) });
   if (q.isPending) return <section className="card" aria-busy="true">Loading…</section>;
@@ -100,7 +104,7 @@ export function PromotionDetail({ id, role, userId = null, refreshMs = LIVE_REFR
           ))}
         </ol>
       </div>
-      {mayAct && p.status === 'PENDING' && <ApprovalForm p={p} />}
+      {mayAct && p.status === 'PENDING' && <ApprovalForm p={p} stepUp={stepUp} />}
       {mayAct && isNotStarted(p.status) && <StopButtons p={p} canCancel={mayCancel({ type: 'user', id: userId, role }, p.requestedById)} />}
       {mayAct && promoteOutcomeUnknown(p) && <AbandonForm p={p} />}
     </section>
@@ -128,7 +132,7 @@ function LossGrewNotice({ p }: { p: TPromotionView }) {
   );
 }
 
-function ApprovalForm({ p }: { p: TPromotionView }) {
+function ApprovalForm({ p, stepUp }: { p: TPromotionView; stepUp: TStepUp }) {
   const qc = useQueryClient();
   const [password, setPassword] = useState('');
   const [attestation, setAttestation] = useState('');
@@ -137,7 +141,7 @@ function ApprovalForm({ p }: { p: TPromotionView }) {
     mutationFn: () =>
       fetchJson(`/api/v1/promotions/${p.id}/approvals`, {
         method: 'POST',
-        body: { password, ...(p.requiresAttestation ? { attestation } : {}), ...(p.exceedsRpo ? { acknowledgeDataLossBytes: Number(ack) } : {}) },
+        body: { ...(stepUp.method === 'password' ? { password } : {}), ...(p.requiresAttestation ? { attestation } : {}), ...(p.exceedsRpo ? { acknowledgeDataLossBytes: Number(ack) } : {}) },
       }),
     onSuccess: () => {
       setPassword('');
@@ -156,10 +160,14 @@ function ApprovalForm({ p }: { p: TPromotionView }) {
       }}
     >
       <h2>Approve</h2>
-      <label>
-        Your password (re-enter to approve)
-        <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-invalid={bad('password')} />
-      </label>
+      {stepUp.method === 'password' ? (
+        <label>
+          Your password (re-enter to approve)
+          <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-invalid={bad('password')} />
+        </label>
+      ) : (
+        <OidcStepUp p={p} stepUp={stepUp} refused={err instanceof Error && /sign in again at the identity provider/.test(err.message)} />
+      )}
       {p.requiresAttestation && (
         <label>
           Attestation: the old primary is fenced (powered off or isolated)
@@ -176,10 +184,34 @@ function ApprovalForm({ p }: { p: TPromotionView }) {
       )}
       {err && <p className="error" role="alert">{errorMessage(err)}</p>}
       {m.isSuccess && <p className="notice ok">Approval recorded.</p>}
-      <button className="btn primary" type="submit" disabled={m.isPending}>
-        {m.isPending ? 'Approving…' : 'Approve promotion'}
-      </button>
+      {(stepUp.method === 'password' || stepUp.fresh) && (
+        <button className="btn primary" type="submit" disabled={m.isPending}>
+          {m.isPending ? 'Approving…' : 'Approve promotion'}
+        </button>
+      )}
     </form>
+  );
+}
+
+/**
+ * OIDC accounts step up at their identity provider: a fresh login (prompt=login, max_age) brings them
+ * back here with a new auth_time; the server checks it (lib/auth/step-up.ts) when they approve.
+ */
+function OidcStepUp({ p, stepUp, refused }: { p: TPromotionView; stepUp: Extract<TStepUp, { method: 'oidc' }>; refused: boolean }) {
+  const again = () => void signIn('oidc', { callbackUrl: `/promotions/${encodeURIComponent(p.id)}` }, { prompt: 'login', max_age: String(stepUp.windowMinutes * 60) });
+  const last = stepUp.authAt ? `You last signed in at your identity provider at ${formatClock(stepUp.authAt)}` : 'Your identity provider did not say when you last signed in';
+  if (stepUp.fresh && !refused) {
+    return <p className="hint" data-testid="step-up-state">{last}: you can approve until {formatClock(stepUp.validUntil!)}.</p>;
+  }
+  return (
+    <div className="notice warn" data-testid="step-up-state">
+      <p>
+        {last}. Approving needs a sign-in within the last {stepUp.windowMinutes} minutes.
+      </p>
+      <button type="button" className="btn primary" onClick={again}>
+        Sign in again at your identity provider to approve
+      </button>
+    </div>
   );
 }
 

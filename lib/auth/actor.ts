@@ -5,7 +5,7 @@ import type { TRole } from './roles';
 export type TActor = TAuditActor & {
   role: TRole;
   teams: string[];
-  /** for users: when they last proved who they are (sign-in); used for step-up on OIDC accounts */
+  /** for users: when they last proved who they are, in seconds since the epoch (sign-in; for OIDC the provider's auth_time); step-up on OIDC accounts */
   authTime?: number;
   hasPassword?: boolean;
 };

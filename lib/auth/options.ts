@@ -64,12 +64,13 @@ export function authOptions(): NextAuthOptions {
         if (account?.provider !== 'oidc') return true;
         return provisionOidcUser(user.email ?? '', (profile ?? {}) as Record<string, unknown>);
       },
-      async jwt({ token, user, account }) {
+      async jwt({ token, user, account, profile }) {
         if (user) {
-          // our own user id, and when this person last proved who they are (step-up for approvals)
+          // our own user id, and when this person last proved who they are (step-up for approvals):
+          // for OIDC the provider's auth_time from the validated ID token, never our own clock
           const row = await db.user.findUnique({ where: { email: (user.email ?? '').toLowerCase() } });
           if (row) token.sub = row.id;
-          token.authTime = Math.floor(Date.now() / 1000);
+          token.authTime = account?.provider === 'oidc' ? oidcAuthTime(profile) : Math.floor(Date.now() / 1000);
           token.provider = account?.provider ?? 'credentials';
         }
         return token;
@@ -84,6 +85,12 @@ export function authOptions(): NextAuthOptions {
       debug: () => {},
     },
   };
+}
+
+/** The ID token's auth_time (seconds since the epoch), or undefined when the provider sent none (step-up then refuses). */
+function oidcAuthTime(profile: unknown): number | undefined {
+  const t = (profile as { auth_time?: unknown } | undefined)?.auth_time;
+  return typeof t === 'number' && Number.isFinite(t) ? t : undefined;
 }
 
 /** Just-in-time provisioning of an OIDC user: role and teams come from the configured claims. */

@@ -1,9 +1,10 @@
 // Step-up before a person's dangerous act: the password re-entered now, or (accounts without a
-// password, i.e. OIDC) a sign-in within the last VAKT_REAUTH_WINDOW_MINUTES.
+// password, i.e. OIDC) a sign-in at the identity provider within the last VAKT_REAUTH_WINDOW_MINUTES
+// (lib/auth/step-up.ts).
 import { db } from '@/lib/base/db';
-import { env } from '@/lib/base/env';
 import type { TActor } from '@/lib/auth/actor';
 import { verifyPassword } from '@/lib/auth/password';
+import { requireRecentSignIn } from '@/lib/auth/step-up';
 import { AppError, forbidden } from '@/lib/base/errors';
 
 export async function requireStepUp(actor: TActor, password: string | undefined, now = new Date()): Promise<void> {
@@ -17,9 +18,5 @@ export async function requireStepUp(actor: TActor, password: string | undefined,
     if (!(await verifyPassword(password, user.passwordHash))) throw new AppError('FORBIDDEN', 'the password is not correct', { reason: 'STEP_UP_FAILED' });
     return;
   }
-  const windowMs = env().VAKT_REAUTH_WINDOW_MINUTES * 60_000;
-  const authMs = actor.authTime ? (actor.authTime < 1e12 ? actor.authTime * 1000 : actor.authTime) : null;
-  if (authMs === null || now.getTime() - authMs > windowMs) {
-    throw new AppError('FORBIDDEN', `sign in again (within the last ${env().VAKT_REAUTH_WINDOW_MINUTES} minutes) before approving`, { reason: 'REAUTH_REQUIRED' });
-  }
+  requireRecentSignIn(actor, now);
 }
