@@ -25,3 +25,6 @@ export const ZMemberParams = z.object({ name: ZPathParam, member: ZPathParam });
 /** `[name]/members/[member]/rejoin/[id]`: a rejoin request of a member. */
 export const ZMemberRequestParams = z.object({ name: ZPathParam, member: ZPathParam, id: ZPathParam });
 
+
+/** The body of a write that takes none: empty or `{}` (an empty body reads as `{}`); anything else 422, malformed JSON 400. */
+export const ZEmptyBody = z.strictObject({});

@@ -60,7 +60,8 @@ describe('maintenance mode', () => {
     await waitForHealthy('maint');
     const { token: viewer } = await createApiToken({ actor: cliActor(), input: { name: `maint-viewer-${Date.now()}`, role: 'viewer' } });
     const { token: operator } = await createApiToken({ actor: cliActor(), input: { name: `maint-operator-${Date.now()}`, role: 'operator' } });
-    const until = new Date(Date.now() + 12_000).toISOString();
+    // long enough that a slow machine cannot reach it before the checks below; shortened afterwards
+    const until = new Date(Date.now() + 120_000).toISOString();
     expect((await call(PUT, viewer, { reason: 'kernel update', until })).status).toBe(403);
     expect((await call(PUT, operator, { reason: 'x', until })).status).toBe(422);
     expect((await call(PUT, operator, { reason: 'kernel update', until: '2020-01-01T00:00:00Z' })).status).toBe(422);
@@ -80,6 +81,11 @@ describe('maintenance mode', () => {
     }
     expect(await db.promotionRequest.count({ where: { clusterId: id } })).toBe(0);
     expect(await db.clusterEvent.count({ where: { clusterId: id, kind: SAFE_SINCE_EVENT } })).toBe(0);
+    expect((await getClusterSafety('maint')).maintenance).toMatchObject({ reason: 'kernel update' }); // still in maintenance: the check above meant something
+
+    // the operator shortens the window (PUT again); at `until` the worker lifts it
+    const shortened = await call(PUT, operator, { reason: 'kernel update done', until: new Date(Date.now() + 2_000).toISOString() });
+    expect(shortened.status).toBe(200);
 
     // at `until` the worker lifts it; automatic failover then promotes the replica
     await waitFor(async () => {
