@@ -346,6 +346,8 @@ export async function startDemoFleet(opts: TDemoFleetOptions): Promise<TDemoFlee
           VAKT_AGENT_LOG_LEVEL: process.env.VAKT_DEMO_AGENT_LOG ?? 'info',
           VAKT_AGENT_PG_TIMEOUT_MS: '3000',
           VAKT_AGENT_REPLICATION_ADDRESS: `127.0.0.1:${n.port}`, // WAL salvage streams from here
+          VAKT_AGENT_REPLICATION_CONNINFO: 'user=postgres', // switchover: an old primary follows the new one as the replicas do
+          VAKT_AGENT_REWIND_CONNINFO: 'user=postgres dbname=postgres', // rejoin: pg_rewind from the new primary (the demo's superuser; production: README grants)
           ...(pgbackrest ? { VAKT_AGENT_PGBACKREST_STANZA: pgbackrest.stanza, VAKT_AGENT_PGBACKREST_CONFIG: pgbackrest.configPath } : {}),
         };
         const logFd = fs.openSync(path.join(stateDir, `agent-${n.name}.log`), 'a');
