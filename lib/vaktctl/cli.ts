@@ -16,7 +16,7 @@ type TSeverity = 'error' | 'warning' | 'info';
 type TFinding = { code: string; severity: TSeverity; message: string; field?: string; source?: string };
 type TChange = { path: string; before?: unknown; after?: unknown };
 type TPlan = { context: string; exists: boolean; currentVersion: number; changed: boolean; diff: TChange[]; metadata: Array<{ field: string; before: string | null; after: string }>; findings: TFinding[] };
-type TApply = { version: number; created: boolean; findings: TFinding[] };
+type TApply = { version: number; created: boolean; status?: 'proposed' | 'accepted'; findings: TFinding[] };
 type TArgs = { command: string | undefined; positional: string[]; file?: string; url?: string; token?: string; failOn?: 'error' | 'warning'; json: boolean; context?: string; help: boolean };
 
 const USAGE = `usage: vaktctl <plan|apply> -f FILE [--context SLUG] [--fail-on error|warning] [--json]
@@ -170,7 +170,13 @@ async function runCommand(args: TArgs, io: TIo): Promise<number> {
     if (args.json) io.out(JSON.stringify({ applied: true, context: slug, ...done, diff: plan.diff, metadata: plan.metadata }));
     else {
       for (const l of planLines(plan).filter((l) => !/^(Plan:|No changes|Findings|  (error|warning|info) )/.test(l))) io.out(l);
-      io.out(done.created ? `Applied: context ${slug} is at version ${done.version}.` : `Nothing to apply: context ${slug} stays at version ${done.version}${plan.metadata.length ? ' (name/team updated)' : ''}.`);
+      io.out(
+        !done.created
+          ? `Nothing to apply: context ${slug} stays at version ${done.version}${plan.metadata.length ? ' (name/team updated)' : ''}.`
+          : done.status === 'proposed'
+            ? `Proposed: version ${done.version} of ${slug} waits for an admin to accept it; until then the accepted version binds, and verdicts use the stricter of the two.`
+            : `Applied: context ${slug} is at version ${done.version}.`,
+      );
       for (const l of findingLines(done.findings)) io.out(l);
     }
     return 0;

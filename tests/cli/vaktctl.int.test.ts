@@ -12,6 +12,7 @@ import { db } from '@/lib/base/db';
 import { systemActor } from '@/lib/auth/actor';
 import { createApiToken } from '@/lib/auth/tokens';
 import { createTeam } from '@/lib/registry/teams';
+import { setAutoAccept } from '@/lib/registry/lifecycle-review';
 import { refreshUntilIdle } from '@/lib/readmodel/refresh';
 import * as declarationRoute from '@/app/api/v1/contexts/[slug]/declaration/route';
 import * as readinessRoute from '@/app/api/v1/contexts/[slug]/readiness/route';
@@ -84,6 +85,8 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   await createTeam({ actor: systemActor('test'), name: TEAM });
   await createTeam({ actor: systemActor('test'), name: `${P}other` });
+  // the CLI's mechanics from a team whose saves bind at once (README "Declaration lifecycle"); the last test turns it off
+  await setAutoAccept({ actor: systemActor('test'), target: { team: TEAM }, on: true });
   admin = (await createApiToken({ actor: systemActor(), input: { name: `${P}admin`, role: 'admin' } })).token;
   owner = (await createApiToken({ actor: systemActor(), input: { name: `${P}owner`, role: 'service-owner', teams: [TEAM] } })).token;
   stranger = (await createApiToken({ actor: systemActor(), input: { name: `${P}stranger`, role: 'service-owner', teams: [`${P}other`] } })).token;
@@ -192,5 +195,16 @@ describe('vaktctl plan / apply / status against the app', () => {
     const missing = await vaktctl(['status', `${P}nope`]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('404 NOT_FOUND');
+  });
+
+  it('without auto-accept an owner\'s apply is a proposal: the output says so and the accepted version stays', async () => {
+    await setAutoAccept({ actor: systemActor('test'), target: { team: TEAM }, on: false });
+    const before = await version();
+    const r = await vaktctl(['apply', '-f', file('proposal.yaml', { rtoClass: 'RTO-1' })]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Proposed: version ${(before ?? 0) + 1} of ${SLUG} waits for an admin to accept it`);
+    expect(await version()).toBe(before);
+    const j = await vaktctl(['apply', '-f', file('proposal2.yaml', { rtoClass: 'RTO-2' }), '--json']);
+    expect(JSON.parse(j.stdout)).toMatchObject({ applied: true, status: 'proposed', created: true });
   });
 });
