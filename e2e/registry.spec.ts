@@ -71,7 +71,9 @@ test('an admin sets an unset class bound and the finding about it disappears; th
   await page.goto(`/contexts/${target!.slug}`);
   await expect(page.getByText(target!.code)).toHaveCount(0);
 
-  await page.goto('/audit');
+  // the audit page's filters (other specs write many events before this one runs)
+  await page.goto('/audit?action=class.updated');
   await expect(page.getByText('class.updated').first()).toBeVisible();
-  await expect(page.getByText('declaration.created').first()).toBeVisible();
+  await page.goto('/audit?action=declaration.');
+  await expect(page.getByText(/^declaration\.(created|proposed|accepted)$/).first()).toBeVisible();
 });
