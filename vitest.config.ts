@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import path from 'node:path';
+import { INTEGRATION_WORKERS } from './tests/setup/workers';
 
 const alias = { '@': path.resolve(import.meta.dirname) };
 
@@ -24,7 +25,9 @@ export default defineConfig({
           environment: 'node',
           globalSetup: ['tests/setup/global-db.ts'],
           setupFiles: ['tests/setup/db-env.ts'],
-          fileParallelism: false,
+          // files run in parallel, each worker on its own database (tests/setup/global-db.ts)
+          fileParallelism: INTEGRATION_WORKERS > 1,
+          maxWorkers: INTEGRATION_WORKERS,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

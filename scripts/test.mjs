@@ -1,6 +1,6 @@
 // `npm test`: system programs, then lint, dead code (knip), duplicates (jscpd), typecheck, unit, integration, build and browser tests.
-// Stops at the first failing stage and prints a summary line.
-import { spawnSync } from 'node:child_process';
+// The four static checks run at once; the stages after them run in order and the run stops at the first failing one. It prints a summary line.
+import { spawn, spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { ensureSystemDeps } from './system-deps.mjs';
 
@@ -19,6 +19,9 @@ try {
 }
 
 const only = process.argv.slice(2);
+// The static checks are single-threaded and independent: they run at once (output is buffered and
+// printed per stage, in order); the stages after them run one at a time.
+const PARALLEL = new Set(['lint', 'deadcode', 'duplicates', 'typecheck']);
 const stages = [
   ['lint', ['npx', 'eslint', '.']],
   ['deadcode', ['npx', 'knip']], // knip.json: unused files, exports, dependencies
@@ -30,14 +33,35 @@ const stages = [
   ['e2e', ['node', 'scripts/e2e.mjs']],
 ].filter(([name]) => only.length === 0 || only.includes(name));
 
+const stageEnv = { ...process.env, FORCE_COLOR: '0', NEXT_TELEMETRY_DISABLED: '1' };
+function runBuffered([name, cmd]) {
+  return new Promise((resolve) => {
+    const s = Date.now();
+    const chunks = [];
+    const p = spawn(cmd[0], cmd.slice(1), { env: stageEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    p.stdout.on('data', (d) => chunks.push(d));
+    p.stderr.on('data', (d) => chunks.push(d));
+    p.on('error', (e) => chunks.push(Buffer.from(String(e))));
+    p.on('close', (status) => resolve({ name, cmd, ok: status === 0, seconds: Math.round((Date.now() - s) / 1000), output: Buffer.concat(chunks).toString() }));
+  });
+}
+
 const results = [];
-for (const [name, cmd] of stages) {
+const group = stages.filter(([name]) => PARALLEL.has(name));
+if (group.length) {
+  console.log(`\n=== ${group.map(([n]) => n).join(', ')} (at once)`);
+  for (const r of await Promise.all(group.map(runBuffered))) {
+    console.log(`\n=== ${r.name}: ${r.cmd.join(' ')} (${r.seconds}s)`);
+    process.stdout.write(r.output);
+    results.push({ name: r.name, ok: r.ok, seconds: r.seconds });
+  }
+}
+for (const [name, cmd] of stages.filter(([n]) => !PARALLEL.has(n))) {
+  if (results.some((r) => !r.ok)) break;
   const s = Date.now();
   console.log(`\n=== ${name}: ${cmd.join(' ')}`);
-  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0', NEXT_TELEMETRY_DISABLED: '1' } });
-  const ok = r.status === 0;
-  results.push({ name, ok, seconds: Math.round((Date.now() - s) / 1000) });
-  if (!ok) break;
+  const r = spawnSync(cmd[0], cmd.slice(1), { stdio: 'inherit', env: stageEnv });
+  results.push({ name, ok: r.status === 0, seconds: Math.round((Date.now() - s) / 1000) });
 }
 console.log('\n=== summary');
 for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds}s)`);

@@ -7,8 +7,6 @@ const ZTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time wi
 
 export const ZRequestDrillBody = z.object({ backup: ZLabel.optional(), targetTime: ZTime.optional() }).strict();
 
-/** DELETE .../drill-host takes no fields (an empty body reads as {}) */
-export const ZClearDrillHostBody = z.object({}).strict();
 export const ZDrillHostBody = z.object({ agentUrl: z.string().min(1).max(500), agentToken: z.string().min(16, 'must be at least 16 characters').max(500) }).strict();
 
 export const ZExternalDrillResult = z

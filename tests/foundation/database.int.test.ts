@@ -4,11 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { db, disconnectDb } from '@/lib/base/db';
 import { getHealth } from '@/lib/base/health';
 
-const url = inject('databaseUrl');
+const url = process.env.DATABASE_URL!; // this worker's database (tests/setup/db-env.ts)
 const migrate = (cmd: string, env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [path.resolve('scripts/migrate.mjs'), cmd], { env: { ...process.env, DATABASE_URL: url, ...env }, encoding: 'utf8' });
 

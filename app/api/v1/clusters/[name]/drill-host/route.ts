@@ -1,7 +1,7 @@
 import { withApi } from '@/lib/api/handler';
-import { ZNameParams } from '@/lib/api/params';
+import { ZEmptyBody, ZNameParams } from '@/lib/api/params';
 import { clearDrillHost, setDrillHost } from '@/lib/drills/set-drill-host';
-import { ZClearDrillHostBody, ZDrillHostBody } from '@/lib/drills/schemas';
+import { ZDrillHostBody } from '@/lib/drills/schemas';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,4 +10,4 @@ export const PUT = withApi({ role: 'admin', params: ZNameParams, body: ZDrillHos
 );
 
 /** No body needed (an empty one, or `{}`). */
-export const DELETE = withApi({ role: 'admin', params: ZNameParams, body: ZClearDrillHostBody }, async ({ actor, params }) => clearDrillHost({ actor, cluster: params.name }));
+export const DELETE = withApi({ role: 'admin', params: ZNameParams, body: ZEmptyBody }, async ({ actor, params }) => clearDrillHost({ actor, cluster: params.name }));
