@@ -68,7 +68,7 @@ export function ClusterLive({ initial, initialAt, safety }: { initial: TClusterV
       <MembersTable members={c.members} nowMs={nowMs} />
       {safety}
       <h2>Last hour</h2>
-      <ClusterCharts history={c.history} memberNames={c.members.map((m) => m.name)} />
+      <ClusterCharts history={c.history} members={c.members} rpoBoundSeconds={c.policy?.effective.rpo.boundSeconds ?? null} />
       <h2>Role and timeline changes</h2>
       <EventList events={c.events} nowMs={nowMs} />
     </>
