@@ -11,10 +11,12 @@ export type TDataRow = {
   key: string;
   cells: ReactNode[];
   /** one value per column for sorting (null = none: last) */
-  sort?: Array<string | number | null>;
+  sort?: Array<string | number | null | undefined>;
   /** what the filter matches (default: the sort values) */
   text?: string;
   className?: string;
+  /** data-* attributes of the row (e.g. data-testid, data-alert-key) */
+  attrs?: Record<`data-${string}`, string>;
 };
 
 type TSort = { col: number; dir: 'ascending' | 'descending' } | null;
@@ -109,7 +111,7 @@ export function DataTable({
               </tr>
             ) : (
               shown.map((r) => (
-                <tr key={r.key} className={r.className}>
+                <tr key={r.key} className={r.className} {...r.attrs}>
                   {r.cells.map((cell, i) =>
                     i === 0 && rowHeader ? (
                       <th key={i} scope="row">
