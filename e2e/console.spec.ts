@@ -37,10 +37,17 @@ test('a new cluster has lag and storage points on its page within the first minu
   test.info().annotations.push({ type: 'lag chart: 2 points after registration', description: `${seconds.toFixed(1)} s` });
   console.log(`console.spec: lag chart had 2 points ${seconds.toFixed(1)} s after registration`);
   // a drawn line, and the latest value in words beside it
-  await expect(lag.locator('.recharts-line path.recharts-curve').first()).toBeVisible();
+  await expect(lag.locator('.recharts-line path.recharts-curve').first()).toHaveAttribute('d', /^M[\d.,-]+L/);
   await expect(page.getByTestId('chart-lag-bytes-summary')).toContainText(`Latest lag: ${NAME}-b`);
   await expect(page.getByTestId('chart-lag-seconds')).toHaveAttribute('data-points', /^[1-9]/);
   await expect(page.getByTestId('chart-free-storage-summary')).toContainText(`${NAME}-a`);
+  // the stored history alone (samples at most every 15 s, 12 s buckets over the hour) reaches two points within the minute too
+  await expect(async () => {
+    const c = (await (await admin.get(`/api/v1/clusters/${NAME}?history=60`)).json()) as { history: { members: Array<{ name: string; points: Array<{ lagBytes: number | null }> }> } };
+    const replica = c.history.members.find((m) => m.name === `${NAME}-b`);
+    expect(replica?.points.filter((p) => p.lagBytes !== null).length ?? 0).toBeGreaterThanOrEqual(2);
+  }).toPass({ timeout: Math.max(1, registeredAt + 60_000 - Date.now()) });
+  console.log(`console.spec: two stored lag samples ${((Date.now() - registeredAt) / 1000).toFixed(1)} s after registration`);
   // the lag-in-seconds chart draws the context's RPO bound as a reference line
   await expect(page.getByTestId('chart-lag-seconds').getByRole('heading')).toContainText('against the RPO bound');
   await expect(page.getByTestId('chart-lag-seconds').locator('.recharts-reference-line')).toHaveCount(1);
