@@ -151,3 +151,34 @@ test('the overview shows the crashed primary as a red item with its cluster one 
   await page.waitForURL(new RegExp(`/clusters/${NAME}$`));
   await expect(page.getByTestId('cluster-state')).toHaveText('primary down');
 });
+
+test('an operator silences the firing alert by keyboard alone, with a visible focus ring on each control', async ({ page }) => {
+  test.setTimeout(90_000);
+  const key = `primary_down/cluster/${NAME}`;
+  await expect(async () => {
+    const { alerts } = (await (await admin.get('/api/v1/alerts?state=firing')).json()) as { alerts: { key: string }[] };
+    expect(alerts.map((a) => a.key)).toContain(key);
+  }).toPass({ timeout: 60_000 });
+  await signInThroughForm(page, 'operator');
+  await page.goto('/');
+  // the overview lists the alert, its link opens /alerts
+  const item = page.getByRole('region', { name: 'Needs attention' }).getByRole('listitem').filter({ hasText: 'Alert firing' }).filter({ hasText: NAME });
+  await expect(item.first()).toBeVisible();
+  await item.first().getByRole('link', { name: 'Open alerts' }).click();
+  await page.waitForURL(/\/alerts$/);
+  const row = page.locator(`tr[data-alert-key="${key}"]`);
+  const form = row.getByRole('form', { name: `Silence primary_down on ${NAME}` });
+  const reason = form.getByLabel('Reason');
+  // Tab from the top of the page until the reason field has focus: every control on the way is reachable
+  await page.getByRole('heading', { name: 'Alerts', level: 1 }).click();
+  for (let i = 0; i < 60 && !(await reason.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await expect(reason).toBeFocused();
+  expect(await reason.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('solid');
+  await page.keyboard.type('console.spec: keyboard only');
+  await page.keyboard.press('Tab');
+  const submit = form.getByRole('button', { name: 'Silence' });
+  await expect(submit).toBeFocused();
+  expect(await submit.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('solid');
+  await page.keyboard.press('Enter');
+  await expect(row.getByText(/Silenced until/)).toBeVisible();
+});
