@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attentionList, type TAttentionInput } from './attention';
+import { ATTENTION_KINDS, attentionList, type TAttentionInput } from './attention';
 
 const none: TAttentionInput = { clusters: [], promotions: [], rejoins: [], alerts: [], failedDrills: [], findings: [], proposals: [] };
 const t = (min: number) => new Date(Date.UTC(2026, 11, 1, 12, min)).toISOString();
@@ -20,7 +20,7 @@ const rows: TRow[] = [
   ],
   [
     'alerts link to /alerts, named by context when they have one',
-    { alerts: [{ id: 'a2', rule: 'readiness_bad', severity: 'warning', summary: 'x', cluster: 'pay', context: 'payments', firedAt: t(3) }, { id: 'a1', rule: 'primary_down', severity: 'critical', summary: 'Primary down', cluster: 'pay', context: null, firedAt: t(1) }] },
+    { alerts: [{ id: 'a2', rule: 'readiness_bad', severity: 'warning', message: 'x', cluster: 'pay', context: 'payments', firedAt: t(3) }, { id: 'a1', rule: 'primary_down', severity: 'critical', message: 'Cluster pay is PRIMARY_DOWN.', cluster: 'pay', context: null, firedAt: t(1) }] },
     [['Alert firing', 'pay', '/alerts'], ['Alert firing', 'payments', '/alerts']],
   ],
   [
@@ -37,7 +37,7 @@ const rows: TRow[] = [
     {
       proposals: [{ context: 'orders', version: 3, author: 'owner', createdAt: t(0) }],
       findings: [{ context: 'payments', code: 'DRILL_OVERDUE', message: 'm' }],
-      alerts: [{ id: 'a1', rule: 'primary_down', severity: 'critical', summary: 'Primary down', cluster: 'pay', context: null, firedAt: t(1) }],
+      alerts: [{ id: 'a1', rule: 'primary_down', severity: 'critical', message: 'Cluster pay is PRIMARY_DOWN.', cluster: 'pay', context: null, firedAt: t(1) }],
       promotions: [promo('p1', 'pay', 'failover', t(2))],
       clusters: [cl('pay', 'PRIMARY_DOWN')],
     },
@@ -54,5 +54,21 @@ describe('attentionList', () => {
     const [item] = attentionList({ ...none, promotions: [promo('p1', 'pay', 'failover', t(0))] });
     expect(item.detail).toBe('Promote to pay-b: 1 of 2 approvals.');
     expect(item.severity).toBe('critical');
+  });
+
+  it("an item's text carries its own kind label only (an alert says what fired, not its rule's summary)", () => {
+    const items = attentionList({
+      ...none,
+      clusters: [cl('pay', 'PRIMARY_DOWN'), cl('two', 'SPLIT_BRAIN')],
+      alerts: [{ id: 'a1', rule: 'primary_down', severity: 'critical', message: 'Cluster pay is PRIMARY_DOWN.', cluster: 'pay', context: null, firedAt: t(1) }],
+      promotions: [promo('p1', 'pay', 'failover', t(2)), promo('s1', 'pay', 'switchover', t(2))],
+      rejoins: [{ id: 'r1', cluster: 'pay', member: 'pay-a', createdAt: t(0) }],
+      failedDrills: [{ id: 'd1', cluster: 'pay', status: 'FAILED', error: 'restore exited 1', finishedAt: t(2) }],
+      proposals: [{ context: 'orders', version: 3, author: 'owner', createdAt: t(0) }],
+    });
+    for (const i of items) {
+      const text = `${i.subject} ${i.detail}`.toLowerCase();
+      for (const k of ATTENTION_KINDS) expect(text, `${i.kind}: ${i.detail}`).not.toContain(k.toLowerCase());
+    }
   });
 });

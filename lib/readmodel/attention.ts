@@ -38,7 +38,8 @@ export type TAttentionInput = {
   promotions: Array<{ id: string; cluster: string; candidate: string; kind: string; approvals: number; approvalsRequired: number; createdAt: string }>;
   /** PENDING rejoin requests */
   rejoins: Array<{ id: string; cluster: string; member: string; createdAt: string }>;
-  alerts: Array<{ id: string; rule: string; severity: string; summary: string; cluster: string | null; context: string | null; firedAt: string }>;
+  /** firing alerts; `message` is what fired (never the rule's summary, so an item never carries another kind's label) */
+  alerts: Array<{ id: string; rule: string; severity: string; message: string; cluster: string | null; context: string | null; firedAt: string }>;
   /** each cluster's latest finished drill, when it FAILED or TIMED_OUT */
   failedDrills: Array<{ id: string; cluster: string; status: string; error: string | null; finishedAt: string | null }>;
   /** stored live findings of contexts: DRILL_OVERDUE, BACKUPS_UNTRUSTED (fresh computations only) */
@@ -78,7 +79,7 @@ export function attentionList(input: TAttentionInput): TAttentionItem[] {
     out.push({ kind: 'Rejoin awaiting approval', subject: r.cluster, subjectKind: 'cluster', detail: `Rejoin ${r.member} as a replica: needs a second operator's approval.`, href: clusterHref(r.cluster), since: r.createdAt, severity: 'warning' });
   for (const a of input.alerts) {
     const ctx = a.context !== null;
-    out.push({ kind: 'Alert firing', subject: (ctx ? a.context : a.cluster) ?? a.rule, subjectKind: ctx ? 'context' : 'cluster', detail: `${a.severity}: ${a.summary}`, href: '/alerts', since: a.firedAt, severity: a.severity === 'critical' ? 'critical' : 'warning' });
+    out.push({ kind: 'Alert firing', subject: (ctx ? a.context : a.cluster) ?? a.rule, subjectKind: ctx ? 'context' : 'cluster', detail: `${a.severity} (${a.rule}): ${a.message}`, href: '/alerts', since: a.firedAt, severity: a.severity === 'critical' ? 'critical' : 'warning' });
   }
   for (const d of input.failedDrills)
     out.push({ kind: 'Drill failed', subject: d.cluster, subjectKind: 'cluster', detail: `The latest restore drill ${d.status === 'TIMED_OUT' ? 'timed out' : 'failed'}${d.error ? `: ${d.error}` : '.'}`, href: `/drills/${enc(d.id)}`, since: d.finishedAt, severity: 'warning' });

@@ -6,7 +6,6 @@
 // ./attention.ts orders them.
 import { db } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
-import { ALERT_RULES, type TAlertRuleName } from '@/lib/alerts/rules';
 import { attentionList, type TAttentionInput, type TAttentionItem } from './attention';
 import type { TClusterListItem } from './list';
 import { readClusters } from './read';
@@ -55,7 +54,7 @@ export async function readOverview(): Promise<TOverview> {
     clusters: page.items,
     promotions: promotions.map((p) => ({ id: p.id, cluster: p.cluster.name, candidate: p.candidate, kind: p.kind, approvals: p._count.approvals, approvalsRequired: p.approvalsRequired, createdAt: p.createdAt.toISOString() })),
     rejoins: rejoins.map((r) => ({ id: r.id, cluster: r.cluster.name, member: r.member, createdAt: r.createdAt.toISOString() })),
-    alerts: alerts.map((a) => ({ id: a.id, rule: a.rule, severity: a.severity, summary: ALERT_RULES[a.rule as TAlertRuleName]?.summary ?? a.rule, cluster: a.cluster, context: a.context, firedAt: a.firedAt.toISOString() })),
+    alerts: alerts.map((a) => ({ id: a.id, rule: a.rule, severity: a.severity, message: a.message, cluster: a.cluster, context: a.context, firedAt: a.firedAt.toISOString() })),
     failedDrills: drills.map((d) => ({ ...d, finishedAt: d.finishedAt?.toISOString() ?? null })),
     findings,
     proposals: proposals.map((c) => {
