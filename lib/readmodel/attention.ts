@@ -82,7 +82,7 @@ export function attentionList(input: TAttentionInput): TAttentionItem[] {
     out.push({ kind: 'Alert firing', subject: (ctx ? a.context : a.cluster) ?? a.rule, subjectKind: ctx ? 'context' : 'cluster', detail: `${a.severity} (${a.rule}): ${a.message}`, href: '/alerts', since: a.firedAt, severity: a.severity === 'critical' ? 'critical' : 'warning' });
   }
   for (const d of input.failedDrills)
-    out.push({ kind: 'Drill failed', subject: d.cluster, subjectKind: 'cluster', detail: `The latest restore drill ${d.status === 'TIMED_OUT' ? 'timed out' : 'failed'}${d.error ? `: ${d.error}` : '.'}`, href: `/drills/${enc(d.id)}`, since: d.finishedAt, severity: 'warning' });
+    out.push({ kind: 'Drill failed', subject: d.cluster, subjectKind: 'cluster', detail: `The latest restore drill ${d.status === 'TIMED_OUT' ? 'timed out' : 'ended in failure'}${d.error ? `: ${d.error}` : '.'}`, href: `/drills/${enc(d.id)}`, since: d.finishedAt, severity: 'warning' });
   for (const f of input.findings) {
     const kind = FINDING_KIND[f.code];
     if (kind) out.push({ kind, subject: f.context, subjectKind: 'context', detail: f.message, href: contextHref(f.context), since: null, severity: 'warning' });
