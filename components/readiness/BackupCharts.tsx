@@ -1,24 +1,13 @@
 'use client';
 import { formatBound, formatDuration } from '@/components/lib/format';
 import { Chart, type TChartRow } from '@/components/ui/Chart';
+import { ageRows } from './backup-age';
 
 // The backups page's charts: the newest backup's age over time (a saw-tooth: it grows until the next
 // backup finishes) against the declared full-backup interval, and each successful drill's restore
 // time against the RTO bound.
 
 type TDrillPoint = { id: string; createdAt: string; restoreSeconds: number | null };
-
-/** Age of the newest backup just before and just after each backup finished, and now. */
-function ageRows(stoppedAt: string[], nowMs: number): TChartRow[] {
-  const ts = stoppedAt.map((s) => Date.parse(s)).filter(Number.isFinite).sort((a, b) => a - b);
-  const rows: TChartRow[] = [];
-  ts.forEach((t, i) => {
-    if (i > 0) rows.push({ t: t - 1, age: (t - ts[i - 1]) / 1000 });
-    rows.push({ t, age: 0 });
-  });
-  if (ts.length) rows.push({ t: nowMs, age: Math.max(0, (nowMs - ts[ts.length - 1]) / 1000) });
-  return rows;
-}
 
 export function BackupCharts({ stoppedAt, nowMs, fullIntervalHours, drills, rtoBoundSeconds }: { stoppedAt: string[]; nowMs: number; fullIntervalHours: number | null; drills: TDrillPoint[]; rtoBoundSeconds: number | null }) {
   const ages = ageRows(stoppedAt, nowMs);
