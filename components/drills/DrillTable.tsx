@@ -30,7 +30,7 @@ export function DrillTable({ drills, now, showCluster = false, empty }: { drills
       caption={<span className="sr-only">Restore drills, newest first</span>}
       columns={columns}
       rowHeader={false}
-      empty={<p className="muted">{empty ?? 'No restore drill yet: until one succeeds, the backups are not proven restorable. Next: an operator runs one from the cluster page (Run restore drill).'}</p>}
+      empty={<p className="muted">{empty ?? 'No restore drill yet: until one succeeds, the backups are not proven restorable. Next: an operator runs one with “Run restore drill” on the cluster page.'}</p>}
       rows={drills.map((d) => ({
         key: d.id,
         sort: [d.createdAt, ...(showCluster ? [d.cluster] : []), d.status, d.backup.label, d.restoreSeconds, d.durationSeconds, d.runner],

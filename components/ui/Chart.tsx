@@ -45,7 +45,7 @@ export function Chart({
   const common = (
     <>
       <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-      <YAxis tickFormatter={(v: number) => format(v)} width={76} fontSize={12} domain={yDomain} />
+      <YAxis tickFormatter={(v: number) => format(v)} width={76} fontSize={12} domain={yDomain} allowDecimals={max > 0} />
       <Legend />
       {bound && <ReferenceLine y={bound.value} stroke="#b71c1c" strokeDasharray="6 4" strokeWidth={2} label={{ value: bound.label, position: 'insideTopRight', fontSize: 12, fill: '#b71c1c' }} ifOverflow="extendDomain" />}
     </>
