@@ -1,7 +1,22 @@
 import Link from 'next/link';
 import type { TActor } from '@/lib/auth/actor';
-import { hasRole } from '@/lib/auth/roles';
+import { NavLinks, type TNavLink } from '@/components/ui/NavLinks';
 import { SignOutButton } from './SignOutButton';
+
+// Main nav, in the order an operator works: the overview, then the fleet (the clusters list; a
+// cluster's page counts as Fleet), the registry, readiness, promotions (with switchovers and
+// rejoins), drills, alerts, audit and the admin pages (classes, sites, teams, tokens).
+const MAIN_LINKS: TNavLink[] = [
+  { href: '/', label: 'Overview' },
+  { href: '/fleet', label: 'Fleet', also: ['/clusters'] },
+  { href: '/contexts', label: 'Contexts' },
+  { href: '/readiness', label: 'Readiness' },
+  { href: '/promotions', label: 'Promotions' },
+  { href: '/drills', label: 'Drills' },
+  { href: '/alerts', label: 'Alerts' },
+  { href: '/audit', label: 'Audit' },
+  { href: '/admin', label: 'Admin', also: ['/classes', '/sites', '/teams'] },
+];
 
 export function Nav({ actor }: { actor: TActor | null }) {
   return (
@@ -11,16 +26,7 @@ export function Nav({ actor }: { actor: TActor | null }) {
       </Link>
       {actor && (
         <nav aria-label="Main">
-          <Link href="/fleet">Fleet</Link>
-          <Link href="/contexts">Contexts</Link>
-          <Link href="/readiness">Readiness</Link>
-          <Link href="/promotions">Promotions</Link>
-          <Link href="/alerts">Alerts</Link>
-          <Link href="/classes">Classes</Link>
-          <Link href="/sites">Sites</Link>
-          <Link href="/teams">Teams</Link>
-          <Link href="/audit">Audit</Link>
-          {hasRole(actor.role, 'admin') && <Link href="/admin/tokens">Tokens</Link>}
+          <NavLinks links={MAIN_LINKS} />
         </nav>
       )}
       <div className="who">

@@ -1,10 +1,11 @@
 import { pageActor } from '@/lib/auth/session';
+import { dbNow } from '@/lib/base/db';
+import { TimeAgo } from '@/components/ui/TimeAgo';
 import { hasRole } from '@/lib/auth/roles';
 import { listAlerts, listSilences } from '@/lib/alerts/alerts';
 import { ALERT_RULES, type TAlertRuleName } from '@/lib/alerts/rules';
 import { AlertTable } from '@/components/alerts/AlertTable';
 import { AlertActions } from '@/components/alerts/AlertActions';
-import { formatDateTime } from '@/components/lib/format';
 import { acknowledge, silence } from './actions';
 
 export const dynamic = 'force-dynamic';
@@ -12,7 +13,7 @@ export const metadata = { title: 'Alerts · Vakt' };
 
 export default async function AlertsPage() {
   const actor = await pageActor('viewer', '/alerts');
-  const [firing, resolved, silences] = await Promise.all([listAlerts('firing'), listAlerts('resolved'), listSilences()]);
+  const [firing, resolved, silences, now] = await Promise.all([listAlerts('firing'), listAlerts('resolved'), listSilences(), dbNow()]);
   const operator = hasRole(actor.role, 'operator');
   return (
     <>
@@ -26,6 +27,8 @@ export default async function AlertsPage() {
         <AlertTable
           alerts={firing}
           caption="Firing alerts"
+          now={now}
+          empty="Nothing is firing. Alerts fire from cluster states and live findings; the Overview shows what else waits for a person."
           actions={
             operator
               ? (a) => (
@@ -42,12 +45,12 @@ export default async function AlertsPage() {
       <section aria-labelledby="silences-h">
         <h2 id="silences-h">Active silences ({silences.length})</h2>
         {silences.length === 0 ? (
-          <p className="muted">None.</p>
+          <p className="muted">No active silence. Operators silence a firing alert from its row (Silence, with a reason and a duration).</p>
         ) : (
           <ul>
             {silences.map((s) => (
               <li key={s.id}>
-                <code>{Object.entries(s.match).map(([k, v]) => `${k}=${v}`).join(' ')}</code> until {formatDateTime(s.until)} by {s.createdBy}: {s.reason}
+                <code>{Object.entries(s.match).map(([k, v]) => `${k}=${v}`).join(' ')}</code> until <TimeAgo date={s.until} now={now} exact /> by {s.createdBy}: {s.reason}
               </li>
             ))}
           </ul>
@@ -55,7 +58,7 @@ export default async function AlertsPage() {
       </section>
       <section aria-labelledby="resolved-h">
         <h2 id="resolved-h">Resolved in the last 24 hours ({resolved.length})</h2>
-        <AlertTable alerts={resolved} caption="Resolved alerts" />
+        <AlertTable alerts={resolved} caption="Resolved alerts" now={now} empty="None resolved in the last 24 hours." />
       </section>
     </>
   );

@@ -2,6 +2,11 @@ import Link from 'next/link';
 import { pageActor } from '@/lib/auth/session';
 import { readFleetReadiness } from '@/lib/readiness/read-readiness';
 import { StatusBadge } from '@/components/readiness/StatusBadge';
+import { DataTable } from '@/components/ui/DataTable';
+import type { TAnswerStatus } from '@/lib/readiness/readiness';
+
+/** weakest first when sorted descending: bad 3, unknown 2, warn 1, ok 0 (lib/readiness rank) */
+const RANK: Record<TAnswerStatus, number> = { ok: 0, warn: 1, unknown: 2, bad: 3 };
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Readiness · Vakt' };
@@ -25,46 +30,34 @@ export default async function FleetReadinessPage({ searchParams }: { searchParam
     <>
       <h1>Restore readiness</h1>
       <p className="muted">Every context, weakest answer first ({f.total} contexts).</p>
-      <div className="table-wrap">
-        <table data-testid="fleet-readiness">
-          <thead>
-            <tr>
-              <th scope="col">context</th>
-              <th scope="col">weakest</th>
-              <th scope="col">cluster</th>
-              <th scope="col">trusted</th>
-              {COLUMNS.map(([, label]) => (
-                <th scope="col" key={label}>
-                  {label}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {f.rows.flatMap((r) =>
-              (r.clusters.length ? r.clusters : [null]).map((c, i) => (
-                <tr key={`${r.slug}-${c?.cluster ?? ''}`} data-testid={`fleet-${r.slug}`}>
-                  {i === 0 && (
-                    <>
-                      <th scope="row" rowSpan={Math.max(1, r.clusters.length)}>
-                        <Link href={`/contexts/${r.slug}/readiness`}>{r.slug}</Link>
-                      </th>
-                      <td rowSpan={Math.max(1, r.clusters.length)}>
-                        {r.weakest ? <StatusBadge status={r.stale ? 'unknown' : r.weakest.status} /> : <StatusBadge status="unknown" />} <span className="small">{r.weakest ? r.weakest.answer : 'not computed'}</span>
-                      </td>
-                    </>
-                  )}
-                  <td>{c?.cluster ?? '—'}</td>
-                  <td>{c ? (c.trusted ? 'yes' : 'no') : '—'}</td>
-                  {COLUMNS.map(([k]) => (
-                    <td key={k}>{c ? <StatusBadge status={c.statuses[k]} /> : '—'}</td>
-                  ))}
-                </tr>
-              )),
-            )}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="fleet-readiness"
+        caption={<span className="sr-only">Restore readiness per context and cluster, weakest first</span>}
+        columns={[{ label: 'context', sortable: true }, { label: 'weakest', sortable: true }, { label: 'cluster', sortable: true }, { label: 'trusted', sortable: true }, ...COLUMNS.map(([, label]) => ({ label, sortable: true }))]}
+        empty={<p className="muted">No bounded context yet. Next: create one on the Contexts page and declare its recovery policy; readiness follows once a cluster holds it.</p>}
+        rows={f.rows.flatMap((r) =>
+          (r.clusters.length ? r.clusters : [null]).map((c) => {
+            const weakest = r.weakest && !r.stale ? r.weakest.status : 'unknown';
+            return {
+              key: `${r.slug}-${c?.cluster ?? ''}`,
+              attrs: { 'data-testid': `fleet-${r.slug}` },
+              sort: [r.slug, RANK[weakest], c?.cluster ?? null, c ? (c.trusted ? 1 : 0) : null, ...COLUMNS.map(([k]) => (c ? RANK[c.statuses[k]] : null))],
+              text: `${r.slug} ${weakest} ${r.weakest?.answer ?? ''} ${c?.cluster ?? ''} ${c ? (c.trusted ? 'trusted' : 'untrusted') : ''}`,
+              cells: [
+                <Link key="s" href={`/contexts/${r.slug}/readiness`}>
+                  {r.slug}
+                </Link>,
+                <span key="w">
+                  <StatusBadge status={weakest} /> <span className="small">{r.weakest ? r.weakest.answer : 'not computed'}</span>
+                </span>,
+                c?.cluster ?? '—',
+                c ? (c.trusted ? 'yes' : 'no') : '—',
+                ...COLUMNS.map(([k]) => (c ? <StatusBadge key={k} status={c.statuses[k]} /> : '—')),
+              ],
+            };
+          }),
+        )}
+      />
       {pages > 1 && (
         <p className="pager">
           {page > 1 && <Link href={`/readiness?page=${page - 1}`}>← previous</Link>} page {page} of {pages} {page < pages && <Link href={`/readiness?page=${page + 1}`}>next →</Link>}

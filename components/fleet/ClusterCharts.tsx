@@ -1,71 +1,41 @@
 'use client';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { TClusterHistory } from '@/lib/registry/read-clusters';
-import { formatBytes, formatClock, formatDuration, formatPercent } from '@/components/lib/format';
+import { formatBound, formatBytes, formatDuration, formatPercent } from '@/components/lib/format';
+import { Chart, seriesColor } from '@/components/ui/Chart';
+import { freePercent } from './health';
+import { toRows, type TLive, type TPoint } from './chart-rows';
 
-// Lag (bytes, seconds) and free storage per member over the last hour, from the stored samples.
+// Lag (bytes, seconds) per replica with the RPO bound, and free storage per member, over the last
+// hour: the stored samples, then each member's current observation as the newest point (the member
+// view refreshes with every read, samples are stored at most every 15 s), so a chart has a point
+// from the first poll on and never lags the table above it.
 
-const COLORS = ['#1f5fbf', '#c2410c', '#15803d', '#7c3aed', '#b91c1c', '#0e7490', '#a16207', '#be185d'];
+const words = (latest: Map<string, number>, format: (n: number) => string) => [...latest.entries()].map(([n, v]) => `${n} ${format(v)}`).join(', ');
 
-type TRow = { t: number } & Record<string, number | null>;
-
-/** One row per sample time, one column per member (null where it has no value). */
-export function toRows(history: TClusterHistory, value: (p: TClusterHistory['members'][number]['points'][number]) => number | null): { rows: TRow[]; series: string[] } {
-  const byTime = new Map<number, TRow>();
-  const series: string[] = [];
-  for (const m of history.members) {
-    let any = false;
-    for (const p of m.points) {
-      const v = value(p);
-      if (v === null || !Number.isFinite(v)) continue;
-      any = true;
-      const t = Date.parse(p.at);
-      const row = byTime.get(t) ?? ({ t } as TRow);
-      row[m.name] = v;
-      byTime.set(t, row);
-    }
-    if (any) series.push(m.name);
-  }
-  return { rows: [...byTime.values()].sort((a, b) => a.t - b.t), series };
-}
-
-function Chart({ title, rows, series, format, colorOf, testId }: { title: string; rows: TRow[]; series: string[]; format: (n: number) => string; colorOf: (name: string) => string; testId: string }) {
-  return (
-    <figure className="chart card" data-testid={testId}>
-      <figcaption>
-        <h3 className="flush">{title}</h3>
-      </figcaption>
-      {rows.length < 2 ? (
-        <p className="muted small">Not enough samples yet: the chart fills as the worker polls.</p>
-      ) : (
-        <ResponsiveContainer width="100%" height={220}>
-          <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
-            <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-            <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatClock(new Date(t).toISOString())} minTickGap={40} fontSize={12} />
-            <YAxis tickFormatter={(v: number) => format(v)} width={72} fontSize={12} />
-            <Tooltip labelFormatter={(t) => formatClock(new Date(Number(t)).toISOString())} formatter={(v) => (typeof v === 'number' ? format(v) : String(v))} />
-            <Legend />
-            {series.map((s) => (
-              <Line key={s} type="monotone" dataKey={s} stroke={colorOf(s)} dot={false} isAnimationActive={false} connectNulls strokeWidth={2} />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
-      )}
-    </figure>
-  );
-}
-
-export function ClusterCharts({ history, memberNames }: { history: TClusterHistory | undefined; memberNames: string[] }) {
+export function ClusterCharts({ history, members, rpoBoundSeconds }: { history: TClusterHistory | undefined; members: TLive[]; rpoBoundSeconds: number | null }) {
   if (!history) return <p className="muted">No history available.</p>;
-  const colorOf = (name: string) => COLORS[Math.max(0, memberNames.indexOf(name)) % COLORS.length];
-  const lagBytes = toRows(history, (p) => (p.role === 'replica' ? p.lagBytes : null));
-  const lagSeconds = toRows(history, (p) => (p.role === 'replica' ? p.lagSeconds : null));
-  const free = toRows(history, (p) => (p.freeBytes !== null && p.totalBytes ? (p.freeBytes / p.totalBytes) * 100 : null));
+  const names = members.map((m) => m.name);
+  const colorOf = (name: string) => seriesColor(names.indexOf(name));
+  const replica = (p: TPoint, v: number | null) => (p.role === 'replica' ? v : null);
+  const lagBytes = toRows(history, members, (p) => replica(p, p.lagBytes));
+  const lagSeconds = toRows(history, members, (p) => replica(p, p.lagSeconds));
+  const free = toRows(history, members, (p) => freePercent(p));
+  const waiting = 'No sample yet: the first point appears with the first poll of a replica.';
+  const rpo = rpoBoundSeconds === null ? null : { value: rpoBoundSeconds, label: `RPO ${formatBound(rpoBoundSeconds)}` };
   return (
     <div className="charts">
-      <Chart title="Replication lag (bytes)" testId="chart-lag-bytes" {...lagBytes} format={formatBytes} colorOf={colorOf} />
-      <Chart title="Replication lag (seconds)" testId="chart-lag-seconds" {...lagSeconds} format={formatDuration} colorOf={colorOf} />
-      <Chart title="Free storage (% of the data directory's file system)" testId="chart-free-storage" {...free} format={formatPercent} colorOf={colorOf} />
+      <Chart title="Replication lag (bytes)" testId="chart-lag-bytes" rows={lagBytes.rows} series={lagBytes.series} format={formatBytes} colorOf={colorOf} summary={`Latest lag: ${words(lagBytes.latest, formatBytes)}.`} empty={waiting} />
+      <Chart
+        title={`Replication lag (seconds)${rpo ? ` against the RPO bound (${formatBound(rpo.value)})` : ''}`}
+        testId="chart-lag-seconds"
+        rows={lagSeconds.rows} series={lagSeconds.series}
+        format={formatDuration}
+        colorOf={colorOf}
+        bound={rpo}
+        summary={`Latest lag: ${words(lagSeconds.latest, formatDuration)}${rpo ? `; RPO bound ${formatBound(rpo.value)}` : '; no RPO bound declared'}.`}
+        empty={waiting}
+      />
+      <Chart title="Free storage (% of the data directory's file system)" testId="chart-free-storage" rows={free.rows} series={free.series} format={formatPercent} colorOf={colorOf} summary={`Latest free storage: ${words(free.latest, formatPercent)}.`} empty="No storage figure yet: the first point appears with the first poll." />
     </div>
   );
 }

@@ -10,6 +10,7 @@ import { LiveStatus } from './LiveStatus';
 import { MembersTable } from './MembersTable';
 import { ClusterCharts } from './ClusterCharts';
 import { EventList } from './EventList';
+import { SwitchoverGapChart } from './SwitchoverGapChart';
 
 export const HISTORY_MINUTES = 60;
 
@@ -68,7 +69,10 @@ export function ClusterLive({ initial, initialAt, safety }: { initial: TClusterV
       <MembersTable members={c.members} nowMs={nowMs} />
       {safety}
       <h2>Last hour</h2>
-      <ClusterCharts history={c.history} memberNames={c.members.map((m) => m.name)} />
+      <ClusterCharts history={c.history} members={c.members} rpoBoundSeconds={c.policy?.effective.rpo.boundSeconds ?? null} />
+      <div className="charts">
+        <SwitchoverGapChart cluster={name} />
+      </div>
       <h2>Role and timeline changes</h2>
       <EventList events={c.events} nowMs={nowMs} />
     </>

@@ -9,6 +9,7 @@ import { formatAge, formatBytes, formatDuration } from '@/components/lib/format'
 import { useLiveRefetchMs } from '@/components/lib/live-stream';
 import { STATE_LABEL, fleetSites, maxLag, memberTone, primaries, roleBadge, stateTone, statusBadge, worstTone } from './health';
 import { LiveStatus } from './LiveStatus';
+import { DataTable } from '@/components/ui/DataTable';
 
 // The fleet overview: the fleet's counts (per state, per site) and one bounded page of clusters at a
 // time (GET /api/v1/clusters?sort=worst: worst problem first), filtered by state, site and name;
@@ -79,39 +80,30 @@ export function FleetOverview({ initial, sites, initialAt }: { initial: TFleetPa
         <LiveStatus updatedAt={q.dataUpdatedAt} error={q.isError ? q.error : null} fetching={q.isFetching} />
       </div>
       {summary.sites.length > 0 && (
-        <div className="table-scroll">
-          <table className="small" data-testid="fleet-sites">
-            <caption className="sr-only">Members per site</caption>
-            <thead>
-              <tr>
-                <th scope="col">site</th>
-                <th scope="col">clusters</th>
-                <th scope="col">members</th>
-                <th scope="col">answering</th>
-                <th scope="col">down</th>
-                <th scope="col">unknown / not polled</th>
-                <th scope="col">stale</th>
-              </tr>
-            </thead>
-            <tbody>
-              {summary.sites.map((s) => (
-                <tr key={s.site} data-testid={`fleet-site-${s.site}`}>
-                  <th scope="row">
-                    <button type="button" className="link" aria-pressed={filters.site === s.site} onClick={() => set({ site: filters.site === s.site ? '' : s.site })}>
-                      {s.site}
-                    </button>
-                  </th>
-                  <td>{s.clusters}</td>
-                  <td>{s.members}</td>
-                  <td>{s.ok}</td>
-                  <td className={s.down ? 'bad-text' : undefined}>{s.down}</td>
-                  <td>{s.unknown}</td>
-                  <td className={s.stale ? 'stale' : undefined}>{s.stale}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testId="fleet-sites"
+          className="small"
+          filter={false}
+          caption={<span className="sr-only">Members per site</span>}
+          columns={['site', 'clusters', 'members', 'answering', 'down', 'unknown / not polled', 'stale'].map((label, i) => ({ label, sortable: true, numeric: i > 0 }))}
+          empty={null}
+          rows={summary.sites.map((s) => ({
+            key: s.site,
+            attrs: { 'data-testid': `fleet-site-${s.site}` },
+            sort: [s.site, s.clusters, s.members, s.ok, s.down, s.unknown, s.stale],
+            cells: [
+              <button key="s" type="button" className="link" aria-pressed={filters.site === s.site} onClick={() => set({ site: filters.site === s.site ? '' : s.site })}>
+                {s.site}
+              </button>,
+              s.clusters,
+              s.members,
+              s.ok,
+              <span key="d" className={s.down ? 'bad-text' : undefined}>{s.down}</span>,
+              s.unknown,
+              <span key="st" className={s.stale ? 'stale' : undefined}>{s.stale}</span>,
+            ],
+          }))}
+        />
       )}
       <form
         className="row align-end"

@@ -20,9 +20,9 @@ const BATCH_MS = 100;
 
 /** Which cached queries an event makes out of date (keys as the live components use them). */
 export function staleQueryKeys(e: TLiveEvent): unknown[][] {
-  if (e.kind === 'cluster') return [['clusters'], ['cluster', e.name], ['safety', e.name], ['promotions']];
-  if (e.kind === 'reset') return [['clusters'], ['cluster'], ['safety'], ['promotions']];
-  return [];
+  if (e.kind === 'cluster') return [['clusters'], ['cluster', e.name], ['safety', e.name], ['promotions'], ['overview']];
+  if (e.kind === 'reset') return [['clusters'], ['cluster'], ['safety'], ['promotions'], ['overview']];
+  return [['overview']];
 }
 
 export function LiveStreamProvider({ children }: { children: ReactNode }) {

@@ -128,6 +128,7 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /api/v1/drills/{id}': 'getDrill',
   'POST /api/v1/drills/results': 'recordExternalDrillResult',
   'GET /api/v1/openapi.json': 'getOpenApiDocument',
+  'GET /api/v1/overview': 'getOverview',
   'GET /api/v1/promotions': 'listPromotions',
   'GET /api/v1/promotions/{id}': 'getPromotion',
   'POST /api/v1/promotions/{id}/abandon': 'abandonPromotion',

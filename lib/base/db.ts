@@ -16,8 +16,14 @@ export function databaseUrl(): string {
   return url;
 }
 
+// Every session runs in UTC, whatever the server's or the database's TimeZone: timestamps are stored
+// as UTC in \`timestamp\` columns and the driver adapter reads timestamptz as if it were UTC, so in
+// another zone now() came back hours off and every comparison of a column with a timestamptz (chart
+// history windows, ages) was off by the zone's offset (issue 17: empty charts).
+const SESSION_UTC = '-c TimeZone=UTC';
+
 function create(url: string) {
-  const adapter = new PrismaPg({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
+  const adapter = new PrismaPg({ connectionString: url, max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, options: SESSION_UTC });
   return new PrismaClient({ adapter, omit: { user: { passwordHash: true }, apiToken: { tokenHash: true } } });
 }
 
@@ -75,6 +81,7 @@ export function pgPool(): pg.Pool {
       idleTimeoutMillis: 30_000,
       allowExitOnIdle: true,
       application_name: 'vakt-poller',
+      options: SESSION_UTC,
       types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === TIMESTAMP_OID && format !== 'binary' ? utcTimestamp : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
     });
     // an idle connection that breaks (database restart) is dropped by the pool; the next query reconnects

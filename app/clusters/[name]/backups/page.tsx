@@ -6,8 +6,19 @@ import { readClusterBackups } from '@/lib/readiness/read-cluster-backups';
 import { Badge } from '@/components/ui/Badge';
 import { TimeAgo } from '@/components/ui/TimeAgo';
 import { formatBytes } from '@/components/lib/format';
+import { DataTable } from '@/components/ui/DataTable';
+import { BackupCharts } from '@/components/readiness/BackupCharts';
+import { readClusterBounds } from '@/lib/readmodel/cluster-bounds';
+import { listDrills } from '@/lib/drills/read-drills';
+import { dbNow } from '@/lib/base/db';
 
 export const dynamic = 'force-dynamic';
+/** an instant as ISO text (null when missing or unparsable) */
+const at = (t: string | number | Date | null | undefined): string | null => {
+  if (t === null || t === undefined) return null;
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+};
 
 export async function generateMetadata({ params }: { params: Promise<{ name: string }> }) {
   return { title: `Backups · ${decodeURIComponent((await params).name)} · Vakt` };
@@ -16,11 +27,15 @@ export async function generateMetadata({ params }: { params: Promise<{ name: str
 export default async function BackupsPage({ params }: { params: Promise<{ name: string }> }) {
   const name = decodeURIComponent((await params).name);
   await pageActor('viewer', `/clusters/${encodeURIComponent(name)}/backups`);
-  const b = await readClusterBackups(name).catch((e) => {
-    if (e instanceof AppError && e.status === 404) notFound();
-    throw e;
-  });
-  const now = new Date();
+  const [b, bounds, drills, now] = await Promise.all([
+    readClusterBackups(name).catch((e) => {
+      if (e instanceof AppError && e.status === 404) notFound();
+      throw e;
+    }),
+    readClusterBounds(name),
+    listDrills({ cluster: name, limit: 30 }).catch(() => []),
+    dbNow(),
+  ]);
   const reporting = b.members.filter((m) => m.reportsCatalog);
   return (
     <>
@@ -64,50 +79,35 @@ export default async function BackupsPage({ params }: { params: Promise<{ name: 
         </dl>
       )}
       <p className="muted small">pgBackRest does not list aborted backups: a failed backup run shows only as the expected backup not appearing within the interval.</p>
-      <div className="table-wrap">
-        <table data-testid="backups">
-          <thead>
-            <tr>
-              <th scope="col">label</th>
-              <th scope="col">type</th>
-              <th scope="col">started</th>
-              <th scope="col">stopped</th>
-              <th scope="col">size</th>
-              <th scope="col">WAL</th>
-              <th scope="col">errors</th>
-              <th scope="col">chain</th>
-            </tr>
-          </thead>
-          <tbody>
-            {b.backups.map((x) => (
-              <tr key={x.label} data-testid={`backup-${x.label}`}>
-                <th scope="row" className="mono">
-                  {x.label}
-                  {b.restoreUses === x.label ? ' (restore uses)' : ''}
-                </th>
-                <td>{x.type}</td>
-                <td>{x.startedAt ? <TimeAgo date={new Date(x.startedAt)} now={now} exact /> : '—'}</td>
-                <td>
-                  <TimeAgo date={new Date(x.stoppedAt)} now={now} exact />
-                </td>
-                <td>{formatBytes(x.sizeBytes)}</td>
-                <td className="mono small">
-                  {x.walStart ?? '—'} … {x.walStop ?? '—'}
-                </td>
-                <td>{x.error ? <Badge tone="error">page errors</Badge> : 'none'}</td>
-                <td className="mono small">{x.chain.join(' → ')}</td>
-              </tr>
-            ))}
-            {b.backups.length === 0 && (
-              <tr>
-                <td colSpan={8} className="muted">
-                  No backup in the repository.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        testId="backups"
+        caption={<span className="sr-only">Backups, newest first</span>}
+        columns={[{ label: 'label', sortable: true }, { label: 'type', sortable: true }, { label: 'started', sortable: true }, { label: 'stopped', sortable: true }, { label: 'size', sortable: true, numeric: true }, { label: 'WAL' }, { label: 'errors', sortable: true }, { label: 'chain' }]}
+        empty={<p className="muted">No backup in the repository. Next: run a full backup with pgBackRest on the cluster (the agents report the catalog on their next poll).</p>}
+        rows={b.backups.map((x) => ({
+          key: x.label,
+          attrs: { 'data-testid': `backup-${x.label}` },
+          sort: [x.label, x.type, at(x.startedAt), at(x.stoppedAt), x.sizeBytes, null, x.error ? 1 : 0, null],
+          text: `${x.label} ${x.type} ${x.chain.join(' ')}${x.error ? ' page errors' : ''}`,
+          cells: [
+            <span key="l" className="mono">
+              {x.label}
+              {b.restoreUses === x.label ? ' (restore uses)' : ''}
+            </span>,
+            x.type,
+            x.startedAt ? <TimeAgo key="s" date={new Date(x.startedAt)} now={now} exact /> : '—',
+            <TimeAgo key="e" date={new Date(x.stoppedAt)} now={now} exact />,
+            formatBytes(x.sizeBytes),
+            <span key="w" className="mono small">
+              {x.walStart ?? '—'} … {x.walStop ?? '—'}
+            </span>,
+            x.error ? <Badge key="x" tone="error">page errors</Badge> : 'none',
+            <span key="c" className="mono small">{x.chain.join(' → ')}</span>,
+          ],
+        }))}
+      />
+      <h2>Backup age and restore times</h2>
+      <BackupCharts stoppedAt={b.backups.map((x) => at(x.stoppedAt)).filter((t) => t !== null)} nowMs={now.getTime()} fullIntervalHours={bounds.fullIntervalHours} rtoBoundSeconds={bounds.rtoBoundSeconds} drills={drills.filter((d) => d.status === 'SUCCEEDED').map((d) => ({ id: d.id, createdAt: d.createdAt, restoreSeconds: d.restoreSeconds }))} />
     </>
   );
 }
