@@ -10,7 +10,7 @@ import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { createPgCluster, waitFor, type TPgCluster, type TPgNode } from '../support/pg-cluster';
 import { ensureSite, restartAgentWith } from '../support/promotion-support';
 
-export async function startSwitchableCluster(name: string, context: string, opts: { replicas?: number; settings?: Record<string, string> } = {}): Promise<TPgCluster> {
+export async function startSwitchableCluster(name: string, context: string, opts: { replicas?: number; settings?: Record<string, string>; dataChecksums?: boolean } = {}): Promise<TPgCluster> {
   const replicas = opts.replicas ?? 1;
   await ensureSite('oslo');
   const c = await createPgCluster({
@@ -18,6 +18,7 @@ export async function startSwitchableCluster(name: string, context: string, opts
     replicas: Array.from({ length: replicas }, (_, i) => ({ name: `${name}-${String.fromCharCode(98 + i)}`, site: 'oslo' })),
     agents: 'in-process',
     settings: opts.settings,
+    dataChecksums: opts.dataChecksums,
   });
   for (const n of c.nodes) await restartAgentWith(n, { VAKT_AGENT_REPLICATION_ADDRESS: `127.0.0.1:${n.port}`, VAKT_AGENT_REPLICATION_CONNINFO: 'user=postgres' });
   await registerCluster({
