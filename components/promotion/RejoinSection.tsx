@@ -56,7 +56,16 @@ export function RejoinSection({ cluster, role, userId, stepUp }: TRejoinSectionP
             <strong>{o.member}</strong> can rejoin as a replica of {o.primary}
             {o.fenceFirst ? ' (it will be fenced first)' : ''}.
           </span>
-          {operator && <RequestRejoin cluster={cluster} member={o.member} />}
+          {operator && (
+            <ReasonDialog
+              cluster={cluster}
+              url={`/api/v1/clusters/${encodeURIComponent(cluster)}/members/${encodeURIComponent(o.member)}/rejoin`}
+              label="Request rejoin"
+              title={`Request rejoin of ${o.member}`}
+              prompt={`Why should ${o.member} rejoin?`}
+              hint={`Another operator approves it; then the worker rewinds ${o.member} (or takes a fresh base backup) and starts it as a replica.`}
+            />
+          )}
         </div>
       ))}
       {[...latest.values()].map((r) => (
@@ -121,7 +130,7 @@ function RejoinArticle({ cluster, r, operator, userId, role, stepUp }: { cluster
       {operator && notStarted && (
         <div className="row">
           {r.status === 'PENDING' && (userId === null || userId !== r.requestedById) && <ApproveRejoin cluster={cluster} r={r} url={`${base}/approvals`} stepUp={stepUp} />}
-          <RejectRejoin cluster={cluster} member={r.member} url={`${base}/reject`} />
+          <ReasonDialog cluster={cluster} url={`${base}/reject`} label="Reject" danger title={`Reject the rejoin of ${r.member}`} prompt="Why reject it?" />
           {mayCancel({ type: 'user', id: userId, role }, r.requestedById) && <CancelRejoin cluster={cluster} url={`${base}/cancel`} />}
         </div>
       )}
@@ -201,16 +210,17 @@ function DialogButton(props: { label: string; title: string; submit: string; dan
   );
 }
 
-function RequestRejoin({ cluster, member }: { cluster: string; member: string }) {
+/** A dialog that asks for a reason and POSTs `{reason}` to `url` (request a rejoin, reject one). */
+function ReasonDialog(p: { cluster: string; url: string; label: string; title: string; prompt: string; danger?: boolean; hint?: string }) {
   const [reason, setReason] = useState('');
-  const m = useRejoinMutation(cluster, () => fetchJson(`/api/v1/clusters/${encodeURIComponent(cluster)}/members/${encodeURIComponent(member)}/rejoin`, { method: 'POST', body: { reason } }));
+  const m = useRejoinMutation(p.cluster, () => fetchJson(p.url, { method: 'POST', body: { reason } }));
   return (
-    <DialogButton label="Request rejoin" title={`Request rejoin of ${member}`} submit="Request rejoin" pending={m.isPending} error={m.error} onSubmit={(close) => m.mutate(undefined, { onSuccess: close })}>
+    <DialogButton label={p.label} title={p.title} submit={p.label} danger={p.danger} pending={m.isPending} error={m.error} onSubmit={(close) => m.mutate(undefined, { onSuccess: close })}>
       <label>
-        Why should {member} rejoin?
+        {p.prompt}
         <textarea autoFocus value={reason} onChange={(e) => setReason(e.target.value)} required minLength={3} aria-invalid={fieldInvalid(m.error, 'reason')} />
       </label>
-      <p className="small muted">Another operator approves it; then the worker rewinds {member} and starts it as a replica.</p>
+      {p.hint && <p className="small muted">{p.hint}</p>}
     </DialogButton>
   );
 }
@@ -232,19 +242,6 @@ function ApproveRejoin({ cluster, r, url, stepUp }: { cluster: string; r: TRejoi
       ) : (
         <OidcStepUp callbackUrl={`/clusters/${encodeURIComponent(cluster)}`} stepUp={stepUp} refused={refused} />
       )}
-    </DialogButton>
-  );
-}
-
-function RejectRejoin({ cluster, member, url }: { cluster: string; member: string; url: string }) {
-  const [reason, setReason] = useState('');
-  const m = useRejoinMutation(cluster, () => fetchJson(url, { method: 'POST', body: { reason } }));
-  return (
-    <DialogButton label="Reject" title={`Reject the rejoin of ${member}`} submit="Reject" danger pending={m.isPending} error={m.error} onSubmit={(close) => m.mutate(undefined, { onSuccess: close })}>
-      <label>
-        Why reject it?
-        <input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} required minLength={3} aria-invalid={fieldInvalid(m.error, 'reason')} />
-      </label>
     </DialogButton>
   );
 }

@@ -1,11 +1,10 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { readStateForEpoch } from './epoch-guard.ts';
+import fs from 'node:fs/promises';
+import { replicationConninfoTo, requireFencedAt } from './follow-node.ts';
 import { fenceDataDir, writeFileAtomicLike } from './fence-data-dir.ts';
-import { requireFencedAt } from './follow-node.ts';
+import { readStateForEpoch } from './epoch-guard.ts';
 import { pgCtlStatus } from './pg-ctl.ts';
 import { withPg, rethrowAsAgentError } from './pg-client.ts';
-import { ConninfoError, withUpstream } from './conninfo.ts';
 import { runCommand } from './run-command.ts';
 import { readPostmasterRunning } from './stopped-state.ts';
 import { KEPT_CONFIG, tail } from './rewind-node.ts';
@@ -32,14 +31,7 @@ export async function basebackupNode(ctx: TAgentContext, req: { epoch: number; h
     const cfg = ctx.config;
     const state = await readStateForEpoch(ctx, req.epoch, 'refusing to replace the data directory');
     requireFencedAt(state, req.epoch, 'rebuilt from a base backup');
-    if (!cfg.replicationConninfo) throw new AgentError('NO_REPLICATION_CONNINFO', 409, 'VAKT_AGENT_REPLICATION_CONNINFO is not set: the agent does not know how pg_basebackup connects to the new primary');
-    let source: string;
-    try {
-      source = withUpstream(`${cfg.replicationConninfo} application_name=${cfg.node}`, req.host, req.port);
-    } catch (e) {
-      if (e instanceof ConninfoError) throw new AgentError('BAD_PRIMARY_CONNINFO', 409, `VAKT_AGENT_REPLICATION_CONNINFO cannot be parsed: ${e.message}`);
-      throw e;
-    }
+    const source = replicationConninfoTo(cfg, req);
     const fail = (e: unknown): never => {
       throw new AgentError('BASEBACKUP_FAILED', 500, (e as Error).message);
     };

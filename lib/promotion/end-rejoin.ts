@@ -2,12 +2,13 @@
 // mirroring the promotion endpoints): a rejoin request that has not started executing (PENDING or
 // APPROVED) ends REJECTED (any operator) or CANCELLED (the requester or an admin). Under the row lock:
 // the status, one step with who and why, and the audit row, in one transaction. Expiry: expire-rejoins.ts.
+import { audit } from '@/lib/audit/record';
+import { db, dbNow } from '@/lib/base/db';
+import { conflict, forbidden } from '@/lib/base/errors';
 import type { TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
-import { conflict, forbidden, notFound } from '@/lib/base/errors';
-import { db, dbNow } from '@/lib/base/db';
-import { audit } from '@/lib/audit/record';
 import { rejoinStep, type TRejoinStep } from './request-rejoin';
+import { lockRejoinRequest } from './locks';
 import { REJOIN_NOT_STARTED } from './rejoin-rules';
 import { mayCancel } from './rules';
 
@@ -19,9 +20,7 @@ async function endUnstartedRejoin<S extends keyof typeof ENDINGS>(o: TEndRejoin 
   requireRole(o.actor, 'operator');
   const { step, verb } = ENDINGS[o.status];
   return db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT r."id" FROM "vakt"."RejoinRequest" r JOIN "vakt"."Cluster" c ON c."id" = r."clusterId" WHERE r."id" = ${o.id} AND c."name" = ${o.cluster} AND r."member" = ${o.member} FOR UPDATE OF r`;
-    if (!rows.length) throw notFound(`rejoin request ${o.id} of ${o.member}`);
-    const req = await tx.rejoinRequest.findUniqueOrThrow({ where: { id: o.id } });
+    const req = await lockRejoinRequest(tx, o);
     o.allow?.(req.requestedById);
     if (!REJOIN_NOT_STARTED.includes(req.status)) throw conflict(`this rejoin request is ${req.status}; it can no longer be ${verb}`, { status: req.status });
     const now = await dbNow(tx);

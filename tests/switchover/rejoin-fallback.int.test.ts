@@ -6,39 +6,30 @@
 //     refuses (REWIND_NOT_POSSIBLE) after a failover; the rejoin takes a fresh pg_basebackup from the new
 //     primary instead (the old data directory moved aside, deleted once the new one streams) and leaves a
 //     streaming, unfenced replica on the new timeline with the rows written after the failover.
-import fs from 'node:fs';
 import path from 'node:path';
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cliActor } from '@/lib/auth/actor';
-import { createApiToken } from '@/lib/auth/tokens';
-import { AppError } from '@/lib/base/errors';
 import { db } from '@/lib/base/db';
+import { createApiToken } from '@/lib/auth/tokens';
+import { cliActor } from '@/lib/auth/actor';
+import { requestPromotion } from '@/lib/promotion/request-promotion';
 import { approvePromotion } from '@/lib/promotion/approve-promotion';
+import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
+import { requestRejoin } from '@/lib/promotion/request-rejoin';
 import { approveRejoin } from '@/lib/promotion/approve-rejoin';
 import { cancelRejoin } from '@/lib/promotion/end-rejoin';
-import { runExecutorOnce } from '@/lib/promotion/execute-promotion';
 import { runRejoinOnce } from '@/lib/promotion/execute-rejoin';
 import { expireRejoins } from '@/lib/promotion/expire-rejoins';
 import { listClusterRejoins, listRejoins } from '@/lib/promotion/list-rejoins';
-import { requestPromotion } from '@/lib/promotion/request-promotion';
-import { requestRejoin } from '@/lib/promotion/request-rejoin';
 import { POST as rejectRoute } from '@/app/api/v1/clusters/[name]/members/[member]/rejoin/[id]/reject/route';
 import { GET as clusterRejoinsRoute } from '@/app/api/v1/clusters/[name]/rejoins/route';
 import { waitFor } from '../support/pg-cluster';
 import { makeOperator, PASSWORD, promotionTestSuite, restartAgentWith, waitForHealthy, waitForVerdict, writableNodes } from '../support/promotion-support';
-import { expectStreamsFrom, startSwitchableCluster, timelineOf } from './switchover-support';
+import { errorOf, expectStreamsFrom, startSwitchableCluster, timelineOf } from './switchover-support';
 
 const CTX = 'rejoin-rest-ctx';
 const { clusters } = promotionTestSuite(CTX, { failover: 'operator-approved', approvalsRequired: 1 });
 
-const errorOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected a rejection');
-};
 const auditsOf = async (id: string) => (await db.auditEvent.findMany({ where: { targetId: id }, select: { action: true }, orderBy: { id: 'asc' } })).map((a) => a.action);
 
 describe('rejoin requests: reject, cancel, expiry, offers', () => {

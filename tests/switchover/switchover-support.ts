@@ -115,6 +115,16 @@ export async function expectStreamsFrom(node: TPgNode, upstreamPort: number, tim
   }, 20_000, `${node.name} streaming from port ${upstreamPort} on timeline ${timeline}`);
 }
 
+/** The error a promise rejects with (fails the test when it resolves). */
+export async function errorOf(p: Promise<unknown>): Promise<Error & { status?: number; details?: unknown }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error & { status?: number; details?: unknown };
+  }
+  throw new Error('expected a rejection');
+}
+
 export async function timelineOf(node: TPgNode): Promise<number> {
   const [{ f }] = await node.psql<{ f: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS f');
   return parseInt(f.slice(0, 8), 16);

@@ -44,7 +44,7 @@ describe('3-node clusters: the other replicas follow the new primary', () => {
     await expectAllAcked(b, acked);
     await b.psql('INSERT INTO acked (id) VALUES (-1)');
     await waitFor(async () => (await c.psql<{ n: number }>('SELECT count(*)::int AS n FROM acked WHERE id = -1'))[0].n === 1, 10_000, 'c replays a row written on b');
-    console.log(`3-node switchover: c re-pointed (${repoint[0].detail.slice(0, 80)}…); write gap ${view.switchover!.writeGapMs} ms; test wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`3-node switchover: c re-pointed (${(repoint[0].detail ?? '').slice(0, 80)}…); write gap ${view.switchover!.writeGapMs} ms; test wall time ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   });
 
   it('promotion after the primary stops: the other replica is re-pointed at the new primary and streams on timeline 2 (the old primary is left for a rejoin)', async () => {
