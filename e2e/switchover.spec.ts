@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import type { APIRequestContext, Browser, BrowserContext, Page } from '@playwright/test';
 import { expect, login, test, USERS, type TUserKey } from './fixtures';
 import { createToken, poll, tokenClient } from './support/harness-cluster';
@@ -190,6 +191,9 @@ test('a fenced member is offered a rejoin: requested in a keyboard dialog, appro
     await expect(dialog).toBeHidden();
     await expect(open).toBeFocused();
     await p1.keyboard.press('Enter');
+    // no serious accessibility violation in the section, with the dialog open
+    const axe = await new AxeBuilder({ page: p1 }).include('section[aria-label="Rejoin"]').withTags(['wcag2a', 'wcag2aa']).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes[0]?.target.join(' ')})`)).toEqual([]);
     await p1.keyboard.type('back as a replica of the new primary (e2e)');
     await dialog.getByRole('button', { name: 'Request rejoin' }).click();
     const article = region.getByRole('article', { name: `rejoin ${a.name}` });
