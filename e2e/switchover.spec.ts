@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import type { APIRequestContext, Browser, BrowserContext, Page } from '@playwright/test';
 import { expect, login, test, USERS, type TUserKey } from './fixtures';
 import { createToken, poll, tokenClient } from './support/harness-cluster';
@@ -9,7 +10,9 @@ import { createPgCluster, type TPgCluster } from '../tests/support/pg-cluster';
 // here (operator-approved, one approval). Operator 1 schedules the switchover from the cluster page,
 // operator 2 approves it on the promotion page (password re-entry); the app's embedded worker runs it
 // at its time, not before; the page shows it completed with its write gap; the old primary streams
-// from the new one.
+// from the new one. Then a rejoin from the cluster page's Rejoin section: the old primary fenced through
+// its agent, operator 1 requests its rejoin in a keyboard-operable dialog, a viewer sees no buttons,
+// operator 2 approves it (password re-entry), the worker rewinds it and it ends COMPLETED, streaming.
 test.describe.configure({ mode: 'serial' });
 
 const NAME = `pw-sw-${Date.now().toString(36).slice(-5)}`;
@@ -68,7 +71,7 @@ test.beforeAll(async ({}, testInfo) => {
   // each agent may re-point its node: the address others stream from, and how it connects to a new upstream
   for (const n of cluster.nodes) {
     await n.agent!.stop();
-    Object.assign(n.agent!.env, { VAKT_AGENT_REPLICATION_ADDRESS: `127.0.0.1:${n.port}`, VAKT_AGENT_REPLICATION_CONNINFO: 'user=postgres' });
+    Object.assign(n.agent!.env, { VAKT_AGENT_REPLICATION_ADDRESS: `127.0.0.1:${n.port}`, VAKT_AGENT_REPLICATION_CONNINFO: 'user=postgres', VAKT_AGENT_REWIND_CONNINFO: 'user=postgres dbname=postgres' });
     await n.agent!.start();
   }
   const res = await admin.post('/api/v1/clusters', {
@@ -159,5 +162,73 @@ test('an operator schedules a switchover, a second approves it, it runs at its t
     console.log(`e2e switchover ${a.name} -> ${b.name} at ${at.toISOString()}: write gap ${view.switchover.writeGapMs} ms`);
   } finally {
     await Promise.all([op1.ctx.close(), op2.ctx.close()]);
+  }
+});
+
+test('a fenced member is offered a rejoin: requested in a keyboard dialog, approved by a second operator, COMPLETED; viewers see no buttons', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const c = cluster!;
+  const [a, b] = c.nodes; // after the switchover: b the primary at epoch 1, a its replica
+  // a fenced through its agent at the cluster's epoch (stopped, read-only on disk): it needs a rejoin
+  const fenced = await a.agent!.request('/v1/fence', { method: 'POST', body: { epoch: 1, reason: 'e2e: fenced to be rejoined' } });
+  expect(fenced.status, JSON.stringify(fenced.body)).toBe(200);
+  const op1 = await signedIn(browser, 'operator');
+  const op2 = await signedIn(browser, 'operator2');
+  const viewer = await signedIn(browser, 'viewer');
+  try {
+    const p1 = op1.page;
+    await p1.goto(`/clusters/${NAME}`);
+    const region = p1.getByRole('region', { name: 'Rejoin' });
+    const open = region.getByRole('button', { name: 'Request rejoin' });
+    await expect(open).toBeVisible({ timeout: 60_000 });
+    // keyboard: Enter opens the dialog with the focus in its field, Escape closes it and the focus is back
+    await open.focus();
+    await p1.keyboard.press('Enter');
+    const dialog = p1.getByRole('dialog', { name: `Request rejoin of ${a.name}` });
+    await expect(dialog).toBeVisible();
+    await expect(dialog.getByLabel(`Why should ${a.name} rejoin?`)).toBeFocused();
+    await p1.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    await expect(open).toBeFocused();
+    await p1.keyboard.press('Enter');
+    // no serious accessibility violation in the section, with the dialog open
+    const axe = await new AxeBuilder({ page: p1 }).include('section[aria-label="Rejoin"]').withTags(['wcag2a', 'wcag2aa']).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes[0]?.target.join(' ')})`)).toEqual([]);
+    await p1.keyboard.type('back as a replica of the new primary (e2e)');
+    await dialog.getByRole('button', { name: 'Request rejoin' }).click();
+    const article = region.getByRole('article', { name: `rejoin ${a.name}` });
+    await expect(article.getByTestId('rejoin-status')).toHaveText('PENDING', { timeout: 30_000 });
+    await expect(article.getByRole('button', { name: 'Approve rejoin' }), 'the requester never approves').toHaveCount(0);
+    await expect(article.getByRole('button', { name: 'Cancel' })).toBeVisible();
+
+    // a viewer sees the request, and no action buttons
+    await viewer.page.goto(`/clusters/${NAME}`);
+    const vRegion = viewer.page.getByRole('region', { name: 'Rejoin' });
+    await expect(vRegion.getByRole('article', { name: `rejoin ${a.name}` }).getByTestId('rejoin-status')).toHaveText('PENDING', { timeout: 30_000 });
+    await expect(vRegion.getByRole('button')).toHaveCount(0);
+
+    // operator 2 approves with the password; the worker rewinds, follows, verifies and unfences
+    const p2 = op2.page;
+    await p2.goto(`/clusters/${NAME}`);
+    const article2 = p2.getByRole('region', { name: 'Rejoin' }).getByRole('article', { name: `rejoin ${a.name}` });
+    await article2.getByRole('button', { name: 'Approve rejoin' }).click();
+    const approve = p2.getByRole('dialog', { name: `Approve rejoin of ${a.name}` });
+    await expect(approve.getByLabel('Your password (re-enter to approve)')).toBeFocused();
+    await approve.getByLabel('Your password (re-enter to approve)').fill(USERS.operator2.password);
+    await approve.getByRole('button', { name: 'Approve rejoin' }).click();
+    for (const p of [p1, p2, viewer.page]) {
+      await expect(p.getByRole('region', { name: 'Rejoin' }).getByRole('article', { name: `rejoin ${a.name}` }).getByTestId('rejoin-status')).toHaveText('COMPLETED', { timeout: 120_000 });
+    }
+    for (const s of ['request', 'approval', 'evaluate', 'rewind', 'follow', 'verify', 'unfence', 'done']) await expect(article.getByText(s, { exact: true }).first(), s).toBeVisible();
+    await article.getByText('output').first().click();
+    await expect(article.locator('pre').first()).toBeVisible();
+    await expect(article.getByRole('button')).toHaveCount(0);
+    await poll(`${a.name} streaming from ${b.name} again`, async () => {
+      const [r] = await a.psql<{ status: string; port: number }>('SELECT status, sender_port AS port FROM pg_stat_wal_receiver').catch(() => []);
+      return r?.status === 'streaming' && r.port === b.port;
+    });
+    expect((await a.agent!.status()).fencing).toMatchObject({ fenced: false, epoch: 1 });
+  } finally {
+    await Promise.all([op1.ctx.close(), op2.ctx.close(), viewer.ctx.close()]);
   }
 });

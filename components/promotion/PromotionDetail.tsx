@@ -1,7 +1,6 @@
 'use client';
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { signIn } from 'next-auth/react';
 import type { TPromotionView } from '@/lib/promotion/get-promotion';
 import { hasRole, type TRole } from '@/lib/auth/roles';
 import type { TStepUp } from '@/lib/auth/step-up';
@@ -10,6 +9,7 @@ import { formatBytes, formatClock, formatDateTime } from '@/components/lib/forma
 import { LIVE_REFRESH_MS } from '@/components/lib/refresh';
 import { attestationTextFor, isNotStarted, mayCancel, OPEN_STATUSES, promoteOutcomeUnknown } from '@/lib/promotion/rules';
 import { MaintenanceBanner } from './MaintenanceBanner';
+import { OidcStepUp } from './OidcStepUp';
 
 export type TPromotionDetailProps = {
   id: string;
@@ -166,7 +166,7 @@ function ApprovalForm({ p, stepUp }: { p: TPromotionView; stepUp: TStepUp }) {
           <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-invalid={bad('password')} />
         </label>
       ) : (
-        <OidcStepUp p={p} stepUp={stepUp} refused={err instanceof Error && /sign in again at the identity provider/.test(err.message)} />
+        <OidcStepUp callbackUrl={`/promotions/${encodeURIComponent(p.id)}`} stepUp={stepUp} refused={err instanceof Error && /sign in again at the identity provider/.test(err.message)} />
       )}
       {p.requiresAttestation && (
         <label>
@@ -190,28 +190,6 @@ function ApprovalForm({ p, stepUp }: { p: TPromotionView; stepUp: TStepUp }) {
         </button>
       )}
     </form>
-  );
-}
-
-/**
- * OIDC accounts step up at their identity provider: a fresh login (prompt=login, max_age) brings them
- * back here with a new auth_time; the server checks it (lib/auth/step-up.ts) when they approve.
- */
-function OidcStepUp({ p, stepUp, refused }: { p: TPromotionView; stepUp: Extract<TStepUp, { method: 'oidc' }>; refused: boolean }) {
-  const again = () => void signIn('oidc', { callbackUrl: `/promotions/${encodeURIComponent(p.id)}` }, { prompt: 'login', max_age: String(stepUp.windowMinutes * 60) });
-  const last = stepUp.authAt ? `You last signed in at your identity provider at ${formatClock(stepUp.authAt)}` : 'Your identity provider did not say when you last signed in';
-  if (stepUp.fresh && !refused) {
-    return <p className="hint" data-testid="step-up-state">{last}: you can approve until {formatClock(stepUp.validUntil!)}.</p>;
-  }
-  return (
-    <div className="notice warn" data-testid="step-up-state">
-      <p>
-        {last}. Approving needs a sign-in within the last {stepUp.windowMinutes} minutes.
-      </p>
-      <button type="button" className="btn primary" onClick={again}>
-        Sign in again at your identity provider to approve
-      </button>
-    </div>
   );
 }
 

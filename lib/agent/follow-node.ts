@@ -25,19 +25,23 @@ export function requireFencedAt(state: TFencingState, epoch: number, what: strin
   if (state.epoch !== epoch) throw new AgentError('EPOCH_MISMATCH', 409, `node is fenced at epoch ${state.epoch}, not ${epoch}`);
 }
 
+/** VAKT_AGENT_REPLICATION_CONNINFO with host, port and application_name = this node (follow, basebackup); 409 when unset or unparsable. */
+export function replicationConninfoTo(cfg: Pick<TAgentContext['config'], 'replicationConninfo' | 'node'>, to: { host: string; port: number }): string {
+  const base = cfg.replicationConninfo;
+  if (!base) throw new AgentError('NO_REPLICATION_CONNINFO', 409, 'VAKT_AGENT_REPLICATION_CONNINFO is not set: the agent does not know how this node connects for replication');
+  try {
+    return withUpstream(`${base} application_name=${cfg.node}`, to.host, to.port);
+  } catch (e) {
+    if (e instanceof ConninfoError) throw new AgentError('BAD_PRIMARY_CONNINFO', 409, `VAKT_AGENT_REPLICATION_CONNINFO cannot be parsed: ${e.message}`);
+    throw e;
+  }
+}
+
 export async function followNode(ctx: TAgentContext, req: { epoch: number; host: string; port: number; reason: string }): Promise<TActionResult> {
   return ctx.exclusive(async () => {
     const state = await readStateForEpoch(ctx, req.epoch, 'refusing to follow another node');
     requireFencedAt(state, req.epoch, 'started as a replica of another node');
-    const base = ctx.config.replicationConninfo;
-    if (!base) throw new AgentError('NO_REPLICATION_CONNINFO', 409, 'VAKT_AGENT_REPLICATION_CONNINFO is not set: the agent does not know how this node connects for replication');
-    let conninfo: string;
-    try {
-      conninfo = withUpstream(`${base} application_name=${ctx.config.node}`, req.host, req.port);
-    } catch (e) {
-      if (e instanceof ConninfoError) throw new AgentError('BAD_PRIMARY_CONNINFO', 409, `VAKT_AGENT_REPLICATION_CONNINFO cannot be parsed: ${e.message}`);
-      throw e;
-    }
+    const conninfo = replicationConninfoTo(ctx.config, req);
     const changed: string[] = [];
     try {
       if ((await pgCtlStatus(ctx.config)) === 'running') {

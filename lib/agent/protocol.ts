@@ -310,13 +310,19 @@ export type TDrillState = z.infer<typeof ZDrillState>;
  * (primary_conninfo from VAKT_AGENT_REPLICATION_CONNINFO plus host, port and application_name; standby.signal
  * kept; recovery_target_timeline 'latest'). It stays fenced until POST /v1/unfence.
  * The same body is POST /v1/rewind's (rejoin): pg_rewind a stopped node fenced at exactly this epoch from
- * the new primary at host:port; it stays fenced and stopped.
+ * the new primary at host:port; it stays fenced and stopped. And POST /v1/basebackup's (rejoin when pg_rewind
+ * cannot work): the old data directory moved aside, a fresh pg_basebackup from host:port in its place, the
+ * node's own configuration kept; it stays fenced and stopped.
  */
 export const ZFollowRequest = z.object({ epoch: z.number().int().min(1), host: z.string().min(1).max(255), port: z.number().int().min(1).max(65535), reason: z.string().min(1).max(500) }).strict();
 /**
  * Switchover rollback (extension): start a node that a fence with exactly this epoch stopped (its data
  * directory still carrying that fence's marker) again as a writable primary, unfenced.
+ * The same body is POST /v1/discard-aside's (rejoin): delete the data directories /v1/basebackup moved aside,
+ * only while fenced at exactly this epoch and streaming.
  */
 export const ZResumeRequest = z.object({ epoch: z.number().int().min(1), reason: z.string().min(1).max(500) }).strict();
 /** The longest pg_rewind may run on the agent (seconds); Vakt's HTTP timeout for POST /v1/rewind adds 300 s for the read-only recovery start and stop, and the CHECKPOINT. */
 export const REWIND_TIMEOUT_S = 600;
+/** The longest pg_basebackup may run on the agent (seconds, POST /v1/basebackup); Vakt's HTTP timeout adds 60 s. */
+export const BASEBACKUP_TIMEOUT_S = 1800;

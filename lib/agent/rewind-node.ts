@@ -29,8 +29,9 @@ import { REWIND_TIMEOUT_S, type TActionResult } from './protocol.ts';
 //    new timeline only after one; SOURCE_CHECKPOINT_FAILED 409 when it fails: the user needs pg_checkpoint);
 //  - REWIND_FAILED (500) with pg_rewind's output when it fails: a fresh base backup is needed.
 
-const KEPT_CONFIG = ['postgresql.conf', 'pg_hba.conf', 'pg_ident.conf', 'postgresql.auto.conf'];
-const tail = (s: string, n = 1500) => (s.length > n ? `…${s.slice(-n)}` : s).trim();
+/** The node's own configuration files, kept when pg_rewind or pg_basebackup bring the source's. */
+export const KEPT_CONFIG = ['postgresql.conf', 'pg_hba.conf', 'pg_ident.conf', 'postgresql.auto.conf'];
+export const tail = (s: string, n = 1500) => (s.length > n ? `…${s.slice(-n)}` : s).trim();
 
 /** `wal_log_hints setting` / `Data page checksum version` from pg_controldata's text: whether pg_rewind can work. */
 export function rewindPossible(controlData: string): { possible: boolean; why: string } {

@@ -14,6 +14,7 @@ import { upstreamNode } from './upstream-node.ts';
 import { followNode } from './follow-node.ts';
 import { resumeNode } from './resume-node.ts';
 import { rewindNode } from './rewind-node.ts';
+import { basebackupNode, discardAsideNode } from './basebackup-node.ts';
 import { ZFenceRequest, ZPromoteRequest, ZStandbyRequest, ZUnfenceRequest, ZUpstreamRequest } from './protocol.ts';
 import { DRILL_ID_RE, ZDrillRequest } from './protocol.ts';
 import { createDrillManager } from './drills.ts';
@@ -138,6 +139,8 @@ export function createAgentServer(config: TAgentConfig, opts: { logger?: Logger 
     '/v1/follow': { POST: async (req) => followNode(context, await parseJson(req, ZFollowRequest)) },
     '/v1/resume': { POST: async (req) => resumeNode(context, await parseJson(req, ZResumeRequest)) },
     '/v1/rewind': { POST: async (req) => rewindNode(context, await parseJson(req, ZFollowRequest)) },
+    '/v1/basebackup': { POST: async (req) => basebackupNode(context, await parseJson(req, ZFollowRequest)) },
+    '/v1/discard-aside': { POST: async (req) => discardAsideNode(context, await parseJson(req, ZResumeRequest)) },
   };
 
   const server = http.createServer(async (req, res) => {

@@ -3,9 +3,10 @@
 // their own request. Approved, the worker executes it (execute-rejoin.ts).
 import type { TActor } from '@/lib/auth/actor';
 import { requireRole } from '@/lib/auth/session';
-import { conflict, forbidden, notFound } from '@/lib/base/errors';
+import { conflict, forbidden } from '@/lib/base/errors';
 import { db, dbNow } from '@/lib/base/db';
 import { audit } from '@/lib/audit/record';
+import { lockRejoinRequest } from './locks';
 import { rejoinStep, type TRejoinStep } from './request-rejoin';
 import { requireStepUp } from './step-up';
 
@@ -13,9 +14,7 @@ export async function approveRejoin(opts: { actor: TActor; cluster: string; memb
   requireRole(opts.actor, 'operator');
   await requireStepUp(opts.actor, opts.password);
   return db.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT r."id" FROM "vakt"."RejoinRequest" r JOIN "vakt"."Cluster" c ON c."id" = r."clusterId" WHERE r."id" = ${opts.id} AND c."name" = ${opts.cluster} AND r."member" = ${opts.member} FOR UPDATE OF r`;
-    if (!rows.length) throw notFound(`rejoin request ${opts.id} of ${opts.member}`);
-    const req = await tx.rejoinRequest.findUniqueOrThrow({ where: { id: opts.id } });
+    const req = await lockRejoinRequest(tx, opts);
     const now = await dbNow(tx);
     if (req.status !== 'PENDING') throw conflict(`this rejoin request is ${req.status}; only PENDING requests can be approved`, { status: req.status });
     if (req.expiresAt <= now) throw conflict('this rejoin request has expired; request it again', { status: 'EXPIRED' });

@@ -3,7 +3,7 @@
 // compare-and-set (the claim is the lock) -> fence the old primary with N+1 (or rely on the audited
 // attestation when it is unreachable) -> decide on the exact loss the fence proved (LOSS_GREW beyond
 // the approvals) -> salvage WAL the candidate lacks (./salvage.ts) -> promote with N+1 -> verify role
-// and timeline. Every step is
+// and timeline -> re-point every other replica at the new primary (./repoint-replicas.ts). Every step is
 // recorded; any failure stops in FAILED with the reason, except a promote call that ended without saying
 // whether it finished: that step is `unknown`, the request stays EXECUTING (CANDIDATE_PROMOTING blocks
 // every other promotion of the cluster) and later runs watch the candidate's observed role until it
@@ -22,6 +22,7 @@ import { driverFor, type TFork } from './drivers';
 import type { TFenceResult } from './drivers/types';
 import { lossGrewDetail, returnToPendingLossGrew } from './loss-grew';
 import { approvedEstimate, checkLossGrowth, exceedsRpo, inputAfterFence, PROMOTE_OVERDUE_MS, promoteOverdue, type TLossCheck } from './rules';
+import { repointOtherReplicas } from './repoint-replicas';
 import { salvageWal } from './salvage';
 import { executeSwitchover } from './execute-switchover';
 import { isSwitchover } from './switchover-snapshot';
@@ -200,6 +201,8 @@ async function verifyAndComplete(
   });
   if (!verified.ok) throw new StepFailed('verify', `${x.req.candidate} did not show up as the new primary in time (${verified.seen})`);
   await x.step('verify', 'ok', verified.detail);
+  const { cluster } = await loadSafetyInput({ id: x.req.clusterId });
+  await repointOtherReplicas(x, { cluster, newPrimary: candidate, oldPrimary, epoch, timeline: verified.fork.newTimeline });
   await complete(x, epoch, oldPrimary, verified.fork);
   return { id: x.id, status: 'COMPLETED' };
 }

@@ -3,15 +3,19 @@
 // output: evaluate (rejoin-rules.ts rejoinPlan on what the agents answer now, at the cluster's epoch now)
 // -> fence (only when the member is not fenced at that epoch: a replica left on the old timeline; never a
 // node answering as a primary) -> rewind (POST /v1/rewind: pg_rewind from the new primary, the node fenced
-// and stopped; when pg_rewind cannot work the request ends FAILED with outcome `needs-base-backup`) ->
-// follow (POST /v1/follow: started as a replica of the new primary, still fenced) -> verify (streaming from
-// the new primary on its timeline) -> unfence -> done (outcome `rejoined`). A failure leaves the node fenced.
+// and stopped) -> when pg_rewind cannot work (REWIND_NOT_POSSIBLE: no wal_log_hints or data checksums;
+// REWIND_FAILED), the rewind step is recorded `refused` with the agent's words and basebackup runs instead
+// (POST /v1/basebackup: the old data directory moved aside, a fresh pg_basebackup from the new primary; when
+// that fails too the request ends FAILED with outcome `needs-base-backup`) -> follow (POST /v1/follow:
+// started as a replica of the new primary, still fenced) -> verify (streaming from the new primary on its
+// timeline) -> discard-aside (after a base backup only: the old data directory deleted, POST
+// /v1/discard-aside) -> unfence -> done (outcome `rejoined`). A failure leaves the node fenced.
 import { db } from '@/lib/base/db';
 import { sleep } from '@/lib/base/sleep';
 import { audit } from '@/lib/audit/record';
 import { systemActor } from '@/lib/auth/actor';
 import { loadSafetyInput, type TLoadedMember } from '@/lib/safety/load-safety-input';
-import { callFailure, fenceMember, followMember, memberStatus, rewindMember, unfenceMember } from './drivers/vakt-agent';
+import { basebackupMember, callFailure, discardAsideMember, fenceMember, followMember, memberStatus, rewindMember, unfenceMember } from './drivers/vakt-agent';
 import { DEFAULT_LEASE_MS, LeaseLost, StepFailed, VERIFY_TIMEOUT_MS } from './execution-core';
 import { liveNodeViews } from './rejoin-live';
 import { needsBaseBackup, rejoinPlan } from './rejoin-rules';
@@ -70,13 +74,17 @@ export async function runRejoinOnce(opts: { executorId: string; leaseMs?: number
         if (!f.ok) throw new Ended('fence', `fencing ${req.member} with epoch ${epoch} failed ${callFailure(f)}`, 'failed');
         await step('fence', 'ok', f.result.detail ?? `fenced at epoch ${epoch}`);
       }
-      if (!done.has('rewind')) {
+      if (!done.has('rewind') && !done.has('basebackup')) {
         const r = await rewindMember(member, epoch, plan.primaryAddress, `vakt rejoin ${id}: rewind onto ${plan.primary}'s timeline`);
-        if (!r.ok) {
-          if (needsBaseBackup(r.code)) throw new Ended('rewind', `pg_rewind cannot bring ${req.member} back ${callFailure(r)}: a fresh base backup is needed; ${req.member} stays fenced and stopped`, 'needs-base-backup');
-          throw new Ended('rewind', `rewinding ${req.member} failed ${callFailure(r)}; it stays fenced`, 'failed');
+        if (r.ok) await step('rewind', 'ok', r.result.detail ?? 'pg_rewind done');
+        else if (!needsBaseBackup(r.code)) throw new Ended('rewind', `rewinding ${req.member} failed ${callFailure(r)}; it stays fenced`, 'failed');
+        else {
+          await step('rewind', 'refused', `pg_rewind cannot bring ${req.member} back ${callFailure(r)}: a fresh base backup from ${plan.primary} instead`);
+          const b = await basebackupMember(member, epoch, plan.primaryAddress, `vakt rejoin ${id}: base backup from ${plan.primary}`);
+          if (!b.ok) throw new Ended('basebackup', `the base backup of ${req.member} from ${plan.primary} failed ${callFailure(b)}; it stays fenced and stopped`, 'needs-base-backup');
+          await step('basebackup', 'ok', b.result.detail ?? `pg_basebackup from ${plan.primary} done`);
+          done.add('basebackup');
         }
-        await step('rewind', 'ok', r.result.detail ?? 'pg_rewind done');
       }
       const f = await followMember(member, epoch, plan.primaryAddress, `vakt rejoin ${id}: follow ${plan.primary} at epoch ${epoch}`);
       if (!f.ok) throw new Ended('follow', `starting ${req.member} as a replica of ${plan.primary} failed ${callFailure(f)}; it stays fenced`, 'failed');
@@ -93,6 +101,11 @@ export async function runRejoinOnce(opts: { executorId: string; leaseMs?: number
       const addr = p?.status?.replicationAddress;
       if (p && addr && s?.postgres.role === 'replica' && wr?.status === 'streaming' && wr.senderPort === addr.port && wr.receivedTimeline === p.status!.timeline) {
         await step('verify', 'ok', `${req.member} streams from ${p.name} (${wr.senderHost}:${wr.senderPort}) on timeline ${wr.receivedTimeline}, replayed ${s.postgres.replayLsn ?? '?'}`);
+        if (done.has('basebackup')) {
+          const d = await discardAsideMember(member, epoch, `vakt rejoin ${id}: the new data directory streams`);
+          if (!d.ok) throw new Ended('discard-aside', `${req.member} streams, but deleting its old data directory failed ${callFailure(d)}; it stays fenced`, 'failed');
+          await step('discard-aside', 'ok', d.result.detail ?? 'old data directory removed');
+        }
         await unfenceAndComplete(member, epoch, p.name, wr.receivedTimeline ?? null);
         return { id, status: 'COMPLETED', outcome: 'rejoined' };
       }

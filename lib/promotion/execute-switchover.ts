@@ -4,7 +4,8 @@
 //   fast shutdown, its final WAL position proven on disk) -> catch-up (the candidate has received AND
 //   replayed exactly up to that position, within VAKT_SWITCHOVER_CATCHUP_SECONDS) -> promote (N+1) ->
 //   follow (the old primary restarted as a replica of the new one, N+1) -> verify (the new primary on a
-//   new timeline, the old one streaming from it) -> unfence the old primary -> done.
+//   new timeline, the old one streaming from it) -> unfence the old primary -> repoint (every other replica
+//   re-pointed at the new primary, ./repoint-replicas.ts) -> done.
 // Zero loss by construction: nothing is promoted before it holds every byte the stopped primary wrote.
 // No two primaries: the primary is fenced on disk before it stops (a restart by anyone comes up
 // read-only); the executor records its decision — `promote started` or `rollback started` — under the
@@ -12,7 +13,9 @@
 // rollback (catch-up timed out, no proven final position, the candidate refused to promote) first makes
 // sure the candidate does not answer as a primary, then starts the old primary again as the primary with
 // the same epoch N+1 (POST /v1/resume: only a node that fence stopped, its disk marker untouched); the
-// request ends FAILED with outcome `rolled-back` and nothing lost.
+// request ends FAILED with outcome `rolled-back` and nothing lost. A scheduled switchover whose evaluation
+// at its start refuses it (its window over, the verdict changed since approval or not runnable) ends
+// EXPIRED before any epoch claim: nothing executed, its approvals gone with it.
 import { db, dbNow } from '@/lib/base/db';
 import { env } from '@/lib/base/env';
 import { sleep } from '@/lib/base/sleep';
@@ -24,6 +27,7 @@ import { driverFor, type TFork } from './drivers';
 import { patroniDriver, patroniLeader, patroniMemberState, patroniSwitchover } from './drivers/patroni';
 import { callFailure, fenceMember, followMember, memberStatus, promoteMember, resumeMember, unfenceMember } from './drivers/vakt-agent';
 import { claimEpoch, complete, LeaseLost, PROMOTE_RECHECK_MS, releaseFor, StepFailed, VERIFY_TIMEOUT_MS, type TExecution, type TExecutionOutcome } from './execution-core';
+import { repointOtherReplicas } from './repoint-replicas';
 import { promoteOutcome, switchoverDecision } from './rules';
 import { findSwitchoverCandidate, switchoverSnapshotOf } from './switchover-snapshot';
 
@@ -32,6 +36,19 @@ const byId = (a: TStep, b: TStep) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const last = (steps: TStep[], name: string, status?: string) => steps.filter((s) => s.name === name && (!status || s.status === status)).sort(byId).at(-1) ?? null;
 
 class RollBack extends Error {}
+
+/** A scheduled switchover that could not start in its window: EXPIRED, nothing executed (no epoch claimed), audited. */
+async function expireScheduled(x: TExecution, message: string): Promise<TExecutionOutcome> {
+  const { id, opts, actor } = x;
+  await db.$transaction(async (tx) => {
+    const n = await tx.promotionRequest.updateMany({ where: { id, executorId: opts.executorId, status: 'EXECUTING', epochAfter: null }, data: { status: 'EXPIRED', finishedAt: new Date(), executorLeaseUntil: null } });
+    if (n.count !== 1) throw new LeaseLost('lease lost before the expiry was recorded');
+    await tx.promotionStep.create({ data: { promotionId: id, name: 'evaluate', status: 'refused', detail: message } });
+    await tx.promotionStep.create({ data: { promotionId: id, name: 'expire', status: 'ok', detail: `the scheduled switchover could not start in its window (${message}); nothing was executed; its approvals end with it` } });
+    await audit(tx, { actor, action: 'promotion.expired', targetType: 'promotion', targetId: id, before: { status: 'EXECUTING' }, after: { status: 'EXPIRED', reason: message } });
+  });
+  return { id, status: 'EXPIRED', detail: message };
+}
 
 export async function executeSwitchover(x: TExecution): Promise<TExecutionOutcome> {
   const { req } = x;
@@ -43,7 +60,14 @@ export async function executeSwitchover(x: TExecution): Promise<TExecutionOutcom
   let epoch: number;
 
   if (decision === null && !last(steps, 'stop', 'started')) {
-    cluster = await evaluate(x, oldPrimaryName);
+    try {
+      cluster = await evaluate(x, oldPrimaryName);
+    } catch (e) {
+      // a scheduled switchover that cannot run at its start (window over, verdict changed or not runnable):
+      // its window is lost, EXPIRED with nothing executed; its approvals end with it (a new request needs new ones)
+      if (req.scheduledAt && req.epochAfter === null && e instanceof StepFailed) return expireScheduled(x, e.message);
+      throw e;
+    }
     epoch = await claimEpoch(x);
     x.crashPoint('claim-epoch', 'crash after claim-epoch');
   } else {
@@ -107,6 +131,7 @@ export async function executeSwitchover(x: TExecution): Promise<TExecutionOutcom
   if (!verified.ok) throw new StepFailed('verify', `${req.candidate} did not show up as the new primary in time (${verified.seen})`);
   fork = verified.fork;
   const oldPrimaryState = await rejoinOldPrimary(x, oldPrimary, candidate, epoch, fork.newTimeline);
+  await repointOtherReplicas(x, { cluster, newPrimary: candidate, oldPrimary: oldPrimaryName, epoch, timeline: fork.newTimeline });
   await x.step('verify', 'ok', `${verified.detail}; ${oldPrimaryName}: ${oldPrimaryState}`);
   const gap = (await db.promotionRequest.findUniqueOrThrow({ where: { id: x.id }, select: { writeGapMs: true } })).writeGapMs;
   await complete(x, epoch, oldPrimaryName, fork, { oldPrimaryState, writeGapMs: gap });

@@ -29,8 +29,9 @@ export type TExecutorOptions = {
  * PROMOTING: the promote step is `unknown` (the call ended without saying whether it finished) and the
  * candidate was not observed as the primary yet; the request stays EXECUTING and a later run looks again.
  * ROLLED_BACK: a switchover whose candidate did not catch up: the old primary runs as primary again (FAILED, nothing lost).
+ * EXPIRED: a scheduled switchover that could not start in its window (nothing executed).
  */
-export type TExecutionOutcome = { id: string; status: 'COMPLETED' | 'FAILED' | 'LEASE_LOST' | 'CRASHED' | 'LOSS_GREW' | 'PROMOTING' | 'ROLLED_BACK'; detail?: string };
+export type TExecutionOutcome = { id: string; status: 'COMPLETED' | 'FAILED' | 'LEASE_LOST' | 'CRASHED' | 'LOSS_GREW' | 'PROMOTING' | 'ROLLED_BACK' | 'EXPIRED'; detail?: string };
 
 export class ExecutorCrash extends Error {}
 

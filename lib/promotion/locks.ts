@@ -15,4 +15,11 @@ export async function lockPromotion(tx: TTransaction, id: string): Promise<void>
   if (!rows[0]) throw notFound(`promotion ${id}`);
 }
 
+/** SELECT … FOR UPDATE on one rejoin request of `member` in `cluster`, then the row; 404 when there is none. */
+export async function lockRejoinRequest(tx: TTransaction, o: { cluster: string; member: string; id: string }) {
+  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT r."id" FROM "vakt"."RejoinRequest" r JOIN "vakt"."Cluster" c ON c."id" = r."clusterId" WHERE r."id" = ${o.id} AND c."name" = ${o.cluster} AND r."member" = ${o.member} FOR UPDATE OF r`;
+  if (!rows.length) throw notFound(`rejoin request ${o.id} of ${o.member}`);
+  return tx.rejoinRequest.findUniqueOrThrow({ where: { id: o.id } });
+}
+
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { needsBaseBackup, rejoinPlan, type TRejoinNodeView } from './rejoin-rules';
+import { needsBaseBackup, rejoinOffered, rejoinPlan, type TRejoinNodeView } from './rejoin-rules';
 
 const addr = (port: number) => ({ host: '127.0.0.1', port });
 const node = (name: string, s: Partial<NonNullable<TRejoinNodeView['status']>> | null): TRejoinNodeView => ({
@@ -25,6 +25,22 @@ describe('rejoinPlan', () => {
   it.each(cases)('%s', (_name, nodes, expected) => {
     const plan = rejoinPlan({ member: 'a', epoch: 3, nodes });
     expect(plan).toMatchObject(expected);
+  });
+});
+
+describe('rejoinOffered (the cluster page offers Request rejoin)', () => {
+  it.each([
+    ['fenced old primary, stopped', [node('a', { reachable: false, role: 'unknown', fenced: true }), primaryB], true],
+    ['replica on the old timeline', [node('a', { timeline: 2 }), primaryB], true],
+    ['unfenced member whose PostgreSQL does not answer', [node('a', { reachable: false, role: 'unknown', timeline: null }), primaryB], true],
+    ['fenced replica on the primary timeline (a rejoin that stopped)', [node('a', { fenced: true, timeline: 3 }), primaryB], true],
+    ['healthy replica on the primary timeline', [node('a', { timeline: 3 }), primaryB], false],
+    ['the primary itself', [node('a', { timeline: 2 }), primaryB].reverse(), false],
+    ['no primary to follow', [node('a', { fenced: true }), node('b', {})], false],
+    ['agent silent', [node('a', null), primaryB], false],
+  ] as const)('%s -> %s', (_n, nodes, expected) => {
+    const member = _n === 'the primary itself' ? 'b' : 'a';
+    expect(rejoinOffered({ member, epoch: 3, nodes: [...nodes] }) !== null).toBe(expected);
   });
 });
 

@@ -10,6 +10,11 @@
 //    current epoch first (the agent stops it; a fence is idempotent); an agent that knows a newer epoch
 //    than the cluster's -> refused.
 
+/** Requests that block another request for the same member. */
+export const OPEN_REJOIN_STATUSES = ['PENDING', 'APPROVED', 'EXECUTING'];
+/** A rejoin request no executor has touched: it can still be rejected, cancelled (or expire, PENDING). */
+export const REJOIN_NOT_STARTED = ['PENDING', 'APPROVED'];
+
 export type TRejoinNodeView = {
   name: string;
   /** null: the agent did not answer */
@@ -45,3 +50,18 @@ export function rejoinPlan(o: { member: string; epoch: number; nodes: TRejoinNod
 
 /** The agent's answer to POST /v1/rewind that means pg_rewind cannot do it: a fresh base backup is needed. */
 export const needsBaseBackup = (code: string) => code === 'REWIND_NOT_POSSIBLE' || code === 'REWIND_FAILED';
+
+/**
+ * Whether the cluster page offers `Request rejoin` for a member (from the stored agent answers): only when
+ * rejoinPlan would accept it now AND the member needs it — fenced (an old primary, or a rejoin that stopped),
+ * PostgreSQL not answering (stopped), or answering on another timeline than the primary's (a replica left
+ * on the old timeline). A healthy replica streaming on the primary's timeline is never offered. The request
+ * itself asks the agents again (rejoinPlan on live answers).
+ */
+export function rejoinOffered(o: { member: string; epoch: number; nodes: TRejoinNodeView[] }): TRejoinPlan & { ok: true } | null {
+  const plan = rejoinPlan(o);
+  if (!plan.ok) return null;
+  const t = o.nodes.find((n) => n.name === o.member)!.status!;
+  const needs = t.fenced || !t.reachable || (t.timeline !== null && plan.primaryTimeline !== null && t.timeline !== plan.primaryTimeline);
+  return needs ? plan : null;
+}

@@ -13,10 +13,9 @@ import { env } from '@/lib/base/env';
 import { loadSafetyInput } from '@/lib/safety/load-safety-input';
 import { lockCluster } from './locks';
 import { liveNodeViews } from './rejoin-live';
-import { rejoinPlan } from './rejoin-rules';
+import { OPEN_REJOIN_STATUSES, rejoinPlan } from './rejoin-rules';
 
 export const ZRejoinBody = z.strictObject({ reason: z.string({ error: 'required: why the member rejoins' }).trim().min(3, 'say why (at least 3 characters)').max(2000) });
-export const OPEN_REJOIN_STATUSES = ['PENDING', 'APPROVED', 'EXECUTING'];
 
 export type TRejoinStep = { name: string; status: string; at: string; detail: string };
 export const rejoinStep = (name: string, status: string, detail: string, at = new Date()): TRejoinStep => ({ name, status, at: at.toISOString(), detail });

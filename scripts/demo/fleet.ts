@@ -276,8 +276,11 @@ export async function startDemoFleet(opts: TDemoFleetOptions): Promise<TDemoFlee
       settings.archive_command = `'${pgbackrest.archiveCommand}'`;
       settings.archive_timeout = '60';
     }
+    // each node archives with its own data directory (pgBackRest prefixes the relative %p with pg1-path): after a
+    // switchover the new primary archives too
+    const archive = (n: TDemoNode): Record<string, string> => (pgbackrest ? { archive_command: `'${pgbackrest.archiveCommand.replace(' archive-push ', ` --pg1-path=${n.dataDir} archive-push `)}'` } : {});
     const conf = (n: TDemoNode, extra: Record<string, string> = {}) =>
-      `\n# --- vakt demo fleet\n${Object.entries({ ...settings, ...extra })
+      `\n# --- vakt demo fleet\n${Object.entries({ ...settings, ...archive(n), ...extra })
         .map(([k, v]) => `${k} = ${v}`)
         .join('\n')}\nport = ${n.port}\ncluster_name = '${n.name}'\n`;
     fs.appendFileSync(path.join(primary.dataDir, 'postgresql.conf'), conf(primary));

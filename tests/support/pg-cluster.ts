@@ -40,6 +40,8 @@ export type TPgClusterOptions = {
   walKeepSize?: string;
   /** extra postgresql.conf lines for every node, e.g. { max_connections: '50' } */
   settings?: Record<string, string>;
+  /** initdb --data-checksums (default true); false with settings { wal_log_hints: 'off' }: pg_rewind cannot work */
+  dataChecksums?: boolean;
   /** one Vakt agent per node: in this process (fast, default), as child processes (kill tests), or none */
   agents?: 'in-process' | 'child-process' | false;
   /** database role the agents use: 'minimal' = a non-superuser with the README's grants (default) */
@@ -318,7 +320,7 @@ export async function createPgCluster(opts: TPgClusterOptions): Promise<TPgClust
     const replicas = nodes.slice(1);
 
     // ---- primary
-    await runAsPg(bin, path.join(bin.bin, 'initdb'), ['-D', primary.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--data-checksums', '--no-sync'], {
+    await runAsPg(bin, path.join(bin.bin, 'initdb'), ['-D', primary.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', ...(opts.dataChecksums === false ? [] : ['--data-checksums']), '--no-sync'], {
       cwd: baseDir,
     });
     const settings: Record<string, string> = {

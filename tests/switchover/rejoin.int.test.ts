@@ -8,7 +8,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliActor } from '@/lib/auth/actor';
 import { createApiToken } from '@/lib/auth/tokens';
-import { AppError } from '@/lib/base/errors';
 import { db } from '@/lib/base/db';
 import { approvePromotion } from '@/lib/promotion/approve-promotion';
 import { approveRejoin } from '@/lib/promotion/approve-rejoin';
@@ -20,19 +19,11 @@ import { requestRejoin } from '@/lib/promotion/request-rejoin';
 import { POST as rejoinRoute } from '@/app/api/v1/clusters/[name]/members/[member]/rejoin/route';
 import { waitFor } from '../support/pg-cluster';
 import { makeOperator, PASSWORD, promotionTestSuite, restartAgentWith, waitForHealthy, waitForVerdict, writableNodes } from '../support/promotion-support';
-import { expectStreamsFrom, startSwitchableCluster, timelineOf } from './switchover-support';
+import { errorOf, expectStreamsFrom, startSwitchableCluster, timelineOf } from './switchover-support';
 
 const CTX = 'rejoin-ctx';
 const { clusters } = promotionTestSuite(CTX, { failover: 'operator-approved', approvalsRequired: 1 });
 
-const errorOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected a rejection');
-};
 
 // README "Rejoin after a failover": the grants pg_rewind needs as a non-superuser
 const REWIND_GRANTS = [

@@ -10,7 +10,7 @@ import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { createPgCluster, waitFor, type TPgCluster, type TPgNode } from '../support/pg-cluster';
 import { ensureSite, restartAgentWith } from '../support/promotion-support';
 
-export async function startSwitchableCluster(name: string, context: string, opts: { replicas?: number; settings?: Record<string, string> } = {}): Promise<TPgCluster> {
+export async function startSwitchableCluster(name: string, context: string, opts: { replicas?: number; settings?: Record<string, string>; dataChecksums?: boolean } = {}): Promise<TPgCluster> {
   const replicas = opts.replicas ?? 1;
   await ensureSite('oslo');
   const c = await createPgCluster({
@@ -18,6 +18,7 @@ export async function startSwitchableCluster(name: string, context: string, opts
     replicas: Array.from({ length: replicas }, (_, i) => ({ name: `${name}-${String.fromCharCode(98 + i)}`, site: 'oslo' })),
     agents: 'in-process',
     settings: opts.settings,
+    dataChecksums: opts.dataChecksums,
   });
   for (const n of c.nodes) await restartAgentWith(n, { VAKT_AGENT_REPLICATION_ADDRESS: `127.0.0.1:${n.port}`, VAKT_AGENT_REPLICATION_CONNINFO: 'user=postgres' });
   await registerCluster({
@@ -112,6 +113,16 @@ export async function expectStreamsFrom(node: TPgNode, upstreamPort: number, tim
     const rows = await node.psql<{ status: string; tli: number; port: number }>('SELECT status, received_tli AS tli, sender_port AS port FROM pg_stat_wal_receiver');
     return rows[0]?.status === 'streaming' && rows[0].tli === timeline && rows[0].port === upstreamPort;
   }, 20_000, `${node.name} streaming from port ${upstreamPort} on timeline ${timeline}`);
+}
+
+/** The error a promise rejects with (fails the test when it resolves). */
+export async function errorOf(p: Promise<unknown>): Promise<Error & { status?: number; details?: unknown }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error & { status?: number; details?: unknown };
+  }
+  throw new Error('expected a rejection');
 }
 
 export async function timelineOf(node: TPgNode): Promise<number> {

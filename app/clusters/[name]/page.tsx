@@ -11,6 +11,8 @@ import { listDrills } from '@/lib/drills/read-drills';
 import { loadDrillInputs } from '@/lib/drills/load-drill-inputs';
 import { RunDrillForm } from '@/app/drills/RunDrillForm';
 import { ClusterPolicy } from '@/components/fleet/ClusterPolicy';
+import { RejoinSection } from '@/components/promotion/RejoinSection';
+import { stepUpFor } from '@/lib/auth/step-up';
 
 export const dynamic = 'force-dynamic';
 /** When the server read the data (react-query's initialDataUpdatedAt). */
@@ -66,6 +68,7 @@ export default async function ClusterPage({ params }: { params: Promise<{ name: 
         initialAt={renderedAt()}
         safety={<SafetyPanel clusterName={cluster.name} role={actor.role} />}
       />
+      {cluster.kind === 'vakt-agent' && <RejoinSection cluster={cluster.name} role={actor.role} userId={actor.id} stepUp={stepUpFor(actor)} />}
       <DrillSection drills={drills} form={hasRole(actor.role, 'operator') ? <RunDrillForm cluster={cluster.name} labels={drillInputs.catalog.backups.map((b) => b.label).reverse()} /> : null} />
     </>
   );

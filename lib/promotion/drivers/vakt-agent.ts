@@ -1,7 +1,7 @@
 // The promotion driver for Vakt-agent clusters: the executor's calls to a member's agent
 // (docs/agent-protocol.md: POST /v1/fence, POST /v1/promote, GET /v1/status), through the SSRF-guarded client.
 // The agent's fence and promote are idempotent for the same epoch, so a resumed execution repeats them safely.
-import { REWIND_TIMEOUT_S, ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus, type TFinalPosition } from '@/lib/agent/protocol';
+import { BASEBACKUP_TIMEOUT_S, REWIND_TIMEOUT_S, ZActionResult, ZAgentError, ZAgentStatus, type TActionResult, type TAgentStatus, type TFinalPosition } from '@/lib/agent/protocol';
 import { db } from '@/lib/base/db';
 import { agentRequest, AgentHttpError } from '@/lib/base/net/agent-http';
 import { joinUrl } from '@/lib/base/net/join-url';
@@ -178,3 +178,10 @@ export const vaktAgentDriver: TPromotionDriver = {
 /** Rejoin: pg_rewind a stopped node fenced at `epoch` from the new primary at `from` (POST /v1/rewind; the agent's bound plus slack). */
 export const rewindMember = async (m: TLoadedMember, epoch: number, from: { host: string; port: number }, reason: string) =>
   post(m, '/v1/rewind', { epoch, host: from.host, port: from.port, reason }, (REWIND_TIMEOUT_S + 300) * 1000);
+
+/** Rejoin when pg_rewind cannot work: a fresh pg_basebackup from `from` into a stopped node fenced at `epoch`, the old data directory moved aside (POST /v1/basebackup). */
+export const basebackupMember = async (m: TLoadedMember, epoch: number, from: { host: string; port: number }, reason: string) =>
+  post(m, '/v1/basebackup', { epoch, host: from.host, port: from.port, reason }, (BASEBACKUP_TIMEOUT_S + 60) * 1000);
+
+/** Rejoin: delete the data directory a base backup moved aside, once the node streams (POST /v1/discard-aside). */
+export const discardAsideMember = async (m: TLoadedMember, epoch: number, reason: string) => post(m, '/v1/discard-aside', { epoch, reason }, 120_000);
