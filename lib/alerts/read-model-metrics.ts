@@ -43,8 +43,9 @@ const CONTEXT_SQL = `
              FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.findings) = 'array' THEN r.findings ELSE '[]'::jsonb END) f GROUP BY 1) s) AS "bySeverity",
          (SELECT max(bu.at) FROM "vakt"."ClusterContext" cc JOIN backups bu ON bu."clusterId" = cc."clusterId" WHERE cc."contextId" = b.id) AS "backupAt",
          d."finishedAt" AS "drillAt", d."restoreSeconds",
-         (SELECT k."boundSeconds" FROM "vakt"."Declaration" dl JOIN "vakt"."RecoveryClass" k ON k.kind = 'RTO' AND k.name = dl.spec->>'rtoClass'
-           WHERE dl."contextId" = b.id AND dl.version = b."currentVersion")::float8 AS rto
+         -- the binding RTO: the stricter of the accepted version's and a pending proposal's (lib/registry/lifecycle-binding.ts)
+         (SELECT min(k."boundSeconds") FROM "vakt"."Declaration" dl JOIN "vakt"."RecoveryClass" k ON k.kind = 'RTO' AND k.name = dl.spec->>'rtoClass'
+           WHERE dl."contextId" = b.id AND dl.version IN (b."currentVersion", b."pendingVersion"))::float8 AS rto
     FROM "vakt"."BoundedContext" b
     LEFT JOIN "vakt"."ContextReadModel" r ON r."contextId" = b.id
     LEFT JOIN drills d ON d."contextId" = b.id`;

@@ -1,12 +1,13 @@
 import { db } from '@/lib/base/db';
 import { logger } from '@/lib/base/log';
 import { systemActor } from '@/lib/auth/actor';
+import { boundsOf, loadBindings } from '@/lib/registry/lifecycle-load';
 import { drillDue, pickDrillHost } from './drill-rules';
 import { loadDrillInputs } from './load-drill-inputs';
 import { requestDrill } from './request-drill';
 
 // The drill schedule: for each cluster, the shortest `spec.backup.drillCadenceDays` of the contexts it
-// holds; when the last finished drill (any status, external included) is older than that and a drill
+// holds (their binding specs: a pending proposal's stricter cadence counts, lib/registry/lifecycle-load.ts); when the last finished drill (any status, external included) is older than that and a drill
 // host exists, one drill of the newest backup is queued (trigger 'schedule'). A failed drill is not
 // retried before the cadence passes again: it raises its finding and an operator reruns it.
 
@@ -16,16 +17,14 @@ export async function scheduleDrills(o: { now?: Date; clusters?: string[] } = {}
     where: o.clusters ? { name: { in: o.clusters } } : {},
     select: {
       name: true,
-      contexts: { select: { context: { select: { currentVersion: true, declarations: { select: { version: true, spec: true } } } } } },
+      contexts: { select: { contextId: true } },
       drills: { where: { finishedAt: { not: null } }, orderBy: { finishedAt: 'desc' }, take: 1, select: { finishedAt: true } },
     },
   });
+  const bindings = await loadBindings(db, clusters.flatMap((c) => c.contexts.map((x) => x.contextId)), boundsOf(await db.recoveryClass.findMany()));
   const queued: string[] = [];
   for (const c of clusters) {
-    const cadenceDays = c.contexts.map(({ context }) => {
-      const spec = context.declarations.find((d) => d.version === context.currentVersion)?.spec as { backup?: { drillCadenceDays?: number | null } } | null;
-      return spec?.backup?.drillCadenceDays ?? null;
-    });
+    const cadenceDays = c.contexts.map(({ contextId }) => bindings.get(contextId)?.spec?.backup?.drillCadenceDays ?? null);
     if (!drillDue({ cadenceDays, lastFinishedAt: c.drills[0]?.finishedAt ?? null, now })) continue;
     try {
       const inputs = await loadDrillInputs({ name: c.name });

@@ -105,6 +105,22 @@ describe('/api/metrics', () => {
     expect(sample(text, 'vakt_alerts_firing{rule="split_brain",severity="critical"}')).toBe(0);
   });
 
+  it('the RTO bound is the binding one: a pending proposal with a stricter RTO class counts before it is accepted', async () => {
+    const ctx = await db.boundedContext.findUniqueOrThrow({ where: { slug: CONTEXT }, include: { declarations: { orderBy: { version: 'desc' }, take: 1 } } });
+    const accepted = ctx.declarations[0];
+    const stricter = await db.recoveryClass.findFirstOrThrow({ where: { kind: 'RTO', boundSeconds: { lt: 900, not: null } }, orderBy: { boundSeconds: 'asc' } });
+    const version = accepted.version + 1;
+    await db.declaration.create({ data: { contextId: ctx.id, version, spec: { ...(accepted.spec as object), rtoClass: stricter.name }, reason: 'stricter RTO proposed', authorLabel: 'test', status: 'proposed' } });
+    await db.boundedContext.update({ where: { id: ctx.id }, data: { pendingVersion: version } });
+    try {
+      expect(sample(await scrape(), `vakt_context_rto_bound_seconds{context="${CONTEXT}"}`)).toBe(stricter.boundSeconds);
+    } finally {
+      await db.boundedContext.update({ where: { id: ctx.id }, data: { pendingVersion: null } });
+      await db.declaration.delete({ where: { contextId_version: { contextId: ctx.id, version } } });
+    }
+    expect(sample(await scrape(), `vakt_context_rto_bound_seconds{context="${CONTEXT}"}`)).toBe(900);
+  });
+
   it('labels are registry names and closed vocabularies only (no free text)', async () => {
     const text = await scrape();
     const values = new Set<string>();
