@@ -12,9 +12,11 @@ import { clusterKindFromDb } from '@/lib/pg';
 import type { TFinding } from '@/lib/findings/types';
 import { getContextFindings } from '@/lib/findings/get-context-findings';
 import { clusterEvents, clusterViewInclude, getClusterHistory, memberAge, shapeClusterView, type TClusterView } from '@/lib/registry/read-clusters';
-import { getContext, listContextPage, listContexts, type TContextDetail, type TContextSummary, type TLiveSource } from '@/lib/registry/contexts';
+import { getContext, listContextPage, type TContextDetail, type TContextSummary, type TLiveSource } from '@/lib/registry/contexts';
 import { safetyAnswer, type TClusterSafety } from '@/lib/promotion/get-cluster-safety';
+import type { TDeclarationSpec } from '@/lib/registry/declaration-schema';
 import { freshness, servedLiveFindings, servedReport, type TFreshness } from './freshness';
+import { catalogKey, servedContextDetail, servedContextItem, storedIsCurrent, type TStoredContextDetail, type TStoredContextItem } from './context-item';
 import { clusterListItem, encodeCursor, likePattern, LIST_DEFAULT_LIMIT, STATE_RANK, type TClusterListItem, type TClusterListQuery, type TContextListQuery } from './list';
 
 type TClusterReadRow = { id: string; name: string; kind: string; epoch: number; computedAt: Date | null; view: TClusterView | null; dbNow: Date };
@@ -221,22 +223,92 @@ export const storedLiveFindings: TLiveSource = async (contexts) => {
   );
 };
 
-/** The contexts page: every context, lint (pure, at read time) plus the stored live findings. */
-export async function readContexts(): Promise<TContextSummary[]> {
-  return listContexts({ live: storedLiveFindings });
+type TContextListRow = { total: number; id: string | null; slug: string; name: string; team: string; currentVersion: number; versions: number; computedAt: Date | null; item: string | null; dbNow: Date; catAt: Date | null; catN: number };
+
+/**
+ * A page of contexts from their stored items (one query, one row per item; the rows' slug, name and team as
+ * they are now). When any item on the page is not about the context as it is now (a declaration, a proposal
+ * or a class changed since the worker stored it, or never stored), the page is computed as before
+ * (lib/registry/contexts.ts listContextPage: lint now, stored live findings) until the worker catches up.
+ */
+async function contextListPage(page: { limit: number | null; after?: string | null; team?: string | null; like?: string | null }): Promise<{ items: TContextSummary[]; total: number }> {
+  const rows = await db.$queryRawUnsafe<TContextListRow[]>(
+    `WITH cat AS (SELECT max("updatedAt") AS at, count(*)::int AS n FROM "vakt"."RecoveryClass"),
+     b AS (
+       SELECT b.id, b.slug, b.name, b."currentVersion", t.name AS team FROM "vakt"."BoundedContext" b JOIN "vakt"."Team" t ON t.id = b."teamId"
+        WHERE ($1::text IS NULL OR t.name = $1::text) AND ($2::text IS NULL OR b.slug ILIKE $2::text OR b.name ILIKE $2::text)
+     ), q AS (SELECT b.* FROM b WHERE $3::text IS NULL OR b.slug > $3::text ORDER BY b.slug LIMIT $4::int)
+     SELECT (SELECT count(*)::int FROM b) AS total, q.id, q.slug, q.name, q.team, q."currentVersion",
+            (SELECT coalesce(max(d.version), 0)::int FROM "vakt"."Declaration" d WHERE d."contextId" = q.id) AS versions,
+            r."computedAt", r.item::text AS item, now() AS "dbNow", cat.at AS "catAt", cat.n AS "catN"
+       FROM (SELECT 1) one LEFT JOIN q ON true LEFT JOIN "vakt"."ContextReadModel" r ON r."contextId" = q.id CROSS JOIN cat ORDER BY q.slug`,
+    page.team ?? null,
+    page.like ?? null,
+    page.after ?? null,
+    page.limit,
+  );
+  const found = rows.filter((r) => r.id !== null);
+  const items: TContextSummary[] = [];
+  for (const r of found) {
+    const stored = r.item ? (JSON.parse(r.item) as TStoredContextItem) : null;
+    if (!stored || !storedIsCurrent(stored, { version: r.currentVersion, versions: r.versions, catalog: catalogKey(r.catAt, r.catN) })) {
+      return listContextPage({ live: storedLiveFindings, page: page.limit === null ? undefined : { ...page, limit: page.limit } });
+    }
+    items.push(servedContextItem(r, stored, freshness(r.computedAt, r.dbNow, staleAfterMs())));
+  }
+  return { items, total: rows[0]?.total ?? 0 };
 }
 
-/** GET /api/v1/contexts: one page (docs/api.md "Lists"); lint and stored live findings of that page's contexts only. */
+/** The contexts page: every context, from the stored items (see contextListPage). */
+export async function readContexts(): Promise<TContextSummary[]> {
+  return (await contextListPage({ limit: null })).items;
+}
+
+/** GET /api/v1/contexts: one page (docs/api.md "Lists"), from the stored items (see contextListPage). */
 export async function readContextList(q: Partial<TContextListQuery> = {}): Promise<TPage<TContextSummary>> {
   const limit = q.limit ?? LIST_DEFAULT_LIMIT;
-  const { items, total } = await listContextPage({ live: storedLiveFindings, page: { limit: limit + 1, after: q.cursor?.after, team: q.team, like: q.q ? likePattern(q.q) : null } });
+  const { items, total } = await contextListPage({ limit: limit + 1, after: q.cursor?.after, team: q.team, like: q.q ? likePattern(q.q) : null });
   const page = items.slice(0, limit);
   return { items: page, next: items.length > limit ? encodeCursor({ sort: 'name', after: page[page.length - 1].slug }) : null, total };
 }
 
-/** GET /api/v1/contexts/{slug} and the context page. */
+type TContextDetailRow = {
+  id: string; slug: string; name: string; team: string; dataLocation: string | null; currentVersion: number; versions: number;
+  curVersion: number | null; spec: string | null; authorLabel: string | null; reason: string | null; createdAt: Date | null;
+  computedAt: Date | null; detail: string | null; findings: string | null; dbNow: Date; catAt: Date | null; catN: number;
+};
+
+/**
+ * GET /api/v1/contexts/{slug} and the context page: one query for the context, its current declaration and
+ * the stored history, lint and live findings; computed as before (getContext) while the stored detail is not
+ * about the context as it is now (see contextListPage).
+ */
 export async function readContext(slug: string): Promise<TContextDetail> {
-  return getContext(slug, { live: storedLiveFindings });
+  const [r] = await db.$queryRawUnsafe<TContextDetailRow[]>(
+    `SELECT b.id, b.slug, b.name, b."dataLocation", b."currentVersion", t.name AS team,
+            (SELECT coalesce(max(x.version), 0)::int FROM "vakt"."Declaration" x WHERE x."contextId" = b.id) AS versions,
+            d.version AS "curVersion", d.spec::text AS spec, d."authorLabel", d.reason, d."createdAt",
+            r."computedAt", r.detail::text AS detail, r.findings::text AS findings, now() AS "dbNow",
+            (SELECT max("updatedAt") FROM "vakt"."RecoveryClass") AS "catAt", (SELECT count(*)::int FROM "vakt"."RecoveryClass") AS "catN"
+       FROM "vakt"."BoundedContext" b JOIN "vakt"."Team" t ON t.id = b."teamId"
+       LEFT JOIN "vakt"."Declaration" d ON d."contextId" = b.id AND d.version = b."currentVersion"
+       LEFT JOIN "vakt"."ContextReadModel" r ON r."contextId" = b.id
+      WHERE b.slug = $1`,
+    slug,
+  );
+  if (!r) throw notFound(`context ${slug}`);
+  const stored = r.detail ? (JSON.parse(r.detail) as TStoredContextDetail | null) : null;
+  if (!stored || !storedIsCurrent(stored, { version: r.currentVersion, versions: r.versions, catalog: catalogKey(r.catAt, r.catN) })) return getContext(slug, { live: storedLiveFindings });
+  const live = r.findings ? (JSON.parse(r.findings) as TFinding[]) : [];
+  return {
+    slug: r.slug,
+    name: r.name,
+    team: r.team,
+    dataLocation: r.dataLocation,
+    currentVersion: r.currentVersion,
+    current: r.curVersion !== null && r.spec !== null ? { version: r.curVersion, spec: JSON.parse(r.spec) as TDeclarationSpec, authorLabel: r.authorLabel!, reason: r.reason, createdAt: r.createdAt! } : null,
+    ...servedContextDetail(stored, live, freshness(r.computedAt, r.dbNow, staleAfterMs())),
+  };
 }
 
 /** GET /api/v1/contexts/{slug}/findings. */
