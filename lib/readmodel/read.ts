@@ -176,17 +176,19 @@ export async function readCluster(name: string, opts: { historyMinutes?: number;
   return view;
 }
 
-type TSafetyReadRow = { id: string; name: string; kind: string; epoch: number; computedAt: Date | null; report: TSafetyReport | null; dbNow: Date };
+type TSafetyReadRow = { id: string; name: string; kind: string; epoch: number; computedAt: Date | null; report: TSafetyReport | null; dbNow: Date; members: Array<{ id: string; name: string; agentUrl: string }> };
 
 /** GET /api/v1/clusters/{name}/safety and the safety panel: the stored engine report, served with open requests and rejoin commands. */
 export async function readClusterSafety(name: string): Promise<TClusterSafety> {
   const [row] = await db.$queryRawUnsafe<TSafetyReadRow[]>(
-    `SELECT c.id, c.name, c.kind::text AS kind, c.epoch, r."computedAt", r."report", now() AS "dbNow"
+    `SELECT c.id, c.name, c.kind::text AS kind, c.epoch, r."computedAt", r."report", now() AS "dbNow",
+            (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'name', m.name, 'agentUrl', m."agentUrl") ORDER BY m.name), '[]'::jsonb)
+               FROM "vakt"."ClusterMember" m WHERE m."clusterId" = c.id) AS members
        FROM "vakt"."Cluster" c LEFT JOIN "vakt"."ClusterReadModel" r ON r."clusterId" = c.id WHERE c.name = $1`,
     name,
   );
   if (!row) throw notFound(`cluster ${name}`);
-  const members = await db.clusterMember.findMany({ where: { clusterId: row.id }, select: { id: true, name: true, agentUrl: true }, orderBy: { name: 'asc' } });
+  const members = row.members;
   const f = freshness(row.report ? row.computedAt : null, row.dbNow, staleAfterMs());
   const report: TSafetyReport = row.report ?? {
     cluster: row.name,
