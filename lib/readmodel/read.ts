@@ -105,6 +105,9 @@ export async function readClusterList(q: Partial<TClusterListQuery> = {}): Promi
   const after = q.cursor?.after ?? null;
   const keyset = sort === 'worst' ? `($5::text IS NULL OR (g.rank, g.name) > ($6::int, $5::text))` : `($5::text IS NULL OR g.name > $5::text) AND $6::int IS NULL`;
   const order = sort === 'worst' ? 'p.rank, p.name' : 'p.name';
+  // the fleet's counts (the fleet page's `summary`) side by side with the page, not after it
+  const summaryP = q.summary ? readFleetSummary() : null;
+  summaryP?.catch(() => undefined);
   const rows = await db.$queryRawUnsafe<TListRow[]>(
     `${SERVED}, p AS (SELECT g.* FROM g WHERE ${keyset} ORDER BY ${order.replaceAll('p.', 'g.')} LIMIT $7)
      SELECT (SELECT count(*)::int FROM g) AS total, p.id, p.name, p.rank, CASE WHEN r.item IS NULL THEN NULL ELSE ${SERVED_ITEM} END AS item
@@ -124,7 +127,7 @@ export async function readClusterList(q: Partial<TClusterListQuery> = {}): Promi
   const shaped = missing.length ? new Map((await served(await clusterRowsById(missing))).map((v) => [v.name, JSON.stringify(clusterListItem(v))])) : new Map<string, string>();
   const last = items.at(-1);
   const next = more && last ? encodeCursor({ sort, after: last.name!, rank: last.rank ?? 9 }) : null;
-  const summary = q.summary ? `,"summary":${JSON.stringify(await readFleetSummary())}` : '';
+  const summary = summaryP ? `,"summary":${JSON.stringify(await summaryP)}` : '';
   return `{"items":[${items.map((r) => r.item ?? shaped.get(r.name!)).join(',')}],"next":${JSON.stringify(next)},"total":${rows[0]?.total ?? 0}${summary}}`;
 }
 
