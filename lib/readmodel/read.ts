@@ -14,6 +14,7 @@ import { getContextFindings } from '@/lib/findings/get-context-findings';
 import { clusterEvents, clusterViewInclude, getClusterHistory, memberAge, shapeClusterView, type TClusterView } from '@/lib/registry/read-clusters';
 import { getContext, listContextPage, type TContextDetail, type TContextSummary, type TLiveSource } from '@/lib/registry/contexts';
 import { safetyAnswer, type TClusterSafety } from '@/lib/promotion/get-cluster-safety';
+import { OPEN_STATUSES } from '@/lib/promotion/rules';
 import type { TDeclarationSpec } from '@/lib/registry/declaration-schema';
 import { freshness, servedLiveFindings, servedReport, type TFreshness } from './freshness';
 import { catalogKey, servedContextDetail, servedContextItem, storedIsCurrent, type TStoredContextDetail, type TStoredContextItem } from './context-item';
@@ -179,16 +180,22 @@ export async function readCluster(name: string, opts: { historyMinutes?: number;
   return view;
 }
 
-type TSafetyReadRow = { id: string; name: string; kind: string; epoch: number; computedAt: Date | null; report: TSafetyReport | null; dbNow: Date; members: Array<{ id: string; name: string; agentUrl: string }> };
+type TSafetyReadRow = {
+  id: string; name: string; kind: string; epoch: number; computedAt: Date | null; report: TSafetyReport | null; dbNow: Date; members: Array<{ id: string; name: string; agentUrl: string }>;
+  maintenanceReason: string | null; maintenanceUntil: Date | null; maintenanceSince: Date | null; maintenanceBy: string | null; hasOpenRequests: boolean;
+};
 
 /** GET /api/v1/clusters/{name}/safety and the safety panel: the stored engine report, served with open requests and rejoin commands. */
 export async function readClusterSafety(name: string): Promise<TClusterSafety> {
   const [row] = await db.$queryRawUnsafe<TSafetyReadRow[]>(
     `SELECT c.id, c.name, c.kind::text AS kind, c.epoch, r."computedAt", r."report", now() AS "dbNow",
             (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'name', m.name, 'agentUrl', m."agentUrl") ORDER BY m.name), '[]'::jsonb)
-               FROM "vakt"."ClusterMember" m WHERE m."clusterId" = c.id) AS members
+               FROM "vakt"."ClusterMember" m WHERE m."clusterId" = c.id) AS members,
+            c."maintenanceReason", c."maintenanceUntil", c."maintenanceSince", c."maintenanceBy",
+            EXISTS (SELECT 1 FROM "vakt"."PromotionRequest" p WHERE p."clusterId" = c.id AND p.status::text = ANY($2::text[])) AS "hasOpenRequests"
        FROM "vakt"."Cluster" c LEFT JOIN "vakt"."ClusterReadModel" r ON r."clusterId" = c.id WHERE c.name = $1`,
     name,
+    [...OPEN_STATUSES],
   );
   if (!row) throw notFound(`cluster ${name}`);
   const members = row.members;
@@ -205,7 +212,7 @@ export async function readClusterSafety(name: string): Promise<TClusterSafety> {
     needsRebuild: [],
     needsRepoint: [],
   };
-  const answer = await safetyAnswer({ id: row.id, name: row.name, kind: clusterKindFromDb(row.kind), members }, servedReport(report, f));
+  const answer = await safetyAnswer({ id: row.id, name: row.name, kind: clusterKindFromDb(row.kind), members }, servedReport(report, f), { maintenance: row, hasOpenRequests: row.hasOpenRequests });
   return { ...answer, computedAt: f.computedAt, stale: f.stale };
 }
 

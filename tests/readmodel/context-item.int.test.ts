@@ -7,7 +7,8 @@ import { putDeclaration } from '@/lib/registry/put-declaration';
 import { registerCluster } from '@/lib/registry/register-cluster';
 import { createPoller } from '@/lib/telemetry/poll-cycle';
 import { refreshUntilIdle } from '@/lib/readmodel/refresh';
-import { readContext, readContextList, readContexts, storedLiveFindings } from '@/lib/readmodel/read';
+import { readClusterSafety, readContext, readContextList, readContexts, storedLiveFindings } from '@/lib/readmodel/read';
+import { getClusterSafety } from '@/lib/promotion/get-cluster-safety';
 import { startFakeFleet, type TFakeFleet } from '../support/fake-agent';
 import { declareContext, ensureSite } from '../support/promotion-support';
 import { onlyDue } from '../support/cluster-setup';
@@ -69,6 +70,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await db.promotionRequest.deleteMany({ where: { cluster: { name: CLUSTER } } });
   await db.cluster.deleteMany({ where: { name: CLUSTER } });
   await fleet?.close();
   restoreEnv();
@@ -175,5 +177,33 @@ describe('the stored context item and detail', () => {
     expect(s.item.findingCounts).toEqual({ ...fresh.findingCounts, error: fresh.findingCounts.error + 1 });
     expect(s.detail).toMatchObject({ stale: true });
     expect(s.detail.findings.find((f) => f.code === 'READ_MODEL_STALE')).toMatchObject({ severity: 'error', source: 'live' });
+  });
+});
+
+// The stored safety read (readClusterSafety) reads the cluster's maintenance and whether it has open
+// requests in its one query: it answers both as the fresh answer does (getClusterSafety), with and without.
+describe('the stored safety answer of the same cluster', () => {
+  const parts = (a: Awaited<ReturnType<typeof getClusterSafety>>) => json({ openRequests: a.openRequests, maintenance: a.maintenance });
+  it('open requests and maintenance as the fresh answer has them', async () => {
+    await poll();
+    await refreshUntilIdle();
+    expect(parts(await readClusterSafety(CLUSTER))).toEqual({ openRequests: [], maintenance: null });
+    expect(parts(await readClusterSafety(CLUSTER))).toEqual(parts(await getClusterSafety(CLUSTER)));
+    const c = await db.cluster.findUniqueOrThrow({ where: { name: CLUSTER } });
+    const until = new Date(Date.now() + 3_600_000);
+    await db.cluster.update({ where: { id: c.id }, data: { maintenanceReason: 'kernel update', maintenanceUntil: until, maintenanceSince: new Date(), maintenanceBy: 'test' } });
+    const req = await db.promotionRequest.create({
+      data: { clusterId: c.id, candidate: `${CLUSTER}-b`, reason: 'stored safety read test', status: 'PENDING', requestedByLabel: 'test', epochBefore: c.epoch, approvalsRequired: 1, verdict: {}, observedLsns: {}, expiresAt: until },
+    });
+    try {
+      const stored = await readClusterSafety(CLUSTER);
+      expect(stored.maintenance).toMatchObject({ reason: 'kernel update', until: until.toISOString() });
+      expect(stored.openRequests.map((r) => r.id)).toEqual([req.id]);
+      expect(parts(stored)).toEqual(parts(await getClusterSafety(CLUSTER)));
+    } finally {
+      await db.promotionRequest.update({ where: { id: req.id }, data: { status: 'FAILED', finishedAt: new Date() } });
+      await db.cluster.update({ where: { id: c.id }, data: { maintenanceReason: null, maintenanceUntil: null, maintenanceSince: null, maintenanceBy: null } });
+    }
+    expect(parts(await readClusterSafety(CLUSTER))).toEqual({ openRequests: [], maintenance: null });
   });
 });
