@@ -15,7 +15,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { adminQuery as adminQueryOn, cpuMeter, once, printTable } from './bench/support';
+import { adminQuery as adminQueryOn, cpuMeter, loadSampler, once, printTable } from './bench/support';
 import { FLEET_TOKEN, startSimulatedFleet, type TSimulatedFleet } from './bench/fleet';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -141,6 +141,7 @@ function spawnSteadyWorker(id: string): { ready: Promise<void>; go(): void; done
 }
 
 async function main() {
+  const loadAvg = loadSampler();
   await adminQuery(`CREATE DATABASE "${dbName}"`);
   execFileSync(process.execPath, [path.join(ROOT, 'scripts/migrate.mjs'), 'deploy'], { env: { ...process.env, DATABASE_URL: dbUrl }, stdio: 'pipe' });
   process.env.DATABASE_URL = dbUrl;
@@ -227,6 +228,7 @@ async function main() {
   printTable(head, rows);
   await meter.close();
   printTable(['nodes', 'CPU per node, bare fan-out (client + fleet)', 'CPU per node, full cycle (worker + PostgreSQL backends + fleet)', 'CPU x bare'], cpuRows);
+  console.log(`bench: ${loadAvg.summary()}`);
 
   if (TWO_WORKERS > 0) {
     // two worker processes share TWO_WORKERS nodes through the leases, nodes spread over the interval
@@ -237,7 +239,9 @@ async function main() {
       ['nodes', 'workers', 'steady polled/s (both)', 'per worker polled/s', 'lateness p50/p99 per worker', 'worker RSS max per worker'],
       [[String(TWO_WORKERS), '2', `${Math.round(polled)} (${Math.round(((polled * INTERVAL_MS) / 1000 / TWO_WORKERS) * 100)}% of N/5s)`, figs.map((f) => Math.round(f.stored / f.seconds)).join(' / '), figs.map((f) => `${f.p50}/${f.p99} ms`).join(' · '), figs.map((f) => mb(f.rssMax)).join(' / ')]],
     );
+    console.log(`bench: ${loadAvg.summary()}`);
   }
+  loadAvg.stop();
 }
 /** `workers` worker processes run the steady loop together; the nodes are spread over the interval once all are ready. */
 async function steadyRun(workers: number): Promise<TWorkerFigures[]> {

@@ -20,7 +20,7 @@ import { chromium } from '@playwright/test';
 import { buildIfNeeded, startApp, waitForHealth, type TAppProcess } from './demo/app-server';
 import { getFreePort } from './pglocal/ports';
 import { startSimulatedFleet, type TSimulatedFleet } from './bench/fleet';
-import { adminQuery as adminQueryOn, once, printTable } from './bench/support';
+import { adminQuery as adminQueryOn, loadSampler, once, printTable } from './bench/support';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -252,11 +252,14 @@ async function main() {
   for (const p of [...apiPaths, ...pagePaths]) await fetch(base + p, { headers: p.startsWith('/api') ? api : page }).catch(() => undefined);
   await settle(base);
   const runs: TRun[] = [];
+  const loadAvg = loadSampler();
   const single = (p: string) => runs.find((r) => r.path === p && r.clients === 1);
   for (const clients of [1, 50]) for (const p of apiPaths) runs.push(await measure(base, p, clients, api, single(p)));
   runs.push(await measure(base, '/api/health', 10, api));
   for (const clients of [1, 10, 50]) for (const p of pagePaths) runs.push(await measure(base, p, clients, page, single(p)));
   say('500 clusters, 1,500 nodes, 200 contexts, 30 days of history; the worker polling every node every 5 s meanwhile');
+  say(loadAvg.summary());
+  loadAvg.stop();
   printRuns(runs);
 
   await settle(base);

@@ -95,14 +95,20 @@ export async function getClusterSafety(name: string, opts: { now?: Date } = {}):
 export type TSafetyCluster = { id: string; name: string; kind: TClusterKind; members: Array<{ id: string; name: string; agentUrl: string }> };
 
 /** Shapes an engine report (fresh, or the one the read model stored) as the API answers it, with open requests and rejoin commands. */
-export async function safetyAnswer(cluster: TSafetyCluster, report: TSafetyReport): Promise<TClusterSafety> {
+/** What a caller read already in its own query (lib/readmodel): the cluster's maintenance columns, and whether it has open requests at all. */
+type TSafetyKnown = { maintenance: Parameters<typeof maintenanceOf>[0]; hasOpenRequests: boolean };
+
+export async function safetyAnswer(cluster: TSafetyCluster, report: TSafetyReport, known?: TSafetyKnown): Promise<TClusterSafety> {
   const memberId = (node: string) => cluster.members.find((m) => m.name === node)?.id ?? '';
-  const open = await db.promotionRequest.findMany({
-    where: { clusterId: cluster.id, status: { in: [...OPEN_STATUSES] } },
-    include: { approvals: { orderBy: { at: 'asc' } } },
-    orderBy: { createdAt: 'desc' },
-  });
-  const row = await db.cluster.findUnique({ where: { id: cluster.id }, select: { maintenanceReason: true, maintenanceUntil: true, maintenanceSince: true, maintenanceBy: true } });
+  const open =
+    known && !known.hasOpenRequests
+      ? []
+      : await db.promotionRequest.findMany({
+          where: { clusterId: cluster.id, status: { in: [...OPEN_STATUSES] } },
+          include: { approvals: { orderBy: { at: 'asc' } } },
+          orderBy: { createdAt: 'desc' },
+        });
+  const row = known ? known.maintenance : await db.cluster.findUnique({ where: { id: cluster.id }, select: { maintenanceReason: true, maintenanceUntil: true, maintenanceSince: true, maintenanceBy: true } });
   const currentPrimary = report.state === 'HEALTHY' || report.state === 'DEGRADED' ? report.primary?.node ?? null : null;
   const sourceMember = cluster.members.find((m) => m.name === currentPrimary);
   const facts = (report.needsRebuild.length || report.needsRepoint.length) && sourceMember ? await rejoinFacts(cluster.members.map((m) => m.id)) : new Map<string, TRejoinFacts>();

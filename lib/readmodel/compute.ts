@@ -13,8 +13,12 @@ import type { TFinding } from '@/lib/findings/types';
 import { clusterViewInclude, shapeClusterView, type TClusterView } from '@/lib/registry/read-clusters';
 import { computeReadinessBatch } from '@/lib/readiness/load-readiness';
 import type { TReadiness } from '@/lib/readiness/readiness';
+import { lintDeclarationVersion } from '@/lib/findings/get-context-findings';
+import { getClassCatalog } from '@/lib/registry/classes';
+import { versionHistory } from '@/lib/registry/contexts';
 import { clusterDigest, findingsDigest } from './freshness';
 import { storedClusterItem, type TStoredClusterItem } from './list';
+import { catalogKey, storedContextDetail, storedContextItem, type TStoredContextDetail, type TStoredContextItem } from './context-item';
 
 /** What a computation was made from (stored beside it, shown to no one but operators reading the table). */
 export type TClusterInputs = {
@@ -26,7 +30,7 @@ export type TClusterInputs = {
   promotionSteps: number;
 };
 export type TComputedCluster = { id: string; name: string; computedAt: Date; inputs: TClusterInputs; report: TSafetyReport; view: TClusterView; item: TStoredClusterItem; digest: string };
-export type TComputedContext = { id: string; slug: string; computedAt: Date; inputs: { version: number; clusters: string[]; maxObservedAt: string | null; classesUpdatedAt: string | null }; findings: TFinding[]; digest: string; readiness: TReadiness | null };
+export type TComputedContext = { id: string; slug: string; computedAt: Date; inputs: { version: number; clusters: string[]; maxObservedAt: string | null; classesUpdatedAt: string | null }; findings: TFinding[]; digest: string; readiness: TReadiness | null; item: TStoredContextItem; detail: TStoredContextDetail };
 
 const maxIso = (dates: Array<Date | null | undefined>) => {
   const ms = dates.filter((d): d is Date => !!d).map((d) => d.getTime());
@@ -91,15 +95,24 @@ function evaluated<T>(what: string, f: () => T): T | null {
 /** Live compliance findings of the contexts `ids` at database time `now`. */
 export async function computeContexts(ids: string[], now: Date): Promise<TComputedContext[]> {
   if (!ids.length) return [];
-  const contexts = await db.boundedContext.findMany({ where: { id: { in: ids } }, select: { id: true, slug: true, currentVersion: true } });
+  // the catalog key before the catalog: a class change in between reads as a mismatch (computed at read), never the reverse
+  const [cat] = await db.$queryRawUnsafe<{ at: Date | null; n: number }[]>(`SELECT max("updatedAt") AS at, count(*)::int AS n FROM "vakt"."RecoveryClass"`);
+  const catalog = await getClassCatalog();
+  const contexts = await db.boundedContext.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, slug: true, currentVersion: true, declarations: { select: { id: true, version: true, authorLabel: true, reason: true, createdAt: true, spec: true } } },
+  });
   if (!contexts.length) return [];
   const live = await gatherLiveInputsBatch({ ids: contexts.map((c) => c.id) }, now);
   const readiness = await computeReadinessBatch(live, now);
-  const classesAt = await classesUpdatedAt();
+  const classesAt = cat?.at ? cat.at.toISOString() : null;
   return contexts.flatMap((c): TComputedContext[] => {
     const input = live.get(c.id) ?? null;
     const findings = evaluated(c.slug, () => (input ? evaluateLiveCompliance(input) : []));
     if (!findings) return [];
+    const cur = c.declarations.find((d) => d.version === c.currentVersion) ?? null;
+    const lint = lintDeclarationVersion(cur?.id ?? null, cur?.spec ?? null, catalog);
+    const basis = { version: c.currentVersion, versions: Math.max(0, ...c.declarations.map((d) => d.version)), catalog: catalogKey(cat?.at ?? null, cat?.n ?? 0) };
     return [{
       id: c.id,
       slug: c.slug,
@@ -113,6 +126,8 @@ export async function computeContexts(ids: string[], now: Date): Promise<TComput
       findings,
       digest: findingsDigest(findings),
       readiness: readiness.get(c.id) ?? null,
+      item: storedContextItem(basis, cur?.spec ?? null, lint, findings),
+      detail: storedContextDetail(basis, versionHistory(c.declarations), lint),
     }];
   });
 }

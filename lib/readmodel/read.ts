@@ -12,9 +12,12 @@ import { clusterKindFromDb } from '@/lib/pg';
 import type { TFinding } from '@/lib/findings/types';
 import { getContextFindings } from '@/lib/findings/get-context-findings';
 import { clusterEvents, clusterViewInclude, getClusterHistory, memberAge, shapeClusterView, type TClusterView } from '@/lib/registry/read-clusters';
-import { getContext, listContextPage, listContexts, type TContextDetail, type TContextSummary, type TLiveSource } from '@/lib/registry/contexts';
+import { getContext, listContextPage, type TContextDetail, type TContextSummary, type TLiveSource } from '@/lib/registry/contexts';
 import { safetyAnswer, type TClusterSafety } from '@/lib/promotion/get-cluster-safety';
+import { OPEN_STATUSES } from '@/lib/promotion/rules';
+import type { TDeclarationSpec } from '@/lib/registry/declaration-schema';
 import { freshness, servedLiveFindings, servedReport, type TFreshness } from './freshness';
+import { catalogKey, servedContextDetail, servedContextItem, storedIsCurrent, type TStoredContextDetail, type TStoredContextItem } from './context-item';
 import { clusterListItem, encodeCursor, likePattern, LIST_DEFAULT_LIMIT, STATE_RANK, type TClusterListItem, type TClusterListQuery, type TContextListQuery } from './list';
 
 type TClusterReadRow = { id: string; name: string; kind: string; epoch: number; computedAt: Date | null; view: TClusterView | null; dbNow: Date };
@@ -103,6 +106,9 @@ export async function readClusterList(q: Partial<TClusterListQuery> = {}): Promi
   const after = q.cursor?.after ?? null;
   const keyset = sort === 'worst' ? `($5::text IS NULL OR (g.rank, g.name) > ($6::int, $5::text))` : `($5::text IS NULL OR g.name > $5::text) AND $6::int IS NULL`;
   const order = sort === 'worst' ? 'p.rank, p.name' : 'p.name';
+  // the fleet's counts (the fleet page's `summary`) side by side with the page, not after it
+  const summaryP = q.summary ? readFleetSummary() : null;
+  summaryP?.catch(() => undefined);
   const rows = await db.$queryRawUnsafe<TListRow[]>(
     `${SERVED}, p AS (SELECT g.* FROM g WHERE ${keyset} ORDER BY ${order.replaceAll('p.', 'g.')} LIMIT $7)
      SELECT (SELECT count(*)::int FROM g) AS total, p.id, p.name, p.rank, CASE WHEN r.item IS NULL THEN NULL ELSE ${SERVED_ITEM} END AS item
@@ -122,7 +128,7 @@ export async function readClusterList(q: Partial<TClusterListQuery> = {}): Promi
   const shaped = missing.length ? new Map((await served(await clusterRowsById(missing))).map((v) => [v.name, JSON.stringify(clusterListItem(v))])) : new Map<string, string>();
   const last = items.at(-1);
   const next = more && last ? encodeCursor({ sort, after: last.name!, rank: last.rank ?? 9 }) : null;
-  const summary = q.summary ? `,"summary":${JSON.stringify(await readFleetSummary())}` : '';
+  const summary = summaryP ? `,"summary":${JSON.stringify(await summaryP)}` : '';
   return `{"items":[${items.map((r) => r.item ?? shaped.get(r.name!)).join(',')}],"next":${JSON.stringify(next)},"total":${rows[0]?.total ?? 0}${summary}}`;
 }
 
@@ -174,17 +180,25 @@ export async function readCluster(name: string, opts: { historyMinutes?: number;
   return view;
 }
 
-type TSafetyReadRow = { id: string; name: string; kind: string; epoch: number; computedAt: Date | null; report: TSafetyReport | null; dbNow: Date };
+type TSafetyReadRow = {
+  id: string; name: string; kind: string; epoch: number; computedAt: Date | null; report: TSafetyReport | null; dbNow: Date; members: Array<{ id: string; name: string; agentUrl: string }>;
+  maintenanceReason: string | null; maintenanceUntil: Date | null; maintenanceSince: Date | null; maintenanceBy: string | null; hasOpenRequests: boolean;
+};
 
 /** GET /api/v1/clusters/{name}/safety and the safety panel: the stored engine report, served with open requests and rejoin commands. */
 export async function readClusterSafety(name: string): Promise<TClusterSafety> {
   const [row] = await db.$queryRawUnsafe<TSafetyReadRow[]>(
-    `SELECT c.id, c.name, c.kind::text AS kind, c.epoch, r."computedAt", r."report", now() AS "dbNow"
+    `SELECT c.id, c.name, c.kind::text AS kind, c.epoch, r."computedAt", r."report", now() AS "dbNow",
+            (SELECT coalesce(jsonb_agg(jsonb_build_object('id', m.id, 'name', m.name, 'agentUrl', m."agentUrl") ORDER BY m.name), '[]'::jsonb)
+               FROM "vakt"."ClusterMember" m WHERE m."clusterId" = c.id) AS members,
+            c."maintenanceReason", c."maintenanceUntil", c."maintenanceSince", c."maintenanceBy",
+            EXISTS (SELECT 1 FROM "vakt"."PromotionRequest" p WHERE p."clusterId" = c.id AND p.status::text = ANY($2::text[])) AS "hasOpenRequests"
        FROM "vakt"."Cluster" c LEFT JOIN "vakt"."ClusterReadModel" r ON r."clusterId" = c.id WHERE c.name = $1`,
     name,
+    [...OPEN_STATUSES],
   );
   if (!row) throw notFound(`cluster ${name}`);
-  const members = await db.clusterMember.findMany({ where: { clusterId: row.id }, select: { id: true, name: true, agentUrl: true }, orderBy: { name: 'asc' } });
+  const members = row.members;
   const f = freshness(row.report ? row.computedAt : null, row.dbNow, staleAfterMs());
   const report: TSafetyReport = row.report ?? {
     cluster: row.name,
@@ -198,7 +212,7 @@ export async function readClusterSafety(name: string): Promise<TClusterSafety> {
     needsRebuild: [],
     needsRepoint: [],
   };
-  const answer = await safetyAnswer({ id: row.id, name: row.name, kind: clusterKindFromDb(row.kind), members }, servedReport(report, f));
+  const answer = await safetyAnswer({ id: row.id, name: row.name, kind: clusterKindFromDb(row.kind), members }, servedReport(report, f), { maintenance: row, hasOpenRequests: row.hasOpenRequests });
   return { ...answer, computedAt: f.computedAt, stale: f.stale };
 }
 
@@ -221,22 +235,92 @@ export const storedLiveFindings: TLiveSource = async (contexts) => {
   );
 };
 
-/** The contexts page: every context, lint (pure, at read time) plus the stored live findings. */
-export async function readContexts(): Promise<TContextSummary[]> {
-  return listContexts({ live: storedLiveFindings });
+type TContextListRow = { total: number; id: string | null; slug: string; name: string; team: string; currentVersion: number; versions: number; computedAt: Date | null; item: string | null; dbNow: Date; catAt: Date | null; catN: number };
+
+/**
+ * A page of contexts from their stored items (one query, one row per item; the rows' slug, name and team as
+ * they are now). When any item on the page is not about the context as it is now (a declaration, a proposal
+ * or a class changed since the worker stored it, or never stored), the page is computed as before
+ * (lib/registry/contexts.ts listContextPage: lint now, stored live findings) until the worker catches up.
+ */
+async function contextListPage(page: { limit: number | null; after?: string | null; team?: string | null; like?: string | null }): Promise<{ items: TContextSummary[]; total: number }> {
+  const rows = await db.$queryRawUnsafe<TContextListRow[]>(
+    `WITH cat AS (SELECT max("updatedAt") AS at, count(*)::int AS n FROM "vakt"."RecoveryClass"),
+     b AS (
+       SELECT b.id, b.slug, b.name, b."currentVersion", t.name AS team FROM "vakt"."BoundedContext" b JOIN "vakt"."Team" t ON t.id = b."teamId"
+        WHERE ($1::text IS NULL OR t.name = $1::text) AND ($2::text IS NULL OR b.slug ILIKE $2::text OR b.name ILIKE $2::text)
+     ), q AS (SELECT b.* FROM b WHERE $3::text IS NULL OR b.slug > $3::text ORDER BY b.slug LIMIT $4::int)
+     SELECT (SELECT count(*)::int FROM b) AS total, q.id, q.slug, q.name, q.team, q."currentVersion",
+            (SELECT coalesce(max(d.version), 0)::int FROM "vakt"."Declaration" d WHERE d."contextId" = q.id) AS versions,
+            r."computedAt", r.item::text AS item, now() AS "dbNow", cat.at AS "catAt", cat.n AS "catN"
+       FROM (SELECT 1) one LEFT JOIN q ON true LEFT JOIN "vakt"."ContextReadModel" r ON r."contextId" = q.id CROSS JOIN cat ORDER BY q.slug`,
+    page.team ?? null,
+    page.like ?? null,
+    page.after ?? null,
+    page.limit,
+  );
+  const found = rows.filter((r) => r.id !== null);
+  const items: TContextSummary[] = [];
+  for (const r of found) {
+    const stored = r.item ? (JSON.parse(r.item) as TStoredContextItem) : null;
+    if (!stored || !storedIsCurrent(stored, { version: r.currentVersion, versions: r.versions, catalog: catalogKey(r.catAt, r.catN) })) {
+      return listContextPage({ live: storedLiveFindings, page: page.limit === null ? undefined : { ...page, limit: page.limit } });
+    }
+    items.push(servedContextItem(r, stored, freshness(r.computedAt, r.dbNow, staleAfterMs())));
+  }
+  return { items, total: rows[0]?.total ?? 0 };
 }
 
-/** GET /api/v1/contexts: one page (docs/api.md "Lists"); lint and stored live findings of that page's contexts only. */
+/** The contexts page: every context, from the stored items (see contextListPage). */
+export async function readContexts(): Promise<TContextSummary[]> {
+  return (await contextListPage({ limit: null })).items;
+}
+
+/** GET /api/v1/contexts: one page (docs/api.md "Lists"), from the stored items (see contextListPage). */
 export async function readContextList(q: Partial<TContextListQuery> = {}): Promise<TPage<TContextSummary>> {
   const limit = q.limit ?? LIST_DEFAULT_LIMIT;
-  const { items, total } = await listContextPage({ live: storedLiveFindings, page: { limit: limit + 1, after: q.cursor?.after, team: q.team, like: q.q ? likePattern(q.q) : null } });
+  const { items, total } = await contextListPage({ limit: limit + 1, after: q.cursor?.after, team: q.team, like: q.q ? likePattern(q.q) : null });
   const page = items.slice(0, limit);
   return { items: page, next: items.length > limit ? encodeCursor({ sort: 'name', after: page[page.length - 1].slug }) : null, total };
 }
 
-/** GET /api/v1/contexts/{slug} and the context page. */
+type TContextDetailRow = {
+  id: string; slug: string; name: string; team: string; dataLocation: string | null; currentVersion: number; versions: number;
+  curVersion: number | null; spec: string | null; authorLabel: string | null; reason: string | null; createdAt: Date | null;
+  computedAt: Date | null; detail: string | null; findings: string | null; dbNow: Date; catAt: Date | null; catN: number;
+};
+
+/**
+ * GET /api/v1/contexts/{slug} and the context page: one query for the context, its current declaration and
+ * the stored history, lint and live findings; computed as before (getContext) while the stored detail is not
+ * about the context as it is now (see contextListPage).
+ */
 export async function readContext(slug: string): Promise<TContextDetail> {
-  return getContext(slug, { live: storedLiveFindings });
+  const [r] = await db.$queryRawUnsafe<TContextDetailRow[]>(
+    `SELECT b.id, b.slug, b.name, b."dataLocation", b."currentVersion", t.name AS team,
+            (SELECT coalesce(max(x.version), 0)::int FROM "vakt"."Declaration" x WHERE x."contextId" = b.id) AS versions,
+            d.version AS "curVersion", d.spec::text AS spec, d."authorLabel", d.reason, d."createdAt",
+            r."computedAt", r.detail::text AS detail, r.findings::text AS findings, now() AS "dbNow",
+            (SELECT max("updatedAt") FROM "vakt"."RecoveryClass") AS "catAt", (SELECT count(*)::int FROM "vakt"."RecoveryClass") AS "catN"
+       FROM "vakt"."BoundedContext" b JOIN "vakt"."Team" t ON t.id = b."teamId"
+       LEFT JOIN "vakt"."Declaration" d ON d."contextId" = b.id AND d.version = b."currentVersion"
+       LEFT JOIN "vakt"."ContextReadModel" r ON r."contextId" = b.id
+      WHERE b.slug = $1`,
+    slug,
+  );
+  if (!r) throw notFound(`context ${slug}`);
+  const stored = r.detail ? (JSON.parse(r.detail) as TStoredContextDetail | null) : null;
+  if (!stored || !storedIsCurrent(stored, { version: r.currentVersion, versions: r.versions, catalog: catalogKey(r.catAt, r.catN) })) return getContext(slug, { live: storedLiveFindings });
+  const live = r.findings ? (JSON.parse(r.findings) as TFinding[]) : [];
+  return {
+    slug: r.slug,
+    name: r.name,
+    team: r.team,
+    dataLocation: r.dataLocation,
+    currentVersion: r.currentVersion,
+    current: r.curVersion !== null && r.spec !== null ? { version: r.curVersion, spec: JSON.parse(r.spec) as TDeclarationSpec, authorLabel: r.authorLabel!, reason: r.reason, createdAt: r.createdAt! } : null,
+    ...servedContextDetail(stored, live, freshness(r.computedAt, r.dbNow, staleAfterMs())),
+  };
 }
 
 /** GET /api/v1/contexts/{slug}/findings. */

@@ -76,10 +76,10 @@ export async function refreshDue(kind: TChangeKind, opts: { refreshMs: number; b
         const out = await computeContexts(keys, now);
         if (out.length) {
           await tx.$executeRawUnsafe(
-            `UPDATE "vakt"."ContextReadModel" r SET "computedAt" = t.at, "inputs" = t.inputs, "findings" = t.findings, "digest" = t.digest, "readiness" = t.readiness
-               FROM jsonb_to_recordset($1::jsonb) AS t(id text, at timestamptz, inputs jsonb, findings jsonb, digest text, readiness jsonb)
+            `UPDATE "vakt"."ContextReadModel" r SET "computedAt" = t.at, "inputs" = t.inputs, "findings" = t.findings, "digest" = t.digest, "readiness" = t.readiness, "item" = t.item, "detail" = t.detail
+               FROM jsonb_to_recordset($1::jsonb) AS t(id text, at timestamptz, inputs jsonb, findings jsonb, digest text, readiness jsonb, item jsonb, detail jsonb)
               WHERE r."contextId" = t.id`,
-            JSON.stringify(out.map((o) => ({ id: o.id, at: o.computedAt.toISOString(), inputs: o.inputs, findings: o.findings, digest: o.digest, readiness: o.readiness }))),
+            JSON.stringify(out.map((o) => ({ id: o.id, at: o.computedAt.toISOString(), inputs: o.inputs, findings: o.findings, digest: o.digest, readiness: o.readiness, item: o.item, detail: o.detail }))),
           );
         }
         for (const o of out) if (digestBefore.get(o.id) !== o.digest) events.push({ kind: 'context', slug: o.slug });

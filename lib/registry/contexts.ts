@@ -35,13 +35,13 @@ export const liveNow: TLiveSource = async (contexts) => new Map(await Promise.al
 
 const freshnessOf = (l: { computedAt?: string | null; stale?: boolean } | undefined) => (l && l.stale !== undefined ? { computedAt: l.computedAt ?? null, stale: l.stale } : {});
 
-const countFindings = (f: TFinding[]): TFindingCounts => ({
+export const countFindings = (f: TFinding[]): TFindingCounts => ({
   error: f.filter((x) => x.severity === 'error').length,
   warning: f.filter((x) => x.severity === 'warning').length,
   info: f.filter((x) => x.severity === 'info').length,
 });
 
-const specOf = (v: unknown) => (v && typeof v === 'object' ? (v as Partial<TDeclarationSpec>) : null);
+export const specOf = (v: unknown) => (v && typeof v === 'object' ? (v as Partial<TDeclarationSpec>) : null);
 
 /** A bounded part of the context list (GET /api/v1/contexts): by slug after `after`, at most `limit`, filtered by team and a text in slug or name. */
 type TContextPageQuery = { limit: number; after?: string | null; team?: string | null; like?: string | null };
@@ -105,6 +105,20 @@ export type TContextDetail = {
   stale?: boolean;
 };
 
+/** A context's version history, newest first, each with how many fields it changed from the one before (version 1: from nothing). */
+export function versionHistory(declarations: Array<{ version: number; authorLabel: string; reason: string | null; createdAt: Date; spec: unknown }>): TContextDetail['history'] {
+  const sorted = [...declarations].sort((a, b) => a.version - b.version);
+  return sorted
+    .map((d, i) => ({
+      version: d.version,
+      authorLabel: d.authorLabel,
+      reason: d.reason,
+      createdAt: d.createdAt,
+      changes: diffSpecs(i > 0 ? sorted[i - 1].spec : {}, d.spec).length,
+    }))
+    .reverse();
+}
+
 export async function getContext(slug: string, opts: { live?: TLiveSource } = {}): Promise<TContextDetail> {
   const ctx = await db.boundedContext.findUnique({
     where: { slug },
@@ -114,15 +128,7 @@ export async function getContext(slug: string, opts: { live?: TLiveSource } = {}
   const cur = ctx.declarations.find((d) => d.version === ctx.currentVersion) ?? null;
   const live = (await (opts.live ?? liveNow)([{ id: ctx.id, slug: ctx.slug }])).get(ctx.id);
   const findings = sortFindings([...lintStoredSpec(cur?.spec ?? null, await getClassCatalog()), ...(live?.findings ?? [])]);
-  const history = ctx.declarations
-    .map((d, i) => ({
-      version: d.version,
-      authorLabel: d.authorLabel,
-      reason: d.reason,
-      createdAt: d.createdAt,
-      changes: diffSpecs(i > 0 ? ctx.declarations[i - 1].spec : {}, d.spec).length,
-    }))
-    .reverse();
+  const history = versionHistory(ctx.declarations);
   return {
     slug: ctx.slug,
     name: ctx.name,

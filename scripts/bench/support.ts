@@ -1,5 +1,6 @@
 // Small pieces shared by the benchmarks (bench:poller, bench:web).
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import pg from 'pg';
 
 /** One statement on the admin connection (CREATE / DROP DATABASE). */
@@ -66,5 +67,19 @@ export function cpuMeter(o: { adminUrl: string; database: string; otherPid?: num
       await client?.end();
       client = null;
     },
+  };
+}
+
+/** Samples the 1-minute load average every second from now on; `summary()` says its range and median so far (the figures are only comparable with the load they ran under). */
+export function loadSampler(): { summary: () => string; stop: () => void } {
+  const xs: number[] = [os.loadavg()[0]];
+  const timer = setInterval(() => xs.push(os.loadavg()[0]), 1000);
+  timer.unref();
+  return {
+    summary: () => {
+      const s = [...xs].sort((a, b) => a - b);
+      return `load average (1 min) during the run: ${s[0].toFixed(1)}–${s[s.length - 1].toFixed(1)}, median ${s[Math.floor(s.length / 2)].toFixed(1)} (${os.availableParallelism()} CPUs)`;
+    },
+    stop: () => clearInterval(timer),
   };
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "vakt"."ContextReadModel" ADD COLUMN     "detail" JSONB,
+ADD COLUMN     "item" JSONB;
