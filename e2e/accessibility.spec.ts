@@ -3,7 +3,7 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { APIRequestContext } from '@playwright/test';
 import { expect, login, test } from './fixtures';
-import { createRegisteredCluster, createToken, tokenClient, waitForSafety, type TRegisteredCluster } from './support/harness-cluster';
+import { createRegisteredCluster, createToken, switchableAgent, tokenClient, waitForSafety, type TRegisteredCluster } from './support/harness-cluster';
 
 // Accessibility scan (axe-core, WCAG 2 A/AA, serious and critical) of EVERY page of the app (each
 // app/**/page.tsx), as an admin sees it (the most controls). Pages with a path parameter are opened on
@@ -62,7 +62,7 @@ let cluster: TRegisteredCluster | undefined;
 test.beforeAll(async ({}, testInfo) => {
   testInfo.setTimeout(150_000);
   admin = await tokenClient(await createToken('admin', 'e2e-a11y-admin'));
-  cluster = await createRegisteredCluster(admin, { name: NAME, contexts: ['sentral'] });
+  cluster = await createRegisteredCluster(admin, { name: NAME, contexts: ['sentral'], agentEnv: switchableAgent });
   await waitForSafety(admin, NAME, 'HEALTHY', (s) => s.state === 'HEALTHY', 60_000);
   // a switchover request (sentral: operator-approved, two approvals) stays PENDING: its page shows the approval form
   const operator = await tokenClient(await createToken('operator', 'e2e-a11y-operator'));
@@ -72,7 +72,7 @@ test.beforeAll(async ({}, testInfo) => {
     ids.promotion = (await sw.json()).id;
     const now = Date.now();
     const drill = await operator.post('/api/v1/drills/results', {
-      data: { cluster: NAME, backupLabel: 'a11y-full', startedAt: new Date(now - 60_000).toISOString(), finishedAt: new Date(now - 1000).toISOString(), succeeded: true, checks: [{ name: 'restore', ok: true, detail: 'restored (external runner)' }], runner: 'e2e-a11y' },
+      data: { cluster: NAME, backupLabel: '20261201-101500F', startedAt: new Date(now - 60_000).toISOString(), finishedAt: new Date(now - 1000).toISOString(), succeeded: true, checks: [{ name: 'restore', ok: true, detail: 'restored (external runner)' }], runner: 'e2e-a11y' },
     });
     expect(drill.status(), await drill.text()).toBe(201);
     ids.drill = (await drill.json()).id;

@@ -1,6 +1,6 @@
 import type { APIRequestContext, Browser, BrowserContext, Page } from '@playwright/test';
 import { expect, login, test, USERS, type TUserKey } from './fixtures';
-import { createToken, getSafety, poll, tokenClient, waitForSafety } from './support/harness-cluster';
+import { createToken, getSafety, poll, restartAgents, switchableAgent, tokenClient, waitForSafety } from './support/harness-cluster';
 import { approveInUi, shot, startWebhookReceiver, startWriter } from './support/story';
 import { createPgCluster, type TPgCluster } from '../tests/support/pg-cluster';
 
@@ -73,11 +73,7 @@ test.beforeAll(async ({ browser }, testInfo) => {
   ])
     await cluster.primary.psql(sql);
   // each agent may re-point and rewind its node (switchover, rejoin)
-  for (const n of cluster.nodes) {
-    await n.agent!.stop();
-    Object.assign(n.agent!.env, { VAKT_AGENT_REPLICATION_ADDRESS: `127.0.0.1:${n.port}`, VAKT_AGENT_REPLICATION_CONNINFO: 'user=postgres', VAKT_AGENT_REWIND_CONNINFO: 'user=vakt_rewind dbname=postgres' });
-    await n.agent!.start();
-  }
+  await restartAgents(cluster, (n) => ({ ...switchableAgent(n), VAKT_AGENT_REWIND_CONNINFO: 'user=vakt_rewind dbname=postgres' }));
   await cluster.primary.psql('CREATE TABLE orders (id int primary key, note text)');
   await cluster.primary.psql("INSERT INTO orders SELECT g, 'before the incident' FROM generate_series(1, 100) g");
   await cluster.waitForReplay();
