@@ -69,6 +69,34 @@ export function startWriter(url: string, table: string, firstId: number): { acke
   };
 }
 
+export type TStateChange = { at: number; state: string };
+
+/**
+ * Records in the page, every 50 ms, the value of `expr` (a JS expression over the DOM) each time it
+ * changes, with the page's Date.now() (the machine's clock, as the test's). Returns a reader and a
+ * waiter for a state.
+ */
+export async function recordStates(page: Page, expr: string) {
+  await page.evaluate((src) => {
+    const w = window as unknown as { __states: TStateChange[] };
+    w.__states = [];
+    const read = new Function(`try { return ${src}; } catch { return null; }`) as () => string | null;
+    setInterval(() => {
+      const v = read() ?? '(none)';
+      if (w.__states.at(-1)?.state !== v) w.__states.push({ at: Date.now(), state: v });
+    }, 50);
+  }, expr);
+  const states = () => page.evaluate(() => (window as unknown as { __states: TStateChange[] }).__states);
+  return {
+    states,
+    /** the time `state` was first seen (waits for it) */
+    async reached(state: string, timeoutMs = 60_000): Promise<number> {
+      await page.waitForFunction((st) => (window as unknown as { __states: TStateChange[] }).__states.some((x) => x.state === st), state, { timeout: timeoutMs });
+      return (await states()).find((x) => x.state === state)!.at;
+    },
+  };
+}
+
 /** A full-page screenshot of `page`, attached to the test and kept in its output folder (test-results/). */
 export async function shot(page: Page, testInfo: TestInfo, name: string) {
   const path = testInfo.outputPath(`${name}.png`);
