@@ -1,6 +1,6 @@
 // npm run screenshots: the README's pictures, taken from the RUNNING demo (`npm run demo`) in Chromium.
 // Writes into docs/screenshots/: the overview, the promotion-safety panel of the demo cluster, a
-// readiness page and a switchover record. When the demo has no completed switchover yet, it makes one
+// readiness page and a switchover record (in that order). When the demo has no completed switchover yet, it makes one
 // through the API as the demo's two operators (one requests, the other approves with the password) and
 // says so: the demo cluster's primary moves to the in-sync replica.
 //
@@ -62,7 +62,11 @@ async function switchoverRecord(): Promise<string> {
     const done = promotions.find((p) => p.kind === 'switchover');
     if (done) return done.id;
     const safety = await json<TSafety>(op1, 'GET', `/api/v1/clusters/${DEMO_CLUSTER}/safety`);
-    const target = safety.switchover.candidates.find((c) => c.verdict === 'GATED' || c.verdict === 'SAFE');
+    // the synchronous replica first (a same-site move), else any candidate the verdict allows
+    const { members } = await json<{ members: Array<{ name: string; syncState: string | null }> }>(op1, 'GET', `/api/v1/clusters/${DEMO_CLUSTER}`);
+    const sync = new Set(members.filter((m) => m.syncState === 'sync').map((m) => m.name));
+    const allowed = safety.switchover.candidates.filter((c) => c.verdict === 'GATED' || c.verdict === 'SAFE');
+    const target = allowed.find((c) => sync.has(c.node)) ?? allowed[0];
     if (!target) throw new Error(`the demo has no switchover record and no switchover is possible now (cluster ${safety.state}; verdicts ${safety.switchover.candidates.map((c) => `${c.node} ${c.verdict}`).join(', ')})`);
     say(`the demo has no switchover record yet: making one through the API — ${user('operator').email} requests a switchover of ${DEMO_CLUSTER} from ${safety.switchover.primary} to ${target.node}, ${user('operator', 1).email} approves it`);
     const { id } = await json<{ id: string }>(op1, 'POST', `/api/v1/clusters/${DEMO_CLUSTER}/switchovers`, { candidate: target.node, reason: 'npm run screenshots: a switchover record for the README' });
@@ -102,7 +106,6 @@ async function main() {
   }
   if (!CHROMIUM) throw new Error('no Chromium found: install it (apt-get install -y chromium) or set VAKT_CHROMIUM');
   fs.mkdirSync(OUT, { recursive: true });
-  const switchoverId = await switchoverRecord();
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   try {
@@ -118,6 +121,8 @@ async function main() {
     await capture(page, 'promotion-safety', `the promotion-safety panel of ${DEMO_CLUSTER}`, 'section[aria-label="Promotion safety"]');
     await page.goto(`/contexts/${CONTEXT}/readiness`);
     await capture(page, 'readiness', `the restore readiness of ${CONTEXT}`);
+    // last: making a switchover record (when there is none) moves the demo's primary
+    const switchoverId = await switchoverRecord();
     await page.goto(`/promotions/${switchoverId}`);
     await capture(page, 'switchover', `the switchover record ${switchoverId}`);
   } finally {
