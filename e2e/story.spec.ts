@@ -108,7 +108,9 @@ test('the admin creates a context for the team, registers the cluster from the U
         replication: { local: 'sync', crossSite: 'async' },
         acceptedCrossSiteDataLossSeconds: 60,
         approvalsRequired: 1,
-        backup: { fullIntervalHours: 24, pitr: true, walArchiving: true, retentionDays: 14, drillCadenceDays: 7 },
+        // no drill cadence: the worker's schedule (once a minute, lib/drills/drill-loop.ts) would queue the
+        // first drill itself, racing the operator's drill from the cluster page
+        backup: { fullIntervalHours: 24, pitr: true, walArchiving: true, retentionDays: 14, drillCadenceDays: 0 },
         runbook: 'Promote the in-sync replica from the Vakt promotion page once the old primary is fenced; rejoin the old primary from the cluster page.',
       },
     },
