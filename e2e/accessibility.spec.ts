@@ -10,7 +10,7 @@ import { createRegisteredCluster, createToken, switchableAgent, tokenClient, wai
 // real records: the seeded contexts, and a harness cluster registered here (primary + sync replica with
 // in-process agents) with a switchover request (a promotion page with its approval form) and an
 // external drill result (a drill page). A page added without a URL below fails the first test.
-test.describe.configure({ mode: 'serial' });
+// Not serial: a page with violations does not hide the pages after it (the next worker registers its own cluster).
 
 const NAME = `pw-a11y-${Date.now().toString(36).slice(-5)}`;
 const CONTEXT = 'inventory-tenancy';
