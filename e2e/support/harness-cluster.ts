@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request as pwRequest, expect, type APIRequestContext } from '@playwright/test';
-import { createPgCluster, type TPgCluster } from '../../tests/support/pg-cluster';
+import { createPgCluster, type TPgCluster, type TPgNode } from '../../tests/support/pg-cluster';
 
 export const BASE_URL = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3210';
 
@@ -46,16 +46,30 @@ export async function poll<T>(what: string, check: () => Promise<T | undefined |
 
 export type TRegisteredCluster = { name: string; pg: TPgCluster; primary: string; replica: string };
 
+/** Restarts each node's in-process agent with the settings `env(node)` adds. */
+export async function restartAgents(pg: TPgCluster, env: (n: TPgNode) => Record<string, string>) {
+  for (const n of pg.nodes) {
+    await n.agent!.stop();
+    Object.assign(n.agent!.env, env(n));
+    await n.agent!.start();
+  }
+}
+
+/** Agent settings that let Vakt re-point a node (switchover, rejoin): the address others stream from, how it connects to a new upstream. */
+export const switchableAgent = (n: TPgNode) => ({ VAKT_AGENT_REPLICATION_ADDRESS: `127.0.0.1:${n.port}`, VAKT_AGENT_REPLICATION_CONNINFO: 'user=postgres' });
+
 /**
  * A primary + one synchronous replica (the seeded declarations use local sync replication), agents
- * in this process, registered in Vakt as `name` holding `contexts`. Cleans up the harness if registration fails.
+ * in this process (restarted with `agentEnv` when given), registered in Vakt as `name` holding
+ * `contexts`. Cleans up the harness if registration fails.
  */
-export async function createRegisteredCluster(admin: APIRequestContext, opts: { name: string; contexts: string[]; site?: string }): Promise<TRegisteredCluster> {
+export async function createRegisteredCluster(admin: APIRequestContext, opts: { name: string; contexts: string[]; site?: string; agentEnv?: (n: TPgNode) => Record<string, string> }): Promise<TRegisteredCluster> {
   const site = opts.site ?? 'oslo';
   const primary = `${opts.name}-a`;
   const replica = `${opts.name}-b`;
   const pg = await createPgCluster({ primary: { name: primary, site }, replicas: [{ name: replica, site }], sync: [replica], agents: 'in-process' });
   try {
+    if (opts.agentEnv) await restartAgents(pg, opts.agentEnv);
     const res = await admin.post('/api/v1/clusters', {
       data: {
         name: opts.name,
