@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TClusterMemberView } from '@/lib/registry/read-clusters';
-import { fleetSites, freePercent, maxLag, memberTone, primaries, roleBadge, severityBadge, sortClustersWorstFirst, stateTone, statusBadge, worstTone } from './health';
+import { fleetSites, freePercent, hasNoWriter, maxLag, memberTone, primaries, roleBadge, severityBadge, sortClustersWorstFirst, stateTone, statusBadge, worstTone } from './health';
 
 const member = (o: Partial<Parameters<typeof memberTone>[0] & { name: string; site: string; lagBytes: number | null; lagSeconds: number | null }> = {}) =>
   ({ name: 'n', site: 'oslo', status: 'ok', stale: false, role: 'replica', fenced: false, reachable: true, lagBytes: null, lagSeconds: null, ...o }) as TClusterMemberView;
@@ -24,6 +24,18 @@ describe('fleet health rules', () => {
     ['UNKNOWN', 'unknown'],
     ['HEALTHY', 'ok'],
   ] as const)('state %s is %s', (s, tone) => expect(stateTone(s)).toBe(tone));
+  const primaryOk = member({ name: 'p', role: 'primary' });
+  const primaryDown = member({ name: 'p', role: 'primary', status: 'down' });
+  const replica = member({ name: 'r' });
+  it.each([
+    ['a writable primary answers', { state: 'HEALTHY', members: [primaryOk, replica] }, false],
+    ["DEGRADED with the primary's PostgreSQL down (engine still hears of it through a replica)", { state: 'DEGRADED', members: [primaryDown, replica] }, true],
+    ['PRIMARY_DOWN', { state: 'PRIMARY_DOWN', members: [primaryDown, replica] }, true],
+    ['the only primary is fenced', { state: 'DEGRADED', members: [member({ name: 'p', role: 'primary', fenced: true }), replica] }, true],
+    ['stale: unknown, never red', { state: 'DEGRADED', stale: true, members: [primaryDown, replica] }, false],
+    ['UNKNOWN: unknown, never red', { state: 'UNKNOWN', members: [member({ name: 'p', status: 'unknown', role: 'unknown' })] }, false],
+    ['two writers still have a writer (split brain is red by its state)', { state: 'SPLIT_BRAIN', members: [primaryOk, member({ name: 'q', role: 'primary' })] }, false],
+  ] as const)('no writable primary: %s -> %s', (_n, c, want) => expect(hasNoWriter(c)).toBe(want));
   it.each([
     [{ status: 'down' }, 'bad'],
     [{ status: 'unknown' }, 'unknown'],

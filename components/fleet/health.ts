@@ -64,6 +64,15 @@ export function primaries<M extends Pick<TClusterMemberView, 'role' | 'status' |
   return c.members.filter((m) => m.role === 'primary' && m.status === 'ok' && !m.fenced);
 }
 
+/**
+ * No member answers as a writable primary although the cluster is judged (not stale, not UNKNOWN):
+ * writes fail now, so the overview shows it red at once, even while the engine still reads it DEGRADED
+ * (a replica heard from the primary within the streaming-evidence window, so no promotion is offered yet).
+ */
+export function hasNoWriter(c: Pick<TClusterView, 'state'> & { stale?: boolean; members: readonly Pick<TClusterMemberView, 'role' | 'status' | 'fenced'>[] }): boolean {
+  return !c.stale && c.state !== 'UNKNOWN' && primaries(c).length === 0;
+}
+
 /** The largest replica lag in bytes and in seconds over the reachable replicas (null when none reports it). */
 export function maxLag(c: { members: readonly Pick<TClusterMemberView, 'role' | 'lagBytes' | 'lagSeconds'>[] }): { bytes: number | null; seconds: number | null } {
   let bytes: number | null = null;

@@ -9,7 +9,7 @@ import { formatBytes, formatDuration } from '@/components/lib/format';
 import { useLiveRefetchMs } from '@/components/lib/live-stream';
 import { DataTable, type TDataColumn } from '@/components/ui/DataTable';
 import { TimeAgo } from '@/components/ui/TimeAgo';
-import { maxLag, primaries } from '@/components/fleet/health';
+import { hasNoWriter, maxLag, primaries, stateTone } from '@/components/fleet/health';
 import { LiveStatus } from '@/components/fleet/LiveStatus';
 
 // The overview at `/`: what needs a person now (GET /api/v1/overview's attention list, most urgent
@@ -106,6 +106,7 @@ function FleetHealth({ clusters, total }: { clusters: TClusterListItem[]; total:
               const prim = primaries(c);
               const lag = maxLag(c);
               const ok = c.members.filter((m) => m.status === 'ok' && !m.stale).length;
+              const noWriter = hasNoWriter(c);
               return {
                 key: c.name,
                 sort: [c.name, STATE_ORDER.indexOf(c.state), prim.map((m) => m.name).join(' ') || null, lag.bytes, ok],
@@ -115,10 +116,11 @@ function FleetHealth({ clusters, total }: { clusters: TClusterListItem[]; total:
                     {c.name}
                   </Link>,
                   <span key="s">
-                    <span className={`badge ${c.state}`} data-testid={`overview-state-${c.name}`}>
+                    <span className={`badge ${c.state}${noWriter ? ' bad' : ''}`} data-testid={`overview-state-${c.name}`} data-tone={noWriter ? 'bad' : stateTone(c.state)}>
                       {c.state}
                     </span>
                     {c.stale && <span className="stale"> stale</span>}
+                    {noWriter && c.state !== 'PRIMARY_DOWN' && <span className="bad-text"> · no writable primary</span>}
                   </span>,
                   prim.length ? prim.map((m) => m.name).join(' + ') : <span className="bad-text">none reachable</span>,
                   lag.bytes === null && lag.seconds === null ? '—' : `${formatBytes(lag.bytes)} · ${formatDuration(lag.seconds)}`,

@@ -59,10 +59,12 @@ export function Chart({
         </p>
       </figcaption>
       {rows.length > 0 && (
+        // the picture is hidden from screen readers (the caption says the same in words), so it must hold
+        // nothing focusable: recharts' keyboard layer is off
         <div aria-hidden="true">
           <ResponsiveContainer width="100%" height={220}>
             {bars ? (
-              <BarChart data={rows.map((r, i) => ({ ...r, x: xLabel ? xLabel(r, i) : String(i + 1) }))} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+              <BarChart accessibilityLayer={false} data={rows.map((r, i) => ({ ...r, x: xLabel ? xLabel(r, i) : String(i + 1) }))} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
                 <XAxis dataKey="x" fontSize={12} />
                 {common}
                 <Tooltip formatter={(v) => (typeof v === 'number' ? format(v) : String(v))} />
@@ -71,7 +73,7 @@ export function Chart({
                 ))}
               </BarChart>
             ) : (
-              <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+              <LineChart accessibilityLayer={false} data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
                 <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatClock(new Date(t).toISOString())} minTickGap={40} fontSize={12} />
                 {common}
                 <Tooltip labelFormatter={(t) => formatClock(new Date(Number(t)).toISOString())} formatter={(v) => (typeof v === 'number' ? format(v) : String(v))} />
