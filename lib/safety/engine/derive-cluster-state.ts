@@ -37,6 +37,20 @@ function isSuperseded(m: TMemberInput, input: TDeriveStateInput): boolean {
   return epoch !== undefined && epoch < input.clusterEpoch;
 }
 
+/**
+ * The replaced primary is back as an ordinary replica of the current one (a planned switchover, or a
+ * rejoin): it answers as an unfenced replica on the primary's timeline, and the primary itself lists it
+ * as streaming (pg_stat_replication, or Patroni's replication list). Anything less keeps the
+ * OLD_PRIMARY_RETURNED alarm (an unmapped WAL sender or an unknown timeline never counts).
+ */
+function isRejoinedReplica(m: TMemberInput, primary: TMemberInput | undefined): boolean {
+  const o = m.observation;
+  const po = primary?.observation;
+  if (!o || !po || o.status !== 'ok' || o.role !== 'replica' || o.fencing?.fenced) return false;
+  if (po.status !== 'ok' || po.role !== 'primary' || o.timeline == null || o.timeline !== po.timeline) return false;
+  return (po.replication ?? []).some((r) => r.applicationName === m.name && r.state === 'streaming') || (po.patroni?.streaming ?? []).includes(m.name);
+}
+
 /** Order split-brain claimants: the one to keep first (expected primary, then higher epoch, then newer timeline). */
 function keepOrder(a: TMemberInput, b: TMemberInput, expected: string | undefined): number {
   const ea = a.observation?.fencing?.epoch ?? -1;
@@ -111,7 +125,7 @@ export function deriveClusterState(input: TDeriveStateInput): TClusterView {
   const returned = history.previousPromotion?.fromNode
     ? members.find((m) => m.name === history.previousPromotion!.fromNode && isFresh(m.observation, nowMs, config))
     : undefined;
-  if (returned && returned.name !== expected) {
+  if (returned && returned.name !== expected && !isRejoinedReplica(returned, members.find((m) => m.name === expected))) {
     const o = returned.observation!;
     alarms.push({
       code: 'OLD_PRIMARY_RETURNED',

@@ -18,6 +18,9 @@ const crossOnly = (c: Parameters<typeof ctx>[0]) =>
 const newPrimary = primaryUp('oslo-2', 'oslo', 200 * MiB, [rep('bergen-1', 'async', 200 * MiB)], { timeline: 2, fencing: { epoch: 2, fenced: false } });
 const bergenTl2 = replica('bergen-1', 'bergen', 200 * MiB, { timeline: 2, streaming: true });
 const promoted = { previousPromotion: { node: 'oslo-2', fromNode: 'oslo-1', epoch: 2 } };
+/** the new primary listing the old one as its streaming (sync) replica */
+const listingOld = primaryUp('oslo-2', 'oslo', 200 * MiB, [rep('bergen-1', 'async', 200 * MiB), rep('oslo-1', 'sync', 200 * MiB)], { timeline: 2, fencing: { epoch: 2, fenced: false } });
+const oldAsReplica = (fenced: boolean) => returnedOld({ role: 'replica', currentLsn: null, timeline: 2, fencing: { epoch: 2, fenced }, walReceiver: { status: 'streaming', lastMsgReceiptTime: ago(1), flushedLsn: lsn(200 * MiB) } });
 // The same promotion with its fork point known: timeline 1 ended at P (160 MiB), timeline 2 began there.
 const forked = (forkLsn: string | null = lsn(P)) => ({ previousPromotion: { ...promoted.previousPromotion, forkLsn, previousTimeline: 1, newTimeline: 2 } });
 const bergenTl1 = (atBytes: number) => replica('bergen-1', 'bergen', atBytes, { timeline: 1 });
@@ -256,6 +259,55 @@ const rows: Row[] = [
     codes: { 'oslo-1': ['CANDIDATE_UNREACHABLE'], 'bergen-1': ['PRIMARY_HEALTHY'] },
     alarms: ['OLD_PRIMARY_RETURNED'],
     needsRebuild: ['oslo-1'],
+  },
+  {
+    name: 'old primary back as an unfenced replica of the new one on its timeline, listed streaming by it (switchover, rejoin): HEALTHY, no OLD_PRIMARY_RETURNED',
+    input: scenario({
+      members: [
+        oldAsReplica(false),
+        listingOld,
+        bergenTl2,
+      ],
+      primary: listingOld,
+      epoch: 2,
+      history: promoted,
+    }),
+    state: 'HEALTHY',
+    verdicts: { 'oslo-1': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    codes: { 'oslo-1': ['PRIMARY_HEALTHY'], 'bergen-1': ['PRIMARY_HEALTHY'] },
+    absentAlarms: ['OLD_PRIMARY_RETURNED'],
+  },
+  {
+    name: 'old primary back as a replica on the new timeline that the new primary does not list streaming: OLD_PRIMARY_RETURNED stays, DEGRADED',
+    input: scenario({
+      members: [
+        oldAsReplica(false),
+        newPrimary,
+        bergenTl2,
+      ],
+      primary: newPrimary,
+      epoch: 2,
+      history: promoted,
+    }),
+    state: 'DEGRADED',
+    verdicts: { 'oslo-1': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    alarms: ['OLD_PRIMARY_RETURNED'],
+  },
+  {
+    name: 'old primary back as a FENCED replica listed streaming (rejoin not finished): OLD_PRIMARY_RETURNED stays, DEGRADED',
+    input: scenario({
+      members: [
+        oldAsReplica(true),
+        listingOld,
+        bergenTl2,
+      ],
+      primary: listingOld,
+      epoch: 2,
+      history: promoted,
+    }),
+    state: 'DEGRADED',
+    verdicts: { 'oslo-1': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    alarms: ['OLD_PRIMARY_RETURNED'],
   },
   {
     name: 'replica left on the old timeline before the fork point: NEEDS_REPOINT, not diverged; the cluster is DEGRADED',
