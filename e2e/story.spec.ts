@@ -5,6 +5,7 @@ import { createToken, getSafety, poll, restartAgents, switchableAgent, tokenClie
 import { approveInUi, recordStates, shot, startWebhookReceiver, startWriter } from './support/story';
 import { createPgCluster, type TPgCluster } from '../tests/support/pg-cluster';
 import { STREAM_SAFETY_NET_MS } from '../components/lib/refresh';
+import { REWIND_ROLE_SQL } from '../scripts/pglocal/rewind-role';
 
 // The incident story of issue 17, in a real browser on a real demo-style fleet: a primary + sync replica
 // from the test harness with in-process agents and pgBackRest. An admin registers the cluster from the UI
@@ -67,15 +68,7 @@ test.beforeAll(async ({ browser }, testInfo) => {
   receiver = await startWebhookReceiver();
   cluster = await createPgCluster({ primary: { name: A, site: 'oslo' }, replicas: [{ name: B, site: 'oslo' }], sync: [B], archive: 'pgbackrest', agents: 'in-process' });
   // the grants pg_rewind needs as a non-superuser (README "Rejoin after a failover"); they replicate to B
-  for (const sql of [
-    'CREATE ROLE vakt_rewind LOGIN',
-    'GRANT EXECUTE ON function pg_catalog.pg_ls_dir(text, boolean, boolean) TO vakt_rewind',
-    'GRANT EXECUTE ON function pg_catalog.pg_stat_file(text, boolean) TO vakt_rewind',
-    'GRANT EXECUTE ON function pg_catalog.pg_read_binary_file(text) TO vakt_rewind',
-    'GRANT EXECUTE ON function pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO vakt_rewind',
-    'GRANT pg_checkpoint TO vakt_rewind',
-  ])
-    await cluster.primary.psql(sql);
+  for (const sql of REWIND_ROLE_SQL) await cluster.primary.psql(sql);
   // each agent may re-point and rewind its node (switchover, rejoin)
   await restartAgents(cluster, (n) => ({ ...switchableAgent(n), VAKT_AGENT_REWIND_CONNINFO: 'user=vakt_rewind dbname=postgres' }));
   await cluster.primary.psql('CREATE TABLE orders (id int primary key, note text)');

@@ -20,20 +20,12 @@ import { POST as rejoinRoute } from '@/app/api/v1/clusters/[name]/members/[membe
 import { waitFor } from '../support/pg-cluster';
 import { makeOperator, PASSWORD, promotionTestSuite, restartAgentWith, waitForHealthy, waitForVerdict, writableNodes } from '../support/promotion-support';
 import { errorOf, expectStreamsFrom, startSwitchableCluster, timelineOf } from './switchover-support';
+import { REWIND_ROLE_SQL } from '../../scripts/pglocal/rewind-role';
 
 const CTX = 'rejoin-ctx';
 const { clusters } = promotionTestSuite(CTX, { failover: 'operator-approved', approvalsRequired: 1 });
 
 
-// README "Rejoin after a failover": the grants pg_rewind needs as a non-superuser
-const REWIND_GRANTS = [
-  'CREATE ROLE vakt_rewind LOGIN',
-  'GRANT EXECUTE ON function pg_catalog.pg_ls_dir(text, boolean, boolean) TO vakt_rewind',
-  'GRANT EXECUTE ON function pg_catalog.pg_stat_file(text, boolean) TO vakt_rewind',
-  'GRANT EXECUTE ON function pg_catalog.pg_read_binary_file(text) TO vakt_rewind',
-  'GRANT EXECUTE ON function pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO vakt_rewind',
-  'GRANT pg_checkpoint TO vakt_rewind',
-];
 
 describe('rejoin after a failover', () => {
   it('crash, fence, promote, writes on the new primary; rejoin + a second operator -> pg_rewind, streaming on the new timeline, unfenced, the new rows there', async () => {
@@ -41,7 +33,7 @@ describe('rejoin after a failover', () => {
     const pg = await startSwitchableCluster('rj1', CTX);
     clusters.push(pg);
     const [a, b] = pg.nodes;
-    for (const sql of REWIND_GRANTS) await a.psql(sql);
+    for (const sql of REWIND_ROLE_SQL) await a.psql(sql);
     for (const n of pg.nodes) await restartAgentWith(n, { VAKT_AGENT_REWIND_CONNINFO: 'user=vakt_rewind dbname=postgres' });
     await a.psql('CREATE TABLE t (id int PRIMARY KEY)');
     await a.psql('INSERT INTO t SELECT generate_series(1, 100)');
