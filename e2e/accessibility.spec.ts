@@ -33,6 +33,7 @@ const ROUTES: Record<string, () => string> = {
   '/contexts': () => '/contexts',
   '/contexts/[slug]': () => `/contexts/${CONTEXT}`,
   '/contexts/[slug]/edit': () => `/contexts/${CONTEXT}/edit`,
+  '/contexts/new': () => '/contexts/new',
   '/contexts/[slug]/history': () => `/contexts/${CONTEXT}/history`,
   '/contexts/[slug]/readiness': () => `/contexts/${CONTEXT}/readiness`,
   '/clusters': () => '/clusters',

@@ -86,32 +86,40 @@ test.afterAll(async () => {
 });
 
 test('the admin creates a context for the team, registers the cluster from the UI and adds an alert receiver', async ({}, testInfo) => {
-  // there is no page that creates a context yet: an admin's first declaration creates it (PUT, as `vaktctl apply` does)
-  const created = await admin.put(`/api/v1/contexts/${CONTEXT}/declaration`, {
-    data: {
-      name: `Orders ${STAMP}`,
-      team: TEAM,
-      reason: 'new context for the orders service (story)',
-      spec: {
-        dataOwnership: 'database-per-service',
-        rpoClass: 'RPO-1',
-        rtoClass: 'RTO-2',
-        crossSite: 'required',
-        failover: 'manual',
-        replication: { local: 'sync', crossSite: 'async' },
-        acceptedCrossSiteDataLossSeconds: 60,
-        approvalsRequired: 1,
-        // no drill cadence: the worker's schedule (once a minute, lib/drills/drill-loop.ts) would queue the
-        // first drill itself, racing the operator's drill from the cluster page
-        backup: { fullIntervalHours: 24, pitr: true, walArchiving: true, retentionDays: 14, drillCadenceDays: 0 },
-        runbook: 'Promote the in-sync replica from the Vakt promotion page once the old primary is fenced; rejoin the old primary from the cluster page.',
-      },
-    },
-  });
-  expect(created.status(), await created.text()).toBe(200);
-  expect(await created.json()).toMatchObject({ version: 1, created: true });
-
+  // the admin creates the context with its first declaration from the UI (/contexts/new)
   const p = adminUi.page;
+  await p.goto('/contexts');
+  await p.getByRole('link', { name: 'New context' }).click();
+  await expect(p.getByRole('heading', { name: 'New bounded context', level: 1 })).toBeVisible();
+  await p.getByLabel('Slug').fill(CONTEXT);
+  await p.getByLabel('Name', { exact: true }).fill(`Orders ${STAMP}`);
+  await p.getByLabel('Owner team').selectOption(TEAM);
+  await p.getByLabel('RPO class').selectOption('RPO-1');
+  await p.getByLabel('RTO class').selectOption('RTO-2');
+  await p.getByLabel('Cross-site stance').selectOption('required');
+  await p.getByLabel('Failover mode').selectOption('manual');
+  await p.getByLabel('Approvals required').selectOption('1');
+  await p.getByLabel('Data ownership').selectOption('database-per-service');
+  await p.getByLabel('Local replication').selectOption('sync');
+  await p.getByLabel('Cross-site replication').selectOption('async');
+  await p.getByLabel('Accepted cross-site data loss (seconds)').fill('60');
+  await p.getByLabel('Full backup interval (hours)').fill('24');
+  await p.getByLabel('Retention (days)').fill('14');
+  // no drill cadence: the worker's schedule (once a minute, lib/drills/drill-loop.ts) would queue the
+  // first drill itself, racing the operator's drill from the cluster page
+  await p.getByLabel('Restore-drill cadence (days)').fill('0');
+  await p.getByLabel('Point-in-time recovery (PITR) required').check();
+  await p.getByLabel('WAL archiving enabled').check();
+  await p.getByLabel('Promotion runbook').fill('Promote the in-sync replica from the Vakt promotion page once the old primary is fenced; rejoin the old primary from the cluster page.');
+  await p.getByLabel('Reason for this change').fill('new context for the orders service (story)');
+  await shot(p, testInfo, '01-new-context-form');
+  await p.getByRole('button', { name: 'Save new version' }).click();
+  await p.waitForURL(new RegExp(`/contexts/${CONTEXT}$`));
+  await expect(p.getByTestId('current-version')).toHaveText('1');
+  const created = (await (await admin.get(`/api/v1/contexts/${CONTEXT}`)).json()) as { team: string; current: { spec: Record<string, unknown> } };
+  expect(created.team).toBe(TEAM);
+  expect(created.current.spec).toMatchObject({ rpoClass: 'RPO-1', rtoClass: 'RTO-2', crossSite: 'required', failover: 'manual', approvalsRequired: 1, backup: { fullIntervalHours: 24, pitr: true, walArchiving: true, retentionDays: 14 } });
+
   await p.goto('/clusters/new');
   await expect(p.getByRole('heading', { name: 'Register a cluster', level: 1 })).toBeVisible();
   await p.getByLabel('Cluster name').fill(NAME);

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { pageActor } from '@/lib/auth/session';
+import { hasRole } from '@/lib/auth/roles';
 import { readContexts } from '@/lib/readmodel/read';
 import { FindingCounts } from '@/components/ui/FindingList';
 import { LiveRefresh } from '@/components/lib/live-stream';
@@ -8,13 +9,20 @@ export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Contexts · Vakt' };
 
 export default async function ContextsPage() {
-  await pageActor('viewer', '/contexts');
+  const actor = await pageActor('viewer', '/contexts');
   const contexts = await readContexts();
   return (
     <>
       <LiveRefresh />
       <h1>Bounded contexts</h1>
       <p className="muted">Each context declares how much data it may lose and how fast it must be back. Open one to see its declaration, findings and history.</p>
+      {hasRole(actor.role, 'admin') && (
+        <p>
+          <Link href="/contexts/new" className="btn">
+            New context
+          </Link>
+        </p>
+      )}
       {contexts.length === 0 ? (
         <p className="notice">
           No contexts registered yet. A service team registers one by applying a <code>recovery.yaml</code> (<code>npm run vakt -- apply -f recovery.yaml</code> or{' '}

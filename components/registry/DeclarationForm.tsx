@@ -24,6 +24,8 @@ type TProps = {
   rtoClasses: TClassOption[];
   findingsByField: Record<string, string[]>;
   cancelHref: string;
+  /** a new context: the form also asks for its slug, name and owner team (these teams) */
+  newContext?: { teams: string[] };
 };
 
 // Every field a form may answer an error for; other error paths are listed in the form message.
@@ -32,7 +34,7 @@ const FIELDS = [
   'spec.replication.local', 'spec.replication.crossSite', 'spec.acceptedCrossSiteDataLossSeconds',
   'spec.approvalsRequired', 'spec.backup.fullIntervalHours', 'spec.backup.pitr', 'spec.backup.walArchiving',
   'spec.backup.retentionDays', 'spec.backup.drillCadenceDays', 'spec.runbook', 'spec.justification',
-  'spec.storage.durability', 'spec.storage.note', 'reason',
+  'spec.storage.durability', 'spec.storage.note', 'reason', 'context', 'name', 'team',
 ] as const;
 
 const classLabel = (c: TClassOption) => `${c.name} (${c.boundSeconds === null ? 'bound unset' : `≤ ${formatBound(c.boundSeconds)}`})`;
@@ -88,6 +90,18 @@ export function DeclarationForm(props: TProps) {
         <FormMessage state={state} knownFields={FIELDS} />
       </div>
 
+      {props.newContext && (
+        <fieldset>
+          <legend>Context</legend>
+          <Field name="context" label="Slug" error={err('context')} hint="Lower-case letters, digits and “-”: the context's name in URLs, the API and recovery.yaml.">
+            {(p) => <input {...p} type="text" required defaultValue={v.context ?? ''} autoComplete="off" />}
+          </Field>
+          <Field name="name" label="Name" error={err('name')} hint="A readable name, e.g. “Orders”.">
+            {(p) => <input {...p} type="text" required defaultValue={v.name ?? ''} />}
+          </Field>
+          {select('team', 'Owner team', props.newContext.teams, 'The team whose service owners may propose changes.')}
+        </fieldset>
+      )}
       <fieldset>
         <legend>Targets</legend>
         <div className="form-grid">
