@@ -31,7 +31,8 @@ const computedNow = async () => {
   return { item, detail: await getContext(CTX, { live: storedLiveFindings }) };
 };
 const served = async () => ({ item: (await readContextList({ q: CTX, limit: 1 })).items[0], detail: await readContext(CTX) });
-const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
+// the two reads run a moment apart: the age in READ_MODEL_STALE's message is the only thing that may differ
+const json = (v: unknown) => JSON.parse(JSON.stringify(v).replace(/last evaluation is [\d.]+ s old/g, 'last evaluation is (age) s old')) as unknown;
 /** What the stored row is about (null = nothing stored yet). */
 const storedBasis = async () => {
   const [r] = await db.$queryRawUnsafe<{ item: { version: number; versions: number } | null; detail: { version: number; versions: number; history: unknown[] } | null }[]>(

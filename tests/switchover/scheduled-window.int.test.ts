@@ -33,8 +33,10 @@ describe('scheduled switchover windows', () => {
     const far = await requestSwitchover({ actor: op1, cluster: 'sw-win', candidate: b.name, reason: 'scheduled: kernel update', scheduledAt: new Date(Date.now() + 3_600_000) });
     await approvePromotion({ actor: op2, id: far.id, password: PASSWORD });
     const windowEnd = new Date(far.windowEnd!);
-    expect(await expirePromotions(new Date(windowEnd.getTime() - 1_000))).toBe(0);
-    expect(await expirePromotions(new Date(windowEnd.getTime() + 1_000))).toBe(1);
+    // (expiry is fleet-wide: other files' requests in this database may expire too, so judge this one by id)
+    await expirePromotions(new Date(windowEnd.getTime() - 1_000));
+    expect((await getPromotion(far.id)).status).toBe('APPROVED');
+    expect(await expirePromotions(new Date(windowEnd.getTime() + 1_000))).toBeGreaterThanOrEqual(1);
     expect((await getPromotion(far.id)).status).toBe('EXPIRED');
     expect(await runExecutorOnce({ executorId: 'win-exec' })).toBeNull();
     expect(await executedSteps(far.id)).toEqual([]);
