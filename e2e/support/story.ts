@@ -77,25 +77,31 @@ export type TStateChange = { at: number; state: string };
  * waiter for a state.
  */
 export async function recordStates(page: Page, expr: string) {
-  await page.evaluate((src) => {
-    const w = window as unknown as { __states: TStateChange[] };
-    w.__states = [];
-    const read = new Function(`try { return ${src}; } catch { return null; }`) as () => string | null;
-    setInterval(() => {
-      const v = read() ?? '(none)';
-      if (w.__states.at(-1)?.state !== v) w.__states.push({ at: Date.now(), state: v });
-    }, 50);
-  }, expr);
-  const states = () => page.evaluate(() => (window as unknown as { __states: TStateChange[] }).__states);
+  // each recorder keeps its own list (several may watch one page)
+  const key = `__states_${++recorders}`;
+  await page.evaluate(
+    ([k, src]) => {
+      const w = window as unknown as Record<string, TStateChange[]>;
+      w[k] = [];
+      const read = new Function(`try { return ${src}; } catch { return null; }`) as () => string | null;
+      setInterval(() => {
+        const v = read() ?? '(none)';
+        if (w[k].at(-1)?.state !== v) w[k].push({ at: Date.now(), state: v });
+      }, 50);
+    },
+    [key, expr] as const,
+  );
+  const states = () => page.evaluate((k) => (window as unknown as Record<string, TStateChange[]>)[k], key);
   return {
     states,
     /** the time `state` was first seen (waits for it) */
     async reached(state: string, timeoutMs = 60_000): Promise<number> {
-      await page.waitForFunction((st) => (window as unknown as { __states: TStateChange[] }).__states.some((x) => x.state === st), state, { timeout: timeoutMs });
+      await page.waitForFunction(([k, st]) => (window as unknown as Record<string, TStateChange[]>)[k].some((x) => x.state === st), [key, state] as const, { timeout: timeoutMs });
       return (await states()).find((x) => x.state === state)!.at;
     },
   };
 }
+let recorders = 0;
 
 /** A full-page screenshot of `page`, attached to the test and kept in its output folder (test-results/). */
 export async function shot(page: Page, testInfo: TestInfo, name: string) {
