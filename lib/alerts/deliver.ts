@@ -8,7 +8,7 @@ import { logger } from '@/lib/base/log';
 import { openSecret } from '@/lib/base/secret-box';
 import { agentRequest } from '@/lib/base/net/agent-http';
 import { joinUrl } from '@/lib/base/net/join-url';
-import { alertmanagerAlert, inMaintenance, retryDelaySeconds, slackBody, webhookBody, type TAlertRecord } from './payloads';
+import { alertmanagerAlert, causedBySwitchover, inMaintenance, retryDelaySeconds, slackBody, webhookBody, type TAlertRecord, type TSwitchoverWindow } from './payloads';
 import { receiverAllowList, receiverMessage } from './receivers';
 
 const MAX_ATTEMPTS = 12;
@@ -27,13 +27,28 @@ function request(r: TReceiverRow, alerts: TAlertRecord[], event: 'firing' | 'res
   return { url, body: webhookBody(alerts[0], event, baseUrl()) };
 }
 
-/** The alerts as delivered now: labelled "maintenance" where their cluster is in maintenance mode (read at send time, so a window that starts or ends after an alert fired is told on the next send). */
+/**
+ * The alerts as delivered now: labelled "maintenance" where their cluster is in maintenance mode, or where
+ * a planned switchover caused a primary-down alert (its write gap; ./payloads.ts causedBySwitchover). Read
+ * at send time, so a window that starts or ends after an alert fired is told on the next send.
+ */
 async function withMaintenance(alerts: TAlertRecord[], now: Date): Promise<TAlertRecord[]> {
   const names = [...new Set(alerts.map((a) => a.cluster).filter((c): c is string => !!c))];
   if (!names.length) return alerts;
   const rows = await db.cluster.findMany({ where: { name: { in: names }, maintenanceUntil: { gt: now } }, select: { name: true } });
   const set = new Set(rows.map((r) => r.name));
-  return alerts.map((a) => ({ ...a, maintenance: inMaintenance(a, set) }));
+  const earliest = new Date(Math.min(...alerts.map((a) => a.firedAt.getTime())));
+  const windows = await db.$queryRawUnsafe<TSwitchoverWindow[]>(
+    `SELECT c.name AS cluster, s.at AS "from", CASE WHEN p.status = 'EXECUTING' THEN NULL ELSE p."finishedAt" END AS until
+       FROM "vakt"."PromotionRequest" p JOIN "vakt"."Cluster" c ON c.id = p."clusterId"
+       JOIN LATERAL (SELECT min("at") AS at FROM "vakt"."PromotionStep" WHERE "promotionId" = p.id AND name = 'stop' AND status = 'started') s ON s.at IS NOT NULL
+      WHERE c.name = ANY($1::text[]) AND p.kind = 'switchover'
+        AND ((p.status = 'EXECUTING' AND p."executorLeaseUntil" > now())
+             OR ((p.status = 'COMPLETED' OR (p.status = 'FAILED' AND p.outcome = 'rolled-back')) AND p."finishedAt" >= $2))`,
+    names,
+    earliest,
+  );
+  return alerts.map((a) => ({ ...a, maintenance: inMaintenance(a, set) || causedBySwitchover(a, windows) }));
 }
 
 async function send(r: TReceiverRow, alerts: TAlertRecord[], event: 'firing' | 'resolved', now: Date): Promise<{ ok: boolean; status: number | null; error: string | null }> {

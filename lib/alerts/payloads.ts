@@ -17,6 +17,8 @@ export type TAlertRecord = {
   message: string;
   firedAt: Date;
   resolvedAt: Date | null;
+  /** when its condition stopped holding (it resolves after the rule's hold-down); null/absent = it holds */
+  clearSince?: Date | null;
   /** the cluster is in maintenance mode (issue 15) and the rule may be muted (never split brain): receivers are told */
   maintenance?: boolean;
 };
@@ -24,6 +26,27 @@ export type TAlertRecord = {
 /** Whether an alert is delivered labelled "maintenance": its cluster is in maintenance mode and its rule can be silenced (split brain never). */
 export function inMaintenance(a: Pick<TAlertRecord, 'rule' | 'cluster'>, clustersInMaintenance: ReadonlySet<string>): boolean {
   return !!a.cluster && clustersInMaintenance.has(a.cluster) && (ALERT_RULES[a.rule as TAlertRuleName]?.silenceable ?? true);
+}
+
+/**
+ * A planned switchover's transition, for the maintenance label: from its `stop` step (the write gap
+ * begins) until it ended (null = still EXECUTING under a live executor lease). Only switchovers that are
+ * executing, completed or rolled back count: one that failed otherwise may have left the cluster without a
+ * primary, and that pages.
+ */
+export type TSwitchoverWindow = { cluster: string; from: Date; until: Date | null };
+
+/**
+ * A primary-down alert a planned switchover caused (its write gap): it fired in the switchover's window,
+ * and the switchover is still executing, or the alert's condition is gone (clearing in its hold-down, or
+ * resolved). A primary-down alert whose condition still holds after the switchover ended pages like any
+ * other; no other rule is muted this way (split brain never).
+ */
+export function causedBySwitchover(a: Pick<TAlertRecord, 'rule' | 'cluster' | 'firedAt' | 'state' | 'clearSince'>, windows: readonly TSwitchoverWindow[]): boolean {
+  if (a.rule !== 'primary_down' || !a.cluster) return false;
+  const t = a.firedAt.getTime();
+  const cleared = a.state === 'resolved' || !!a.clearSince;
+  return windows.some((w) => w.cluster === a.cluster && t >= w.from.getTime() && (w.until === null || (cleared && t <= w.until.getTime())));
 }
 
 /** Seconds before attempt n+1 after n failed ones: 1, 2, 4, … capped at 5 minutes. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TFinding } from '@/lib/findings/types';
 import { ALERT_RULES, FINDING_RULES, alertConditions, alertKey, heldScopes, isSilenced, stepAlerts, type TAlertInputs, type TOpenAlert } from './rules';
-import { alertmanagerAlert, inMaintenance, retryDelaySeconds, slackBody, toAlertName, webhookBody, type TAlertRecord } from './payloads';
+import { alertmanagerAlert, causedBySwitchover, inMaintenance, retryDelaySeconds, slackBody, toAlertName, webhookBody, type TAlertRecord } from './payloads';
 
 const finding = (code: string, message = `${code} on c1`): TFinding => ({ code, severity: 'error', message, source: 'live' });
 const inputs = (over: Partial<TAlertInputs> = {}): TAlertInputs => ({
@@ -119,6 +119,26 @@ describe('payloads', () => {
     ['an alert without a cluster', 'primary_down', null, ['c1'], false],
   ] as const)('maintenance label: %s', (_name, rule, cluster, inMaint, expected) => {
     expect(inMaintenance({ rule, cluster }, new Set(inMaint))).toBe(expected);
+  });
+
+  // a switchover of c1 whose stop started 10 s before the alert fired (10:00:00) and ended 20 s after it
+  const T = (s: number) => new Date(alert.firedAt.getTime() + s * 1000);
+  const executing = [{ cluster: 'c1', from: T(-10), until: null }];
+  const ended = [{ cluster: 'c1', from: T(-10), until: T(20) }];
+  it.each([
+    ['primary down while the switchover executes', {}, executing, true],
+    ['primary down while it executes, condition already gone', { clearSince: T(1) }, executing, true],
+    ['after it ended: the condition gone (hold-down)', { clearSince: T(5) }, ended, true],
+    ['after it ended: resolved (the resolved notice)', { state: 'resolved', resolvedAt: T(70) }, ended, true],
+    ['after it ended, the primary still down: pages', {}, ended, false],
+    ['fired before the stop: pages', { firedAt: T(-11) }, executing, false],
+    ['fired after it ended: pages', { firedAt: T(21), clearSince: T(22) }, ended, false],
+    ['a switchover of another cluster: pages', {}, [{ cluster: 'c2', from: T(-10), until: null }], false],
+    ['no switchover: pages', {}, [], false],
+    ['split brain during a switchover always pages', { rule: 'split_brain', key: 'split_brain/cluster/c1' }, executing, false],
+    ['agent stale during a switchover is not muted by it', { rule: 'agent_stale', member: 'c1-a' }, executing, false],
+  ] as const)('switchover label: %s', (_name, p, windows, expected) => {
+    expect(causedBySwitchover({ ...alert, ...p }, windows)).toBe(expected);
   });
 
   it('a maintenance alert is labelled for every receiver kind', () => {
