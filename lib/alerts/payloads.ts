@@ -37,16 +37,31 @@ export function inMaintenance(a: Pick<TAlertRecord, 'rule' | 'cluster'>, cluster
 export type TSwitchoverWindow = { cluster: string; from: Date; until: Date | null };
 
 /**
- * A primary-down alert a planned switchover caused (its write gap): it fired in the switchover's window,
- * and the switchover is still executing, or the alert's condition is gone (clearing in its hold-down, or
- * resolved). A primary-down alert whose condition still holds after the switchover ended pages like any
- * other; no other rule is muted this way (split brain never).
+ * How a primary-down alert is sent with respect to planned switchovers (Vakt's database times):
+ * - `page`: not caused by a switchover (another rule, fired outside every window): no label from it;
+ * - `wait`: fired in a switchover's window whose outcome is not known yet (still executing, or ended less
+ *   than `settleMs` ago — the read model's staleness bound: the state it fired from may predate the end —
+ *   with its condition still holding): sent once that is known, at `until`;
+ * - `maintenance`: the switchover ended (completed or rolled back) and the alert's condition is gone
+ *   (clearing in its hold-down, or resolved): it was the write gap; delivered labelled maintenance.
+ * A condition still holding once the switchover ended and settled pages unlabelled (fail closed: a primary
+ * really down after a switchover is never muted); split brain and every other rule are never touched.
  */
-export function causedBySwitchover(a: Pick<TAlertRecord, 'rule' | 'cluster' | 'firedAt' | 'state' | 'clearSince'>, windows: readonly TSwitchoverWindow[]): boolean {
-  if (a.rule !== 'primary_down' || !a.cluster) return false;
+export function switchoverDelivery(
+  a: Pick<TAlertRecord, 'rule' | 'cluster' | 'firedAt' | 'state' | 'clearSince'>,
+  windows: readonly TSwitchoverWindow[],
+  now: Date,
+  settleMs: number,
+): { kind: 'page' } | { kind: 'maintenance' } | { kind: 'wait'; until: Date } {
+  if (a.rule !== 'primary_down' || !a.cluster) return { kind: 'page' };
   const t = a.firedAt.getTime();
+  const w = windows.find((x) => x.cluster === a.cluster && t >= x.from.getTime() && (x.until === null || t <= x.until.getTime() + settleMs));
+  if (!w) return { kind: 'page' };
+  if (w.until === null) return { kind: 'wait', until: new Date(now.getTime() + 1000) };
   const cleared = a.state === 'resolved' || !!a.clearSince;
-  return windows.some((w) => w.cluster === a.cluster && t >= w.from.getTime() && (w.until === null || (cleared && t <= w.until.getTime())));
+  if (cleared) return { kind: 'maintenance' };
+  const settled = w.until.getTime() + settleMs;
+  return now.getTime() < settled ? { kind: 'wait', until: new Date(settled) } : { kind: 'page' };
 }
 
 /** Seconds before attempt n+1 after n failed ones: 1, 2, 4, … capped at 5 minutes. */

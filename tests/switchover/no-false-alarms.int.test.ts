@@ -36,7 +36,10 @@ let hook: TAlertReceiver | undefined;
 let restoreEnv = () => {};
 
 type TWebhook = { event: string; alert: { key: string; rule: string; cluster: string | null; maintenance: boolean } };
-const notices = () => (hook?.received ?? []).map((r) => r.body as TWebhook).filter((b) => b.alert?.cluster === CLUSTER);
+let baseline = 0;
+/** The webhook's notices about the cluster since `baseline` (the bring-up's own alerts, e.g. NO_PRIMARY before the first poll of the primary, are not the switchover's). */
+const notices = () => (hook?.received ?? []).slice(baseline).map((r) => r.body as TWebhook).filter((b) => b.alert?.cluster === CLUSTER);
+const settled = async () => (await db.alert.count({ where: { cluster: CLUSTER, state: 'firing' } })) === 0 && (await db.alertDelivery.count({ where: { status: 'pending', alert: { cluster: CLUSTER } } })) === 0;
 
 /** The worker's split-brain scan (lib/promotion/automatic-mode.ts scanCluster's first half) every `ms`, recording every state it saw. */
 function scanLoop(clusterId: string, ms = 100) {
@@ -85,6 +88,8 @@ describe('a planned switchover raises no false alarm; a real second writer does'
     await waitForHealthy(CLUSTER);
     await waitForSwitchover(CLUSTER, b.name);
     const clusterId = (await db.cluster.findUniqueOrThrow({ where: { name: CLUSTER } })).id;
+    await waitFor(settled, 30_000, 'the bring-up alerts resolved and told', 200);
+    baseline = hook!.received.length;
     const scan = scanLoop(clusterId);
 
     const [op1, op2] = [await makeOperator('nfa-op1'), await makeOperator('nfa-op2')];
@@ -95,6 +100,8 @@ describe('a planned switchover raises no false alarm; a real second writer does'
     // until every member was observed after the switchover and the alert worker had its turns
     await waitForSwitchover(CLUSTER, a.name); // the old primary observed as a good replica of the new one
     await sleep(3_000);
+    // every notice decided and sent (a primary-down one waits for the switchover's outcome)
+    await waitFor(async () => (await db.alertDelivery.count({ where: { status: 'pending', alert: { cluster: CLUSTER } } })) === 0, 30_000, 'every delivery sent', 200);
     await scan.stop();
 
     const states = scan.seen.reduce<Record<string, number>>((m, s) => ({ ...m, [s.state]: (m[s.state] ?? 0) + 1 }), {});
