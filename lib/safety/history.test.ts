@@ -317,9 +317,9 @@ describe('sampleWindowStart', () => {
 });
 
 describe('stoppedPrimary', () => {
-  const stop = { id: 'r1', epochAfter: 2, finalLsn: '0/5000028', verdict: { primary: { node: 'a', timeline: 1 }, binding: { candidateTimeline: 1 } }, stoppedAt: at(10) };
+  const stop = { id: 'r1', candidate: 'b', epochAfter: 2, finalLsn: '0/5000028', verdict: { primary: { node: 'a', timeline: 1 }, binding: { candidateTimeline: 1 } }, stoppedAt: at(10) };
   it.each([
-    ['the stopped node, its fence epoch, final position, timeline and stop time', stop, { node: 'a', epoch: 2, finalLsn: '0/5000028', timeline: 1, stoppedAt: at(10).toISOString(), promotionId: 'r1' }],
+    ['the stopped node, its fence epoch, final position, timeline and stop time', stop, { node: 'a', candidate: 'b', epoch: 2, finalLsn: '0/5000028', timeline: 1, stoppedAt: at(10).toISOString(), promotionId: 'r1' }],
     ["timeline from the candidate's binding when the verdict's primary has none", { ...stop, verdict: { primary: { node: 'a' }, binding: { candidateTimeline: 3 } } }, { node: 'a', timeline: 3 }],
     ['timeline unknown', { ...stop, verdict: { primary: { node: 'a', timeline: 'x' } } }, { node: 'a', timeline: null }],
     ['no final position proven: none', { ...stop, finalLsn: null }, null],

@@ -84,7 +84,7 @@ export function previousPromotion(p: TLastPromotion | null): TClusterHistory['pr
 }
 
 /** The latest planned switchover that proved its primary stopped (EXECUTING or COMPLETED), as the loader reads it. */
-export type TSwitchoverStop = { id: string; epochAfter: number | null; finalLsn: string | null; verdict: unknown; stoppedAt: Date };
+export type TSwitchoverStop = { id: string; candidate: string; epochAfter: number | null; finalLsn: string | null; verdict: unknown; stoppedAt: Date };
 
 /**
  * The engine's `stoppedPrimary`: the node the switchover stopped (its verdict's primary), the epoch it
@@ -96,7 +96,7 @@ export function stoppedPrimary(r: TSwitchoverStop | null | undefined): TClusterH
   if (!r || !node || r.epochAfter === null || !r.finalLsn) return null;
   const v = r.verdict as { primary?: { timeline?: unknown } | null; binding?: { candidateTimeline?: unknown } | null } | null;
   const timeline = [v?.primary?.timeline, v?.binding?.candidateTimeline].find((t): t is number => typeof t === 'number' && Number.isInteger(t)) ?? null;
-  return { node, epoch: r.epochAfter, finalLsn: r.finalLsn, timeline, stoppedAt: r.stoppedAt.toISOString(), promotionId: r.id };
+  return { node, candidate: r.candidate, epoch: r.epochAfter, finalLsn: r.finalLsn, timeline, stoppedAt: r.stoppedAt.toISOString(), promotionId: r.id };
 }
 
 /**

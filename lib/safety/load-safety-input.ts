@@ -102,7 +102,7 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
   // The latest planned switchover per cluster that proved its primary stopped (its `stop` step ok, the
   // database's time), still executing or completed: the engine's stoppedPrimary (history.ts).
   const stopRows = await client.$queryRawUnsafe<Array<TSwitchoverStop & { clusterId: string }>>(
-    `SELECT DISTINCT ON (p."clusterId") p."clusterId", p."id", p."epochAfter", p."finalLsn", p."verdict", s."at" AS "stoppedAt"
+    `SELECT DISTINCT ON (p."clusterId") p."clusterId", p."id", p."candidate", p."epochAfter", p."finalLsn", p."verdict", s."at" AS "stoppedAt"
        FROM "vakt"."PromotionRequest" p
        JOIN LATERAL (SELECT "at" FROM "vakt"."PromotionStep"
                       WHERE "promotionId" = p."id" AND "name" = 'stop' AND "status" = 'ok'

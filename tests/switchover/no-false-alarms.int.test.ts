@@ -93,12 +93,14 @@ describe('a planned switchover raises no false alarm; a real second writer does'
     const scan = scanLoop(clusterId);
 
     const [op1, op2] = [await makeOperator('nfa-op1'), await makeOperator('nfa-op2')];
-    const { id } = await requestSwitchover({ actor: op1, cluster: CLUSTER, candidate: b.name, reason: 'kernel update on the primary' });
-    expect(await approvePromotion({ actor: op2, id, password: PASSWORD })).toMatchObject({ status: 'APPROVED' });
-    const out = await runExecutorOnce({ executorId: 'nfa-executor' });
-    expect(out?.status, JSON.stringify((await getPromotion(id)).steps, null, 1)).toBe('COMPLETED');
-    // until every member was observed after the switchover and the alert worker had its turns
-    await waitForSwitchover(CLUSTER, a.name); // the old primary observed as a good replica of the new one
+    // there and back: two switchovers, each a chance for the poller to keep a pre-stop answer next to the new primary's
+    for (const [from, to] of [[a, b], [b, a]]) {
+      const { id } = await requestSwitchover({ actor: op1, cluster: CLUSTER, candidate: to.name, reason: 'kernel update on the primary' });
+      expect(await approvePromotion({ actor: op2, id, password: PASSWORD })).toMatchObject({ status: 'APPROVED' });
+      const out = await runExecutorOnce({ executorId: 'nfa-executor' });
+      expect(out?.status, JSON.stringify((await getPromotion(id)).steps, null, 1)).toBe('COMPLETED');
+      await waitForSwitchover(CLUSTER, from.name); // the old primary observed as a good replica of the new one
+    }
     await sleep(3_000);
     // every notice decided and sent (a primary-down one waits for the switchover's outcome)
     await waitFor(async () => (await db.alertDelivery.count({ where: { status: 'pending', alert: { cluster: CLUSTER } } })) === 0, 30_000, 'every delivery sent', 200);
@@ -106,7 +108,7 @@ describe('a planned switchover raises no false alarm; a real second writer does'
 
     const states = scan.seen.reduce<Record<string, number>>((m, s) => ({ ...m, [s.state]: (m[s.state] ?? 0) + 1 }), {});
     const inTransition = scan.seen.filter((s) => s.alarms.includes('SWITCHOVER_IN_TRANSITION')).length;
-    console.log(`switchover ${a.name} -> ${b.name}: ${scan.seen.length} scans, states ${JSON.stringify(states)}, ${inTransition} read a pre-stop claim as SWITCHOVER_IN_TRANSITION; webhook notices for ${CLUSTER}: ${JSON.stringify(notices().map((n) => `${n.event} ${n.alert.rule}${n.alert.maintenance ? ' (maintenance)' : ''}`))}`);
+    console.log(`switchovers ${a.name} -> ${b.name} -> ${a.name}: ${scan.seen.length} scans, states ${JSON.stringify(states)}, ${inTransition} read a pre-stop claim as SWITCHOVER_IN_TRANSITION; webhook notices for ${CLUSTER}: ${JSON.stringify(notices().map((n) => `${n.event} ${n.alert.rule}${n.alert.maintenance ? ' (maintenance)' : ''}`))}`);
     expect(scan.seen.filter((s) => s.state === 'SPLIT_BRAIN')).toEqual([]);
     expect(await db.clusterEvent.count({ where: { clusterId, kind: SPLIT_BRAIN_EVENT } })).toBe(0);
     expect(await db.alert.count({ where: { cluster: CLUSTER, rule: 'split_brain' } })).toBe(0);
@@ -115,23 +117,23 @@ describe('a planned switchover raises no false alarm; a real second writer does'
     expect(notices().filter((n) => n.alert.rule === 'split_brain')).toEqual([]);
     expect(await db.promotionStep.count({ where: { name: 'split-brain', promotion: { clusterId } } })).toBe(0);
 
-    // the attack: the old primary (now a replica of b) restarted writable by hand, and it takes a write
+    // the attack: the last switchover's old primary (b, now a replica of a) restarted writable by hand, and it takes a write
     const scan2 = scanLoop(clusterId);
-    await a.stopPg('fast');
-    fs.rmSync(path.join(a.dataDir, 'standby.signal'), { force: true });
-    await a.startPg();
+    await b.stopPg('fast');
+    fs.rmSync(path.join(b.dataDir, 'standby.signal'), { force: true });
+    await b.startPg();
     const tWritable = Date.now();
-    await a.psql('CREATE TABLE IF NOT EXISTS second_writer (id int)');
-    await a.psql('INSERT INTO second_writer VALUES (1)');
+    await b.psql('CREATE TABLE IF NOT EXISTS second_writer (id int)');
+    await b.psql('INSERT INTO second_writer VALUES (1)');
     await waitFor(async () => (await db.clusterEvent.count({ where: { clusterId, kind: SPLIT_BRAIN_EVENT } })) === 1, 15_000, 'split-brain event', 50);
     const detectedMs = Date.now() - tWritable;
     const event = await db.clusterEvent.findFirstOrThrow({ where: { clusterId, kind: SPLIT_BRAIN_EVENT } });
-    expect(event).toMatchObject({ severity: 'critical', memberName: a.name });
+    expect(event).toMatchObject({ severity: 'critical', memberName: b.name });
     expect(scan2.seen.filter((s) => s.state === 'SPLIT_BRAIN').length).toBeGreaterThan(0);
     // the split-brain alert pages (never labelled maintenance)
     await waitFor(async () => notices().some((n) => n.alert.rule === 'split_brain' && n.event === 'firing'), 15_000, 'split-brain alert delivered', 100);
     expect(notices().filter((n) => n.alert.rule === 'split_brain').every((n) => !n.alert.maintenance)).toBe(true);
     await scan2.stop();
-    console.log(`second writer ${a.name}: split-brain event ${detectedMs} ms after it came up writable; test ${Date.now() - t0} ms`);
+    console.log(`second writer ${b.name}: split-brain event ${detectedMs} ms after it came up writable; test ${Date.now() - t0} ms`);
   });
 });

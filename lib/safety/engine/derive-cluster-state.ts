@@ -31,6 +31,10 @@ export interface TDeriveStateInput {
  */
 function isSuperseded(m: TMemberInput, input: TDeriveStateInput): boolean {
   if (m.name === input.history.expectedPrimary?.node) return false;
+  // the candidate of the switchover that stopped the primary, answering with that switchover's epoch (the
+  // cluster's): promoted by it, even if an earlier promotion replaced it (a switchover back)
+  const s = input.history.stoppedPrimary;
+  if (s && m.name === s.candidate && s.epoch === input.clusterEpoch && m.observation?.fencing?.epoch === s.epoch) return false;
   if (m.name === input.history.previousPromotion?.fromNode) return true;
   if ((input.history.replacedPrimaries ?? []).some((r) => r.node === m.name)) return true;
   const epoch = m.observation?.fencing?.epoch;

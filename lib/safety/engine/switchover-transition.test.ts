@@ -8,7 +8,7 @@ import { MiB, ago, lsn, observation, primaryUp, rep, replica, scenario } from '.
 // oslo-1 was the primary (epoch 1, timeline 1, WAL at P); the switchover to oslo-2 claimed epoch 2 and
 // proved oslo-1 stopped 3 s ago at final position P; oslo-2 promoted onto timeline 2.
 const P = 160 * MiB;
-const STOP = { node: 'oslo-1', epoch: 2, finalLsn: lsn(P), timeline: 1, stoppedAt: ago(3) };
+const STOP = { node: 'oslo-1', candidate: 'oslo-2', epoch: 2, finalLsn: lsn(P), timeline: 1, stoppedAt: ago(3) };
 const oldClaim = (p: Partial<TMemberObservation> = {}): TMemberInput => {
   const o = observation({ observedAt: ago(4), role: 'primary', currentLsn: lsn(P), timeline: 1, fencing: { epoch: 1, fenced: false }, replication: [rep('oslo-2', 'sync', P)], ...p });
   return { name: 'oslo-1', site: 'oslo', observation: o, lastGood: o };
@@ -49,7 +49,30 @@ const rows: TRow[] = [
   { name: 'attack: an unreadable stop time', members: [oldClaim(), newPrimary], history: { ...completed, stoppedPrimary: { ...STOP, stoppedAt: 'not a time' } }, expected: 'new', state: 'SPLIT_BRAIN', alarms: ['OLD_PRIMARY_RETURNED', 'SPLIT_BRAIN'], fence: 'oslo-1' },
 ];
 
+// A switchover back: oslo-2 had replaced oslo-1 at epoch 2 (the last completed promotion); now oslo-2 is
+// stopped at epoch 3 (final position Q) and oslo-1, the earlier replaced primary, is promoted with epoch 3.
+const Q = 200 * MiB;
+const BACK = { node: 'oslo-2', candidate: 'oslo-1', epoch: 3, finalLsn: lsn(Q), timeline: 2, stoppedAt: ago(3) };
+const backHistory: Partial<TClusterHistory> = { ...completed, stoppedPrimary: BACK };
+const oslo2Before = primaryUp('oslo-2', 'oslo', Q, [], { observedAt: ago(4), timeline: 2, fencing: { epoch: 2, fenced: false } });
+const oslo1Promoted = (p: Partial<TMemberObservation> = {}) => oldClaim({ observedAt: ago(1), currentLsn: lsn(Q + 1024), timeline: 3, fencing: { epoch: 3, fenced: false }, ...p });
+const backRows: TRow[] = [
+  { name: 'switchover back, executing: the earlier replaced primary promoted with its epoch next to the pre-stop claim', members: [oslo1Promoted(), oslo2Before], history: backHistory, expected: 'new', state: 'DEGRADED', alarms: ['OLD_PRIMARY_RETURNED', 'PRIMARY_CHANGED', 'SWITCHOVER_IN_TRANSITION'] },
+  { name: 'switchover back, executing: the promoted earlier primary alone', members: [oslo1Promoted(), replica('oslo-2', 'oslo', Q, { observedAt: ago(1), timeline: 2, fencing: { epoch: 3, fenced: true } })], history: backHistory, expected: 'new', state: 'DEGRADED', alarms: ['OLD_PRIMARY_RETURNED', 'PRIMARY_CHANGED'] },
+  { name: 'attack: the earlier replaced primary writable with its old epoch during the switchover back', members: [oslo1Promoted({ fencing: { epoch: 2, fenced: false } }), oslo2Before], history: backHistory, expected: 'new', state: 'SPLIT_BRAIN', alarms: ['OLD_PRIMARY_RETURNED', 'SPLIT_BRAIN'], fence: 'oslo-1' },
+  { name: 'attack: a replaced primary with the current epoch that is not the candidate', members: [oslo1Promoted(), oslo2Before], history: { ...backHistory, stoppedPrimary: { ...BACK, candidate: 'bergen-1' } }, expected: 'new', state: 'SPLIT_BRAIN', alarms: ['OLD_PRIMARY_RETURNED', 'SPLIT_BRAIN'], fence: 'oslo-1' },
+  { name: 'attack: the candidate with an epoch the cluster has not claimed', members: [oslo1Promoted({ fencing: { epoch: 4, fenced: false } }), oslo2Before], history: backHistory, expected: 'new', state: 'SPLIT_BRAIN', alarms: ['OLD_PRIMARY_RETURNED', 'SPLIT_BRAIN'], fence: 'oslo-1' },
+];
+
 describe('a planned switchover\'s stopped primary', () => {
+  it.each(backRows)('$name', (row) => {
+    // oslo-2 is the expected primary while the switchover back executes
+    const view = deriveClusterStateOf(scenario({ members: row.members, primary: oslo2Before, history: row.history, epoch: 3 }));
+    expect(view.state).toBe(row.state);
+    expect(view.alarms.map((a) => a.code).sort()).toEqual([...row.alarms].sort());
+    if (row.fence !== undefined) expect(view.fenceTarget).toBe(row.fence);
+  });
+
   it.each(rows)('$name', (row) => {
     const primary = row.expected === 'old' ? row.members[0] : newPrimary;
     const view = deriveClusterStateOf(scenario({ members: row.members, primary, history: row.history, epoch: 2 }));

@@ -159,9 +159,10 @@ export interface TClusterHistory {
    * step is ok): fenced with `epoch`, its final WAL position `finalLsn` proven on `timeline` (null =
    * unknown), the stop proven at `stoppedAt` (Vakt's database clock: the `stop` step's time). An
    * observation of it taken before that is not evidence that it writes now (docs/safety.md "Split
-   * brain"). Null/absent = none.
+   * brain"). Its `candidate` answering with exactly that epoch (the cluster's) was promoted by it: not
+   * superseded even when an earlier promotion replaced it. Null/absent = none.
    */
-  stoppedPrimary?: { node: string; epoch: number; finalLsn: string; timeline: number | null; stoppedAt: TInstant; promotionId?: string } | null;
+  stoppedPrimary?: { node: string; candidate: string; epoch: number; finalLsn: string; timeline: number | null; stoppedAt: TInstant; promotionId?: string } | null;
 }
 
 export interface TContextPolicy {
