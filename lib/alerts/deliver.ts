@@ -8,7 +8,7 @@ import { logger } from '@/lib/base/log';
 import { openSecret } from '@/lib/base/secret-box';
 import { agentRequest } from '@/lib/base/net/agent-http';
 import { joinUrl } from '@/lib/base/net/join-url';
-import { alertmanagerAlert, inMaintenance, retryDelaySeconds, slackBody, webhookBody, type TAlertRecord } from './payloads';
+import { alertmanagerAlert, inMaintenance, retryDelaySeconds, slackBody, switchoverDelivery, webhookBody, type TAlertRecord, type TSwitchoverWindow } from './payloads';
 import { receiverAllowList, receiverMessage } from './receivers';
 
 const MAX_ATTEMPTS = 12;
@@ -27,13 +27,33 @@ function request(r: TReceiverRow, alerts: TAlertRecord[], event: 'firing' | 'res
   return { url, body: webhookBody(alerts[0], event, baseUrl()) };
 }
 
-/** The alerts as delivered now: labelled "maintenance" where their cluster is in maintenance mode (read at send time, so a window that starts or ends after an alert fired is told on the next send). */
-async function withMaintenance(alerts: TAlertRecord[], now: Date): Promise<TAlertRecord[]> {
+/**
+ * The alerts as delivered now: labelled "maintenance" where their cluster is in maintenance mode, or where
+ * a planned switchover's write gap caused a primary-down alert (./payloads.ts switchoverDelivery); `wait`
+ * = a primary-down alert whose switchover's outcome is not known yet: not sent before `until`. Read at
+ * send time, so a window that starts or ends after an alert fired is told on the next send.
+ */
+async function withMaintenance(alerts: TAlertRecord[], now: Date): Promise<Array<TAlertRecord & { wait?: Date }>> {
   const names = [...new Set(alerts.map((a) => a.cluster).filter((c): c is string => !!c))];
   if (!names.length) return alerts;
   const rows = await db.cluster.findMany({ where: { name: { in: names }, maintenanceUntil: { gt: now } }, select: { name: true } });
   const set = new Set(rows.map((r) => r.name));
-  return alerts.map((a) => ({ ...a, maintenance: inMaintenance(a, set) }));
+  const settleMs = env().VAKT_STALE_AFTER_MS;
+  const earliest = new Date(Math.min(...alerts.map((a) => a.firedAt.getTime())) - settleMs);
+  const windows = await db.$queryRawUnsafe<TSwitchoverWindow[]>(
+    `SELECT c.name AS cluster, s.at AS "from", CASE WHEN p.status = 'EXECUTING' THEN NULL ELSE p."finishedAt" END AS until
+       FROM "vakt"."PromotionRequest" p JOIN "vakt"."Cluster" c ON c.id = p."clusterId"
+       JOIN LATERAL (SELECT min("at") AS at FROM "vakt"."PromotionStep" WHERE "promotionId" = p.id AND name = 'stop' AND status = 'started') s ON s.at IS NOT NULL
+      WHERE c.name = ANY($1::text[]) AND p.kind = 'switchover'
+        AND ((p.status = 'EXECUTING' AND p."executorLeaseUntil" > now())
+             OR ((p.status = 'COMPLETED' OR (p.status = 'FAILED' AND p.outcome = 'rolled-back')) AND p."finishedAt" >= $2))`,
+    names,
+    earliest,
+  );
+  return alerts.map((a) => {
+    const sw = switchoverDelivery(a, windows, now, settleMs);
+    return { ...a, maintenance: inMaintenance(a, set) || sw.kind === 'maintenance', ...(sw.kind === 'wait' ? { wait: sw.until } : {}) };
+  });
 }
 
 async function send(r: TReceiverRow, alerts: TAlertRecord[], event: 'firing' | 'resolved', now: Date): Promise<{ ok: boolean; status: number | null; error: string | null }> {
@@ -67,7 +87,13 @@ export async function deliverDue(opts: { workerId: string; limit?: number }): Pr
   const now = await dbNow();
   await Promise.all(
     rows.map(async (d) => {
-      const r = await send(d.receiver, await withMaintenance([d.alert], now), d.event as 'firing' | 'resolved', now);
+      const [alert] = await withMaintenance([d.alert], now);
+      if (alert.wait) {
+        // a switchover's outcome decides whether this pages: back to pending until then (no attempt counted)
+        await db.alertDelivery.updateMany({ where: { id: d.id, leaseOwner: opts.workerId }, data: { nextAttemptAt: alert.wait, leaseOwner: null, leaseUntil: null } });
+        return;
+      }
+      const r = await send(d.receiver, [alert], d.event as 'firing' | 'resolved', now);
       const attempts = d.attempts + 1;
       const status = r.ok ? 'delivered' : attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
       if (!r.ok) logger.warn({ receiver: d.receiver.name, alert: d.alert.key, attempts, error: r.error }, 'alert delivery failed');
@@ -101,7 +127,9 @@ export async function resendToAlertmanagers(): Promise<void> {
     due.map(async (r) => {
       const alerts = await db.alert.findMany({ where: { state: 'firing', deliveries: { some: { receiverId: r.id, event: 'firing', status: 'delivered' } } } });
       if (!alerts.length) return;
-      const res = await send(r, await withMaintenance(alerts, now), 'firing', now);
+      const decided = (await withMaintenance(alerts, now)).filter((a) => !a.wait);
+      if (!decided.length) return;
+      const res = await send(r, decided, 'firing', now);
       if (!res.ok) logger.warn({ receiver: r.id, error: res.error }, 'alertmanager re-send failed');
     }),
   );

@@ -17,6 +17,8 @@ export type TAlertRecord = {
   message: string;
   firedAt: Date;
   resolvedAt: Date | null;
+  /** when its condition stopped holding (it resolves after the rule's hold-down); null/absent = it holds */
+  clearSince?: Date | null;
   /** the cluster is in maintenance mode (issue 15) and the rule may be muted (never split brain): receivers are told */
   maintenance?: boolean;
 };
@@ -24,6 +26,42 @@ export type TAlertRecord = {
 /** Whether an alert is delivered labelled "maintenance": its cluster is in maintenance mode and its rule can be silenced (split brain never). */
 export function inMaintenance(a: Pick<TAlertRecord, 'rule' | 'cluster'>, clustersInMaintenance: ReadonlySet<string>): boolean {
   return !!a.cluster && clustersInMaintenance.has(a.cluster) && (ALERT_RULES[a.rule as TAlertRuleName]?.silenceable ?? true);
+}
+
+/**
+ * A planned switchover's transition, for the maintenance label: from its `stop` step (the write gap
+ * begins) until it ended (null = still EXECUTING under a live executor lease). Only switchovers that are
+ * executing, completed or rolled back count: one that failed otherwise may have left the cluster without a
+ * primary, and that pages.
+ */
+export type TSwitchoverWindow = { cluster: string; from: Date; until: Date | null };
+
+/**
+ * How a primary-down alert is sent with respect to planned switchovers (Vakt's database times):
+ * - `page`: not caused by a switchover (another rule, fired outside every window): no label from it;
+ * - `wait`: fired in a switchover's window whose outcome is not known yet (still executing, or ended less
+ *   than `settleMs` ago — the read model's staleness bound: the state it fired from may predate the end —
+ *   with its condition still holding): sent once that is known, at `until`;
+ * - `maintenance`: the switchover ended (completed or rolled back) and the alert's condition is gone
+ *   (clearing in its hold-down, or resolved): it was the write gap; delivered labelled maintenance.
+ * A condition still holding once the switchover ended and settled pages unlabelled (fail closed: a primary
+ * really down after a switchover is never muted); split brain and every other rule are never touched.
+ */
+export function switchoverDelivery(
+  a: Pick<TAlertRecord, 'rule' | 'cluster' | 'firedAt' | 'state' | 'clearSince'>,
+  windows: readonly TSwitchoverWindow[],
+  now: Date,
+  settleMs: number,
+): { kind: 'page' } | { kind: 'maintenance' } | { kind: 'wait'; until: Date } {
+  if (a.rule !== 'primary_down' || !a.cluster) return { kind: 'page' };
+  const t = a.firedAt.getTime();
+  const w = windows.find((x) => x.cluster === a.cluster && t >= x.from.getTime() && (x.until === null || t <= x.until.getTime() + settleMs));
+  if (!w) return { kind: 'page' };
+  if (w.until === null) return { kind: 'wait', until: new Date(now.getTime() + 1000) };
+  const cleared = a.state === 'resolved' || !!a.clearSince;
+  if (cleared) return { kind: 'maintenance' };
+  const settled = w.until.getTime() + settleMs;
+  return now.getTime() < settled ? { kind: 'wait', until: new Date(settled) } : { kind: 'page' };
 }
 
 /** Seconds before attempt n+1 after n failed ones: 1, 2, 4, … capped at 5 minutes. */

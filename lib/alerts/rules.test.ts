@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TFinding } from '@/lib/findings/types';
 import { ALERT_RULES, FINDING_RULES, alertConditions, alertKey, heldScopes, isSilenced, stepAlerts, type TAlertInputs, type TOpenAlert } from './rules';
-import { alertmanagerAlert, inMaintenance, retryDelaySeconds, slackBody, toAlertName, webhookBody, type TAlertRecord } from './payloads';
+import { alertmanagerAlert, inMaintenance, retryDelaySeconds, slackBody, switchoverDelivery, toAlertName, webhookBody, type TAlertRecord } from './payloads';
 
 const finding = (code: string, message = `${code} on c1`): TFinding => ({ code, severity: 'error', message, source: 'live' });
 const inputs = (over: Partial<TAlertInputs> = {}): TAlertInputs => ({
@@ -119,6 +119,29 @@ describe('payloads', () => {
     ['an alert without a cluster', 'primary_down', null, ['c1'], false],
   ] as const)('maintenance label: %s', (_name, rule, cluster, inMaint, expected) => {
     expect(inMaintenance({ rule, cluster }, new Set(inMaint))).toBe(expected);
+  });
+
+  // a switchover of c1 whose stop started 10 s before the alert fired (10:00:00); it ended 20 s after, or executes
+  const T = (s: number) => new Date(alert.firedAt.getTime() + s * 1000);
+  const SETTLE = 5000;
+  const executing = [{ cluster: 'c1', from: T(-10), until: null }];
+  const ended = [{ cluster: 'c1', from: T(-10), until: T(20) }];
+  it.each([
+    ['while the switchover executes: wait for its outcome', {}, executing, T(1), { kind: 'wait', until: T(2) }],
+    ['while it executes, condition already gone: still wait (it may yet fail)', { clearSince: T(1) }, executing, T(1), { kind: 'wait', until: T(2) }],
+    ['ended, condition gone (hold-down): the write gap, labelled', { clearSince: T(5) }, ended, T(21), { kind: 'maintenance' }],
+    ['ended, resolved (the resolved notice): labelled', { state: 'resolved', resolvedAt: T(70) }, ended, T(71), { kind: 'maintenance' }],
+    ['ended just now, condition still holding: wait until it settled', {}, ended, T(21), { kind: 'wait', until: T(25) }],
+    ['ended and settled, the primary still down: pages', {}, ended, T(25), { kind: 'page' }],
+    ['fired from a read model computed before the end (within the settle bound), then cleared: labelled', { firedAt: T(24), clearSince: T(24.5) }, ended, T(26), { kind: 'maintenance' }],
+    ['fired after the end and its settle bound: pages', { firedAt: T(26), clearSince: T(27) }, ended, T(27), { kind: 'page' }],
+    ['fired before the stop: pages', { firedAt: T(-11) }, executing, T(1), { kind: 'page' }],
+    ['a switchover of another cluster: pages', {}, [{ cluster: 'c2', from: T(-10), until: null }], T(1), { kind: 'page' }],
+    ['no switchover (or one that failed without a rollback: not a window): pages', {}, [], T(1), { kind: 'page' }],
+    ['split brain during a switchover pages at once', { rule: 'split_brain', key: 'split_brain/cluster/c1' }, executing, T(1), { kind: 'page' }],
+    ['agent stale during a switchover is not touched', { rule: 'agent_stale', member: 'c1-a' }, executing, T(1), { kind: 'page' }],
+  ] as const)('switchover delivery: %s', (_name, p, windows, at, expected) => {
+    expect(switchoverDelivery({ ...alert, ...p }, windows, at, SETTLE)).toEqual(expected);
   });
 
   it('a maintenance alert is labelled for every receiver kind', () => {

@@ -12,6 +12,7 @@ import {
   replacedPrimaries,
   replacedPrimary,
   sampleWindowStart,
+  stoppedPrimary,
   type TLastGood,
   type TLastPromotion,
   type TOkPoint,
@@ -312,5 +313,22 @@ describe('the last promotion as history: replaced primary and fork point read ba
 describe('sampleWindowStart', () => {
   it('status samples are read for the last ten minutes before now', () => {
     expect(sampleWindowStart(at(1000))).toEqual(at(400));
+  });
+});
+
+describe('stoppedPrimary', () => {
+  const stop = { id: 'r1', candidate: 'b', epochAfter: 2, finalLsn: '0/5000028', verdict: { primary: { node: 'a', timeline: 1 }, binding: { candidateTimeline: 1 } }, stoppedAt: at(10) };
+  it.each([
+    ['the stopped node, its fence epoch, final position, timeline and stop time', stop, { node: 'a', candidate: 'b', epoch: 2, finalLsn: '0/5000028', timeline: 1, stoppedAt: at(10).toISOString(), promotionId: 'r1' }],
+    ["timeline from the candidate's binding when the verdict's primary has none", { ...stop, verdict: { primary: { node: 'a' }, binding: { candidateTimeline: 3 } } }, { node: 'a', timeline: 3 }],
+    ['timeline unknown', { ...stop, verdict: { primary: { node: 'a', timeline: 'x' } } }, { node: 'a', timeline: null }],
+    ['no final position proven: none', { ...stop, finalLsn: null }, null],
+    ['no epoch claimed: none', { ...stop, epochAfter: null }, null],
+    ['no primary named: none', { ...stop, verdict: {} }, null],
+    ['no stop at all', null, null],
+  ] as const)('%s', (_name, row, expected) => {
+    const got = stoppedPrimary(row);
+    if (expected === null) expect(got).toBeNull();
+    else expect(got).toMatchObject(expected);
   });
 });

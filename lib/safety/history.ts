@@ -83,6 +83,22 @@ export function previousPromotion(p: TLastPromotion | null): TClusterHistory['pr
   return { node: p.candidate, fromNode: replacedPrimary(p.verdict), epoch: p.epochAfter, at: p.finishedAt, ...promotionFork(p.eventData) };
 }
 
+/** The latest planned switchover that proved its primary stopped (EXECUTING or COMPLETED), as the loader reads it. */
+export type TSwitchoverStop = { id: string; candidate: string; epochAfter: number | null; finalLsn: string | null; verdict: unknown; stoppedAt: Date };
+
+/**
+ * The engine's `stoppedPrimary`: the node the switchover stopped (its verdict's primary), the epoch it
+ * was fenced with, its proven final position and the timeline it was primary on (the verdict's primary,
+ * else the candidate's bound timeline; null = unknown). Null when any of node, epoch or position is missing.
+ */
+export function stoppedPrimary(r: TSwitchoverStop | null | undefined): TClusterHistory['stoppedPrimary'] {
+  const node = r ? replacedPrimary(r.verdict) : null;
+  if (!r || !node || r.epochAfter === null || !r.finalLsn) return null;
+  const v = r.verdict as { primary?: { timeline?: unknown } | null; binding?: { candidateTimeline?: unknown } | null } | null;
+  const timeline = [v?.primary?.timeline, v?.binding?.candidateTimeline].find((t): t is number => typeof t === 'number' && Number.isInteger(t)) ?? null;
+  return { node, candidate: r.candidate, epoch: r.epochAfter, finalLsn: r.finalLsn, timeline, stoppedAt: r.stoppedAt.toISOString(), promotionId: r.id };
+}
+
 /**
  * Which member Vakt expects to be the primary: the member most recently seen ok as primary (its last
  * sighting as primary survives later replica answers; never the one the last promotion replaced nor

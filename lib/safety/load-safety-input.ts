@@ -13,7 +13,7 @@ import { clusterKindFromDb, type TClusterKind } from '@/lib/pg';
 import { evaluateCluster, type TContextPolicy, type TMemberInput, type TSafetyInput, type TSafetyReport } from '@/lib/safety/engine';
 import { boundsOf, loadBindings } from '@/lib/registry/lifecycle-load';
 import { contextPolicy } from './context-policy';
-import { expectedPrimaryHistory, expectedPrimaryName, previousPromotion, replacedPrimaries, sampleWindowStart, type TLastPromotion } from './history';
+import { expectedPrimaryHistory, expectedPrimaryName, previousPromotion, replacedPrimaries, sampleWindowStart, stoppedPrimary, type TLastPromotion, type TSwitchoverStop } from './history';
 import { toMemberObservation } from './observation-mapping';
 
 type TClient = TDbClient | TTransaction;
@@ -99,6 +99,19 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
       WHERE p."clusterId" = ANY($1::text[]) AND p."status" = 'EXECUTING'`,
     clusterIds,
   );
+  // The latest planned switchover per cluster that proved its primary stopped (its `stop` step ok, the
+  // database's time), still executing or completed: the engine's stoppedPrimary (history.ts).
+  const stopRows = await client.$queryRawUnsafe<Array<TSwitchoverStop & { clusterId: string }>>(
+    `SELECT DISTINCT ON (p."clusterId") p."clusterId", p."id", p."candidate", p."epochAfter", p."finalLsn", p."verdict", s."at" AS "stoppedAt"
+       FROM "vakt"."PromotionRequest" p
+       JOIN LATERAL (SELECT "at" FROM "vakt"."PromotionStep"
+                      WHERE "promotionId" = p."id" AND "name" = 'stop' AND "status" = 'ok'
+                      ORDER BY "id" DESC LIMIT 1) s ON true
+      WHERE p."clusterId" = ANY($1::text[]) AND p."kind" = 'switchover' AND p."status" IN ('EXECUTING', 'COMPLETED')
+      ORDER BY p."clusterId", s."at" DESC`,
+    clusterIds,
+  );
+  const stopOf = new Map(stopRows.map((r) => [r.clusterId, r]));
   const promotingOf = new Map(promotingRows.map((r) => [r.clusterId, { node: r.candidate, since: r.since.toISOString(), promotionId: r.id }]));
   const policies = await loadContextPoliciesByCluster(client, clusterIds);
   const lastGood = new Map(lastGoodRows.map((g) => [g.memberId, g]));
@@ -154,7 +167,7 @@ export async function loadSafetyInputs(opts: { rows?: TClusterRow[]; ids?: strin
       now,
       config: { staleAfterSeconds: e.VAKT_STALE_AFTER_MS / 1000, primaryDownForSeconds: e.VAKT_PRIMARY_DOWN_FOR_SECONDS, maxClockSkewMs: e.VAKT_MAX_CLOCK_SKEW_MS },
       members,
-      history: { ...primary, previousPromotion: previousPromotion(lastPromotionOf.get(c.id) ?? null), replacedPrimaries: replacedOf.get(c.id) ?? [], promoting: promotingOf.get(c.id) ?? null },
+      history: { ...primary, previousPromotion: previousPromotion(lastPromotionOf.get(c.id) ?? null), replacedPrimaries: replacedOf.get(c.id) ?? [], promoting: promotingOf.get(c.id) ?? null, stoppedPrimary: stoppedPrimary(stopOf.get(c.id)) },
       contexts: policies.get(c.id) ?? [],
     };
     return {

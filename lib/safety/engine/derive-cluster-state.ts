@@ -1,6 +1,6 @@
 // Cluster-level view: who is primary, is it healthy, is there a split brain, what to fence.
 import type { TClusterHistory, TClusterState, TMemberInput, TMemberObservation, TSafetyConfig, TSafetyInput } from './types';
-import { toMs } from '@/lib/pg';
+import { lsnValue, toMs } from '@/lib/pg';
 import { claimsPrimary, isFresh, repointFork, resolveConfig, secondsSince } from './helpers';
 
 export interface TClusterView {
@@ -31,6 +31,10 @@ export interface TDeriveStateInput {
  */
 function isSuperseded(m: TMemberInput, input: TDeriveStateInput): boolean {
   if (m.name === input.history.expectedPrimary?.node) return false;
+  // the candidate of the switchover that stopped the primary, answering with that switchover's epoch (the
+  // cluster's): promoted by it, even if an earlier promotion replaced it (a switchover back)
+  const s = input.history.stoppedPrimary;
+  if (s && m.name === s.candidate && s.epoch === input.clusterEpoch && m.observation?.fencing?.epoch === s.epoch) return false;
   if (m.name === input.history.previousPromotion?.fromNode) return true;
   if ((input.history.replacedPrimaries ?? []).some((r) => r.node === m.name)) return true;
   const epoch = m.observation?.fencing?.epoch;
@@ -49,6 +53,29 @@ function isRejoinedReplica(m: TMemberInput, primary: TMemberInput | undefined): 
   if (!o || !po || o.status !== 'ok' || o.role !== 'replica' || o.fencing?.fenced) return false;
   if (po.status !== 'ok' || po.role !== 'primary' || o.timeline == null || o.timeline !== po.timeline) return false;
   return (po.replication ?? []).some((r) => r.applicationName === m.name && r.state === 'streaming') || (po.patroni?.streaming ?? []).includes(m.name);
+}
+
+/**
+ * A claim of the primary the latest planned switchover stopped that predates the stop: observed before
+ * the stop was proven (both times Vakt's database clock: the poller stamps observedAt with it, the stop
+ * step is the database's now()), on the timeline the stop recorded, with no WAL past the proven final
+ * position and no epoch as new as the stop's fence. It is not evidence that the node writes now. Fails
+ * closed: an observation at or after the stop, one past the final position (it wrote after the stop,
+ * whatever any clock says), on another timeline, without a position, or carrying the stop's epoch (the
+ * fence was already there) is a claim like any other.
+ */
+function predatesStop(m: TMemberInput, input: TDeriveStateInput): boolean {
+  const s = input.history.stoppedPrimary;
+  const o = m.observation;
+  if (!s || !o || m.name !== s.node) return false;
+  const observed = toMs(o.observedAt);
+  const stopped = toMs(s.stoppedAt);
+  const at = lsnValue(o.currentLsn);
+  const final = lsnValue(s.finalLsn);
+  if (observed === null || stopped === null || at === null || final === null) return false;
+  if (observed >= stopped || at > final) return false;
+  if (s.timeline !== null && o.timeline !== s.timeline) return false;
+  return (o.fencing?.epoch ?? -1) < s.epoch;
 }
 
 /** Order split-brain claimants: the one to keep first (expected primary, then higher epoch, then newer timeline). */
@@ -119,13 +146,17 @@ export function deriveClusterState(input: TDeriveStateInput): TClusterView {
   const { members, history, nowMs, config } = input;
   const alarms: TClusterView['alarms'] = [];
   const expected = history.expectedPrimary?.node;
-  const claimants = members.filter((m) => claimsPrimary(m, nowMs, config));
+  const answered = members.filter((m) => claimsPrimary(m, nowMs, config));
+  // a claim from before the switchover's stop is no writer now: never a split brain (it stays the primary
+  // the engine judges against only while nobody else claims, until a fresh observation replaces it)
+  const predating = answered.filter((m) => predatesStop(m, input));
+  const claimants = answered.filter((m) => !predating.includes(m));
   const superseded = claimants.filter((m) => isSuperseded(m, input));
   const anyFresh = members.some((m) => isFresh(m.observation, nowMs, config));
   const returned = history.previousPromotion?.fromNode
     ? members.find((m) => m.name === history.previousPromotion!.fromNode && isFresh(m.observation, nowMs, config))
     : undefined;
-  if (returned && returned.name !== expected && !isRejoinedReplica(returned, members.find((m) => m.name === expected))) {
+  if (returned && returned.name !== expected && !predating.includes(returned) && !isRejoinedReplica(returned, members.find((m) => m.name === expected))) {
     const o = returned.observation!;
     alarms.push({
       code: 'OLD_PRIMARY_RETURNED',
@@ -156,8 +187,15 @@ export function deriveClusterState(input: TDeriveStateInput): TClusterView {
     return { state: 'SPLIT_BRAIN', primaryNode: keep, primaryHealthy: false, claimants: claimants.map((m) => m.name), streamingEvidence: [], fenceTarget, alarms };
   }
 
-  if (claimants.length === 1) {
-    const p = claimants[0];
+  if (claimants.length === 1 || predating.length > 0) {
+    const p = claimants[0] ?? predating[0];
+    const s = history.stoppedPrimary!;
+    for (const m of predating) {
+      alarms.push({
+        code: 'SWITCHOVER_IN_TRANSITION',
+        message: `${m.name} was stopped by the planned switchover at ${new Date(toMs(s.stoppedAt)!).toISOString()} (final WAL position ${s.finalLsn}, epoch ${s.epoch}); its latest observation (${new Date(toMs(m.observation!.observedAt)!).toISOString()}, WAL at ${m.observation!.currentLsn}) predates the stop: not a second writer. Waiting for a fresh observation of it.`,
+      });
+    }
     if (expected && p.name !== expected) {
       alarms.push({ code: 'PRIMARY_CHANGED', message: `${p.name} is now the primary; Vakt expected ${expected}. Check who promoted it.` });
     }

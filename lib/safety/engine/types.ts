@@ -154,6 +154,15 @@ export interface TClusterHistory {
    * (CANDIDATE_PROMOTING) until its role is observed. Null/absent = none.
    */
   promoting?: { node: string; since: TInstant | null; promotionId?: string } | null;
+  /**
+   * The primary the latest planned switchover stopped (a request EXECUTING or COMPLETED whose `stop`
+   * step is ok): fenced with `epoch`, its final WAL position `finalLsn` proven on `timeline` (null =
+   * unknown), the stop proven at `stoppedAt` (Vakt's database clock: the `stop` step's time). An
+   * observation of it taken before that is not evidence that it writes now (docs/safety.md "Split
+   * brain"). Its `candidate` answering with exactly that epoch (the cluster's) was promoted by it: not
+   * superseded even when an earlier promotion replaced it. Null/absent = none.
+   */
+  stoppedPrimary?: { node: string; candidate: string; epoch: number; finalLsn: string; timeline: number | null; stoppedAt: TInstant; promotionId?: string } | null;
 }
 
 export interface TContextPolicy {
