@@ -446,6 +446,11 @@ test('a planned switchover moves the primary back with no acknowledged row lost'
   console.log(`e2e story switchover: ${writer.acked.length} rows acknowledged on ${B}, ${writer.errors()} refused while it switched, ${lost.length} missing on ${A}; write gap ${view.switchover.writeGapMs} ms`);
   expect(lost).toEqual([]);
   expect((await cluster.node(A).psql<{ n: number }>('SELECT count(*)::int AS n FROM orders'))[0].n).toBe(200 + ids.size);
+  // back to normal: the old primary is an ordinary replica again, so the overview turns green (no lasting OLD_PRIMARY_RETURNED)
+  const overview = opA.page;
+  await overview.goto('/');
+  await expect(fleetRow(overview).getByText('HEALTHY', { exact: true })).toBeVisible({ timeout: 30_000 });
+  await shot(overview, testInfo, '09-overview-green-again');
 });
 
 test('the audit page shows every step by name', async ({}, testInfo) => {
