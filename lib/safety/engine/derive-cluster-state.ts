@@ -233,6 +233,12 @@ export function deriveClusterState(input: TDeriveStateInput): TClusterView {
     alarms.push({ code: 'NO_FRESH_OBSERVATIONS', message: `No member has been observed in the last ${config.staleAfterSeconds} s; Vakt cannot tell the state of this cluster.` });
     return { state: 'UNKNOWN', primaryNode, primaryHealthy: false, claimants: [], streamingEvidence: [], fenceTarget: null, alarms };
   }
+  const unobserved = members.filter((m) => !m.observation).map((m) => m.name);
+  if (!primaryNode && unobserved.length > 0) {
+    // a cluster just registered: the replica answered first; the primary may simply not have been polled yet
+    alarms.push({ code: 'MEMBERS_NOT_OBSERVED', message: `No member answers as primary and ${unobserved.join(', ')} ${unobserved.length === 1 ? 'has' : 'have'} not been observed yet: Vakt cannot tell the state of this cluster.` });
+    return { state: 'UNKNOWN', primaryNode: null, primaryHealthy: false, claimants: [], streamingEvidence: [], fenceTarget: null, alarms };
+  }
   if (!primaryNode) {
     alarms.push({ code: 'NO_PRIMARY', message: 'No member answers as primary and Vakt has no record of which node was primary.' });
     return { state: 'PRIMARY_DOWN', primaryNode: null, primaryHealthy: false, claimants: [], streamingEvidence: [], fenceTarget: null, alarms };

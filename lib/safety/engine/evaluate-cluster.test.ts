@@ -656,6 +656,22 @@ const rows: Row[] = [
     verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'BLOCKED' },
     codes: { 'oslo-2': ['NO_PRIMARY_HISTORY'] },
   },
+  {
+    name: 'just registered: the replica answered, the primary not polled yet, no record of a primary: UNKNOWN (not PRIMARY_DOWN), BLOCKED',
+    input: scenario({ members: [oslo2(), { name: 'oslo-1', site: 'oslo', observation: null, lastGood: null }], primary: null }),
+    state: 'UNKNOWN',
+    verdicts: { 'oslo-2': 'BLOCKED' },
+    alarms: ['MEMBERS_NOT_OBSERVED'],
+    absentAlarms: ['NO_PRIMARY', 'PRIMARY_DOWN'],
+  },
+  {
+    name: 'every member observed, none answers as primary, no record of one: still PRIMARY_DOWN with NO_PRIMARY',
+    input: scenario({ members: [oslo2(), bergen1()], primary: null }),
+    state: 'PRIMARY_DOWN',
+    verdicts: { 'oslo-2': 'BLOCKED', 'bergen-1': 'BLOCKED' },
+    alarms: ['NO_PRIMARY'],
+    absentAlarms: ['MEMBERS_NOT_OBSERVED'],
+  },
 ];
 
 // ---------- acknowledged WAL: one or more scenarios per class of the issue ----------
