@@ -2,6 +2,7 @@
 
 import { revalidatePath } from 'next/cache';
 import { actionActor } from '@/lib/auth/session';
+import { AppError } from '@/lib/base/errors';
 import { requestDrill } from '@/lib/drills/request-drill';
 import { ZRequestDrillBody } from '@/lib/drills/schemas';
 import { formStateFromError } from '@/components/ui/action-errors';
@@ -17,6 +18,9 @@ export async function runDrillAction(prev: TFormState, formData: FormData): Prom
     revalidatePath(`/clusters/${encodeURIComponent(values.cluster ?? '')}`);
     return formSuccess(prev, `Restore drill ${r.id} queued; the worker runs it on the drill host.`);
   } catch (e) {
+    // one is already queued or running (an operator's, or the schedule's): re-render the page so it lists
+    // that drill and follows it to its end, beside the refusal
+    if (e instanceof AppError && e.code === 'CONFLICT') revalidatePath(`/clusters/${encodeURIComponent(values.cluster ?? '')}`);
     return formStateFromError(e, prev, values);
   }
 }
